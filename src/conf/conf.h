@@ -1,0 +1,198 @@
+/*
+ * conf.h - the configuration of pharosd as plain structs.
+ *
+ * conf_load() reads the one YAML file (DESIGN 4) with libfyaml, fills these
+ * structs and validates them; every error names FILE:LINE:COL and the
+ * problem. conf_print() writes a config back as YAML that conf_load() reads
+ * into equal structs (conf_equal()). Nothing here starts anything: the
+ * daemon compares the old and new struct conf on reload.
+ */
+#ifndef PHAROS_CONF_CONF_H
+#define PHAROS_CONF_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/prefix.h"
+
+/* ----------------------------------------------------------- policy */
+
+enum pol_action {
+	POL_ALLOW = 0, /* accept (and stop evaluating) */
+	POL_DENY = 1,
+};
+
+/* A prefix match: prefix with optional ge/le (0 = not set). */
+struct pol_prefix {
+	struct prefix prefix;
+	uint8_t ge, le;
+};
+
+/*
+ * One import/export rule; first match wins. Every match that is set must
+ * hold (AND); within a list (prefixes, communities) any element may match
+ * (OR). Actions run on the matching route, then allow or deny it.
+ *
+ * YAML form:
+ *   - match: {prefix: [198.18.0.0/15 le 24, ...], as_path_contains: 65010,
+ *             origin_as: 65020, community: ["65000:100", no-export]}
+ *     action: allow | deny
+ *     set: {local_pref: 200, med: 10, add_communities: ["65515:1"],
+ *           remove_communities: ["65000:100"]}
+ */
+struct pol_rule {
+	unsigned n_prefixes;
+	struct pol_prefix *prefixes;
+	uint32_t as_path_contains; /* 0 = not set */
+	uint32_t origin_as; /* 0 = not set */
+	unsigned n_communities;
+	uint32_t *communities; /* standard communities, host order */
+	uint8_t action; /* enum pol_action */
+	bool set_local_pref, set_med;
+	uint32_t local_pref, med;
+	unsigned n_add_communities, n_remove_communities;
+	uint32_t *add_communities, *remove_communities;
+	unsigned line, col; /* where the rule starts, for messages */
+};
+
+/* ------------------------------------------------------ route server */
+
+struct conf_peer {
+	char *name;
+	uint8_t kind; /* enum peer_kind (rib/rib.h) */
+	struct addr address;
+	uint32_t asn;
+	char *password_file; /* NULL: no TCP MD5 */
+	char *password; /* read from password_file at load time */
+	uint32_t max_prefixes; /* default 1000 */
+	bool accept_default;
+	bool passive; /* default false: pharosd also connects */
+	uint16_t port; /* remote port for active connects, default 179 */
+	unsigned multihop; /* TTL for eBGP multihop, default 255 */
+	uint16_t hold_time, keepalive; /* 0 = route_server's values */
+	unsigned n_import, n_export;
+	struct pol_rule *import, *export;
+	unsigned line, col;
+};
+
+struct conf_rs {
+	uint32_t asn; /* default 65515 */
+	struct addr router_id;
+	unsigned n_listen;
+	struct addr *listen; /* addresses that accept BGP */
+	uint16_t port; /* default 179 */
+	uint16_t hold_time; /* default 180 */
+	uint16_t keepalive; /* default 60 */
+	bool branch_to_branch;
+	uint8_t routing_pref; /* enum routing_pref (rib/rib.h) */
+	bool transparent_as;
+	bool compare_med;
+	uint16_t max_paths; /* default 8 */
+	uint32_t restart_delay; /* seconds before a max-prefix drop comes back, default 30 */
+	unsigned n_peers;
+	struct conf_peer *peers;
+};
+
+struct conf_api {
+	char *listen; /* "127.0.0.1:8179" */
+	char *token_file; /* NULL: changes over the API are refused */
+	char *token; /* read from token_file at load time */
+	char *events_file; /* NULL: events go to stderr only */
+	char *mrt_dir; /* where periodic MRT dumps go, NULL: none */
+	uint32_t mrt_interval; /* seconds, 0 = none */
+	uint32_t route_jump_threshold; /* event when a peer's count jumps by this */
+};
+
+/* ----------------------------------------------------------- fabric */
+
+struct conf_subnet {
+	char *name;
+	struct prefix prefix;
+	char *route_table; /* NULL: none */
+	unsigned line, col;
+};
+
+struct conf_nic {
+	char *name;
+	char *subnet;
+	struct addr ip;
+	unsigned line, col;
+};
+
+struct conf_peering {
+	char *remote;
+	bool use_remote_gateways;
+	bool allow_gateway_transit;
+	unsigned line, col;
+};
+
+struct conf_vnet {
+	char *name;
+	char *region; /* optional label */
+	bool hub; /* the VNet that hosts this route server */
+	unsigned n_address_space;
+	struct prefix *address_space;
+	unsigned n_subnets, n_nics, n_peerings;
+	struct conf_subnet *subnets;
+	struct conf_nic *nics;
+	struct conf_peering *peerings;
+	unsigned line, col;
+};
+
+enum nh_type {
+	NH_VIRTUAL_APPLIANCE = 0,
+	NH_VNET_LOCAL = 1, /* VnetLocal */
+	NH_INTERNET = 2,
+	NH_NONE = 3,
+	NH_VNET_GATEWAY = 4, /* VirtualNetworkGateway */
+	NH_VNET_PEERING = 5, /* VNetPeering */
+};
+
+struct conf_udr {
+	struct prefix prefix;
+	uint8_t next_hop_type; /* enum nh_type */
+	struct addr next_hop_ip; /* VirtualAppliance only */
+	unsigned line, col;
+};
+
+struct conf_route_table {
+	char *name;
+	bool propagate_gateway_routes; /* default true */
+	unsigned n_routes;
+	struct conf_udr *routes;
+	unsigned line, col;
+};
+
+struct conf_fabric {
+	unsigned n_vnets, n_route_tables;
+	struct conf_vnet *vnets;
+	struct conf_route_table *route_tables;
+};
+
+struct conf {
+	char *path;
+	struct conf_rs rs;
+	struct conf_api api;
+	struct conf_fabric fabric;
+};
+
+/*
+ * Load and validate path. Returns a conf, or NULL after writing every
+ * error as "FILE:LINE:COL: message\n" to errs (stderr if NULL).
+ */
+struct conf *conf_load(const char *path, FILE *errs);
+/* Same, from a string (name is used in messages). */
+struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs);
+void conf_free(struct conf *c);
+/* Write c as YAML that conf_load reads back into an equal conf. */
+void conf_print(const struct conf *c, FILE *out);
+/* Deep equality (ignores path, line and column fields). */
+bool conf_equal(const struct conf *a, const struct conf *b);
+bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b);
+
+const struct conf_peer *conf_find_peer(const struct conf *c, const char *name);
+const char *nh_type_name(uint8_t t); /* "VirtualAppliance", ... */
+const char *peer_kind_name(uint8_t k); /* "nva", "vpn_gateway", ... */
+
+#endif

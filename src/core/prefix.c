@@ -1,0 +1,147 @@
+/*
+ * prefix.c - parsing, formatting and comparing addresses and prefixes.
+ */
+#include "core/prefix.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int addr_parse(const char *s, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (strchr(s, ':')) {
+		if (inet_pton(AF_INET6, s, a->b) != 1)
+			return -1;
+		a->afi = AFI_IPV6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, s, a->b) != 1)
+		return -1;
+	a->afi = AFI_IPV4;
+	return 0;
+}
+
+char *addr_fmt(const struct addr *a, char *buf, size_t len)
+{
+	int af = a->afi == AFI_IPV6 ? AF_INET6 : AF_INET;
+	if (!inet_ntop(af, a->b, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int addr_cmp(const struct addr *a, const struct addr *b)
+{
+	if (a->afi != b->afi)
+		return a->afi < b->afi ? -1 : 1;
+	return memcmp(a->b, b->b, a->afi == AFI_IPV6 ? 16 : 4);
+}
+
+bool addr_eq(const struct addr *a, const struct addr *b)
+{
+	return addr_cmp(a, b) == 0;
+}
+
+static void mask_bits(uint8_t *b, unsigned len)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		if (len >= 8) {
+			len -= 8;
+			continue;
+		}
+		b[i] &= (uint8_t)(0xff << (8 - len));
+		len = 0;
+	}
+}
+
+void prefix_from_addr(struct prefix *p, const struct addr *a, unsigned len)
+{
+	memset(p, 0, sizeof(*p));
+	p->afi = a->afi;
+	p->len = (uint8_t)len;
+	memcpy(p->b, a->b, 16);
+	mask_bits(p->b, len);
+}
+
+int prefix_parse(const char *s, struct prefix *p)
+{
+	char tmp[64];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	struct addr a;
+	unsigned long len;
+
+	memset(p, 0, sizeof(*p));
+	if (alen == 0 || alen >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, alen);
+	tmp[alen] = 0;
+	if (addr_parse(tmp, &a) < 0)
+		return -1;
+	if (slash) {
+		char *end;
+		if (slash[1] < '0' || slash[1] > '9')
+			return -1;
+		len = strtoul(slash + 1, &end, 10);
+		if (*end || len > afi_maxlen(a.afi))
+			return -1;
+	} else {
+		len = afi_maxlen(a.afi);
+	}
+	prefix_from_addr(p, &a, (unsigned)len);
+	return memcmp(p->b, a.b, 16) ? -2 : 0;
+}
+
+char *prefix_fmt(const struct prefix *p, char *buf, size_t len)
+{
+	struct addr a = {.afi = p->afi};
+	char tmp[ADDR_STRLEN];
+	memcpy(a.b, p->b, 16);
+	snprintf(buf, len, "%s/%u", addr_fmt(&a, tmp, sizeof(tmp)), p->len);
+	return buf;
+}
+
+int prefix_cmp(const struct prefix *a, const struct prefix *b)
+{
+	int c;
+	if (a->afi != b->afi)
+		return a->afi < b->afi ? -1 : 1;
+	c = memcmp(a->b, b->b, a->afi == AFI_IPV6 ? 16 : 4);
+	if (c)
+		return c;
+	return (int)a->len - (int)b->len;
+}
+
+bool prefix_eq(const struct prefix *a, const struct prefix *b)
+{
+	return a->afi == b->afi && a->len == b->len && !memcmp(a->b, b->b, 16);
+}
+
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	unsigned full = len / 8, rest = len % 8;
+	if (memcmp(a, b, full))
+		return false;
+	if (rest) {
+		uint8_t m = (uint8_t)(0xff << (8 - rest));
+		return (a[full] & m) == (b[full] & m);
+	}
+	return true;
+}
+
+bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
+{
+	return outer->afi == inner->afi && outer->len <= inner->len &&
+	       bits_equal(outer->b, inner->b, outer->len);
+}
+
+bool prefix_contains_addr(const struct prefix *p, const struct addr *a)
+{
+	return p->afi == a->afi && bits_equal(p->b, a->b, p->len);
+}
+
+bool prefix_overlaps(const struct prefix *a, const struct prefix *b)
+{
+	return prefix_contains(a, b) || prefix_contains(b, a);
+}

@@ -1,0 +1,174 @@
+/*
+ * rib.h - the routing information base of the route server.
+ *
+ * One struct rib holds, for IPv4 and IPv6 unicast: interned path
+ * attributes, every peer's adj-RIB-in (the routes that passed import), and
+ * the loc-RIB (for each prefix its candidate paths in decision order, the
+ * ECMP set and the single best). Changes to the loc-RIB are collected in a
+ * change set that the caller drains once per event-loop turn and hands to
+ * export (peers) and to the fabric.
+ *
+ * The RIB knows nothing of sockets, the wire or policy: callers decode,
+ * filter, then call rib_announce()/rib_withdraw()/rib_peer_flush().
+ */
+#ifndef PHAROS_RIB_RIB_H
+#define PHAROS_RIB_RIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/wire.h"
+#include "core/prefix.h"
+
+struct rib;
+
+/* Peer kinds of DESIGN 1.2. */
+enum peer_kind {
+	PEER_NVA = 0,
+	PEER_VPN_GATEWAY = 1,
+	PEER_EXPRESSROUTE_GATEWAY = 2,
+};
+/* Routing preference between peer kinds (decision step 2). */
+enum routing_pref {
+	PREF_EXPRESSROUTE = 0,
+	PREF_VPN = 1,
+	PREF_ASPATH = 2,
+};
+
+/*
+ * An interned, reference-counted set of path attributes. Routes point at
+ * one; identical attribute sets from any peer share one copy. Fields are
+ * read-only once interned.
+ */
+struct rattr {
+	uint32_t refcnt;
+	uint32_t hash;
+	struct rattr *hnext; /* intern hash chain */
+	uint8_t origin;
+	uint8_t has_med : 1, has_local_pref : 1, atomic_aggregate : 1,
+		no_advertise : 1, no_export : 1;
+	uint16_t aspath_len; /* bytes of normalized 4-octet AS_PATH */
+	uint16_t aspath_hops; /* aspath_length() result, cached */
+	uint16_t n_communities, n_ext_communities, n_large_communities;
+	uint16_t unknown_len; /* bytes of raw unknown transitive attributes */
+	uint32_t med, local_pref;
+	uint32_t aggregator_as, aggregator_addr;
+	struct addr next_hop; /* IPv4 NEXT_HOP or MP global next hop */
+	struct addr next_hop_ll; /* IPv6 link-local next hop, afi 0 if none */
+	/* Variable part, in this order: aspath, communities (4 bytes each,
+	 * network order), ext communities (8), large communities (12),
+	 * unknown attributes (wire form, flags|code|len|data). */
+	uint8_t data[];
+};
+
+/* Convert decoded attributes to/from the interned form. */
+struct rattr *rattr_intern(struct rib *rib, const struct bgp_attrs *a);
+void rattr_ref(struct rattr *ra);
+void rattr_unref(struct rib *rib, struct rattr *ra);
+/* Fill a struct bgp_attrs (pointers into ra) for encoding or display. */
+void rattr_to_bgp(const struct rattr *ra, struct bgp_attrs *out);
+const uint8_t *rattr_aspath(const struct rattr *ra);
+const uint8_t *rattr_communities(const struct rattr *ra);
+
+/* One path to a prefix: one peer's route. Small on purpose. */
+struct rpath {
+	struct rpath *next; /* next candidate for the same prefix, best first */
+	struct rattr *attr;
+	uint32_t peer; /* peer index from rib_peer_add */
+	uint8_t flags; /* RPATH_* */
+};
+enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
+
+/* A loc-RIB entry: a prefix and its candidate paths, ordered by the
+ * decision process (the first path is the best; paths flagged RPATH_ECMP
+ * form the ECMP set, the best included). */
+struct rentry {
+	struct prefix prefix;
+	struct rpath *paths;
+	uint16_t n_paths;
+	uint16_t n_ecmp;
+	uint32_t change_gen; /* internal: change-set membership */
+};
+
+/* What the RIB needs to know of a peer for the decision process. */
+struct rib_peer {
+	struct addr addr;
+	uint32_t asn;
+	uint8_t kind; /* enum peer_kind */
+};
+
+struct rib_config {
+	uint32_t local_asn;
+	uint8_t routing_pref; /* enum routing_pref */
+	bool compare_med;
+	uint16_t max_paths; /* ECMP width, >= 1 */
+};
+
+struct rib *rib_new(const struct rib_config *cfg);
+void rib_free(struct rib *rib);
+/* Change decision knobs (reload); every prefix is re-decided and all
+ * that changed enter the change set. */
+void rib_set_config(struct rib *rib, const struct rib_config *cfg);
+
+/* Register a peer; returns its index (small, dense, reused after remove). */
+uint32_t rib_peer_add(struct rib *rib, const struct rib_peer *p);
+/* Withdraw every route of the peer (session down). Returns how many. */
+size_t rib_peer_flush(struct rib *rib, uint32_t peer);
+/* Flush and forget the peer. */
+void rib_peer_remove(struct rib *rib, uint32_t peer);
+const struct rib_peer *rib_peer_get(const struct rib *rib, uint32_t peer);
+
+/* Add or replace peer's route to p. The RIB takes its own reference on
+ * attr. Returns 1 if it was new, 0 if it replaced one. */
+int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
+		 struct rattr *attr);
+/* Remove peer's route to p. Returns 1 if there was one, 0 otherwise. */
+int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
+
+/* Number of routes a peer has in the RIB (its accepted prefixes). */
+size_t rib_peer_count(const struct rib *rib, uint32_t peer);
+
+/* Look up: exact entry, or longest match for an address. NULL if none. */
+const struct rentry *rib_lookup(const struct rib *rib, const struct prefix *p);
+const struct rentry *rib_match(const struct rib *rib, const struct addr *a);
+
+/* Walk the loc-RIB of afi in prefix order (0 = both, IPv4 first). Stop
+ * when cb returns non-zero; returns that value. */
+typedef int (*rib_walk_cb)(const struct rentry *e, void *arg);
+int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg);
+/* Walk the routes of one peer (its adj-RIB-in): entry and that peer's path. */
+typedef int (*rib_peer_walk_cb)(const struct rentry *e, const struct rpath *p,
+				void *arg);
+int rib_walk_peer(const struct rib *rib, uint32_t peer, rib_peer_walk_cb cb,
+		  void *arg);
+
+/*
+ * Change set: every entry whose best path or ECMP set changed since the
+ * last drain (including entries that became empty: n_paths == 0; such an
+ * entry stays valid until the callback returns and is then freed). Each
+ * entry appears once per drain however often it changed.
+ */
+typedef void (*rib_change_cb)(const struct rentry *e, void *arg);
+size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg);
+size_t rib_changes_pending(const struct rib *rib);
+
+/* Counters and memory, for the API, metrics and the shutdown log line. */
+struct rib_stats {
+	size_t prefixes[3]; /* [AFI_IPV4], [AFI_IPV6] */
+	size_t paths;
+	size_t attrs; /* distinct interned attribute sets */
+	size_t bytes; /* memory the RIB holds: trie, entries, paths, attrs */
+};
+void rib_stats(const struct rib *rib, struct rib_stats *st);
+
+/*
+ * The decision process of DESIGN 1.2 as one compare function with
+ * numbered steps. Returns <0 when a is preferred, >0 when b is, 0 when
+ * they tie for ECMP. *step (may be NULL) is set to the step that decided
+ * (1..4), or 5 for a tie.
+ */
+int rib_path_cmp(const struct rib *rib, const struct rpath *a,
+		 const struct rpath *b, int *step);
+
+#endif
