@@ -1,0 +1,99 @@
+/*
+ * export.h - from loc-RIB changes to UPDATE messages, once per group.
+ *
+ * Export applies the route-server rules of DESIGN 1.2 (who may receive a
+ * route from whom, NO_ADVERTISE/NO_EXPORT, never back to the source, local
+ * ASN prepended unless transparent, NEXT_HOP unchanged, per-peer export
+ * filters) and keeps each peer's adj-RIB-out. Peers that would receive the
+ * same bytes form an update group: the group's UPDATEs are encoded once and
+ * the same reference-counted buffer is queued on every member's socket.
+ *
+ * The exporter owns no sockets: it hands finished messages to the caller's
+ * send callback and is driven in bounded slices (export_run) so that a big
+ * initial dump never starves keepalives.
+ */
+#ifndef PHAROS_RIB_EXPORT_H
+#define PHAROS_RIB_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/wire.h"
+#include "conf/conf.h"
+#include "rib/rib.h"
+
+/* A finished, shareable block of one or more whole BGP messages. */
+struct out_buf {
+	uint32_t refcnt;
+	uint32_t len;
+	uint8_t data[];
+};
+struct out_buf *out_buf_new(size_t cap);
+void out_buf_ref(struct out_buf *b);
+void out_buf_unref(struct out_buf *b);
+
+struct export_config {
+	uint32_t local_asn;
+	bool branch_to_branch;
+	bool transparent_as;
+	/* Prefixes originated by the route server itself (the fabric's
+	 * address spaces), sent to every peer with ORIGIN IGP, AS_PATH of the
+	 * local ASN (empty when transparent) and the router's own next hop. */
+	unsigned n_originated;
+	const struct prefix *originated;
+	struct addr next_hop_v4, next_hop_v6; /* for originated routes */
+};
+
+/* What the exporter needs to know of an established peer. */
+struct export_peer {
+	uint32_t rib_peer; /* index from rib_peer_add */
+	uint8_t kind; /* enum peer_kind */
+	uint32_t asn;
+	struct bgp_session_caps caps;
+	bool afi_v4, afi_v6; /* negotiated unicast families */
+	const struct pol_rule *export_rules;
+	unsigned n_export_rules;
+	/* Called with each finished message block for this peer; the callee
+	 * takes a reference if it keeps b. Returns false when the peer's
+	 * output queue is over its bound (the exporter then pauses that
+	 * peer's initial dump until export_peer_writable()). */
+	bool (*send)(void *ctx, struct out_buf *b);
+	void *ctx;
+};
+
+struct exporter;
+
+struct exporter *export_new(struct rib *rib, const struct export_config *cfg);
+void export_free(struct exporter *ex);
+void export_set_config(struct exporter *ex, const struct export_config *cfg);
+
+/* A session came up: join or form its update group, then queue the
+ * initial table dump (run by export_run) followed by End-of-RIB. */
+void export_peer_up(struct exporter *ex, const struct export_peer *p);
+/* The session went down: forget its adj-RIB-out, leave its group. */
+void export_peer_down(struct exporter *ex, uint32_t rib_peer);
+/* The peer's socket drained below its bound again. */
+void export_peer_writable(struct exporter *ex, uint32_t rib_peer);
+/* ROUTE-REFRESH received: send the peer's adj-RIB-out for afi again. */
+void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi);
+
+/* One loc-RIB change (the rib_changes_drain callback calls this). */
+void export_change(struct exporter *ex, const struct rentry *e);
+/* Encode and send what export_change accumulated, one pass per group. */
+void export_flush(struct exporter *ex);
+/* Continue initial dumps and refreshes for at most budget prefixes.
+ * Returns true while work remains (call again next loop turn). */
+bool export_run(struct exporter *ex, unsigned budget);
+
+/* Counters for the API and metrics. */
+size_t export_peer_advertised(const struct exporter *ex, uint32_t rib_peer);
+/* Walk one peer's adj-RIB-out: prefix and the attributes sent. */
+typedef int (*export_walk_cb)(const struct prefix *p, const struct rattr *a,
+			      void *arg);
+int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
+		     export_walk_cb cb, void *arg);
+size_t export_groups(const struct exporter *ex);
+size_t export_bytes(const struct exporter *ex);
+
+#endif
