@@ -101,7 +101,7 @@ struct conf_api {
 	char *events_file; /* NULL: events go to stderr only */
 	char *mrt_dir; /* where periodic MRT dumps go, NULL: none */
 	uint32_t mrt_interval; /* seconds, 0 = none */
-	uint32_t route_jump_threshold; /* event when a peer's count jumps by this */
+	uint32_t route_jump_threshold; /* event when a peer's count jumps by this; 0 = never */
 };
 
 /* ----------------------------------------------------------- fabric */
@@ -179,7 +179,11 @@ struct conf {
 
 /*
  * Load and validate path. Returns a conf, or NULL after writing every
- * error as "FILE:LINE:COL: message\n" to errs (stderr if NULL).
+ * error as "FILE:LINE:COL: message\n" to errs (stderr if NULL), sorted by
+ * position. Warnings ("FILE:LINE:COL: warning: message") are written too
+ * but do not fail the load. Relative password_file/token_file paths are
+ * relative to the directory of path (to the cwd for conf_load_string).
+ * A missing router_id is taken from the first IPv4 listen address.
  */
 struct conf *conf_load(const char *path, FILE *errs);
 /* Same, from a string (name is used in messages). */
@@ -189,6 +193,12 @@ void conf_free(struct conf *c);
 void conf_print(const struct conf *c, FILE *out);
 /* Deep equality (ignores path, line and column fields). */
 bool conf_equal(const struct conf *a, const struct conf *b);
+/* Equal in everything that needs a session reset when it changes: name,
+ * kind, address, asn, password (file and contents), passive, port,
+ * multihop, hold_time, keepalive. Limits, accept_default and policy may
+ * change without a reset (apply them with a route refresh / re-export).
+ * Route-server-wide values (asn, router_id, timers) are the caller's to
+ * compare. */
 bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b);
 
 const struct conf_peer *conf_find_peer(const struct conf *c, const char *name);

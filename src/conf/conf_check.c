@@ -1,0 +1,266 @@
+/*
+ * conf_check.c - the checks that need more than one key at a time.
+ *
+ * After conf_load.c filled the structs, this file checks relations:
+ * timers, duplicate peers, eBGP-only, secrets that must be readable, the
+ * fabric's names, address spaces, subnets, NICs, peerings and route
+ * tables. It finds the YAML node of each element through the tree (one
+ * struct per YAML item, same index) so every message points at the key
+ * at fault. Elements that failed to load (a NULL name, a zero prefix)
+ * are skipped so one mistake is reported once.
+ */
+#include "conf/conf_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+#define TCP_MD5_MAXKEY 80
+
+struct checker {
+	struct conf *c;
+	struct conf_diag *d;
+	const char *basedir;
+};
+
+static const struct ynode top_of_file = {.type = Y_SCALAR, .line = 1, .col = 1};
+
+/* The node of key inside n, else n itself, else the top of the file. */
+static const struct ynode *at(const struct ynode *n, const char *key)
+{
+	const struct ynode *v = ymap_get(n, key);
+	return v ? v : n ? n : &top_of_file;
+}
+
+/* --------------------------------------------------------- secrets */
+
+/* Read a small secret file, trailing newline/space removed. Returns
+ * the text, or NULL after reporting at node n. */
+static char *read_secret(struct checker *k, const struct ynode *n,
+			 const char *key, const char *file)
+{
+	char path[4096], buf[4097];
+	size_t len;
+	FILE *f;
+
+	if (file[0] != '/' && k->basedir)
+		snprintf(path, sizeof(path), "%s/%s", k->basedir, file);
+	else
+		snprintf(path, sizeof(path), "%s", file);
+	f = fopen(path, "r");
+	if (!f) {
+		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
+			 strerror(errno));
+		return NULL;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	if (ferror(f)) {
+		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
+			 strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = 0;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+		buf[--len] = 0;
+	if (!len) {
+		diag_err(k->d, n, "%s '%s' is empty", key, file);
+		return NULL;
+	}
+	return conf_strdup(buf);
+}
+
+/* ---------------------------------------------------------- timers */
+
+static void check_timers(struct checker *k, const struct ynode *hold_n,
+			 const struct ynode *ka_n, unsigned hold, unsigned ka)
+{
+	if (hold == 1 || hold == 2) {
+		diag_err(k->d, hold_n,
+			 "hold_time %u is invalid (must be 0 or 3..65535)", hold);
+		return;
+	}
+	if (!hold)
+		return;
+	if (!ka || ka >= hold)
+		diag_err(k->d, ka_n,
+			 "keepalive %u must be between 1 and hold_time %u - 1",
+			 ka, hold);
+	else if (ka > hold / 3)
+		diag_warn(k->d, ka_n,
+			  "keepalive %u is more than a third of hold_time %u",
+			  ka, hold);
+}
+
+/* ----------------------------------------------------------- rules */
+
+static void check_rules(struct checker *k, const struct conf_peer *p,
+			const struct pol_rule *rules, unsigned n,
+			const struct ynode *seq, bool import)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct pol_rule *r = &rules[i];
+		const struct ynode *rn = yseq_item(seq, i);
+		const struct ynode *pl = ymap_get(ymap_get(rn, "match"), "prefix");
+		bool has_set = r->set_local_pref || r->set_med ||
+			       r->n_add_communities || r->n_remove_communities;
+
+		if (r->action == POL_DENY && has_set)
+			diag_warn(k->d, at(rn, "set"),
+				  "'set' has no effect in a rule that denies");
+		if (!r->n_prefixes && !r->as_path_contains && !r->origin_as &&
+		    !r->n_communities && i + 1 < n)
+			diag_warn(k->d, at(rn, "action"),
+				  "rule matches every route: the %u rule(s) after it are never used",
+				  n - i - 1);
+		if (!import || p->accept_default || r->action != POL_ALLOW)
+			continue;
+		for (unsigned j = 0; j < r->n_prefixes; j++) {
+			const struct pol_prefix *pp = &r->prefixes[j];
+			const struct ynode *pn = pl && pl->type == Y_SEQ ?
+							 yseq_item(pl, j) : pl;
+			if (pp->prefix.afi && pp->prefix.len == 0 && !pp->ge &&
+			    !pp->le)
+				diag_warn(k->d, pn ? pn : at(rn, "match"),
+					  "rule allows the default route, but peer '%s' has accept_default false: it is refused before policy",
+					  p->name ? p->name : "?");
+		}
+	}
+}
+
+/* ------------------------------------------------------------ peers */
+
+static void check_peer_dups(struct checker *k, const struct ynode *seq,
+			    unsigned i)
+{
+	const struct conf_peer *p = &k->c->rs.peers[i];
+	const struct ynode *pn = yseq_item(seq, i);
+
+	for (unsigned j = 0; j < i; j++) {
+		const struct conf_peer *o = &k->c->rs.peers[j];
+		if (p->name && o->name && !strcmp(p->name, o->name))
+			diag_err(k->d, at(pn, "name"),
+				 "duplicate peer name '%s' (first at line %u)",
+				 p->name, o->line);
+		if (p->address.afi && addr_eq(&p->address, &o->address)) {
+			char a[ADDR_STRLEN];
+			diag_err(k->d, at(pn, "address"),
+				 "duplicate peer address %s (peer '%s' at line %u)",
+				 addr_fmt(&p->address, a, sizeof(a)),
+				 o->name ? o->name : "?", o->line);
+		}
+	}
+}
+
+static void check_peer(struct checker *k, const struct ynode *seq, unsigned i)
+{
+	struct conf_rs *rs = &k->c->rs;
+	struct conf_peer *p = &rs->peers[i];
+	const struct ynode *pn = yseq_item(seq, i);
+
+	check_peer_dups(k, seq, i);
+	if (p->asn && p->asn == rs->asn)
+		diag_err(k->d, at(pn, "asn"),
+			 "peer asn %u equals the local ASN: only eBGP peers are supported",
+			 p->asn);
+	if (p->password_file) {
+		p->password = read_secret(k, at(pn, "password_file"),
+					  "password_file", p->password_file);
+		if (p->password && strlen(p->password) > TCP_MD5_MAXKEY)
+			diag_err(k->d, at(pn, "password_file"),
+				 "password in '%s' is longer than %u bytes (the TCP MD5 limit)",
+				 p->password_file, TCP_MD5_MAXKEY);
+	}
+	/* A hold time given without a keepalive gets a third of it. */
+	if (p->hold_time && !ymap_get(pn, "keepalive"))
+		p->keepalive = p->hold_time / 3;
+	if (p->hold_time || p->keepalive)
+		check_timers(k, at(pn, "hold_time"), at(pn, "keepalive"),
+			     p->hold_time ? p->hold_time : rs->hold_time,
+			     p->keepalive ? p->keepalive : rs->keepalive);
+	check_rules(k, p, p->import, p->n_import, ymap_get(pn, "import"), true);
+	check_rules(k, p, p->export, p->n_export, ymap_get(pn, "export"),
+		    false);
+}
+
+static void check_rs(struct checker *k, const struct ynode *rsn)
+{
+	struct conf_rs *rs = &k->c->rs;
+	const struct ynode *peers = ymap_get(rsn, "peers");
+
+	if (!rs->router_id.afi) {
+		for (unsigned i = 0; i < rs->n_listen; i++) {
+			if (rs->listen[i].afi == AFI_IPV4) {
+				rs->router_id = rs->listen[i];
+				break;
+			}
+		}
+		if (!rs->router_id.afi && !ymap_get(rsn, "router_id"))
+			diag_err(k->d, rsn ? rsn : &top_of_file,
+				 "route_server needs a router_id (or an IPv4 listen address to take it from)");
+	} else if (rs->router_id.afi != AFI_IPV4) {
+		diag_err(k->d, at(rsn, "router_id"),
+			 "router_id must be an IPv4 address");
+	}
+	if (rs->router_id.afi == AFI_IPV4 &&
+	    !memcmp(rs->router_id.b, "\0\0\0\0", 4))
+		diag_err(k->d, ymap_get(rsn, "router_id") ? at(rsn, "router_id") : rsn,
+			 "router_id 0.0.0.0 is not a valid BGP identifier");
+	/* A hold time given without a keepalive gets a third of it. */
+	if (ymap_get(rsn, "hold_time") && !ymap_get(rsn, "keepalive"))
+		rs->keepalive = rs->hold_time / 3;
+	check_timers(k, at(rsn, "hold_time"), at(rsn, "keepalive"),
+		     rs->hold_time, rs->keepalive);
+	for (unsigned i = 0; i < rs->n_peers; i++)
+		check_peer(k, peers, i);
+}
+
+/* -------------------------------------------------------------- api */
+
+static void check_api(struct checker *k, const struct ynode *an)
+{
+	struct conf_api *api = &k->c->api;
+	const char *l = api->listen;
+	const char *colon = l ? strrchr(l, ':') : NULL;
+	char host[64];
+	struct addr a;
+	bool ok = false;
+
+	if (colon && colon > l && (size_t)(colon - l) < sizeof(host)) {
+		char *end;
+		unsigned long port = strtoul(colon + 1, &end, 10);
+		memcpy(host, l, (size_t)(colon - l));
+		host[colon - l] = 0;
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = 0;
+		} else if (strchr(host, ':')) {
+			host[0] = 0; /* IPv6 needs brackets */
+		}
+		ok = colon[1] && !*end && port >= 1 && port <= 65535 &&
+		     addr_parse(host, &a) == 0;
+	}
+	if (!ok)
+		diag_err(k->d, at(an, "listen"),
+			 "bad listen address '%s' for the api (expected ADDRESS:PORT, [IPv6]:PORT)",
+			 l ? l : "");
+	if (api->token_file)
+		api->token = read_secret(k, at(an, "token_file"), "token_file",
+					 api->token_file);
+}
+
+/* ----------------------------------------------------------- entry */
+
+void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
+		struct conf_diag *d)
+{
+	struct checker k = {.c = c, .d = d, .basedir = basedir};
+
+	check_rs(&k, ymap_get(root, "route_server"));
+	check_api(&k, ymap_get(root, "api"));
+	conf_check_fabric(c, ymap_get(root, "fabric"), d);
+}

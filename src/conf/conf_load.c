@@ -1,0 +1,753 @@
+/*
+ * conf_load.c - from the YAML tree to struct conf, key by key.
+ *
+ * Each mapping of the file is described by a table of fields (key, type,
+ * where it goes, range); one generic walker applies a table, so unknown
+ * keys, wrong types, bad addresses and out-of-range numbers are reported
+ * the same way everywhere. Lists of peers, rules, VNets... are filled one
+ * element per YAML item, in order, so conf_check.c can find the tree node
+ * of any element by its index. Defaults are set before the walk.
+ */
+#include "conf/conf_priv.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/policy.h"
+#include "rib/rib.h"
+
+struct loader {
+	struct conf_diag *d;
+};
+
+enum ftype { F_U16, F_U32, F_UINT, F_BOOL, F_STR, F_ADDR, F_ENUM, F_FUNC };
+
+typedef void (*field_fn)(struct loader *L, const struct ynode *v, void *base);
+
+struct field {
+	const char *key;
+	enum ftype type;
+	size_t off;
+	uint32_t min, max;
+	const char *const *names; /* F_ENUM: NULL terminated */
+	field_fn fn; /* F_FUNC */
+	bool required;
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		abort();
+	return p;
+}
+
+static const char *type_name(enum ynode_type t)
+{
+	return t == Y_MAP ? "a mapping" : t == Y_SEQ ? "a list" : "a scalar";
+}
+
+/* Check v's type; reports "'key' must be ..." on a mismatch. */
+static bool want(struct loader *L, const struct ynode *v, const char *key,
+		 enum ynode_type t)
+{
+	if (v->type == t)
+		return true;
+	diag_err(L->d, v, "'%s' must be %s, not %s", key, type_name(t),
+		 type_name(v->type));
+	return false;
+}
+
+/* Unsigned decimal scalar. 0 ok, -1 not a number, -2 too big. */
+static int parse_uint(const struct ynode *v, uint64_t *out)
+{
+	const char *s = v->str;
+	uint64_t x = 0;
+
+	if (v->type != Y_SCALAR || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		x = x * 10 + (uint64_t)(*s - '0');
+		if (x > 0xffffffffull)
+			return -2;
+	}
+	*out = x;
+	return 0;
+}
+
+static bool load_number(struct loader *L, const struct field *f,
+			const struct ynode *v, uint32_t *out)
+{
+	uint64_t x = 0;
+	int rc = parse_uint(v, &x);
+	uint32_t max = f->max ? f->max : 0xffffffffu;
+
+	if (rc == -1) {
+		diag_err(L->d, v, "'%s' must be a number", f->key);
+		return false;
+	}
+	if (rc == -2 || x < f->min || x > max) {
+		diag_err(L->d, v, "%s %s is out of range (%u..%u)", f->key,
+			 v->str, f->min, max);
+		return false;
+	}
+	*out = (uint32_t)x;
+	return true;
+}
+
+static void load_enum(struct loader *L, const struct field *f,
+		      const struct ynode *v, uint8_t *out)
+{
+	char list[256] = "";
+	size_t used = 0;
+
+	if (!want(L, v, f->key, Y_SCALAR))
+		return;
+	for (unsigned i = 0; f->names[i]; i++) {
+		if (!strcasecmp(v->str, f->names[i])) {
+			*out = (uint8_t)i;
+			return;
+		}
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+					 "%s%s", i ? ", " : "", f->names[i]);
+		if (used >= sizeof(list))
+			used = sizeof(list) - 1;
+	}
+	diag_err(L->d, v, "unknown %s '%s' (expected %s)", f->key, v->str, list);
+}
+
+static void load_field(struct loader *L, const struct field *f,
+		       const struct ynode *v, void *base)
+{
+	char *p = (char *)base + f->off;
+	uint32_t x;
+
+	switch (f->type) {
+	case F_U16:
+	case F_U32:
+	case F_UINT:
+		if (!load_number(L, f, v, &x))
+			return;
+		if (f->type == F_U16)
+			*(uint16_t *)p = (uint16_t)x;
+		else if (f->type == F_U32)
+			*(uint32_t *)p = x;
+		else
+			*(unsigned *)p = x;
+		return;
+	case F_BOOL:
+		if (v->type == Y_SCALAR && !strcmp(v->str, "true"))
+			*(bool *)p = true;
+		else if (v->type == Y_SCALAR && !strcmp(v->str, "false"))
+			*(bool *)p = false;
+		else
+			diag_err(L->d, v, "'%s' must be true or false", f->key);
+		return;
+	case F_STR:
+		if (!want(L, v, f->key, Y_SCALAR))
+			return;
+		free(*(char **)p);
+		*(char **)p = ynode_is_null(v) ? NULL : conf_strdup(v->str);
+		return;
+	case F_ADDR:
+		if (want(L, v, f->key, Y_SCALAR) &&
+		    addr_parse(v->str, (struct addr *)p) < 0)
+			diag_err(L->d, v, "bad address '%s' for '%s'", v->str,
+				 f->key);
+		return;
+	case F_ENUM:
+		load_enum(L, f, v, (uint8_t *)p);
+		return;
+	case F_FUNC:
+		f->fn(L, v, base);
+		return;
+	}
+}
+
+/* Apply a field table to mapping m; what names m in messages. */
+static void load_map(struct loader *L, const struct ynode *m,
+		     const struct field *fields, void *base, const char *what)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
+		const struct field *f;
+		if (k->type != Y_SCALAR) {
+			diag_err(L->d, k, "keys must be plain strings");
+			continue;
+		}
+		for (f = fields; f->key && strcmp(f->key, k->str); f++)
+			;
+		if (!f->key) {
+			diag_err(L->d, k, "unknown key '%s' in %s", k->str, what);
+			continue;
+		}
+		/* A duplicate key was reported by the tree; use the first. */
+		if (ymap_get(m, k->str) != v)
+			continue;
+		load_field(L, f, v, base);
+	}
+	for (const struct field *f = fields; f->key; f++)
+		if (f->required && !ymap_get(m, f->key))
+			diag_err(L->d, m, "%s is missing required key '%s'",
+				 what, f->key);
+}
+
+/* ------------------------------------------------------ list helpers */
+
+/* A list node (a single scalar counts as a list of one). Returns the
+ * number of items (0 after a type error); list_at() gives item i. */
+static unsigned list_of(struct loader *L, const struct ynode *v,
+			const char *key)
+{
+	if (ynode_is_null(v))
+		return 0;
+	if (v->type == Y_SCALAR)
+		return 1;
+	if (!want(L, v, key, Y_SEQ))
+		return 0;
+	return v->n;
+}
+
+static const struct ynode *list_at(const struct ynode *v, unsigned i)
+{
+	return v->type == Y_SEQ ? v->items[i] : v;
+}
+
+static void load_prefix_node(struct loader *L, const struct ynode *v,
+			     const char *key, struct prefix *p)
+{
+	int rc;
+	if (!want(L, v, key, Y_SCALAR))
+		return;
+	rc = prefix_parse(v->str, p);
+	if (rc == -2)
+		diag_err(L->d, v, "bad prefix '%s': host bits are set", v->str);
+	else if (rc < 0 || !strchr(v->str, '/'))
+		diag_err(L->d, v, "bad prefix '%s'", v->str);
+}
+
+static unsigned load_prefixes(struct loader *L, const struct ynode *v,
+			      const char *key, struct prefix **out)
+{
+	unsigned n = list_of(L, v, key);
+
+	*out = xcalloc(n, sizeof(**out));
+	for (unsigned i = 0; i < n; i++)
+		load_prefix_node(L, list_at(v, i), key, &(*out)[i]);
+	return n;
+}
+
+static unsigned load_communities(struct loader *L, const struct ynode *v,
+				 const char *key, uint32_t **out)
+{
+	unsigned n = list_of(L, v, key);
+
+	*out = n ? xcalloc(n, sizeof(**out)) : NULL;
+	for (unsigned i = 0; i < n; i++) {
+		if (want(L, list_at(v, i), key, Y_SCALAR) &&
+		    community_parse(list_at(v, i)->str, &(*out)[i]) < 0)
+			diag_err(L->d, list_at(v, i),
+				 "bad community '%s' (expected A:B with A and B in 0..65535, no-export, no-advertise or no-export-subconfed)",
+				 list_at(v, i)->str);
+	}
+	return n;
+}
+
+/* Allocate one element per item of sequence v and load each mapping. */
+static void *load_seq(struct loader *L, const struct ynode *v,
+		      const char *key, size_t size, unsigned *n,
+		      void (*one)(struct loader *, const struct ynode *, void *))
+{
+	char *arr;
+	*n = 0;
+	if (ynode_is_null(v) || !want(L, v, key, Y_SEQ))
+		return NULL;
+	*n = v->n;
+	arr = xcalloc(v->n, size);
+	for (unsigned i = 0; i < v->n; i++)
+		one(L, v->items[i], arr + i * size);
+	return arr;
+}
+
+/* Set line/col of an element from its node. */
+#define AT(obj, node) ((obj)->line = (node)->line, (obj)->col = (node)->col)
+
+/* ------------------------------------------------------------ rules */
+
+static void f_match_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	unsigned n = list_of(L, v, "prefix");
+	char err[160];
+
+	r->prefixes = n ? xcalloc(n, sizeof(*r->prefixes)) : NULL;
+	r->n_prefixes = n;
+	for (unsigned i = 0; i < n; i++)
+		if (want(L, list_at(v, i), "prefix", Y_SCALAR) &&
+		    pol_prefix_parse(list_at(v, i)->str, &r->prefixes[i], err,
+				     sizeof(err)) < 0)
+			diag_err(L->d, list_at(v, i), "%s", err);
+}
+
+static void f_match_comm(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	r->n_communities = load_communities(L, v, "community", &r->communities);
+}
+
+static const struct field match_fields[] = {
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_match_prefix, false},
+	{"as_path_contains", F_U32, offsetof(struct pol_rule, as_path_contains), 1, 0, NULL, NULL, false},
+	{"origin_as", F_U32, offsetof(struct pol_rule, origin_as), 1, 0, NULL, NULL, false},
+	{"community", F_FUNC, 0, 0, 0, NULL, f_match_comm, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void f_set_lp(struct loader *L, const struct ynode *v, void *b)
+{
+	static const struct field f = {"local_pref", F_U32, 0, 0, 0, NULL, NULL, false};
+	struct pol_rule *r = b;
+	r->set_local_pref = load_number(L, &f, v, &r->local_pref);
+}
+
+static void f_set_med(struct loader *L, const struct ynode *v, void *b)
+{
+	static const struct field f = {"med", F_U32, 0, 0, 0, NULL, NULL, false};
+	struct pol_rule *r = b;
+	r->set_med = load_number(L, &f, v, &r->med);
+}
+
+static void f_set_add(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	r->n_add_communities =
+		load_communities(L, v, "add_communities", &r->add_communities);
+}
+
+static void f_set_remove(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	r->n_remove_communities = load_communities(L, v, "remove_communities",
+						   &r->remove_communities);
+}
+
+static const struct field set_fields[] = {
+	{"local_pref", F_FUNC, 0, 0, 0, NULL, f_set_lp, false},
+	{"med", F_FUNC, 0, 0, 0, NULL, f_set_med, false},
+	{"add_communities", F_FUNC, 0, 0, 0, NULL, f_set_add, false},
+	{"remove_communities", F_FUNC, 0, 0, 0, NULL, f_set_remove, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void f_match(struct loader *L, const struct ynode *v, void *b)
+{
+	if (!ynode_is_null(v) && want(L, v, "match", Y_MAP))
+		load_map(L, v, match_fields, b, "match");
+}
+
+static void f_set(struct loader *L, const struct ynode *v, void *b)
+{
+	if (!ynode_is_null(v) && want(L, v, "set", Y_MAP))
+		load_map(L, v, set_fields, b, "set");
+}
+
+static const char *const action_names[] = {"allow", "deny", NULL};
+
+static const struct field rule_fields[] = {
+	{"match", F_FUNC, 0, 0, 0, NULL, f_match, false},
+	{"action", F_ENUM, offsetof(struct pol_rule, action), 0, 0, action_names, NULL, false},
+	{"set", F_FUNC, 0, 0, 0, NULL, f_set, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_rule(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	AT(r, v);
+	r->action = POL_ALLOW;
+	if (want(L, v, "rule", Y_MAP))
+		load_map(L, v, rule_fields, r, "policy rule");
+}
+
+static void f_import(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_peer *p = b;
+	p->import = load_seq(L, v, "import", sizeof(struct pol_rule),
+			     &p->n_import, load_rule);
+}
+
+static void f_export(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_peer *p = b;
+	p->export = load_seq(L, v, "export", sizeof(struct pol_rule),
+			     &p->n_export, load_rule);
+}
+
+/* ------------------------------------------------------------ peers */
+
+static const char *const kind_names[] = {"nva", "vpn_gateway",
+					 "expressroute_gateway", NULL};
+static const char *const pref_names[] = {"expressroute", "vpn", "aspath",
+					 NULL};
+
+#define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
+static const struct field peer_fields[] = {
+	{"name", F_STR, offsetof(struct conf_peer, name), 0, 0, NULL, NULL, true},
+	{"kind", F_ENUM, offsetof(struct conf_peer, kind), 0, 0, kind_names, NULL, false},
+	{"address", F_ADDR, offsetof(struct conf_peer, address), 0, 0, NULL, NULL, true},
+	{"asn", F_U32, offsetof(struct conf_peer, asn), 1, 0, NULL, NULL, true},
+	PF("password_file", F_STR, password_file, 0, 0),
+	PF("max_prefixes", F_U32, max_prefixes, 1, 0),
+	PF("accept_default", F_BOOL, accept_default, 0, 0),
+	PF("passive", F_BOOL, passive, 0, 0),
+	PF("port", F_U16, port, 1, 65535),
+	PF("multihop", F_UINT, multihop, 1, 255),
+	PF("hold_time", F_U16, hold_time, 0, 65535),
+	PF("keepalive", F_U16, keepalive, 0, 65535),
+	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
+	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_peer(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_peer *p = b;
+	AT(p, v);
+	p->kind = PEER_NVA;
+	p->max_prefixes = 1000;
+	p->port = 179;
+	p->multihop = 255;
+	if (want(L, v, "peers item", Y_MAP))
+		load_map(L, v, peer_fields, p, "peer");
+}
+
+static void f_peers(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->peers = load_seq(L, v, "peers", sizeof(struct conf_peer),
+			     &rs->n_peers, load_peer);
+}
+
+static void f_listen(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	unsigned n = list_of(L, v, "listen");
+
+	rs->listen = xcalloc(n, sizeof(*rs->listen));
+	rs->n_listen = n;
+	for (unsigned i = 0; i < n; i++)
+		if (want(L, list_at(v, i), "listen", Y_SCALAR) &&
+		    addr_parse(list_at(v, i)->str, &rs->listen[i]) < 0)
+			diag_err(L->d, list_at(v, i), "bad address '%s' for 'listen'",
+				 list_at(v, i)->str);
+}
+
+#define RF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rs, m), lo, hi, NULL, NULL, false}
+static const struct field rs_fields[] = {
+	RF("asn", F_U32, asn, 1, 0),
+	RF("router_id", F_ADDR, router_id, 0, 0),
+	{"listen", F_FUNC, 0, 0, 0, NULL, f_listen, false},
+	RF("port", F_U16, port, 1, 65535),
+	RF("hold_time", F_U16, hold_time, 0, 65535),
+	RF("keepalive", F_U16, keepalive, 0, 65535),
+	RF("branch_to_branch", F_BOOL, branch_to_branch, 0, 0),
+	{"routing_preference", F_ENUM, offsetof(struct conf_rs, routing_pref), 0, 0, pref_names, NULL, false},
+	RF("transparent_as", F_BOOL, transparent_as, 0, 0),
+	RF("compare_med", F_BOOL, compare_med, 0, 0),
+	RF("max_paths", F_U16, max_paths, 1, 64),
+	RF("restart_delay", F_U32, restart_delay, 1, 86400),
+	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+#define AF(k, t, m, lo, hi) {k, t, offsetof(struct conf_api, m), lo, hi, NULL, NULL, false}
+static const struct field api_fields[] = {
+	AF("listen", F_STR, listen, 0, 0),
+	AF("token_file", F_STR, token_file, 0, 0),
+	AF("events_file", F_STR, events_file, 0, 0),
+	AF("mrt_dir", F_STR, mrt_dir, 0, 0),
+	AF("mrt_interval", F_U32, mrt_interval, 0, 0),
+	AF("route_jump_threshold", F_U32, route_jump_threshold, 0, 0),
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+/* ----------------------------------------------------------- fabric */
+
+static void f_subnet_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	load_prefix_node(L, v, "prefix", &((struct conf_subnet *)b)->prefix);
+}
+
+static const struct field subnet_fields[] = {
+	{"name", F_STR, offsetof(struct conf_subnet, name), 0, 0, NULL, NULL, true},
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_subnet_prefix, true},
+	{"route_table", F_STR, offsetof(struct conf_subnet, route_table), 0, 0, NULL, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_subnet(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_subnet *s = b;
+	AT(s, v);
+	if (want(L, v, "subnets item", Y_MAP))
+		load_map(L, v, subnet_fields, s, "subnet");
+}
+
+static const struct field nic_fields[] = {
+	{"name", F_STR, offsetof(struct conf_nic, name), 0, 0, NULL, NULL, true},
+	{"subnet", F_STR, offsetof(struct conf_nic, subnet), 0, 0, NULL, NULL, true},
+	{"ip", F_ADDR, offsetof(struct conf_nic, ip), 0, 0, NULL, NULL, true},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_nic(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_nic *n = b;
+	AT(n, v);
+	if (want(L, v, "nics item", Y_MAP))
+		load_map(L, v, nic_fields, n, "nic");
+}
+
+static const struct field peering_fields[] = {
+	{"remote", F_STR, offsetof(struct conf_peering, remote), 0, 0, NULL, NULL, true},
+	{"use_remote_gateways", F_BOOL, offsetof(struct conf_peering, use_remote_gateways), 0, 0, NULL, NULL, false},
+	{"allow_gateway_transit", F_BOOL, offsetof(struct conf_peering, allow_gateway_transit), 0, 0, NULL, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_peering(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_peering *p = b;
+	AT(p, v);
+	if (want(L, v, "peerings item", Y_MAP))
+		load_map(L, v, peering_fields, p, "peering");
+}
+
+static void f_aspace(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_vnet *vn = b;
+	vn->n_address_space =
+		load_prefixes(L, v, "address_space", &vn->address_space);
+}
+
+static void f_subnets(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_vnet *vn = b;
+	vn->subnets = load_seq(L, v, "subnets", sizeof(struct conf_subnet),
+			       &vn->n_subnets, load_subnet);
+}
+
+static void f_nics(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_vnet *vn = b;
+	vn->nics = load_seq(L, v, "nics", sizeof(struct conf_nic), &vn->n_nics,
+			    load_nic);
+}
+
+static void f_peerings(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_vnet *vn = b;
+	vn->peerings = load_seq(L, v, "peerings", sizeof(struct conf_peering),
+				&vn->n_peerings, load_peering);
+}
+
+static const struct field vnet_fields[] = {
+	{"name", F_STR, offsetof(struct conf_vnet, name), 0, 0, NULL, NULL, true},
+	{"region", F_STR, offsetof(struct conf_vnet, region), 0, 0, NULL, NULL, false},
+	{"hub", F_BOOL, offsetof(struct conf_vnet, hub), 0, 0, NULL, NULL, false},
+	{"address_space", F_FUNC, 0, 0, 0, NULL, f_aspace, true},
+	{"subnets", F_FUNC, 0, 0, 0, NULL, f_subnets, false},
+	{"nics", F_FUNC, 0, 0, 0, NULL, f_nics, false},
+	{"peerings", F_FUNC, 0, 0, 0, NULL, f_peerings, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_vnet(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_vnet *vn = b;
+	AT(vn, v);
+	if (want(L, v, "vnets item", Y_MAP))
+		load_map(L, v, vnet_fields, vn, "vnet");
+}
+
+static void f_udr_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	load_prefix_node(L, v, "prefix", &((struct conf_udr *)b)->prefix);
+}
+
+static const char *const nh_names[] = {
+	"VirtualAppliance", "VnetLocal", "Internet", "None",
+	"VirtualNetworkGateway", "VNetPeering", NULL};
+
+static const struct field udr_fields[] = {
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_udr_prefix, true},
+	{"next_hop_type", F_ENUM, offsetof(struct conf_udr, next_hop_type), 0, 0, nh_names, NULL, true},
+	{"next_hop_ip", F_ADDR, offsetof(struct conf_udr, next_hop_ip), 0, 0, NULL, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_udr(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_udr *u = b;
+	AT(u, v);
+	u->next_hop_type = 0xff; /* not set yet: conf_check skips it */
+	if (want(L, v, "routes item", Y_MAP))
+		load_map(L, v, udr_fields, u, "route");
+}
+
+static void f_routes(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_route_table *rt = b;
+	rt->routes = load_seq(L, v, "routes", sizeof(struct conf_udr),
+			      &rt->n_routes, load_udr);
+}
+
+static const struct field rt_fields[] = {
+	{"propagate_gateway_routes", F_BOOL, offsetof(struct conf_route_table, propagate_gateway_routes), 0, 0, NULL, NULL, false},
+	{"routes", F_FUNC, 0, 0, 0, NULL, f_routes, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+/* route_tables is a mapping: table name -> table. */
+static void f_route_tables(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_fabric *fab = b;
+	if (ynode_is_null(v) || !want(L, v, "route_tables", Y_MAP))
+		return;
+	fab->route_tables = xcalloc(v->n, sizeof(*fab->route_tables));
+	fab->n_route_tables = v->n;
+	for (unsigned i = 0; i < v->n; i++) {
+		const struct ynode *k = v->items[2 * i], *t = v->items[2 * i + 1];
+		struct conf_route_table *rt = &fab->route_tables[i];
+		AT(rt, k);
+		rt->propagate_gateway_routes = true;
+		if (k->type != Y_SCALAR) {
+			diag_err(L->d, k, "keys must be plain strings");
+			continue;
+		}
+		rt->name = conf_strdup(k->str);
+		if (!ynode_is_null(t) && want(L, t, k->str, Y_MAP))
+			load_map(L, t, rt_fields, rt, "route table");
+	}
+}
+
+static void f_vnets(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_fabric *fab = b;
+	fab->vnets = load_seq(L, v, "vnets", sizeof(struct conf_vnet),
+			      &fab->n_vnets, load_vnet);
+}
+
+static const struct field fabric_fields[] = {
+	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
+	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+/* ------------------------------------------------------------- top */
+
+static void f_rs(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf *c = b;
+	if (!ynode_is_null(v) && want(L, v, "route_server", Y_MAP))
+		load_map(L, v, rs_fields, &c->rs, "route_server");
+}
+
+static void f_api(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf *c = b;
+	if (!ynode_is_null(v) && want(L, v, "api", Y_MAP))
+		load_map(L, v, api_fields, &c->api, "api");
+}
+
+static void f_fabric(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf *c = b;
+	if (!ynode_is_null(v) && want(L, v, "fabric", Y_MAP))
+		load_map(L, v, fabric_fields, &c->fabric, "fabric");
+}
+
+static const struct field top_fields[] = {
+	{"route_server", F_FUNC, 0, 0, 0, NULL, f_rs, false},
+	{"api", F_FUNC, 0, 0, 0, NULL, f_api, false},
+	{"fabric", F_FUNC, 0, 0, 0, NULL, f_fabric, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void set_defaults(struct conf *c)
+{
+	c->rs.asn = 65515;
+	c->rs.port = 179;
+	c->rs.hold_time = 180;
+	c->rs.keepalive = 60;
+	c->rs.routing_pref = PREF_EXPRESSROUTE;
+	c->rs.max_paths = 8;
+	c->rs.restart_delay = 30;
+	c->api.listen = conf_strdup("127.0.0.1:8179");
+}
+
+static struct conf *load_text(const char *name, const char *text, size_t len,
+			      const char *basedir, FILE *errs)
+{
+	struct conf_diag d = {.file = name};
+	struct loader L = {.d = &d};
+	struct conf *c = xcalloc(1, sizeof(*c));
+	bool empty;
+	struct ynode *root = ytree_parse(text, len, &d, &empty);
+
+	c->path = conf_strdup(name);
+	set_defaults(c);
+	if (root && !empty && want(&L, root, "the configuration", Y_MAP))
+		load_map(&L, root, top_fields, c, "the configuration");
+	/* Cross-checks run even after field errors, so one pass reports as
+	 * much as possible; only a file that is not YAML stops here. */
+	if (root || empty)
+		conf_check(c, empty ? NULL : root, basedir, &d);
+	ytree_free(root);
+	diag_flush(&d, errs ? errs : stderr);
+	if (d.n_errors) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs)
+{
+	return load_text(name, yaml, strlen(yaml), NULL, errs);
+}
+
+struct conf *conf_load(const char *path, FILE *errs)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL, *dir, *tmp;
+	size_t len = 0;
+	struct conf *c;
+
+	if (!f) {
+		fprintf(errs ? errs : stderr, "%s:1:1: cannot open: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	FILE *mem = open_memstream(&text, &len);
+	char buf[8192];
+	size_t n;
+	while (mem && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, mem);
+	fclose(f);
+	if (!mem)
+		abort();
+	fclose(mem);
+	tmp = conf_strdup(path);
+	dir = dirname(tmp);
+	c = load_text(path, text, len, dir, errs);
+	free(tmp);
+	free(text);
+	return c;
+}

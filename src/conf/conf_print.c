@@ -1,0 +1,480 @@
+/*
+ * conf_print.c - writing a conf back as YAML, comparing and freeing confs.
+ *
+ * conf_print() writes every value explicitly, in the order of DESIGN 4,
+ * so `pharosd -p` shows what the daemon really runs with and the output
+ * loads back into an equal conf (conf_equal). conf_peer_equal() tells the
+ * daemon on reload whether a peer's session must be reset.
+ */
+#include "conf/conf_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/policy.h"
+#include "rib/rib.h"
+
+static const char *const nh_names[] = {
+	"VirtualAppliance", "VnetLocal", "Internet", "None",
+	"VirtualNetworkGateway", "VNetPeering"};
+static const char *const kind_names[] = {"nva", "vpn_gateway",
+					 "expressroute_gateway"};
+static const char *const pref_names[] = {"expressroute", "vpn", "aspath"};
+
+const char *nh_type_name(uint8_t t)
+{
+	return t < sizeof(nh_names) / sizeof(nh_names[0]) ? nh_names[t] : "?";
+}
+
+const char *peer_kind_name(uint8_t k)
+{
+	return k < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[k] :
+								 "?";
+}
+
+const struct conf_peer *conf_find_peer(const struct conf *c, const char *name)
+{
+	for (unsigned i = 0; i < c->rs.n_peers; i++)
+		if (c->rs.peers[i].name && !strcmp(c->rs.peers[i].name, name))
+			return &c->rs.peers[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------ print */
+
+static bool plain_ok(const char *s)
+{
+	static const char *const reserved[] = {"true", "false", "null", "yes",
+					       "no", "on", "off", "~", NULL};
+	if (!*s || *s == '-')
+		return false;
+	for (unsigned i = 0; reserved[i]; i++)
+		if (!strcasecmp(s, reserved[i]))
+			return false;
+	for (const char *p = s; *p; p++) {
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+		      ch == '/' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* A string scalar: plain when safe, else double-quoted; NULL is null. */
+static void put_str(FILE *o, const char *s)
+{
+	if (!s) {
+		fputs("null", o);
+		return;
+	}
+	if (plain_ok(s)) {
+		fputs(s, o);
+		return;
+	}
+	fputc('"', o);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(o, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(o, "\\x%02x", *p);
+		else
+			fputc(*p, o);
+	}
+	fputc('"', o);
+}
+
+static void put_addr(FILE *o, const struct addr *a)
+{
+	char buf[ADDR_STRLEN];
+	put_str(o, addr_fmt(a, buf, sizeof(buf)));
+}
+
+static void put_prefix(FILE *o, const struct prefix *p)
+{
+	char buf[PREFIX_STRLEN];
+	put_str(o, prefix_fmt(p, buf, sizeof(buf)));
+}
+
+static const char *b2s(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void put_comms(FILE *o, const char *key, const uint32_t *c, unsigned n,
+		      bool *first)
+{
+	char buf[32];
+	fprintf(o, "%s%s: [", *first ? "" : ", ", key);
+	for (unsigned i = 0; i < n; i++) {
+		fputs(i ? ", " : "", o);
+		put_str(o, community_fmt(c[i], buf, sizeof(buf)));
+	}
+	fputc(']', o);
+	*first = false;
+}
+
+static void print_rule(FILE *o, const struct pol_rule *r, const char *ind)
+{
+	char buf[128];
+	bool first = true;
+
+	fprintf(o, "%s- match: {", ind);
+	if (r->n_prefixes) {
+		fputs("prefix: [", o);
+		for (unsigned i = 0; i < r->n_prefixes; i++) {
+			fputs(i ? ", " : "", o);
+			put_str(o, pol_prefix_fmt(&r->prefixes[i], buf, sizeof(buf)));
+		}
+		fputc(']', o);
+		first = false;
+	}
+	if (r->as_path_contains) {
+		fprintf(o, "%sas_path_contains: %u", first ? "" : ", ",
+			r->as_path_contains);
+		first = false;
+	}
+	if (r->origin_as) {
+		fprintf(o, "%sorigin_as: %u", first ? "" : ", ", r->origin_as);
+		first = false;
+	}
+	if (r->n_communities)
+		put_comms(o, "community", r->communities, r->n_communities, &first);
+	fprintf(o, "}\n%s  action: %s\n%s  set: {", ind,
+		r->action == POL_DENY ? "deny" : "allow", ind);
+	first = true;
+	if (r->set_local_pref) {
+		fprintf(o, "local_pref: %u", r->local_pref);
+		first = false;
+	}
+	if (r->set_med) {
+		fprintf(o, "%smed: %u", first ? "" : ", ", r->med);
+		first = false;
+	}
+	if (r->n_add_communities)
+		put_comms(o, "add_communities", r->add_communities,
+			  r->n_add_communities, &first);
+	if (r->n_remove_communities)
+		put_comms(o, "remove_communities", r->remove_communities,
+			  r->n_remove_communities, &first);
+	fputs("}\n", o);
+}
+
+static void print_rules(FILE *o, const char *key, const struct pol_rule *r,
+			unsigned n)
+{
+	fprintf(o, "      %s:%s\n", key, n ? "" : " []");
+	for (unsigned i = 0; i < n; i++)
+		print_rule(o, &r[i], "        ");
+}
+
+static void print_peer(FILE *o, const struct conf_peer *p)
+{
+	fputs("    - name: ", o);
+	put_str(o, p->name);
+	fprintf(o, "\n      kind: %s\n      address: ", peer_kind_name(p->kind));
+	put_addr(o, &p->address);
+	fprintf(o, "\n      asn: %u\n      password_file: ", p->asn);
+	put_str(o, p->password_file);
+	fprintf(o, "\n      max_prefixes: %u\n      accept_default: %s\n"
+		   "      passive: %s\n      port: %u\n      multihop: %u\n"
+		   "      hold_time: %u%s\n      keepalive: %u%s\n",
+		p->max_prefixes, b2s(p->accept_default), b2s(p->passive),
+		p->port, p->multihop, p->hold_time,
+		p->hold_time ? "" : "  # 0: the route_server's value",
+		p->keepalive, p->keepalive ? "" : "  # 0: the route_server's value");
+	print_rules(o, "import", p->import, p->n_import);
+	print_rules(o, "export", p->export, p->n_export);
+}
+
+static void print_rs(FILE *o, const struct conf_rs *rs)
+{
+	fprintf(o, "route_server:\n  asn: %u\n  router_id: ", rs->asn);
+	put_addr(o, &rs->router_id);
+	fputs("\n  listen: [", o);
+	for (unsigned i = 0; i < rs->n_listen; i++) {
+		fputs(i ? ", " : "", o);
+		put_addr(o, &rs->listen[i]);
+	}
+	fprintf(o, "]\n  port: %u\n  hold_time: %u\n  keepalive: %u\n"
+		   "  branch_to_branch: %s\n  routing_preference: %s\n"
+		   "  transparent_as: %s\n  compare_med: %s\n  max_paths: %u\n"
+		   "  restart_delay: %u\n  peers:%s\n",
+		rs->port, rs->hold_time, rs->keepalive,
+		b2s(rs->branch_to_branch),
+		rs->routing_pref < 3 ? pref_names[rs->routing_pref] : "?",
+		b2s(rs->transparent_as), b2s(rs->compare_med), rs->max_paths,
+		rs->restart_delay, rs->n_peers ? "" : " []");
+	for (unsigned i = 0; i < rs->n_peers; i++)
+		print_peer(o, &rs->peers[i]);
+}
+
+static void print_api(FILE *o, const struct conf_api *a)
+{
+	fputs("api:\n  listen: ", o);
+	put_str(o, a->listen);
+	fputs("\n  token_file: ", o);
+	put_str(o, a->token_file);
+	fputs("\n  events_file: ", o);
+	put_str(o, a->events_file);
+	fputs("\n  mrt_dir: ", o);
+	put_str(o, a->mrt_dir);
+	fprintf(o, "\n  mrt_interval: %u\n  route_jump_threshold: %u\n",
+		a->mrt_interval, a->route_jump_threshold);
+}
+
+static void print_vnet(FILE *o, const struct conf_vnet *v)
+{
+	fputs("    - name: ", o);
+	put_str(o, v->name);
+	fputs("\n      region: ", o);
+	put_str(o, v->region);
+	fprintf(o, "\n      hub: %s\n      address_space: [", b2s(v->hub));
+	for (unsigned i = 0; i < v->n_address_space; i++) {
+		fputs(i ? ", " : "", o);
+		put_prefix(o, &v->address_space[i]);
+	}
+	fprintf(o, "]\n      subnets:%s\n", v->n_subnets ? "" : " []");
+	for (unsigned i = 0; i < v->n_subnets; i++) {
+		fputs("        - {name: ", o);
+		put_str(o, v->subnets[i].name);
+		fputs(", prefix: ", o);
+		put_prefix(o, &v->subnets[i].prefix);
+		fputs(", route_table: ", o);
+		put_str(o, v->subnets[i].route_table);
+		fputs("}\n", o);
+	}
+	fprintf(o, "      nics:%s\n", v->n_nics ? "" : " []");
+	for (unsigned i = 0; i < v->n_nics; i++) {
+		fputs("        - {name: ", o);
+		put_str(o, v->nics[i].name);
+		fputs(", subnet: ", o);
+		put_str(o, v->nics[i].subnet);
+		fputs(", ip: ", o);
+		put_addr(o, &v->nics[i].ip);
+		fputs("}\n", o);
+	}
+	fprintf(o, "      peerings:%s\n", v->n_peerings ? "" : " []");
+	for (unsigned i = 0; i < v->n_peerings; i++) {
+		const struct conf_peering *p = &v->peerings[i];
+		fputs("        - {remote: ", o);
+		put_str(o, p->remote);
+		fprintf(o, ", use_remote_gateways: %s, allow_gateway_transit: %s}\n",
+			b2s(p->use_remote_gateways), b2s(p->allow_gateway_transit));
+	}
+}
+
+static void print_fabric(FILE *o, const struct conf_fabric *f)
+{
+	fprintf(o, "fabric:\n  vnets:%s\n", f->n_vnets ? "" : " []");
+	for (unsigned i = 0; i < f->n_vnets; i++)
+		print_vnet(o, &f->vnets[i]);
+	fprintf(o, "  route_tables:%s\n", f->n_route_tables ? "" : " {}");
+	for (unsigned i = 0; i < f->n_route_tables; i++) {
+		const struct conf_route_table *rt = &f->route_tables[i];
+		fputs("    ", o);
+		put_str(o, rt->name);
+		fprintf(o, ":\n      propagate_gateway_routes: %s\n      routes:%s\n",
+			b2s(rt->propagate_gateway_routes),
+			rt->n_routes ? "" : " []");
+		for (unsigned j = 0; j < rt->n_routes; j++) {
+			const struct conf_udr *u = &rt->routes[j];
+			fputs("        - {prefix: ", o);
+			put_prefix(o, &u->prefix);
+			fprintf(o, ", next_hop_type: %s", nh_type_name(u->next_hop_type));
+			if (u->next_hop_ip.afi) {
+				fputs(", next_hop_ip: ", o);
+				put_addr(o, &u->next_hop_ip);
+			}
+			fputs("}\n", o);
+		}
+	}
+}
+
+void conf_print(const struct conf *c, FILE *out)
+{
+	print_rs(out, &c->rs);
+	print_api(out, &c->api);
+	print_fabric(out, &c->fabric);
+}
+
+/* ------------------------------------------------------------ equal */
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool addr_same(const struct addr *a, const struct addr *b)
+{
+	return a->afi == b->afi && !memcmp(a->b, b->b, 16);
+}
+
+bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b)
+{
+	return str_eq(a->name, b->name) && a->kind == b->kind &&
+	       addr_same(&a->address, &b->address) && a->asn == b->asn &&
+	       str_eq(a->password_file, b->password_file) &&
+	       str_eq(a->password, b->password) && a->passive == b->passive &&
+	       a->port == b->port && a->multihop == b->multihop &&
+	       a->hold_time == b->hold_time && a->keepalive == b->keepalive;
+}
+
+static bool peer_equal_all(const struct conf_peer *a, const struct conf_peer *b)
+{
+	return conf_peer_equal(a, b) && a->max_prefixes == b->max_prefixes &&
+	       a->accept_default == b->accept_default &&
+	       pol_rules_equal(a->import, a->n_import, b->import, b->n_import) &&
+	       pol_rules_equal(a->export, a->n_export, b->export, b->n_export);
+}
+
+static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
+{
+	if (a->asn != b->asn || !addr_same(&a->router_id, &b->router_id) ||
+	    a->n_listen != b->n_listen || a->port != b->port ||
+	    a->hold_time != b->hold_time || a->keepalive != b->keepalive ||
+	    a->branch_to_branch != b->branch_to_branch ||
+	    a->routing_pref != b->routing_pref ||
+	    a->transparent_as != b->transparent_as ||
+	    a->compare_med != b->compare_med || a->max_paths != b->max_paths ||
+	    a->restart_delay != b->restart_delay || a->n_peers != b->n_peers)
+		return false;
+	for (unsigned i = 0; i < a->n_listen; i++)
+		if (!addr_same(&a->listen[i], &b->listen[i]))
+			return false;
+	for (unsigned i = 0; i < a->n_peers; i++)
+		if (!peer_equal_all(&a->peers[i], &b->peers[i]))
+			return false;
+	return true;
+}
+
+static bool api_equal(const struct conf_api *a, const struct conf_api *b)
+{
+	return str_eq(a->listen, b->listen) &&
+	       str_eq(a->token_file, b->token_file) &&
+	       str_eq(a->token, b->token) &&
+	       str_eq(a->events_file, b->events_file) &&
+	       str_eq(a->mrt_dir, b->mrt_dir) &&
+	       a->mrt_interval == b->mrt_interval &&
+	       a->route_jump_threshold == b->route_jump_threshold;
+}
+
+static bool vnet_equal(const struct conf_vnet *a, const struct conf_vnet *b)
+{
+	if (!str_eq(a->name, b->name) || !str_eq(a->region, b->region) ||
+	    a->hub != b->hub || a->n_address_space != b->n_address_space ||
+	    a->n_subnets != b->n_subnets || a->n_nics != b->n_nics ||
+	    a->n_peerings != b->n_peerings)
+		return false;
+	for (unsigned i = 0; i < a->n_address_space; i++)
+		if (!prefix_eq(&a->address_space[i], &b->address_space[i]))
+			return false;
+	for (unsigned i = 0; i < a->n_subnets; i++) {
+		const struct conf_subnet *x = &a->subnets[i], *y = &b->subnets[i];
+		if (!str_eq(x->name, y->name) || !prefix_eq(&x->prefix, &y->prefix) ||
+		    !str_eq(x->route_table, y->route_table))
+			return false;
+	}
+	for (unsigned i = 0; i < a->n_nics; i++) {
+		const struct conf_nic *x = &a->nics[i], *y = &b->nics[i];
+		if (!str_eq(x->name, y->name) || !str_eq(x->subnet, y->subnet) ||
+		    !addr_same(&x->ip, &y->ip))
+			return false;
+	}
+	for (unsigned i = 0; i < a->n_peerings; i++) {
+		const struct conf_peering *x = &a->peerings[i], *y = &b->peerings[i];
+		if (!str_eq(x->remote, y->remote) ||
+		    x->use_remote_gateways != y->use_remote_gateways ||
+		    x->allow_gateway_transit != y->allow_gateway_transit)
+			return false;
+	}
+	return true;
+}
+
+static bool rt_equal(const struct conf_route_table *a,
+		     const struct conf_route_table *b)
+{
+	if (!str_eq(a->name, b->name) ||
+	    a->propagate_gateway_routes != b->propagate_gateway_routes ||
+	    a->n_routes != b->n_routes)
+		return false;
+	for (unsigned i = 0; i < a->n_routes; i++) {
+		const struct conf_udr *x = &a->routes[i], *y = &b->routes[i];
+		if (!prefix_eq(&x->prefix, &y->prefix) ||
+		    x->next_hop_type != y->next_hop_type ||
+		    !addr_same(&x->next_hop_ip, &y->next_hop_ip))
+			return false;
+	}
+	return true;
+}
+
+bool conf_equal(const struct conf *a, const struct conf *b)
+{
+	const struct conf_fabric *fa = &a->fabric, *fb = &b->fabric;
+
+	if (!rs_equal(&a->rs, &b->rs) || !api_equal(&a->api, &b->api) ||
+	    fa->n_vnets != fb->n_vnets ||
+	    fa->n_route_tables != fb->n_route_tables)
+		return false;
+	for (unsigned i = 0; i < fa->n_vnets; i++)
+		if (!vnet_equal(&fa->vnets[i], &fb->vnets[i]))
+			return false;
+	for (unsigned i = 0; i < fa->n_route_tables; i++)
+		if (!rt_equal(&fa->route_tables[i], &fb->route_tables[i]))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------- free */
+
+static void free_vnet(struct conf_vnet *v)
+{
+	free(v->name);
+	free(v->region);
+	free(v->address_space);
+	for (unsigned i = 0; i < v->n_subnets; i++) {
+		free(v->subnets[i].name);
+		free(v->subnets[i].route_table);
+	}
+	free(v->subnets);
+	for (unsigned i = 0; i < v->n_nics; i++) {
+		free(v->nics[i].name);
+		free(v->nics[i].subnet);
+	}
+	free(v->nics);
+	for (unsigned i = 0; i < v->n_peerings; i++)
+		free(v->peerings[i].remote);
+	free(v->peerings);
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->rs.n_peers; i++) {
+		struct conf_peer *p = &c->rs.peers[i];
+		free(p->name);
+		free(p->password_file);
+		free(p->password);
+		pol_rules_free(p->import, p->n_import);
+		pol_rules_free(p->export, p->n_export);
+	}
+	free(c->rs.peers);
+	free(c->rs.listen);
+	free(c->api.listen);
+	free(c->api.token_file);
+	free(c->api.token);
+	free(c->api.events_file);
+	free(c->api.mrt_dir);
+	for (unsigned i = 0; i < c->fabric.n_vnets; i++)
+		free_vnet(&c->fabric.vnets[i]);
+	free(c->fabric.vnets);
+	for (unsigned i = 0; i < c->fabric.n_route_tables; i++) {
+		free(c->fabric.route_tables[i].name);
+		free(c->fabric.route_tables[i].routes);
+	}
+	free(c->fabric.route_tables);
+	free(c->path);
+	free(c);
+}

@@ -1,0 +1,117 @@
+/*
+ * policy.h - import/export policy: evaluating rules on one route.
+ *
+ * Rules (struct pol_rule, conf/conf.h) are checked in order and the first
+ * rule whose every set match holds decides: its "set" actions change the
+ * route's attributes, then the route is allowed or denied. A route that no
+ * rule matches is ALLOWED, for import and for export alike (an empty list
+ * lets everything through, like DESIGN 4's `import: []`); end a list with
+ * a rule without matches and `action: deny` to get deny-by-default.
+ *
+ * policy_eval() is inline so that a peer without rules (the common case,
+ * at a million routes a second) costs one compare and no call.
+ *
+ * The import guards of DESIGN 1.2 that do not depend on rules (default
+ * route, local ASN in the AS_PATH) are here too, for the daemon's import
+ * path; they run before the rules.
+ */
+#ifndef PHAROS_POLICY_POLICY_H
+#define PHAROS_POLICY_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/wire.h"
+#include "conf/conf.h"
+#include "core/prefix.h"
+
+/*
+ * Scratch space for the community list a rule rewrites. A rule that adds
+ * or removes communities writes the new list (network order, 4 bytes per
+ * community) into the caller's buffer and points attrs->communities at
+ * it, so the buffer must outlive the use of attrs (typically: until
+ * rattr_intern() copied it). It needs at most
+ * 4 * (attrs->n_communities + rule->n_add_communities) bytes;
+ * POL_SCRATCH_LEN is always enough for a decoded UPDATE (an extended
+ * message carries at most 16383 communities) plus 256 added ones.
+ */
+#define POL_SCRATCH_LEN (4 * (16384 + 256))
+
+/* Out of policy_apply(): the verdict, and which rule gave it. */
+struct pol_result {
+	uint8_t action; /* POL_ALLOW or POL_DENY */
+	int rule; /* index of the matching rule, -1 when none matched */
+	bool changed; /* a set action modified attrs */
+};
+
+/* Index of the first rule that matches (prefix, attrs), -1 when none. */
+int policy_match(const struct pol_rule *rules, unsigned n,
+		 const struct prefix *pfx, const struct bgp_attrs *a);
+
+/*
+ * Evaluate rules on (pfx, a): on a match, apply the rule's set actions
+ * to *a (LOCAL_PREF, MED and COMMUNITIES, with their present bits) and
+ * return its action. Community changes need scratch (see above); when it
+ * is too small the route is denied (res->rule says which rule). res may
+ * be NULL.
+ */
+uint8_t policy_apply(const struct pol_rule *rules, unsigned n,
+		     const struct prefix *pfx, struct bgp_attrs *a,
+		     uint8_t *scratch, size_t scratch_len,
+		     struct pol_result *res);
+
+/* The fast path: no rules means allow, without touching anything. */
+static inline uint8_t policy_eval(const struct pol_rule *rules, unsigned n,
+				  const struct prefix *pfx,
+				  struct bgp_attrs *a, uint8_t *scratch,
+				  size_t scratch_len)
+{
+	if (n == 0)
+		return POL_ALLOW;
+	return policy_apply(rules, n, pfx, a, scratch, scratch_len, NULL);
+}
+
+/* ----------------------------------------------------- import guards */
+
+/* 0.0.0.0/0 or ::/0: refused unless the peer has accept_default. */
+static inline bool policy_is_default(const struct prefix *p)
+{
+	return p->len == 0;
+}
+/* True when the AS_PATH holds local_asn (a loop: the route is dropped). */
+bool policy_aspath_loop(const struct bgp_attrs *a, uint32_t local_asn);
+
+/* ------------------------------------------- pieces of a single rule */
+
+/* Does the prefix match "PREFIX [ge N] [le N]"? Without ge/le: exactly
+ * PREFIX; with ge only: lengths ge..max; with le only: PREFIX's length..le. */
+bool pol_prefix_match(const struct pol_prefix *pp, const struct prefix *p);
+/* True when the rule's every set match holds. */
+bool pol_rule_match(const struct pol_rule *r, const struct prefix *pfx,
+		    const struct bgp_attrs *a);
+
+/*
+ * Parse "198.18.0.0/15 le 24" (PREFIX [ge N] [le N]). Returns 0, or -1
+ * with a message in err (host bits set, len <= ge <= le <= max broken...).
+ */
+int pol_prefix_parse(const char *s, struct pol_prefix *pp, char *err,
+		     size_t errlen);
+/* Format back, e.g. "198.18.0.0/15 le 24". */
+char *pol_prefix_fmt(const struct pol_prefix *pp, char *buf, size_t len);
+
+/* "65000:100", "no-export", "no-advertise", "no-export-subconfed".
+ * Returns 0, or -1 when not a standard community. */
+int community_parse(const char *s, uint32_t *c);
+/* Well-known names for the well-known values, "A:B" otherwise. buf needs
+ * at least 24 bytes. */
+char *community_fmt(uint32_t c, char *buf, size_t len);
+
+/* Deep equality of two rule lists (ignores line/col), e.g. to tell
+ * whether two peers may share an export group. */
+bool pol_rules_equal(const struct pol_rule *a, unsigned na,
+		     const struct pol_rule *b, unsigned nb);
+/* Free the arrays inside n rules, then the rules array itself. */
+void pol_rules_free(struct pol_rule *rules, unsigned n);
+
+#endif
