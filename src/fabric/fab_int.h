@@ -1,0 +1,142 @@
+/*
+ * fab_int.h - internal structures shared by the fabric sources.
+ *
+ * fab_model.c builds the topology (names to indexes, per-subnet static
+ * routes); fab_routes.c keeps the shared BGP table, versions, the delta log
+ * and the effective tables; fab_trace.c walks packets; fab_json.c formats.
+ */
+#ifndef PHAROS_FABRIC_FAB_INT_H
+#define PHAROS_FABRIC_FAB_INT_H
+
+#include <string.h>
+
+#include "fabric/fabric.h"
+
+/* One BGP route as the fabric sees it: a prefix and its ECMP next hops.
+ * Immutable once built and reference counted: the live table holds one
+ * reference, each log record that mentions it another. */
+struct fbgp {
+	uint32_t refcnt;
+	uint16_t n_nh;
+	struct prefix prefix;
+	struct addr nh[];
+};
+
+struct fvnet {
+	char *name;
+	char *region; /* may be NULL */
+	bool hub, remote, receives;
+	uint32_t n_space;
+	struct prefix *space;
+	uint32_t n_peers;
+	uint32_t *peers; /* peered VNet indexes, both directions, unique */
+	uint32_t n_cover; /* own spaces first, then peered spaces */
+	struct prefix *cover;
+	uint32_t *cover_vnet; /* which VNet each cover prefix belongs to */
+};
+
+struct fsubnet {
+	char *name; /* "vnet/subnet" */
+	uint32_t vnet;
+	bool bgp; /* receives BGP routes */
+	struct prefix prefix;
+	size_t n_static;
+	struct fab_route *statics; /* system + UDR, sorted, states resolved */
+	struct addr *static_nh;
+};
+
+struct fnic {
+	char *name;
+	uint32_t subnet;
+	struct addr ip;
+};
+
+/* One change of one prefix inside a version. */
+struct fchange {
+	struct fbgp *old, *new; /* either may be NULL */
+};
+struct frecord {
+	uint64_t version;
+	size_t n;
+	struct fchange *items;
+};
+
+struct fwatch {
+	fab_watch_cb cb;
+	void *arg;
+};
+
+struct fabric {
+	/* topology */
+	size_t n_vnets, n_subnets, n_nics;
+	struct fvnet *vnets;
+	struct fsubnet *subnets;
+	struct fnic *nics;
+	uint32_t *vnet_by_name, *subnet_by_name, *nic_by_name, *nic_by_ip;
+	const char *local_region;
+
+	/* shared BGP table: hash by prefix, plus a sorted view */
+	struct fbgp **slots;
+	size_t cap, n_bgp, n_bgp_nh;
+	uint32_t len_count[3][129]; /* [afi][len]: routes of that length */
+	struct fbgp **sorted;
+	size_t n_sorted, sorted_cap;
+	bool sorted_dirty;
+
+	/* versions and the delta log (a ring of records) */
+	uint64_t version, log_base;
+	struct frecord *log;
+	size_t log_cap, log_head, log_n, log_items;
+	size_t max_versions, max_items;
+	struct fchange *pending;
+	size_t n_pending, pending_cap, pending_members; /* adds + removes */
+	bool in_change;
+
+	struct fwatch *watch;
+	size_t n_watch;
+
+	/* scratch for table building */
+	uint8_t *mark;
+	size_t mark_cap;
+
+	size_t bytes; /* own accounting of what the fabric holds */
+};
+
+/* prefix_cmp() order (family, address, length), inlined for IPv4. */
+static inline int fab_prefix_cmp_fast(const struct prefix *a,
+				      const struct prefix *b)
+{
+	if (a->afi != b->afi)
+		return a->afi < b->afi ? -1 : 1;
+	if (a->afi == AFI_IPV4) {
+		uint32_t x = (uint32_t)a->b[0] << 24 | (uint32_t)a->b[1] << 16 |
+			     (uint32_t)a->b[2] << 8 | a->b[3];
+		uint32_t y = (uint32_t)b->b[0] << 24 | (uint32_t)b->b[1] << 16 |
+			     (uint32_t)b->b[2] << 8 | b->b[3];
+		if (x != y)
+			return x < y ? -1 : 1;
+	} else {
+		int c = memcmp(a->b, b->b, 16);
+		if (c)
+			return c;
+	}
+	return (int)a->len - (int)b->len;
+}
+
+/* fab_model.c */
+/* Reason a BGP prefix is not installed in vnet (FAB_R_NONE if it is). */
+uint8_t fab_cover_reason(const struct fvnet *v, const struct prefix *p);
+/* Index of the first static entry of s with prefix >= p. */
+size_t fab_static_lower(const struct fsubnet *s, const struct prefix *p);
+
+/* fab_routes.c */
+const struct fbgp *fab_bgp_get(const struct fabric *f, const struct prefix *p);
+/* Entries at one prefix: the static group st[0..n_st) (all with prefix p),
+ * BGP route b (or NULL), its install reason. Writes at most n_st + 1
+ * entries to out, precedence order; returns how many. */
+size_t fab_resolve_at(const struct fab_route *st, size_t n_st,
+		      const struct fbgp *b, uint8_t bgp_reason,
+		      struct fab_route *out);
+void fab_bgp_free_all(struct fabric *f);
+
+#endif
