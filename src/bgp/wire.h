@@ -265,6 +265,10 @@ struct bgp_attrs {
 	struct addr mp_next_hop_ll; /* link-local, afi 0 when absent */
 	uint8_t n_unknown;
 	struct bgp_raw_attr unknown[BGP_MAX_UNKNOWN_ATTRS];
+	/* iBGP-only attributes (discarded on eBGP sessions, RFC 7606 7.9/7.10) */
+	uint32_t originator_id; /* network byte order */
+	uint16_t cluster_list_len; /* bytes, multiple of 4 */
+	const uint8_t *cluster_list;
 };
 
 /* RFC 7606 outcome of decoding an UPDATE. */
@@ -286,6 +290,12 @@ struct bgp_update {
 	/* Attribute codes discarded under RFC 7606 "attribute discard". */
 	uint8_t n_discarded;
 	uint8_t discarded[8];
+	/* MP_REACH/MP_UNREACH of a family other than IPv4/IPv6 unicast: lengths
+	 * were checked, the content was not; the caller ignores that family.
+	 * has_mp_reach/has_mp_unreach stay false for such a family. */
+	bool mp_reach_unsupported, mp_unreach_unsupported;
+	uint16_t unsup_afi;
+	uint8_t unsup_safi;
 };
 
 /* Per-session facts the decoder needs. */
@@ -402,5 +412,47 @@ uint32_t aspath_origin_as(const struct bgp_attrs *a);
 /* Readable name of a message type, attribute, capability. */
 const char *bgp_msg_name(uint8_t type);
 const char *bgp_attr_name(uint8_t code);
+const char *bgp_capa_name(uint8_t code);
+/* Format one decoded attribute's value ("65001 65002", "igp", ...) with the
+ * attribute table's format function. Returns chars written, -1 if the
+ * attribute is absent or has no formatter. */
+int bgp_attr_fmt(const struct bgp_attrs *a, uint8_t code, char *buf,
+		 size_t len);
+
+/* ------------------------------------- codec internals (shared by src/bgp) */
+
+/* Fill *err: code, subcode, data (truncated to sizeof err->data) and a
+ * printf-style reason. Safe with err == NULL. */
+void bgp_err_set(struct bgp_notify *err, uint8_t code, uint8_t subcode,
+		 const uint8_t *data, size_t data_len, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Check an NLRI run of afi (every length <= max, every prefix inside len).
+ * Returns the number of prefixes, or -1 when it cannot be parsed. */
+long bgp_nlri_validate(const uint8_t *p, size_t len, uint16_t afi);
+/* Decode the path attribute section into u->attrs (and MP blocks of u).
+ * Returns an enum bgp_update_action; *err set for anything but a clean OK
+ * (an OK with attributes discarded also fills *err, for logs). */
+int bgp_attrs_decode(const uint8_t *p, size_t len,
+		     const struct bgp_session_caps *caps, struct bgp_update *u,
+		     struct bgp_notify *err);
+/* Encode like bgp_attrs_encode, leaving out codes whose ATTR_BIT is set
+ * in skip. */
+int bgp_attrs_encode_skip(const struct bgp_attrs *a,
+			  const struct bgp_session_caps *caps, uint64_t skip,
+			  uint8_t *buf, size_t cap);
+/* Validate a wire AS_PATH (as4: 4-octet ASNs, else 2-octet) and store it
+ * normalized in a->aspath. Returns 0, -1 when malformed. */
+int aspath_decode(struct bgp_attrs *a, const uint8_t *p, size_t len, bool as4);
+/* Validate an AS4_PATH (4-octet, no confederation segments). */
+int aspath_as4_check(const uint8_t *p, size_t len);
+/* RFC 6793 4.2.3: merge a validated AS4_PATH into the normalized path. */
+void aspath_merge_as4(struct bgp_attrs *a, const uint8_t *as4, size_t len);
+/* Write the path in wire form for a peer: 4-octet, or 2-octet with
+ * AS_TRANS (then *need_as4 says whether some ASN did not fit). Returns the
+ * length, -1 when cap is too small. */
+int aspath_encode(const struct bgp_attrs *a, bool as4, uint8_t *out,
+		  size_t cap, bool *need_as4);
+/* AS4_PATH for a 2-octet peer: the path without confederation segments. */
+int aspath_encode_as4(const struct bgp_attrs *a, uint8_t *out, size_t cap);
 
 #endif
