@@ -85,3 +85,13 @@ bench: deps
 
 clean:
 	rm -rf build
+
+# RIB benchmark: time and memory at 1M routes (see bench/rib_bench.c).
+build/bench/rib-bench: bench/rib_bench.c build/libpharos.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $^ $(LDLIBS)
+
+# Fabric scale benchmark: build/bench/fabric-bench (bench/fabric_bench.c).
+build/bench/fabric-bench: bench/fabric_bench.c build/libpharos.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libpharos.a $(LDLIBS)

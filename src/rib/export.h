@@ -11,6 +11,21 @@
  * The exporter owns no sockets: it hands finished messages to the caller's
  * send callback and is driven in bounded slices (export_run) so that a big
  * initial dump never starves keepalives.
+ *
+ * Only the best path of a prefix is ever exported (no add-path). When the
+ * best may not go to a peer (the peer is its source, or the kind rules
+ * forbid it) the peer gets nothing for that prefix - there is no fallback
+ * to another candidate - and a prefix it had is withdrawn. LOCAL_PREF is
+ * never sent; MED is passed on only with transparent_as (RFC 7947),
+ * otherwise removed (RFC 4271 5.1.4) unless an export rule sets it.
+ *
+ * Update groups: peers of the same receiver class (NVA or gateway), same
+ * export rules, same as4/extended-message capabilities and families share
+ * one adj-RIB-out and every message. Peers configured alike but of another
+ * class sit in separate groups even when branch_to_branch makes their
+ * output equal.
+ *
+ * Callbacks (send) must not call back into the exporter.
  */
 #ifndef PHAROS_RIB_EXPORT_H
 #define PHAROS_RIB_EXPORT_H
@@ -82,13 +97,19 @@ void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi);
 void export_change(struct exporter *ex, const struct rentry *e);
 /* Encode and send what export_change accumulated, one pass per group. */
 void export_flush(struct exporter *ex);
-/* Continue initial dumps and refreshes for at most budget prefixes.
- * Returns true while work remains (call again next loop turn). */
+/* Continue initial dumps and refreshes (and a new group's computation
+ * from the loc-RIB, which comes first) for at most about budget prefixes.
+ * Returns true while work remains (call again next loop turn); false
+ * when nothing can progress, including when every remaining dump is
+ * paused: call it again after export_peer_writable(). */
 bool export_run(struct exporter *ex, unsigned budget);
 
-/* Counters for the API and metrics. */
+/* Counters for the API and metrics. Advertised = the prefixes of the
+ * peer's group adj-RIB-out minus those whose route came from the peer
+ * itself (during an initial dump: what it has or is about to get). */
 size_t export_peer_advertised(const struct exporter *ex, uint32_t rib_peer);
-/* Walk one peer's adj-RIB-out: prefix and the attributes sent. */
+/* Walk one peer's adj-RIB-out: prefix and the attributes sent (in
+ * storage order, not prefix order). */
 typedef int (*export_walk_cb)(const struct prefix *p, const struct rattr *a,
 			      void *arg);
 int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,

@@ -47,7 +47,7 @@ struct rattr {
 	struct rattr *hnext; /* intern hash chain */
 	uint8_t origin;
 	uint8_t has_med : 1, has_local_pref : 1, atomic_aggregate : 1,
-		no_advertise : 1, no_export : 1;
+		no_advertise : 1, no_export : 1, has_aggregator : 1;
 	uint16_t aspath_len; /* bytes of normalized 4-octet AS_PATH */
 	uint16_t aspath_hops; /* aspath_length() result, cached */
 	uint16_t n_communities, n_ext_communities, n_large_communities;
@@ -62,14 +62,32 @@ struct rattr {
 	uint8_t data[];
 };
 
-/* Convert decoded attributes to/from the interned form. */
+/*
+ * Convert decoded attributes to/from the interned form. rattr_intern
+ * returns a reference owned by the caller (drop it with rattr_unref once
+ * the routes that use it are announced: rib_announce takes its own).
+ * The next hop is mp_next_hop[_ll] when ATTR_MP_REACH is in a->present,
+ * else NEXT_HOP when present, else mp_next_hop[_ll] if set (so that the
+ * output of rattr_to_bgp interns back to the same set). Only optional
+ * transitive unknown attributes are kept, flagged partial.
+ */
 struct rattr *rattr_intern(struct rib *rib, const struct bgp_attrs *a);
+/* Same with an explicit next hop (nh_ll may be NULL), for an UPDATE that
+ * carries both IPv4 NLRI (NEXT_HOP) and MP_REACH (its own next hop). */
+struct rattr *rattr_intern_nh(struct rib *rib, const struct bgp_attrs *a,
+			      const struct addr *nh, const struct addr *nh_ll);
 void rattr_ref(struct rattr *ra);
 void rattr_unref(struct rib *rib, struct rattr *ra);
 /* Fill a struct bgp_attrs (pointers into ra) for encoding or display. */
 void rattr_to_bgp(const struct rattr *ra, struct bgp_attrs *out);
 const uint8_t *rattr_aspath(const struct rattr *ra);
 const uint8_t *rattr_communities(const struct rattr *ra);
+const uint8_t *rattr_ext_communities(const struct rattr *ra);
+const uint8_t *rattr_large_communities(const struct rattr *ra);
+/* Unknown transitive attributes, wire form (flags|code|len|data). */
+const uint8_t *rattr_unknown(const struct rattr *ra);
+/* Bytes held by one interned set (struct and variable part). */
+size_t rattr_size(const struct rattr *ra);
 
 /* One path to a prefix: one peer's route. Small on purpose. */
 struct rpath {
@@ -85,10 +103,11 @@ enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
  * form the ECMP set, the best included). */
 struct rentry {
 	struct prefix prefix;
-	struct rpath *paths;
 	uint16_t n_paths;
 	uint16_t n_ecmp;
-	uint32_t change_gen; /* internal: change-set membership */
+	uint32_t change_gen; /* internal: change-set link */
+	uint32_t trie_down; /* internal: trie link to the more specifics */
+	struct rpath *paths;
 };
 
 /* What the RIB needs to know of a peer for the decision process. */
@@ -106,6 +125,8 @@ struct rib_config {
 };
 
 struct rib *rib_new(const struct rib_config *cfg);
+/* Frees everything, interned attributes still referenced included:
+ * release other holders (export) first. */
 void rib_free(struct rib *rib);
 /* Change decision knobs (reload); every prefix is re-decided and all
  * that changed enter the change set. */
@@ -120,7 +141,9 @@ void rib_peer_remove(struct rib *rib, uint32_t peer);
 const struct rib_peer *rib_peer_get(const struct rib *rib, uint32_t peer);
 
 /* Add or replace peer's route to p. The RIB takes its own reference on
- * attr. Returns 1 if it was new, 0 if it replaced one. */
+ * attr. Returns 1 if it was new, 0 if it replaced one (or was the same
+ * route again: then nothing changes), -1 for an unknown peer, a bad prefix
+ * or no memory. */
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 		 struct rattr *attr);
 /* Remove peer's route to p. Returns 1 if there was one, 0 otherwise. */
@@ -147,7 +170,8 @@ int rib_walk_peer(const struct rib *rib, uint32_t peer, rib_peer_walk_cb cb,
  * Change set: every entry whose best path or ECMP set changed since the
  * last drain (including entries that became empty: n_paths == 0; such an
  * entry stays valid until the callback returns and is then freed). Each
- * entry appears once per drain however often it changed.
+ * entry appears once per drain however often it changed. Entries come in
+ * the order they first changed. The callback must not change the RIB.
  */
 typedef void (*rib_change_cb)(const struct rentry *e, void *arg);
 size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg);
@@ -170,5 +194,15 @@ void rib_stats(const struct rib *rib, struct rib_stats *st);
  */
 int rib_path_cmp(const struct rib *rib, const struct rpath *a,
 		 const struct rpath *b, int *step);
+/*
+ * The total order of a candidate list: rib_path_cmp, then, among paths
+ * tied for ECMP, lowest ORIGIN (*step = RIB_STEP_ORIGIN), lowest peer
+ * address (RIB_STEP_PEER_ADDR), lowest peer index (RIB_STEP_PEER_INDEX,
+ * only for two peers with one address). 0 only for a path and itself.
+ */
+enum { RIB_STEP_TIE = 5, RIB_STEP_ORIGIN = 6, RIB_STEP_PEER_ADDR = 7,
+       RIB_STEP_PEER_INDEX = 8 };
+int rib_path_order(const struct rib *rib, const struct rpath *a,
+		   const struct rpath *b, int *step);
 
 #endif

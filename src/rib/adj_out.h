@@ -1,0 +1,75 @@
+/*
+ * adj_out.h - one update group's adj-RIB-out: prefix -> (attributes sent,
+ * source peer of the route), private to the exporter.
+ *
+ * Entries live in a dense array and never move once placed (a removed
+ * entry leaves a free slot that a later insert reuses), so a table dump can
+ * walk the array by index across many event-loop turns while incremental
+ * changes keep editing it: whatever the walk has not reached yet is read
+ * in its current state, and whatever changes behind it reaches the peer
+ * through the incremental updates it receives as a group member.
+ * A linear-probing hash of entry indices gives O(1) lookup by prefix.
+ * An entry pointer is valid until the next insert or remove.
+ * Memory per prefix: 32 bytes of entry plus 4-8 bytes of index.
+ */
+#ifndef PHAROS_RIB_ADJ_OUT_H
+#define PHAROS_RIB_ADJ_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/prefix.h"
+#include "rib/rib.h"
+
+#define ADJ_SRC_NONE UINT32_MAX /* originated by the route server */
+
+struct adj_ent {
+	struct prefix pfx;
+	uint32_t src; /* rib peer index of the route's source, or next free */
+	struct rattr *attr; /* NULL: free slot */
+};
+
+#define ADJ_PAGE_SHIFT 12 /* entries live in pages of 4096: a big table
+			      grows without being copied */
+#define ADJ_PAGE (1u << ADJ_PAGE_SHIFT)
+
+struct adj_out {
+	struct adj_ent **pages;
+	uint32_t n_pages, cap_pages;
+	uint32_t n_ents; /* high-water mark of used slots */
+	uint32_t cap_ents; /* slots allocated */
+	uint32_t n_live;
+	uint32_t free_head; /* index + 1 of the first free slot, 0 = none */
+	uint32_t *idx; /* entry index + 1, 0 = empty */
+	uint32_t idx_mask; /* idx size - 1 (power of two), 0 when no index */
+};
+
+void adj_out_init(struct adj_out *ao);
+/* Drop every entry (unreferencing its attributes) and the storage. */
+void adj_out_free(struct adj_out *ao, struct rib *rib);
+struct adj_ent *adj_out_find(const struct adj_out *ao, const struct prefix *p);
+/* Insert a new prefix (not present); the table takes over the caller's
+ * reference on attr. Returns the entry, NULL when out of memory. */
+struct adj_ent *adj_out_insert(struct adj_out *ao, const struct prefix *p,
+			       struct rattr *attr, uint32_t src);
+/* Remove an entry returned by adj_out_find (unreferences its attr). */
+void adj_out_remove(struct adj_out *ao, struct rib *rib, struct adj_ent *e);
+static inline struct adj_ent *adj_out_ent(const struct adj_out *ao,
+					  uint32_t i)
+{
+	return &ao->pages[i >> ADJ_PAGE_SHIFT][i & (ADJ_PAGE - 1)];
+}
+/* Slot i of the dense array, NULL when free or past the end. */
+static inline struct adj_ent *adj_out_slot(const struct adj_out *ao,
+					   uint32_t i)
+{
+	if (i >= ao->n_ents || !adj_out_ent(ao, i)->attr)
+		return NULL;
+	return adj_out_ent(ao, i);
+}
+/* Start loading the index slot of p into the cache (bulk lookups). */
+void adj_out_prefetch(const struct adj_out *ao, const struct prefix *p);
+size_t adj_out_bytes(const struct adj_out *ao);
+uint32_t adj_prefix_hash(const struct prefix *p);
+
+#endif

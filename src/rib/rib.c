@@ -1,0 +1,452 @@
+/*
+ * rib.c - adj-RIB-in, loc-RIB and the change set.
+ *
+ * Each loc-RIB entry (a trie node) holds its candidate paths, one per
+ * peer, in decision order (rib_path_order); the first max_paths paths
+ * tied with the first one at rib_path_cmp form the ECMP set. A peer's
+ * adj-RIB-in is the set of paths with its index, found by walking the
+ * trie (linear in the table, so flushing a peer of 1M routes is one pass).
+ *
+ * An entry enters the change set when its ECMP set changes: a member is
+ * added, removed or gets other attributes, or the entry becomes empty.
+ * Empty entries stay in the trie (invisible to lookups and walks) until
+ * the change set is drained, then they are freed.
+ */
+#include "rib/trie.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void norm_config(struct rib_config *dst, const struct rib_config *src)
+{
+	*dst = *src;
+	if (dst->max_paths < 1)
+		dst->max_paths = 1;
+}
+
+struct rib *rib_new(const struct rib_config *cfg)
+{
+	struct rib *rib = calloc(1, sizeof(*rib));
+	if (!rib)
+		return NULL;
+	rib->bytes = sizeof(*rib);
+	norm_config(&rib->cfg, cfg);
+	trie_init(&rib->trie, &rib->bytes);
+	pool_init(&rib->paths, sizeof(struct rpath), &rib->bytes);
+	if (attr_table_init(rib) < 0) {
+		free(rib);
+		return NULL;
+	}
+	return rib;
+}
+
+static int free_entry_paths(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct rib *rib = arg;
+	struct rpath *p, *nx;
+	for (p = e->paths; p; p = nx) {
+		nx = p->next;
+		rattr_unref(rib, p->attr);
+		pool_free(&rib->paths, p);
+	}
+	e->paths = NULL;
+	e->n_paths = e->n_ecmp = 0;
+	return 0;
+}
+
+void rib_free(struct rib *rib)
+{
+	if (!rib)
+		return;
+	trie_walk(&rib->trie, AFI_IPV4, free_entry_paths, rib);
+	trie_walk(&rib->trie, AFI_IPV6, free_entry_paths, rib);
+	trie_release(&rib->trie);
+	pool_release(&rib->paths);
+	attr_table_release(rib);
+	free(rib->peers);
+	free(rib);
+}
+
+/* ------------------------------------------------------------ change set */
+
+/* Append entry idx to the change set unless it is there already. The set
+ * is linked through the entries themselves: no memory of its own. */
+static void mark_changed(struct rib *rib, struct rentry *e, uint32_t idx)
+{
+	if (e->change_gen)
+		return;
+	e->change_gen = CHANGE_END;
+	if (rib->chg_tail)
+		trie_entry(&rib->trie, rib->chg_tail)->change_gen = idx;
+	else
+		rib->chg_head = idx;
+	rib->chg_tail = idx;
+	rib->n_changes++;
+}
+
+size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
+{
+	size_t n = 0;
+	uint32_t i, next;
+	for (i = rib->chg_head; i && i != CHANGE_END; n++) {
+		const struct rentry *e = trie_entry(&rib->trie, i);
+		if (cb)
+			cb(e, arg);
+		i = e->change_gen;
+	}
+	for (i = rib->chg_head; i && i != CHANGE_END; i = next) {
+		struct rentry *e = trie_entry(&rib->trie, i);
+		next = e->change_gen;
+		e->change_gen = 0;
+		if (e->n_paths == 0) {
+			struct prefix p = e->prefix;
+			trie_delete(&rib->trie, &p);
+		}
+	}
+	rib->chg_head = rib->chg_tail = 0;
+	rib->n_changes = 0;
+	return n;
+}
+
+size_t rib_changes_pending(const struct rib *rib)
+{
+	return rib->n_changes;
+}
+
+/* ----------------------------------------------------------------- peers */
+
+uint32_t rib_peer_add(struct rib *rib, const struct rib_peer *p)
+{
+	uint32_t i;
+	for (i = 0; i < rib->n_peers; i++)
+		if (!rib->peers[i].used)
+			break;
+	if (i == rib->n_peers) {
+		if (rib->n_peers == rib->cap_peers) {
+			uint32_t nc = rib->cap_peers ? rib->cap_peers * 2 : 8;
+			struct peer_slot *t = acct_realloc(
+				&rib->bytes, rib->peers,
+				rib->cap_peers * sizeof(*t), nc * sizeof(*t));
+			if (!t)
+				return UINT32_MAX;
+			rib->peers = t;
+			rib->cap_peers = nc;
+		}
+		rib->n_peers++;
+	}
+	memset(&rib->peers[i], 0, sizeof(rib->peers[i]));
+	rib->peers[i].p = *p;
+	rib->peers[i].used = true;
+	return i;
+}
+
+static bool peer_ok(const struct rib *rib, uint32_t peer)
+{
+	return peer < rib->n_peers && rib->peers[peer].used;
+}
+
+const struct rib_peer *rib_peer_get(const struct rib *rib, uint32_t peer)
+{
+	return peer_ok(rib, peer) ? &rib->peers[peer].p : NULL;
+}
+
+size_t rib_peer_count(const struct rib *rib, uint32_t peer)
+{
+	return peer_ok(rib, peer) ? rib->peers[peer].count : 0;
+}
+
+/* ------------------------------------------------------ candidate lists */
+
+/* Flag the best and the ECMP set of a sorted list; sets n_ecmp. */
+static void set_flags(const struct rib *rib, struct rentry *e)
+{
+	struct rpath *first = e->paths, *p;
+	unsigned n = 0;
+	for (p = first; p; p = p->next, n++) {
+		if (p == first)
+			p->flags = RPATH_BEST | RPATH_ECMP;
+		else if (n < rib->cfg.max_paths &&
+			 rib_path_cmp(rib, first, p, NULL) == 0)
+			p->flags = RPATH_ECMP;
+		else
+			break;
+	}
+	e->n_ecmp = (uint16_t)n;
+	for (; p; p = p->next)
+		p->flags = 0;
+}
+
+/* Insert p into e's list at its place in decision order. */
+static void insert_sorted(const struct rib *rib, struct rentry *e,
+			  struct rpath *p)
+{
+	struct rpath **pp = &e->paths;
+	while (*pp && rib_path_order(rib, *pp, p, NULL) < 0)
+		pp = &(*pp)->next;
+	p->next = *pp;
+	*pp = p;
+}
+
+static struct rpath *unlink_peer(struct rentry *e, uint32_t peer)
+{
+	for (struct rpath **pp = &e->paths; *pp; pp = &(*pp)->next) {
+		if ((*pp)->peer == peer) {
+			struct rpath *p = *pp;
+			*pp = p->next;
+			p->next = NULL;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static struct rpath *find_peer(const struct rentry *e, uint32_t peer)
+{
+	for (struct rpath *p = e->paths; p; p = p->next)
+		if (p->peer == peer)
+			return p;
+	return NULL;
+}
+
+/* Remove peer's path from e (it must have one); marks the change. */
+static void remove_path(struct rib *rib, struct rentry *e, uint32_t idx,
+			uint32_t peer)
+{
+	struct rpath *p = unlink_peer(e, peer);
+	bool was_ecmp = p->flags & RPATH_ECMP;
+	rattr_unref(rib, p->attr);
+	pool_free(&rib->paths, p);
+	rib->peers[peer].count--;
+	rib->n_paths--;
+	if (--e->n_paths == 0)
+		rib->prefixes[e->prefix.afi]--;
+	set_flags(rib, e);
+	if (was_ecmp)
+		mark_changed(rib, e, idx);
+}
+
+/* ----------------------------------------------------- announce/withdraw */
+
+static int replace_path(struct rib *rib, struct rentry *e, uint32_t idx,
+			struct rpath *p, struct rattr *attr)
+{
+	bool was_ecmp = p->flags & RPATH_ECMP;
+	unlink_peer(e, p->peer);
+	rattr_ref(attr);
+	rattr_unref(rib, p->attr);
+	p->attr = attr;
+	insert_sorted(rib, e, p);
+	set_flags(rib, e);
+	if (was_ecmp || (p->flags & RPATH_ECMP))
+		mark_changed(rib, e, idx);
+	return 0;
+}
+
+int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
+		 struct rattr *attr)
+{
+	struct rentry *e;
+	struct rpath *p;
+	uint32_t idx;
+
+	if (!peer_ok(rib, peer) || !attr)
+		return -1;
+	if (!(e = trie_get(&rib->trie, pfx, true, NULL, &idx)))
+		return -1;
+	if ((p = find_peer(e, peer))) {
+		if (p->attr == attr)
+			return 0; /* same route again: nothing changes */
+		return replace_path(rib, e, idx, p, attr);
+	}
+	if (!(p = pool_alloc(&rib->paths))) {
+		if (!e->n_paths && !e->change_gen)
+			trie_delete(&rib->trie, pfx);
+		return -1;
+	}
+	p->attr = attr;
+	p->peer = peer;
+	p->flags = 0;
+	rattr_ref(attr);
+	insert_sorted(rib, e, p);
+	if (e->n_paths++ == 0)
+		rib->prefixes[e->prefix.afi]++;
+	rib->peers[peer].count++;
+	rib->n_paths++;
+	set_flags(rib, e);
+	if (p->flags & RPATH_ECMP)
+		mark_changed(rib, e, idx);
+	return 1;
+}
+
+int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *pfx)
+{
+	struct rentry *e;
+	uint32_t idx;
+	if (!peer_ok(rib, peer) || !(e = trie_find(&rib->trie, pfx, &idx)) ||
+	    !find_peer(e, peer))
+		return 0;
+	remove_path(rib, e, idx, peer);
+	return 1;
+}
+
+/* ------------------------------------------------------------ peer flush */
+
+struct flush_ctx {
+	struct rib *rib;
+	uint32_t peer;
+	size_t n;
+};
+
+static int flush_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct flush_ctx *f = arg;
+	if (find_peer(e, f->peer)) {
+		remove_path(f->rib, e, idx, f->peer);
+		f->n++;
+	}
+	return f->rib->peers[f->peer].count == 0; /* stop when done */
+}
+
+size_t rib_peer_flush(struct rib *rib, uint32_t peer)
+{
+	struct flush_ctx f = {.rib = rib, .peer = peer};
+	if (!peer_ok(rib, peer) || !rib->peers[peer].count)
+		return 0;
+	if (!trie_walk(&rib->trie, AFI_IPV4, flush_one, &f))
+		trie_walk(&rib->trie, AFI_IPV6, flush_one, &f);
+	return f.n;
+}
+
+void rib_peer_remove(struct rib *rib, uint32_t peer)
+{
+	if (!peer_ok(rib, peer))
+		return;
+	rib_peer_flush(rib, peer);
+	rib->peers[peer].used = false;
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+const struct rentry *rib_lookup(const struct rib *rib, const struct prefix *p)
+{
+	const struct rentry *e = trie_find(&rib->trie, p, NULL);
+	return e && e->n_paths ? e : NULL;
+}
+
+const struct rentry *rib_match(const struct rib *rib, const struct addr *a)
+{
+	return trie_match(&rib->trie, a);
+}
+
+struct walk_ctx {
+	rib_walk_cb cb;
+	rib_peer_walk_cb pcb;
+	void *arg;
+	uint32_t peer;
+	size_t left; /* the peer's routes not seen yet */
+};
+
+static int walk_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct walk_ctx *w = arg;
+	return e->n_paths ? w->cb(e, w->arg) : 0;
+}
+
+int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg)
+{
+	struct walk_ctx w = {.cb = cb, .arg = arg};
+	int r = 0;
+	if (afi == 0 || afi == AFI_IPV4)
+		r = trie_walk(&rib->trie, AFI_IPV4, walk_one, &w);
+	if (!r && (afi == 0 || afi == AFI_IPV6))
+		r = trie_walk(&rib->trie, AFI_IPV6, walk_one, &w);
+	return r;
+}
+
+static int walk_peer_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct walk_ctx *w = arg;
+	const struct rpath *p = find_peer(e, w->peer);
+	int r;
+	if (!p)
+		return 0;
+	if ((r = w->pcb(e, p, w->arg)))
+		return r;
+	return --w->left == 0 ? -1 : 0; /* -1: stop early, not an error */
+}
+
+int rib_walk_peer(const struct rib *rib, uint32_t peer, rib_peer_walk_cb cb,
+		  void *arg)
+{
+	struct walk_ctx w = {.pcb = cb, .arg = arg, .peer = peer};
+	int r;
+	if (!peer_ok(rib, peer) || !(w.left = rib->peers[peer].count))
+		return 0;
+	r = trie_walk(&rib->trie, AFI_IPV4, walk_peer_one, &w);
+	if (!r)
+		r = trie_walk(&rib->trie, AFI_IPV6, walk_peer_one, &w);
+	return r == -1 && w.left == 0 ? 0 : r;
+}
+
+/* ---------------------------------------------------------------- config */
+
+struct redecide_ctx {
+	struct rib *rib;
+	struct rpath **snap;
+	size_t cap;
+};
+
+/* Re-sort e's list; mark it when its ECMP set (members, order) changed. */
+static int redecide_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct redecide_ctx *c = arg;
+	struct rpath *p, *list = e->paths;
+	uint16_t old_n = e->n_ecmp;
+	bool changed = false;
+	size_t i = 0;
+
+	if (!e->n_paths)
+		return 0;
+	if (old_n > c->cap) {
+		struct rpath **t = realloc(c->snap, old_n * sizeof(*t));
+		if (!t)
+			return 0;
+		c->snap = t;
+		c->cap = old_n;
+	}
+	for (p = list; p && i < old_n; p = p->next)
+		c->snap[i++] = p;
+	e->paths = NULL;
+	while (list) {
+		p = list;
+		list = list->next;
+		insert_sorted(c->rib, e, p);
+	}
+	set_flags(c->rib, e);
+	if (e->n_ecmp != old_n)
+		changed = true;
+	for (p = e->paths, i = 0; !changed && i < old_n; p = p->next, i++)
+		changed = p != c->snap[i];
+	if (changed)
+		mark_changed(c->rib, e, idx);
+	return 0;
+}
+
+void rib_set_config(struct rib *rib, const struct rib_config *cfg)
+{
+	struct redecide_ctx c = {.rib = rib};
+	norm_config(&rib->cfg, cfg);
+	trie_walk(&rib->trie, AFI_IPV4, redecide_one, &c);
+	trie_walk(&rib->trie, AFI_IPV6, redecide_one, &c);
+	free(c.snap);
+}
+
+void rib_stats(const struct rib *rib, struct rib_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->prefixes[AFI_IPV4] = rib->prefixes[AFI_IPV4];
+	st->prefixes[AFI_IPV6] = rib->prefixes[AFI_IPV6];
+	st->paths = rib->n_paths;
+	st->attrs = rib->attrs.count;
+	st->bytes = rib->bytes;
+}

@@ -1,0 +1,520 @@
+/*
+ * trie.c - object pools with exact byte accounting, and the prefix trie
+ * of the loc-RIB (IPv4 and IPv6): exact lookup, longest-prefix match,
+ * insert, delete and walks in prefix order.
+ *
+ * Layout (see trie.h): entries are nodes; an entry reaches its more
+ * specifics through rentry.trie_down; a glue node splits two subtrees at
+ * one bit. A link is a 32-bit value: 0 for none, an entry index, or
+ * GLUE_F | bit << 24 | glue index. Bits skipped by path compression are
+ * checked on entries only: a search that took a wrong turn below a glue
+ * node finds entries that do not match and stops there.
+ */
+#include "rib/trie.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* Under AddressSanitizer, free pool objects are poisoned so that a use
+ * after free (say, of an entry after the drain that freed it) is caught
+ * as it would be with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* ------------------------------------------------------------ accounting */
+
+void *acct_alloc(size_t *bytes, size_t n)
+{
+	void *p = malloc(n);
+	if (p)
+		*bytes += n;
+	return p;
+}
+
+void *acct_calloc(size_t *bytes, size_t n)
+{
+	void *p = calloc(1, n);
+	if (p)
+		*bytes += n;
+	return p;
+}
+
+void *acct_realloc(size_t *bytes, void *p, size_t old_n, size_t new_n)
+{
+	void *q = realloc(p, new_n);
+	if (q)
+		*bytes = *bytes - old_n + new_n;
+	return q;
+}
+
+void acct_free(size_t *bytes, void *p, size_t n)
+{
+	if (!p)
+		return;
+	*bytes -= n;
+	free(p);
+}
+
+/* ----------------------------------------------------------------- pools */
+
+void pool_init(struct pool *p, size_t obj_size, size_t *bytes)
+{
+	memset(p, 0, sizeof(*p));
+	p->obj_size = obj_size < 8 ? 8 : obj_size;
+	p->bytes = bytes;
+	p->next = 1; /* index 0 means "none" */
+}
+
+void pool_release(struct pool *p)
+{
+	for (uint32_t i = 0; i < p->n_chunks && i < POOL_SMALL_CHUNKS; i++) {
+		UNPOISON(p->chunks[i], p->obj_size * POOL_CHUNK_OBJS);
+		acct_free(p->bytes, p->chunks[i], p->obj_size * POOL_CHUNK_OBJS);
+	}
+	for (uint32_t i = 0; i < p->n_regions; i++) {
+		UNPOISON(p->regions[i], POOL_REGION);
+		munmap(p->regions[i], POOL_REGION);
+		*p->bytes -= POOL_REGION;
+	}
+	acct_free(p->bytes, p->chunks, p->cap_chunks * sizeof(*p->chunks));
+	acct_free(p->bytes, p->regions, p->cap_regions * sizeof(*p->regions));
+	pool_init(p, p->obj_size, p->bytes);
+}
+
+/* A new POOL_REGION, aligned to 2 MiB so that huge pages can back it. */
+static int region_new(struct pool *p)
+{
+	const size_t align = 2u << 20;
+	uint8_t *m, *r;
+	if (p->n_regions == p->cap_regions) {
+		uint32_t nc = p->cap_regions ? p->cap_regions * 2 : 8;
+		uint8_t **t = acct_realloc(p->bytes, p->regions,
+					   p->cap_regions * sizeof(*t),
+					   nc * sizeof(*t));
+		if (!t)
+			return -1;
+		p->regions = t;
+		p->cap_regions = nc;
+	}
+	m = mmap(NULL, POOL_REGION + align, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	r = (uint8_t *)(((uintptr_t)m + align - 1) & ~(uintptr_t)(align - 1));
+	if (r > m)
+		munmap(m, (size_t)(r - m));
+	munmap(r + POOL_REGION, (size_t)(m + align - r));
+	madvise(r, POOL_REGION, MADV_HUGEPAGE); /* a hint; fine if refused */
+	p->regions[p->n_regions++] = r;
+	p->region_used = 0;
+	*p->bytes += POOL_REGION;
+	return 0;
+}
+
+/* Memory for one more chunk. */
+static uint8_t *chunk_new(struct pool *p)
+{
+	size_t cb = p->obj_size * POOL_CHUNK_OBJS;
+	uint8_t *c;
+	if (p->n_chunks < POOL_SMALL_CHUNKS || cb > POOL_REGION)
+		return p->n_chunks < POOL_SMALL_CHUNKS ? acct_alloc(p->bytes, cb)
+						       : NULL;
+	if ((!p->n_regions || p->region_used + cb > POOL_REGION) &&
+	    region_new(p) < 0)
+		return NULL;
+	c = p->regions[p->n_regions - 1] + p->region_used;
+	p->region_used += cb;
+	return c;
+}
+
+/* A fresh index from the bump allocator, adding a chunk when needed. */
+static uint32_t pool_bump(struct pool *p)
+{
+	uint32_t c = p->next >> POOL_CHUNK_SHIFT;
+	if (p->next == UINT32_MAX)
+		return 0;
+	if (c >= p->n_chunks) {
+		if (p->n_chunks == p->cap_chunks) {
+			uint32_t nc = p->cap_chunks ? p->cap_chunks * 2 : 8;
+			uint8_t **t = acct_realloc(p->bytes, p->chunks,
+						   p->cap_chunks * sizeof(*t),
+						   nc * sizeof(*t));
+			if (!t)
+				return 0;
+			p->chunks = t;
+			p->cap_chunks = nc;
+		}
+		p->chunks[p->n_chunks] = chunk_new(p);
+		if (!p->chunks[p->n_chunks])
+			return 0;
+		POISON(p->chunks[p->n_chunks], p->obj_size * POOL_CHUNK_OBJS);
+		p->n_chunks++;
+	}
+	p->live++;
+	UNPOISON(pool_at(p, p->next), p->obj_size);
+	return p->next++;
+}
+
+uint32_t pool_alloc_idx(struct pool *p)
+{
+	uint32_t idx = p->free_idx;
+	if (!idx)
+		return pool_bump(p);
+	UNPOISON(pool_at(p, idx), p->obj_size);
+	memcpy(&p->free_idx, pool_at(p, idx), sizeof(uint32_t));
+	p->live++;
+	return idx;
+}
+
+void pool_free_idx(struct pool *p, uint32_t idx)
+{
+	memcpy(pool_at(p, idx), &p->free_idx, sizeof(uint32_t));
+	POISON(pool_at(p, idx), p->obj_size);
+	p->free_idx = idx;
+	if (--p->live == 0)
+		pool_release(p);
+}
+
+void *pool_alloc(struct pool *p)
+{
+	void *o = p->free_ptr;
+	uint32_t idx;
+	if (o) {
+		UNPOISON(o, p->obj_size);
+		memcpy(&p->free_ptr, o, sizeof(void *));
+		p->live++;
+		return o;
+	}
+	idx = pool_bump(p);
+	return idx ? pool_at(p, idx) : NULL;
+}
+
+void pool_free(struct pool *p, void *obj)
+{
+	memcpy(obj, &p->free_ptr, sizeof(void *));
+	POISON(obj, p->obj_size);
+	p->free_ptr = obj;
+	if (--p->live == 0)
+		pool_release(p);
+}
+
+/* ------------------------------------------------------------------ trie */
+
+struct trie_glue {
+	uint32_t child[2];
+};
+
+#define GLUE_F 0x80000000u
+#define GLUE_IDX_MAX 0x00ffffffu
+#define IS_GLUE(l) ((l) & GLUE_F)
+#define GLUE_BIT(l) (((l) >> 24) & 0x7f)
+
+static inline struct rentry *ent(const struct trie *t, uint32_t l)
+{
+	return pool_at(&t->entries, l);
+}
+
+static inline struct trie_glue *glu(const struct trie *t, uint32_t l)
+{
+	return pool_at(&t->glue, l & GLUE_IDX_MAX);
+}
+
+static inline unsigned link_len(const struct trie *t, uint32_t l)
+{
+	return IS_GLUE(l) ? GLUE_BIT(l) : ent(t, l)->prefix.len;
+}
+
+void trie_init(struct trie *t, size_t *bytes)
+{
+	memset(t, 0, sizeof(*t));
+	pool_init(&t->entries, sizeof(struct rentry), bytes);
+	pool_init(&t->glue, sizeof(struct trie_glue), bytes);
+}
+
+void trie_release(struct trie *t)
+{
+	size_t *bytes = t->entries.bytes;
+	pool_release(&t->entries);
+	pool_release(&t->glue);
+	trie_init(t, bytes);
+}
+
+/* Number of leading bits a and b share, at most max. */
+static unsigned common_bits(const uint8_t *a, const uint8_t *b, unsigned max)
+{
+	for (unsigned i = 0; i * 8 < max; i++) {
+		uint8_t x = a[i] ^ b[i];
+		if (x) {
+			unsigned n = i * 8 + (unsigned)__builtin_clz(x) - 24;
+			return n < max ? n : max;
+		}
+	}
+	return max;
+}
+
+static bool key_ok(const struct prefix *p)
+{
+	return (p->afi == AFI_IPV4 || p->afi == AFI_IPV6) &&
+	       p->len <= afi_maxlen(p->afi);
+}
+
+/* p with host bits and unused bytes cleared. */
+static void key_norm(struct prefix *k, const struct prefix *p)
+{
+	struct addr a = {.afi = p->afi};
+	memcpy(a.b, p->b, p->afi == AFI_IPV4 ? 4 : 16);
+	prefix_from_addr(k, &a, p->len);
+}
+
+/*
+ * First pass of an insert: follow p's bits down to some entry of the
+ * subtree where p belongs; the bits p shares with it tell where p goes.
+ */
+static const struct rentry *nearest(const struct trie *t,
+				    const struct prefix *p)
+{
+	uint32_t n = t->root[p->afi];
+	const struct rentry *rep = NULL;
+	while (n) {
+		if (IS_GLUE(n)) {
+			unsigned b = GLUE_BIT(n);
+			if (b >= p->len) {
+				while (IS_GLUE(n))
+					n = glu(t, n)->child[0];
+				return ent(t, n);
+			}
+			n = glu(t, n)->child[prefix_bit(p->b, b)];
+			continue;
+		}
+		rep = ent(t, n);
+		if (rep->prefix.len >= p->len)
+			break;
+		n = rep->trie_down;
+	}
+	return rep;
+}
+
+static uint32_t new_entry(struct trie *t, const struct prefix *k)
+{
+	uint32_t i = pool_alloc_idx(&t->entries);
+	if (i >= GLUE_F) { /* index space exhausted */
+		pool_free_idx(&t->entries, i);
+		return 0;
+	}
+	if (i) {
+		struct rentry *e = ent(t, i);
+		memset(e, 0, sizeof(*e));
+		e->prefix = *k;
+		t->count[k->afi]++;
+	}
+	return i;
+}
+
+/* Link a new entry for k at *lp (which holds n) per the shared bits c. */
+static struct rentry *link_new(struct trie *t, uint32_t *lp,
+			       const struct prefix *k, unsigned c,
+			       uint32_t *idx)
+{
+	uint32_t n = *lp, ei, gi;
+	struct trie_glue *g;
+	if (!n || c == k->len) { /* empty slot, or k covers n */
+		if (!(ei = new_entry(t, k)))
+			return NULL;
+		ent(t, ei)->trie_down = n;
+		*lp = ei;
+		if (idx)
+			*idx = ei;
+		return ent(t, ei);
+	}
+	/* k and n part at bit c: a glue node holds both. */
+	gi = pool_alloc_idx(&t->glue);
+	if (!gi || gi > GLUE_IDX_MAX) {
+		if (gi)
+			pool_free_idx(&t->glue, gi);
+		return NULL;
+	}
+	if (!(ei = new_entry(t, k))) {
+		pool_free_idx(&t->glue, gi);
+		return NULL;
+	}
+	g = pool_at(&t->glue, gi);
+	g->child[prefix_bit(k->b, c)] = ei;
+	g->child[!prefix_bit(k->b, c)] = n;
+	*lp = GLUE_F | (uint32_t)c << 24 | gi;
+	if (idx)
+		*idx = ei;
+	return ent(t, ei);
+}
+
+struct rentry *trie_get(struct trie *t, const struct prefix *p, bool create,
+			bool *created, uint32_t *idx)
+{
+	struct prefix k;
+	const struct rentry *rep;
+	unsigned c;
+	uint32_t *lp;
+
+	if (created)
+		*created = false;
+	if (!key_ok(p))
+		return NULL;
+	key_norm(&k, p);
+	rep = nearest(t, &k);
+	c = rep ? common_bits(k.b, rep->prefix.b,
+			      rep->prefix.len < k.len ? rep->prefix.len : k.len)
+		: 0;
+	lp = &t->root[k.afi];
+	for (;;) {
+		uint32_t n = *lp;
+		unsigned nl;
+		if (!n)
+			break;
+		nl = link_len(t, n);
+		if (nl < k.len && nl <= c) {
+			lp = IS_GLUE(n) ? &glu(t, n)->child[prefix_bit(k.b, nl)]
+					: &ent(t, n)->trie_down;
+			continue;
+		}
+		if (nl == k.len && c == k.len && !IS_GLUE(n)) {
+			if (idx)
+				*idx = n;
+			return ent(t, n);
+		}
+		break;
+	}
+	if (!create)
+		return NULL;
+	if (created)
+		*created = true;
+	return link_new(t, lp, &k, c, idx);
+}
+
+struct rentry *trie_find(const struct trie *t, const struct prefix *p,
+			 uint32_t *idx)
+{
+	struct prefix k;
+	uint32_t n;
+	if (!key_ok(p))
+		return NULL;
+	key_norm(&k, p);
+	n = t->root[k.afi];
+	while (n) {
+		struct rentry *e;
+		if (IS_GLUE(n)) {
+			unsigned b = GLUE_BIT(n);
+			if (b >= k.len)
+				return NULL;
+			n = glu(t, n)->child[prefix_bit(k.b, b)];
+			continue;
+		}
+		e = ent(t, n);
+		if (e->prefix.len >= k.len) {
+			if (!prefix_eq(&e->prefix, &k))
+				return NULL;
+			if (idx)
+				*idx = n;
+			return e;
+		}
+		if (!prefix_contains(&e->prefix, &k))
+			return NULL;
+		n = e->trie_down;
+	}
+	return NULL;
+}
+
+struct rentry *trie_match(const struct trie *t, const struct addr *a)
+{
+	struct rentry *best = NULL;
+	uint32_t n;
+	if (a->afi != AFI_IPV4 && a->afi != AFI_IPV6)
+		return NULL;
+	n = t->root[a->afi];
+	while (n) {
+		struct rentry *e;
+		if (IS_GLUE(n)) {
+			n = glu(t, n)->child[prefix_bit(a->b, GLUE_BIT(n))];
+			continue;
+		}
+		e = ent(t, n);
+		if (!prefix_contains_addr(&e->prefix, a))
+			break;
+		if (e->n_paths)
+			best = e;
+		n = e->trie_down;
+	}
+	return best;
+}
+
+int trie_delete(struct trie *t, const struct prefix *p)
+{
+	struct prefix k;
+	uint32_t *lp, *gp = NULL, n, ei;
+	struct rentry *e;
+
+	if (!key_ok(p))
+		return 0;
+	key_norm(&k, p);
+	lp = &t->root[k.afi];
+	for (;;) {
+		if (!(n = *lp))
+			return 0;
+		if (IS_GLUE(n)) {
+			if (GLUE_BIT(n) >= k.len)
+				return 0;
+			gp = lp;
+			lp = &glu(t, n)->child[prefix_bit(k.b, GLUE_BIT(n))];
+			continue;
+		}
+		e = ent(t, n);
+		if (e->prefix.len >= k.len)
+			break;
+		gp = NULL;
+		lp = &e->trie_down;
+	}
+	if (!prefix_eq(&e->prefix, &k))
+		return 0;
+	ei = n;
+	*lp = e->trie_down;
+	if (!*lp && gp) { /* the parent glue keeps one child: splice it out */
+		uint32_t gl = *gp;
+		struct trie_glue *g = glu(t, gl);
+		*gp = g->child[0] ? g->child[0] : g->child[1];
+		pool_free_idx(&t->glue, gl & GLUE_IDX_MAX);
+	}
+	t->count[k.afi]--;
+	pool_free_idx(&t->entries, ei);
+	return 1;
+}
+
+static int walk_link(const struct trie *t, uint32_t n, trie_walk_cb cb,
+		     void *arg)
+{
+	while (n) {
+		int r;
+		if (IS_GLUE(n)) {
+			const struct trie_glue *g = glu(t, n);
+			if ((r = walk_link(t, g->child[0], cb, arg)))
+				return r;
+			n = g->child[1];
+			continue;
+		}
+		if ((r = cb(ent(t, n), n, arg)))
+			return r;
+		n = ent(t, n)->trie_down;
+	}
+	return 0;
+}
+
+int trie_walk(const struct trie *t, uint8_t afi, trie_walk_cb cb, void *arg)
+{
+	if (afi != AFI_IPV4 && afi != AFI_IPV6)
+		return 0;
+	return walk_link(t, t->root[afi], cb, arg);
+}
