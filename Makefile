@@ -14,7 +14,7 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror=implicit-function-declaration
 PKGS     = jansson libmicrohttpd libfyaml libmnl libcurl
 CPPFLAGS = -Isrc -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lbz2 -lm
 TESTLIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # One library holds every stage; programs and tests link what they use.
