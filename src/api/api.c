@@ -1,0 +1,416 @@
+/*
+ * api.c - the HTTP server of the control API (see api.h): libmicrohttpd in
+ * external-select mode with its epoll fd watched by the daemon's libev
+ * loop, request routing, bearer-token checks and JSON error replies.
+ */
+#include "api/api.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp/fsm.h"
+#include "bgp/peer.h"
+
+#define API_MAX_BODY 8192
+#define API_PREFIX "/api/v1/"
+
+struct api {
+	struct daemon *d;
+	struct MHD_Daemon *mhd;
+	ev_io io;
+	ev_timer timer;
+};
+
+/* Per-request state: the collected body of a POST. */
+struct req {
+	char *body;
+	size_t len;
+	bool too_big;
+};
+
+/* ------------------------------------------------------ replies */
+
+static enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
+				  json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	json_decref(o);
+	if (!s)
+		s = strdup("{\"error\":\"cannot encode reply\"}");
+	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	ret = MHD_queue_response(con, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
+				   const char *msg)
+{
+	return reply_json(con, status, json_pack("{s:s}", "error", msg));
+}
+
+/* ------------------------------------------------------ auth */
+
+static bool token_eq(const char *given, const char *want)
+{
+	size_t gl = strlen(given), wl = strlen(want);
+	unsigned diff;
+
+	while (wl && (want[wl - 1] == '\n' || want[wl - 1] == '\r' ||
+		      want[wl - 1] == ' ' || want[wl - 1] == '\t'))
+		wl--;
+	diff = gl != wl;
+	for (size_t i = 0; i < gl && i < wl; i++)
+		diff |= (unsigned)(given[i] ^ want[i]);
+	return diff == 0 && wl > 0;
+}
+
+/* Returns 0 when allowed, else the HTTP status already replied. */
+static int check_auth(struct api *api, struct MHD_Connection *con,
+		      enum MHD_Result *ret)
+{
+	const char *token = api->d->conf->api.token;
+	const char *h = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+						    "Authorization");
+
+	if (!token || !*token) {
+		*ret = reply_error(con, MHD_HTTP_FORBIDDEN,
+				   "changes over the API are disabled: set "
+				   "api.token_file in the configuration");
+		return 403;
+	}
+	if (!h || strncmp(h, "Bearer ", 7) || !token_eq(h + 7, token)) {
+		*ret = reply_error(con, MHD_HTTP_UNAUTHORIZED,
+				   h ? "wrong API token" : "missing API token "
+				   "(Authorization: Bearer TOKEN)");
+		return 401;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------ handlers */
+
+static enum MHD_Result peer_action(struct api *api, struct MHD_Connection *con,
+				   struct peer *p, const char *action,
+				   struct req *rq)
+{
+	struct daemon *d = api->d;
+	char err[256] = "";
+	char msg[256] = "";
+	enum MHD_Result ret;
+	int rc;
+
+	if (check_auth(api, con, &ret))
+		return ret;
+	if (rq && rq->too_big)
+		return reply_error(con, 413, "request body too large");
+	if (!strcmp(action, "disable") && rq && rq->len) {
+		json_error_t je;
+		json_t *b = json_loadb(rq->body, rq->len, 0, &je);
+		const char *m;
+		if (!b || !json_is_object(b)) {
+			json_decref(b);
+			return reply_error(con, 400, "body must be a JSON object");
+		}
+		m = json_string_value(json_object_get(b, "message"));
+		if (m)
+			snprintf(msg, sizeof(msg), "%s", m);
+		json_decref(b);
+	}
+	if (!strcmp(action, "disable"))
+		rc = peer_disable(p, msg, err, sizeof(err));
+	else if (!strcmp(action, "enable"))
+		rc = peer_enable(p, err, sizeof(err));
+	else if (!strcmp(action, "refresh"))
+		rc = peer_refresh(p, err, sizeof(err));
+	else
+		return reply_error(con, 404, "unknown peer action");
+	if (rc < 0)
+		return reply_error(con, 409, err);
+	return reply_json(con, 200, json_pack("{s:s, s:s, s:o}", "result", "ok",
+					      "action", action, "peer",
+					      api_peer_json(d, p)));
+}
+
+static enum MHD_Result get_routes(struct api *api, struct MHD_Connection *con)
+{
+	char err[256];
+	const char *lim = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
+						      "limit");
+	json_t *o = api_routes_json(
+		api->d,
+		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "prefix"),
+		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "match"),
+		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "peer"),
+		lim ? strtoul(lim, NULL, 10) : 0, err, sizeof(err));
+
+	if (!o)
+		return reply_error(con, strncmp(err, "no such peer", 12) ? 400 : 404,
+				   err);
+	return reply_json(con, 200, o);
+}
+
+static enum MHD_Result get_events(struct api *api, struct MHD_Connection *con)
+{
+	const char *lim = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
+						      "limit");
+	const char *type = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
+						       "type");
+	json_t *a = events_json(api->d->events, lim ? strtoul(lim, NULL, 10) : 0,
+				type);
+
+	return reply_json(con, 200, json_pack("{s:o}", "events", a));
+}
+
+static enum MHD_Result reply_metrics(struct api *api, struct MHD_Connection *con)
+{
+	char *text = api_metrics_text(api->d);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!text)
+		return reply_error(con, 500, "out of memory");
+	r = MHD_create_response_from_buffer(strlen(text), text,
+					    MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(r, "Content-Type",
+				"text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(con, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* /api/v1/peers/NAME[/SUB] */
+static enum MHD_Result peers_path(struct api *api, struct MHD_Connection *con,
+				  const char *rest, bool post, struct req *rq)
+{
+	char name[128], msg[200];
+	const char *slash = strchr(rest, '/');
+	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+	const char *sub = slash ? slash + 1 : "";
+	struct peer *p;
+
+	if (n == 0 || n >= sizeof(name))
+		return reply_error(con, 404, "no such peer");
+	memcpy(name, rest, n);
+	name[n] = 0;
+	p = daemon_peer_by_name(api->d, name);
+	if (!p) {
+		snprintf(msg, sizeof(msg), "no such peer: %s", name);
+		return reply_error(con, 404, msg);
+	}
+	if (post)
+		return peer_action(api, con, p, sub, rq);
+	if (!*sub)
+		return reply_json(con, 200, api_peer_json(api->d, p));
+	if (!strcmp(sub, "adj-in"))
+		return reply_json(con, 200, api_adj_in_json(api->d, p));
+	if (!strcmp(sub, "adj-out"))
+		return reply_json(con, 200, api_adj_out_json(api->d, p));
+	if (!strcmp(sub, "disable") || !strcmp(sub, "enable") ||
+	    !strcmp(sub, "refresh"))
+		return reply_error(con, 405, "use POST for this action");
+	return reply_error(con, 404, "unknown peer resource");
+}
+
+static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
+				const char *url, bool post, struct req *rq)
+{
+	const char *rest;
+
+	if (!strcmp(url, "/metrics") && !post)
+		return reply_metrics(api, con);
+	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)))
+		return reply_error(con, 404, "unknown path");
+	rest = url + strlen(API_PREFIX);
+	if (!strncmp(rest, "peers/", 6))
+		return peers_path(api, con, rest + 6, post, rq);
+	if (post)
+		return reply_error(con, 405, "method not allowed");
+	if (!strcmp(rest, "status"))
+		return reply_json(con, 200, api_status_json(api->d));
+	if (!strcmp(rest, "peers") || !strcmp(rest, "peers/"))
+		return reply_json(con, 200, api_peers_json(api->d));
+	if (!strcmp(rest, "routes"))
+		return get_routes(api, con);
+	if (!strcmp(rest, "events"))
+		return get_events(api, con);
+	return reply_error(con, 404, "unknown path");
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *con,
+			       const char *url, const char *method,
+			       const char *version, const char *upload,
+			       size_t *upload_size, void **con_cls)
+{
+	struct api *api = cls;
+	struct req *rq = *con_cls;
+	bool post = !strcmp(method, "POST");
+
+	if (!post && strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply_error(con, 405, "method not allowed");
+	if (!post)
+		return dispatch(api, con, url, false, NULL);
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (rq->len + *upload_size > API_MAX_BODY) {
+			rq->too_big = true;
+		} else {
+			char *nb = realloc(rq->body, rq->len + *upload_size + 1);
+			if (!nb)
+				return MHD_NO;
+			memcpy(nb + rq->len, upload, *upload_size);
+			rq->body = nb;
+			rq->len += *upload_size;
+			rq->body[rq->len] = 0;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(api, con, url, true, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* ------------------------------------------------------ loop glue */
+
+static void api_schedule(struct api *api)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	ev_timer_stop(api->d->loop, &api->timer);
+	if (MHD_get_timeout(api->mhd, &ms) == MHD_YES) {
+		ev_timer_set(&api->timer, ms / 1000.0, 0);
+		ev_timer_start(api->d->loop, &api->timer);
+	}
+}
+
+static void api_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct api *api = w->data;
+
+	MHD_run(api->mhd);
+	api_schedule(api);
+}
+
+static void api_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct api *api = w->data;
+
+	MHD_run(api->mhd);
+	api_schedule(api);
+}
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	char host[128];
+	const char *colon;
+	unsigned long port;
+	struct addr a;
+
+	if (!s)
+		s = "127.0.0.1:8179";
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s) >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = 0;
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof(host))
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = 0;
+	}
+	port = strtoul(colon + 1, NULL, 10);
+	if (port == 0 || port > 65535 || addr_parse(host, &a) < 0)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	if (a.afi == AFI_IPV6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		memcpy(&s6->sin6_addr, a.b, 16);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, a.b, 4);
+	}
+	return (int)port;
+}
+
+struct api *api_start(struct daemon *d)
+{
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	struct api *api;
+	int port = parse_listen(d->conf->api.listen, &ss);
+	unsigned flags = MHD_USE_EPOLL;
+
+	if (port < 0) {
+		log_err(&d->log, NULL, "api.listen: bad address %s",
+			d->conf->api.listen);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	api = calloc(1, sizeof(*api));
+	if (!api)
+		return NULL;
+	api->d = d;
+	api->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler,
+				    api, MHD_OPTION_SOCK_ADDR, &ss,
+				    MHD_OPTION_NOTIFY_COMPLETED, completed, api,
+				    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				    MHD_OPTION_END);
+	if (!api->mhd) {
+		log_err(&d->log, NULL, "cannot start the API on %s",
+			d->conf->api.listen ? d->conf->api.listen
+					    : "127.0.0.1:8179");
+		free(api);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	ev_io_init(&api->io, api_io_cb, info->epoll_fd, EV_READ);
+	api->io.data = api;
+	ev_io_start(d->loop, &api->io);
+	ev_timer_init(&api->timer, api_timer_cb, 0, 0);
+	api->timer.data = api;
+	log_info(&d->log, NULL, "API listening on %s",
+		 d->conf->api.listen ? d->conf->api.listen : "127.0.0.1:8179");
+	return api;
+}
+
+void api_stop(struct api *api)
+{
+	if (!api)
+		return;
+	ev_io_stop(api->d->loop, &api->io);
+	ev_timer_stop(api->d->loop, &api->timer);
+	MHD_stop_daemon(api->mhd);
+	free(api);
+}

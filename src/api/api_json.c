@@ -1,0 +1,368 @@
+/*
+ * api_json.c - the JSON documents of the control API (DESIGN 4): status,
+ * peers, routes with their paths (best and ECMP flags), adj-RIB-in and
+ * adj-RIB-out. Pure readers of daemon state.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "bgp/peer.h"
+
+static const char *origin_name(uint8_t o)
+{
+	return o == ORIGIN_IGP ? "igp" : o == ORIGIN_EGP ? "egp" : "incomplete";
+}
+
+static json_t *jaddr(const struct addr *a)
+{
+	char buf[ADDR_STRLEN];
+
+	if (!a->afi)
+		return json_null();
+	return json_string(addr_fmt(a, buf, sizeof(buf)));
+}
+
+/* Attributes of a route as the API shows them. */
+static void attrs_json(json_t *o, const struct rattr *ra, struct bgp_attrs *tmp)
+{
+	json_t *path = json_array(), *comms = json_array(), *large = json_array();
+	struct aspath_iter it;
+	char buf[1024];
+	uint32_t asn;
+
+	rattr_to_bgp(ra, tmp);
+	json_object_set_new(o, "next_hop", jaddr(&ra->next_hop));
+	if (ra->next_hop_ll.afi)
+		json_object_set_new(o, "next_hop_ll", jaddr(&ra->next_hop_ll));
+	aspath_iter_init(&it, tmp);
+	while (aspath_iter_next(&it, &asn) == 1)
+		json_array_append_new(path, json_integer(asn));
+	json_object_set_new(o, "as_path", path);
+	if (aspath_fmt(tmp, buf, sizeof(buf)) >= 0)
+		json_object_set_new(o, "as_path_text", json_string(buf));
+	for (unsigned i = 0; i < tmp->n_communities; i++) {
+		const uint8_t *c = tmp->communities + 4 * i;
+		uint32_t v = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 |
+			     (uint32_t)c[2] << 8 | c[3];
+		snprintf(buf, sizeof(buf), "%u:%u", v >> 16, v & 0xffff);
+		json_array_append_new(comms, json_string(buf));
+	}
+	for (unsigned i = 0; i < tmp->n_large_communities; i++) {
+		const uint8_t *c = tmp->large_communities + 12 * i;
+		uint32_t v[3];
+		memcpy(v, c, 12);
+		snprintf(buf, sizeof(buf), "%u:%u:%u", ntohl(v[0]),
+			 ntohl(v[1]), ntohl(v[2]));
+		json_array_append_new(large, json_string(buf));
+	}
+	json_object_set_new(o, "communities", comms);
+	json_object_set_new(o, "large_communities", large);
+	json_object_set_new(o, "origin", json_string(origin_name(ra->origin)));
+	json_object_set_new(o, "med", ra->has_med ? json_integer(ra->med)
+						   : json_null());
+	json_object_set_new(o, "local_pref",
+			    json_integer(ra->has_local_pref ? ra->local_pref : 100));
+}
+
+static const char *rib_peer_name(struct daemon *d, uint32_t idx)
+{
+	struct peer *p = daemon_peer_by_rib(d, idx);
+
+	return p ? p->name : "local";
+}
+
+static json_t *path_json(struct daemon *d, const struct rpath *rp,
+			 struct bgp_attrs *tmp)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "peer", json_string(rib_peer_name(d, rp->peer)));
+	attrs_json(o, rp->attr, tmp);
+	json_object_set_new(o, "best", json_boolean(rp->flags & RPATH_BEST));
+	json_object_set_new(o, "ecmp", json_boolean(rp->flags & RPATH_ECMP));
+	return o;
+}
+
+struct routes_walk {
+	struct daemon *d;
+	json_t *routes;
+	const struct peer *only;
+	struct bgp_attrs *tmp;
+	size_t limit;
+};
+
+static json_t *entry_json(struct routes_walk *w, const struct rentry *e)
+{
+	json_t *o = json_object(), *paths = json_array();
+	char buf[PREFIX_STRLEN];
+
+	for (const struct rpath *rp = e->paths; rp; rp = rp->next) {
+		if (w->only && rp->peer != w->only->rib_id)
+			continue;
+		json_array_append_new(paths, path_json(w->d, rp, w->tmp));
+	}
+	json_object_set_new(o, "prefix",
+			    json_string(prefix_fmt(&e->prefix, buf, sizeof(buf))));
+	json_object_set_new(o, "paths", paths);
+	json_object_set_new(o, "ecmp_paths", json_integer(e->n_ecmp));
+	return o;
+}
+
+static int routes_cb(const struct rentry *e, void *arg)
+{
+	struct routes_walk *w = arg;
+	json_t *o;
+
+	if (w->limit && json_array_size(w->routes) >= w->limit)
+		return 1;
+	o = entry_json(w, e);
+	if (json_array_size(json_object_get(o, "paths")))
+		json_array_append_new(w->routes, o);
+	else
+		json_decref(o);
+	return 0;
+}
+
+static const struct rentry *routes_lookup(struct daemon *d, const char *prefix,
+					  const char *match, char *err,
+					  size_t errlen, int *bad)
+{
+	struct prefix pfx;
+	struct addr a;
+
+	*bad = 0;
+	if (match && !strcmp(match, "longest")) {
+		char tmp[PREFIX_STRLEN];
+		snprintf(tmp, sizeof(tmp), "%s", prefix);
+		char *slash = strchr(tmp, '/');
+		if (slash)
+			*slash = 0;
+		if (addr_parse(tmp, &a) < 0) {
+			snprintf(err, errlen, "not an address: %s", prefix);
+			*bad = 1;
+			return NULL;
+		}
+		return rib_match(d->rib, &a);
+	}
+	if (match && strcmp(match, "exact")) {
+		snprintf(err, errlen, "match must be exact or longest");
+		*bad = 1;
+		return NULL;
+	}
+	if (prefix_parse(prefix, &pfx) < 0) {
+		snprintf(err, errlen, "not a prefix: %s", prefix);
+		*bad = 1;
+		return NULL;
+	}
+	return rib_lookup(d->rib, &pfx);
+}
+
+json_t *api_routes_json(struct daemon *d, const char *prefix,
+			const char *match, const char *peer, size_t limit,
+			char *err, size_t errlen)
+{
+	struct routes_walk w = {.d = d, .limit = limit};
+	json_t *o;
+
+	if (peer && !(w.only = daemon_peer_by_name(d, peer))) {
+		snprintf(err, errlen, "no such peer: %s", peer);
+		return NULL;
+	}
+	w.tmp = malloc(sizeof(*w.tmp));
+	if (!w.tmp) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w.routes = json_array();
+	if (prefix) {
+		int bad;
+		const struct rentry *e =
+			routes_lookup(d, prefix, match, err, errlen, &bad);
+		if (bad) {
+			json_decref(w.routes);
+			free(w.tmp);
+			return NULL;
+		}
+		if (e)
+			routes_cb(e, &w);
+	} else {
+		rib_walk(d->rib, 0, routes_cb, &w);
+	}
+	free(w.tmp);
+	o = json_object();
+	json_object_set_new(o, "routes", w.routes);
+	return o;
+}
+
+static int adj_in_cb(const struct rentry *e, const struct rpath *rp, void *arg)
+{
+	struct routes_walk *w = arg;
+	json_t *o = json_object(), *paths = json_array();
+	char buf[PREFIX_STRLEN];
+
+	json_object_set_new(o, "prefix",
+			    json_string(prefix_fmt(&e->prefix, buf, sizeof(buf))));
+	json_array_append_new(paths, path_json(w->d, rp, w->tmp));
+	json_object_set_new(o, "paths", paths);
+	json_array_append_new(w->routes, o);
+	return 0;
+}
+
+json_t *api_adj_in_json(struct daemon *d, const struct peer *p)
+{
+	struct routes_walk w = {.d = d, .only = p};
+	json_t *o = json_object();
+
+	w.tmp = malloc(sizeof(*w.tmp));
+	w.routes = json_array();
+	if (w.tmp)
+		rib_walk_peer(d->rib, p->rib_id, adj_in_cb, &w);
+	free(w.tmp);
+	json_object_set_new(o, "peer", json_string(p->name));
+	json_object_set_new(o, "routes", w.routes);
+	return o;
+}
+
+static int adj_out_cb(const struct prefix *pfx, const struct rattr *a, void *arg)
+{
+	struct routes_walk *w = arg;
+	json_t *o = json_object();
+	char buf[PREFIX_STRLEN];
+
+	json_object_set_new(o, "prefix",
+			    json_string(prefix_fmt(pfx, buf, sizeof(buf))));
+	if (a)
+		attrs_json(o, a, w->tmp);
+	json_array_append_new(w->routes, o);
+	return 0;
+}
+
+json_t *api_adj_out_json(struct daemon *d, const struct peer *p)
+{
+	struct routes_walk w = {.d = d, .only = p};
+	json_t *o = json_object();
+
+	w.tmp = malloc(sizeof(*w.tmp));
+	w.routes = json_array();
+	if (w.tmp && p->export_up)
+		export_walk_peer(d->ex, p->rib_id, adj_out_cb, &w);
+	free(w.tmp);
+	json_object_set_new(o, "peer", json_string(p->name));
+	json_object_set_new(o, "routes", w.routes);
+	return o;
+}
+
+static json_t *caps_json(const struct peer *p)
+{
+	json_t *a = json_array();
+	const struct conn *c = p->est;
+
+	if (!c)
+		return a;
+	if (p->afi_v4)
+		json_array_append_new(a, json_string("ipv4-unicast"));
+	if (p->afi_v6)
+		json_array_append_new(a, json_string("ipv6-unicast"));
+	if (c->caps.as4)
+		json_array_append_new(a, json_string("4-octet-as"));
+	if (c->open.route_refresh)
+		json_array_append_new(a, json_string("route-refresh"));
+	if (c->open.graceful_restart)
+		json_array_append_new(a, json_string("graceful-restart"));
+	if (c->caps.ext_message)
+		json_array_append_new(a, json_string("extended-message"));
+	return a;
+}
+
+json_t *api_peer_json(struct daemon *d, const struct peer *p)
+{
+	const struct conn *c = p->est;
+	double up = c ? ev_now(d->loop) - p->up_since : 0;
+	char id[ADDR_STRLEN];
+	json_t *o;
+
+	o = json_pack("{s:s, s:o, s:I, s:s, s:s, s:I, s:s, s:I, s:I, s:I}",
+		      "name", p->name, "address", jaddr(&p->cf->address),
+		      "asn", (json_int_t)p->cf->asn,
+		      "kind", peer_kind_name(p->cf->kind),
+		      "state", peer_state_name(p->state),
+		      "uptime_s", (json_int_t)up,
+		      "last_error", p->last_error,
+		      "prefixes_received", (json_int_t)peer_prefixes_received(p),
+		      "prefixes_accepted", (json_int_t)peer_prefixes_accepted(p),
+		      "prefixes_advertised",
+		      (json_int_t)(p->export_up ? export_peer_advertised(d->ex, p->rib_id) : 0));
+	json_object_set_new(o, "flaps", json_integer((json_int_t)p->flaps));
+	json_object_set_new(o, "hold_time", json_integer(c ? c->hold_time
+		: (p->cf->hold_time ? p->cf->hold_time : d->conf->rs.hold_time)));
+	json_object_set_new(o, "keepalive", json_integer(c ? c->keepalive_time : 0));
+	json_object_set_new(o, "capabilities", caps_json(p));
+	json_object_set_new(o, "max_prefixes", json_integer(p->cf->max_prefixes));
+	json_object_set_new(o, "max_prefix_hits", json_integer((json_int_t)p->max_prefix_hits));
+	json_object_set_new(o, "default_routes_refused", json_integer((json_int_t)p->default_refused));
+	json_object_set_new(o, "routes_refused_loop", json_integer((json_int_t)p->loop_refused));
+	json_object_set_new(o, "routes_refused_first_as", json_integer((json_int_t)p->first_as_refused));
+	json_object_set_new(o, "routes_refused_policy", json_integer((json_int_t)p->policy_refused));
+	json_object_set_new(o, "treat_as_withdraw", json_integer((json_int_t)p->treat_as_withdraw));
+	json_object_set_new(o, "messages_in", json_integer((json_int_t)p->msgs_in));
+	json_object_set_new(o, "messages_out", json_integer((json_int_t)p->msgs_out));
+	json_object_set_new(o, "updates_in", json_integer((json_int_t)p->updates_in));
+	json_object_set_new(o, "notifications_in", json_integer((json_int_t)p->notifications_in));
+	json_object_set_new(o, "notifications_out", json_integer((json_int_t)p->notifications_out));
+	json_object_set_new(o, "passive", json_boolean(p->cf->passive));
+	json_object_set_new(o, "disabled", json_boolean(p->disabled));
+	if (c) {
+		uint32_t rid = htonl(c->open.bgp_id);
+		inet_ntop(AF_INET, &rid, id, sizeof(id));
+		json_object_set_new(o, "router_id", json_string(id));
+		json_object_set_new(o, "local_address", jaddr(&c->local));
+	}
+	return o;
+}
+
+json_t *api_peers_json(struct daemon *d)
+{
+	json_t *a = json_array(), *o = json_object();
+
+	for (unsigned i = 0; i < d->n_peers; i++)
+		json_array_append_new(a, api_peer_json(d, d->peers[i]));
+	json_object_set_new(o, "peers", a);
+	return o;
+}
+
+json_t *api_status_json(struct daemon *d)
+{
+	struct rib_stats st;
+	unsigned est = 0;
+	size_t routes;
+	json_t *o, *rib;
+
+	for (unsigned i = 0; i < d->n_peers; i++)
+		est += d->peers[i]->state == PS_ESTABLISHED;
+	rib_stats(d->rib, &st);
+	routes = st.paths;
+	rib = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}",
+			"prefixes_v4", (json_int_t)st.prefixes[AFI_IPV4],
+			"prefixes_v6", (json_int_t)st.prefixes[AFI_IPV6],
+			"paths", (json_int_t)st.paths,
+			"attrs", (json_int_t)st.attrs,
+			"bytes", (json_int_t)st.bytes,
+			"bytes_per_route", routes ? (double)st.bytes / routes : 0.0);
+	o = json_pack("{s:s, s:I, s:o, s:I, s:{s:I, s:I}, s:o}",
+		      "version", PHAROS_VERSION,
+		      "asn", (json_int_t)d->conf->rs.asn,
+		      "router_id", jaddr(&d->conf->rs.router_id),
+		      "uptime_s", (json_int_t)(ev_now(d->loop) - d->started),
+		      "peers", "configured", (json_int_t)d->n_peers,
+		      "established", (json_int_t)est,
+		      "rib", rib);
+	json_object_set_new(o, "export", json_pack("{s:I, s:I}",
+		"groups", (json_int_t)export_groups(d->ex),
+		"bytes", (json_int_t)export_bytes(d->ex)));
+	json_object_set_new(o, "refused_connections",
+			    json_integer((json_int_t)d->refused_connections));
+	json_object_set_new(o, "events", json_integer((json_int_t)events_total(d->events)));
+	return o;
+}

@@ -1,0 +1,57 @@
+/*
+ * fsm.h - the BGP finite state machine of RFC 4271 (Idle, Connect,
+ * Active, OpenSent, OpenConfirm, Established) for pharosd's peers: OPEN
+ * checks and capability negotiation, hold/keepalive/connect-retry timers,
+ * collision detection (6.8), session up/down with the RIB and export,
+ * max-prefix restarts, operator disable/enable/refresh.
+ */
+#ifndef PHAROS_BGP_FSM_H
+#define PHAROS_BGP_FSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/peer.h"
+
+#define FSM_OPEN_HOLD 240.0 /* hold timer while waiting for OPEN */
+#define FSM_RETRY_MIN 1.0
+#define FSM_RETRY_MAX 60.0
+#define FSM_GR_TIME 120 /* graceful restart time we advertise */
+
+/* Start a peer (connect, or wait for it to connect). */
+void fsm_start(struct peer *p);
+/* TCP is up on c (accepted or connected): send our OPEN. */
+void fsm_conn_up(struct conn *c);
+/* An accepted connection from a configured peer's address. */
+void fsm_accept(struct peer *p, int fd, const struct addr *local,
+		const struct addr *remote);
+/* One whole message (header included) on c. Returns 0, or -1 when c was
+ * closed (stop reading it). */
+int fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len);
+/* The socket failed or the peer closed it. */
+void fsm_conn_lost(struct conn *c, const char *reason);
+/* An outgoing connect failed. */
+void fsm_connect_failed(struct peer *p, const char *reason);
+/* Send a NOTIFICATION on every connection of the peer, take the session
+ * down and schedule what comes next (reconnect, or nothing if disabled). */
+void fsm_peer_reset(struct peer *p, const struct bgp_notify *n);
+/* The output queue has not drained for the hold time. */
+void fsm_send_stalled(struct conn *c);
+/* Re-derive the published peer state from its connections. */
+void fsm_update_state(struct peer *p);
+
+/* Max prefixes exceeded while importing (afi of the prefix that broke it). */
+void fsm_max_prefix(struct peer *p, uint16_t afi);
+
+/* Operator actions (API). Return 0, or -1 with a reason in err. */
+int peer_disable(struct peer *p, const char *message, char *err, size_t len);
+int peer_enable(struct peer *p, char *err, size_t len);
+int peer_refresh(struct peer *p, char *err, size_t len);
+
+/* src/bgp/import.c: one UPDATE body on an established session. Returns
+ * 0, or -1 when the session was reset (stop reading). */
+int import_update(struct peer *p, struct conn *c, const uint8_t *body,
+		  size_t len);
+
+#endif

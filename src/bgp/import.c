@@ -1,0 +1,238 @@
+/*
+ * import.c - from a received UPDATE to the RIB: decode (RFC 7606 actions),
+ * the route-server guards of DESIGN 1.2 (default route, AS_PATH loop,
+ * first AS must be the peer's), import policy, interning, announce and
+ * withdraw, prefix counters and the max-prefix limit.
+ *
+ * A peer's "received" count is what it currently announces (accepted or
+ * not): the accepted ones live in the RIB, the refused ones in a small
+ * per-peer set, so both counts stay exact across re-announcements.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp/fsm.h"
+#include "policy/policy.h"
+
+/* Why a whole UPDATE's announcements are refused, or NULL. */
+static const char *update_guard(const struct peer *p, const struct bgp_attrs *a)
+{
+	struct aspath_iter it;
+	uint32_t first = 0;
+
+	if (policy_aspath_loop(a, p->d->conf->rs.asn))
+		return "AS_PATH holds the local ASN";
+	aspath_iter_init(&it, a);
+	if (!aspath_iter_next(&it, &first) || it.seg_type != AS_SEQUENCE ||
+	    first != p->cf->asn)
+		return "first AS is not the peer's ASN";
+	return NULL;
+}
+
+struct import_ctx {
+	struct peer *p;
+	const struct bgp_update *u;
+	const char *guard; /* refusal for every announcement, or NULL */
+	struct rattr *ra_v4, *ra_mp; /* interned once when no policy */
+	struct bgp_attrs *work; /* policy copy */
+	uint8_t *scratch;
+	size_t n_announced, n_refused;
+};
+
+static void withdraw_one(struct peer *p, const struct prefix *pfx)
+{
+	if (!pfxset_del(p->refused, pfx))
+		rib_withdraw(p->d->rib, p->rib_id, pfx);
+}
+
+static void refuse_one(struct import_ctx *x, const struct prefix *pfx)
+{
+	struct peer *p = x->p;
+
+	rib_withdraw(p->d->rib, p->rib_id, pfx);
+	pfxset_add(p->refused, pfx);
+	x->n_refused++;
+}
+
+static struct rattr *intern_for(struct import_ctx *x, const struct bgp_attrs *a,
+				bool mp)
+{
+	const struct bgp_attrs *u = &x->u->attrs;
+
+	if (mp)
+		return rattr_intern_nh(x->p->d->rib, a, &u->mp_next_hop,
+				       u->mp_next_hop_ll.afi ? &u->mp_next_hop_ll
+							     : NULL);
+	return rattr_intern_nh(x->p->d->rib, a, &u->next_hop, NULL);
+}
+
+/* Announce one prefix. Returns -1 when the session went down. */
+static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
+{
+	struct peer *p = x->p;
+	struct daemon *d = p->d;
+	const struct conf_peer *cf = p->cf;
+	struct rattr *ra, **cache = mp ? &x->ra_mp : &x->ra_v4;
+	char buf[PREFIX_STRLEN];
+
+	if (x->guard) {
+		p->loop_refused += !strncmp(x->guard, "AS_PATH", 7);
+		p->first_as_refused += !strncmp(x->guard, "first", 5);
+		log_debug(&d->log, p->name, "%s refused: %s",
+			  prefix_fmt(pfx, buf, sizeof(buf)), x->guard);
+		refuse_one(x, pfx);
+		return 0;
+	}
+	if (policy_is_default(pfx) && !cf->accept_default) {
+		p->default_refused++;
+		prefix_fmt(pfx, buf, sizeof(buf));
+		log_warn(&d->log, p->name, "default route %s refused "
+			 "(accept_default is false)", buf);
+		events_emit(d->events, "default_refused", p->name,
+			    "default route refused: %s", buf);
+		refuse_one(x, pfx);
+		return 0;
+	}
+	if (cf->n_import) {
+		memcpy(x->work, &x->u->attrs, sizeof(*x->work));
+		if (policy_eval(cf->import, cf->n_import, pfx, x->work,
+				x->scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
+			p->policy_refused++;
+			log_debug(&d->log, p->name, "%s denied by import policy",
+				  prefix_fmt(pfx, buf, sizeof(buf)));
+			refuse_one(x, pfx);
+			return 0;
+		}
+		ra = intern_for(x, x->work, mp);
+	} else {
+		if (!*cache)
+			*cache = intern_for(x, &x->u->attrs, mp);
+		ra = *cache;
+		if (ra)
+			rattr_ref(ra);
+	}
+	if (!ra)
+		return 0;
+	pfxset_del(p->refused, pfx);
+	rib_announce(d->rib, p->rib_id, pfx, ra);
+	rattr_unref(d->rib, ra);
+	x->n_announced++;
+	if (cf->max_prefixes &&
+	    rib_peer_count(d->rib, p->rib_id) > cf->max_prefixes) {
+		fsm_max_prefix(p, pfx->afi);
+		return -1;
+	}
+	return 0;
+}
+
+static void withdraw_block(struct peer *p, const struct bgp_nlri_block *b)
+{
+	struct prefix pfx;
+	size_t off = 0;
+
+	if (!b->p)
+		return;
+	while (bgp_nlri_next(b, &off, &pfx) == 1)
+		withdraw_one(p, &pfx);
+}
+
+static int announce_block(struct import_ctx *x, const struct bgp_nlri_block *b,
+			  bool mp)
+{
+	struct prefix pfx;
+	size_t off = 0;
+
+	if (!b->p)
+		return 0;
+	while (bgp_nlri_next(b, &off, &pfx) == 1)
+		if (announce_one(x, &pfx, mp) < 0)
+			return -1;
+	return 0;
+}
+
+static void treat_as_withdraw(struct peer *p, const struct bgp_update *u,
+			      const struct bgp_notify *err)
+{
+	char name[96];
+
+	p->treat_as_withdraw++;
+	bgp_err_name(err->code, err->subcode, name, sizeof(name));
+	log_warn(&p->d->log, p->name, "malformed UPDATE (%s: %s): "
+		 "treat-as-withdraw", name, err->reason);
+	events_emit(p->d->events, "update_error", p->name,
+		    "treat-as-withdraw: %s: %s", name, err->reason);
+	withdraw_block(p, &u->withdrawn);
+	withdraw_block(p, &u->nlri);
+	if (u->has_mp_reach)
+		withdraw_block(p, &u->mp_reach);
+	if (u->has_mp_unreach)
+		withdraw_block(p, &u->mp_unreach);
+}
+
+static int import_routes(struct peer *p, const struct bgp_update *u)
+{
+	struct import_ctx x;
+	int rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.p = p;
+	x.u = u;
+	withdraw_block(p, &u->withdrawn);
+	if (u->has_mp_unreach)
+		withdraw_block(p, &u->mp_unreach);
+	if (!u->nlri.len && !(u->has_mp_reach && u->mp_reach.len))
+		return 0;
+	x.guard = update_guard(p, &u->attrs);
+	if (p->cf->n_import && !x.guard) {
+		x.work = malloc(sizeof(*x.work));
+		x.scratch = malloc(POL_SCRATCH_LEN);
+		if (!x.work || !x.scratch) {
+			free(x.work);
+			free(x.scratch);
+			return 0;
+		}
+	}
+	if (x.guard)
+		log_info(&p->d->log, p->name, "UPDATE refused: %s", x.guard);
+	rc = announce_block(&x, &u->nlri, false);
+	if (rc == 0 && u->has_mp_reach)
+		rc = announce_block(&x, &u->mp_reach, true);
+	if (x.ra_v4)
+		rattr_unref(p->d->rib, x.ra_v4);
+	if (x.ra_mp)
+		rattr_unref(p->d->rib, x.ra_mp);
+	free(x.work);
+	free(x.scratch);
+	return rc;
+}
+
+int import_update(struct peer *p, struct conn *c, const uint8_t *body,
+		  size_t len)
+{
+	struct bgp_update *u = malloc(sizeof(*u));
+	struct bgp_notify err;
+	int action, rc = 0;
+
+	if (!u)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	action = bgp_update_decode(body, len, &c->caps, u, &err);
+	if (action == UPD_SESSION_RESET) {
+		events_emit(p->d->events, "update_error", p->name,
+			    "session reset: %s", err.reason);
+		fsm_peer_reset(p, &err);
+		rc = -1;
+	} else if (action == UPD_TREAT_AS_WITHDRAW) {
+		treat_as_withdraw(p, u, &err);
+	} else if (u->end_of_rib) {
+		log_info(&p->d->log, p->name, "End-of-RIB received (%s)",
+			 u->eor_afi == AFI_IPV6 ? "ipv6" : "ipv4");
+	} else {
+		if (u->n_discarded)
+			log_info(&p->d->log, p->name,
+				 "attribute discarded: %s", err.reason);
+		rc = import_routes(p, u);
+	}
+	free(u);
+	return rc;
+}

@@ -1,0 +1,870 @@
+/*
+ * peer.c - peers, listeners and connection I/O for pharosd (see peer.h).
+ *
+ * Sockets are non-blocking. Reads go into a per-connection buffer and whole
+ * messages are framed with the codec's header check; writes drain a ring
+ * of shared out_buf references with writev so that queued messages
+ * coalesce. Everything the FSM decides happens in fsm.c.
+ */
+#include "bgp/peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "bgp/fsm.h"
+
+#define LINGER_SECS 2.0
+#define MAX_IOV 64
+
+const char *peer_state_name(int s)
+{
+	static const char *names[] = {"idle", "connect", "active",
+				      "opensent", "openconfirm", "established"};
+	return s >= 0 && s <= PS_ESTABLISHED ? names[s] : "unknown";
+}
+
+/* ------------------------------------------------------ prefix sets */
+
+struct pfxnode {
+	struct pfxnode *next;
+	struct prefix p;
+};
+struct pfxset {
+	struct pfxnode **b;
+	size_t nb, n;
+};
+
+static uint32_t pfx_hash(const struct prefix *p)
+{
+	uint32_t h = 2166136261u ^ p->afi ^ ((uint32_t)p->len << 8);
+
+	for (unsigned i = 0; i < (p->afi == AFI_IPV4 ? 4u : 16u); i++)
+		h = (h ^ p->b[i]) * 16777619u;
+	return h;
+}
+
+struct pfxset *pfxset_new(void)
+{
+	struct pfxset *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->nb = 64;
+	s->b = calloc(s->nb, sizeof(*s->b));
+	if (!s->b) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void pfxset_clear(struct pfxset *s)
+{
+	for (size_t i = 0; i < s->nb; i++) {
+		while (s->b[i]) {
+			struct pfxnode *n = s->b[i];
+			s->b[i] = n->next;
+			free(n);
+		}
+	}
+	s->n = 0;
+}
+
+void pfxset_free(struct pfxset *s)
+{
+	if (!s)
+		return;
+	pfxset_clear(s);
+	free(s->b);
+	free(s);
+}
+
+static void pfxset_grow(struct pfxset *s)
+{
+	size_t nb = s->nb * 4;
+	struct pfxnode **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return;
+	for (size_t i = 0; i < s->nb; i++) {
+		while (s->b[i]) {
+			struct pfxnode *n = s->b[i];
+			s->b[i] = n->next;
+			n->next = b[pfx_hash(&n->p) % nb];
+			b[pfx_hash(&n->p) % nb] = n;
+		}
+	}
+	free(s->b);
+	s->b = b;
+	s->nb = nb;
+}
+
+bool pfxset_add(struct pfxset *s, const struct prefix *p)
+{
+	struct pfxnode **head = &s->b[pfx_hash(p) % s->nb], *n;
+
+	for (n = *head; n; n = n->next)
+		if (prefix_eq(&n->p, p))
+			return false;
+	n = malloc(sizeof(*n));
+	if (!n)
+		return false;
+	n->p = *p;
+	n->next = *head;
+	*head = n;
+	if (++s->n > s->nb * 2)
+		pfxset_grow(s);
+	return true;
+}
+
+bool pfxset_del(struct pfxset *s, const struct prefix *p)
+{
+	struct pfxnode **pp = &s->b[pfx_hash(p) % s->nb];
+
+	if (s->n == 0)
+		return false;
+	for (; *pp; pp = &(*pp)->next) {
+		if (prefix_eq(&(*pp)->p, p)) {
+			struct pfxnode *n = *pp;
+			*pp = n->next;
+			free(n);
+			s->n--;
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t pfxset_count(const struct pfxset *s)
+{
+	return s ? s->n : 0;
+}
+
+size_t peer_prefixes_accepted(const struct peer *p)
+{
+	return rib_peer_count(p->d->rib, p->rib_id);
+}
+
+size_t peer_prefixes_received(const struct peer *p)
+{
+	return peer_prefixes_accepted(p) + pfxset_count(p->refused);
+}
+
+/* ------------------------------------------------------ addresses */
+
+static socklen_t sa_from_addr(const struct addr *a, uint16_t port,
+			      struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->afi == AFI_IPV6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->b, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a->b, 4);
+	return sizeof(*s4);
+}
+
+/* Also maps ::ffff:a.b.c.d back to IPv4. */
+static void addr_from_sa(const struct sockaddr_storage *ss, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			a->afi = AFI_IPV4;
+			memcpy(a->b, &s6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->afi = AFI_IPV6;
+			memcpy(a->b, &s6->sin6_addr, 16);
+		}
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+		a->afi = AFI_IPV4;
+		memcpy(a->b, &s4->sin_addr, 4);
+	}
+}
+
+static int set_md5(int fd, const struct addr *peer, const char *password)
+{
+	struct tcp_md5sig md5;
+	size_t len = password ? strlen(password) : 0;
+
+	if (len > TCP_MD5SIG_MAXKEYLEN)
+		return -1;
+	memset(&md5, 0, sizeof(md5));
+	sa_from_addr(peer, 0, &md5.tcpm_addr);
+	md5.tcpm_keylen = (uint16_t)len;
+	if (len)
+		memcpy(md5.tcpm_key, password, len);
+	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5));
+}
+
+static void set_ttl(int fd, int afi, unsigned ttl)
+{
+	int v = ttl ? (int)ttl : 255;
+
+	if (v > 255)
+		v = 255;
+	if (afi == AFI_IPV6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, sizeof(v));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
+}
+
+static void set_sockopts(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+/* ------------------------------------------------------ peers */
+
+struct peer *daemon_peer_by_name(const struct daemon *d, const char *name)
+{
+	for (unsigned i = 0; i < d->n_peers; i++)
+		if (!strcmp(d->peers[i]->name, name))
+			return d->peers[i];
+	return NULL;
+}
+
+struct peer *daemon_peer_by_addr(const struct daemon *d, const struct addr *a)
+{
+	for (unsigned i = 0; i < d->n_peers; i++)
+		if (addr_eq(&d->peers[i]->cf->address, a))
+			return d->peers[i];
+	return NULL;
+}
+
+struct peer *daemon_peer_by_rib(const struct daemon *d, uint32_t rib_peer)
+{
+	return rib_peer < d->n_by_rib ? d->by_rib[rib_peer] : NULL;
+}
+
+int peers_create(struct daemon *d)
+{
+	const struct conf_rs *rs = &d->conf->rs;
+
+	d->peers = calloc(rs->n_peers ? rs->n_peers : 1, sizeof(*d->peers));
+	if (!d->peers)
+		return -1;
+	for (unsigned i = 0; i < rs->n_peers; i++) {
+		const struct conf_peer *cf = &rs->peers[i];
+		struct rib_peer rp = {.addr = cf->address, .asn = cf->asn,
+				      .kind = cf->kind};
+		struct peer *p = calloc(1, sizeof(*p));
+
+		if (!p)
+			return -1;
+		p->d = d;
+		p->cf = cf;
+		p->name = cf->name;
+		p->refused = pfxset_new();
+		p->backoff = FSM_RETRY_MIN;
+		p->rib_id = rib_peer_add(d->rib, &rp);
+		if (p->rib_id >= d->n_by_rib) {
+			uint32_t n = p->rib_id + 16;
+			struct peer **nb = realloc(d->by_rib, n * sizeof(*nb));
+			if (!nb) {
+				free(p);
+				return -1;
+			}
+			memset(nb + d->n_by_rib, 0,
+			       (n - d->n_by_rib) * sizeof(*nb));
+			d->by_rib = nb;
+			d->n_by_rib = n;
+		}
+		d->by_rib[p->rib_id] = p;
+		d->peers[d->n_peers++] = p;
+	}
+	return 0;
+}
+
+static void conn_free(struct conn *c);
+
+void peers_free(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->n_peers; i++) {
+		struct peer *p = d->peers[i];
+
+		ev_timer_stop(d->loop, &p->retry);
+		for (int k = 0; k < 2; k++)
+			if (p->conn[k])
+				conn_free(p->conn[k]);
+		pfxset_free(p->refused);
+		free(p);
+	}
+	free(d->peers);
+	free(d->by_rib);
+	d->peers = NULL;
+	d->by_rib = NULL;
+	d->n_peers = 0;
+}
+
+/* ------------------------------------------------------ output */
+
+bool conn_send(struct conn *c, struct out_buf *b)
+{
+	if (c->oq_n == c->oq_cap) {
+		size_t ncap = c->oq_cap ? c->oq_cap * 2 : 16;
+		struct out_buf **nq = malloc(ncap * sizeof(*nq));
+
+		if (!nq)
+			return false;
+		for (size_t i = 0; i < c->oq_n; i++)
+			nq[i] = c->oq[(c->oq_head + i) % c->oq_cap];
+		free(c->oq);
+		c->oq = nq;
+		c->oq_cap = ncap;
+		c->oq_head = 0;
+	}
+	out_buf_ref(b);
+	c->oq[(c->oq_head + c->oq_n) % c->oq_cap] = b;
+	c->oq_n++;
+	if (c->oq_bytes == 0)
+		c->last_drain = ev_now(c->d->loop);
+	c->oq_bytes += b->len;
+	if (c->fd >= 0 && c->state != PS_CONNECT)
+		ev_io_start(c->d->loop, &c->wio);
+	if (c->peer)
+		c->peer->msgs_out++;
+	return c->oq_bytes <= CONN_OUTQ_BOUND;
+}
+
+bool conn_send_bytes(struct conn *c, const void *buf, size_t len)
+{
+	struct out_buf *b = out_buf_new(len);
+	bool ok;
+
+	if (!b)
+		return false;
+	memcpy(b->data, buf, len);
+	b->len = (uint32_t)len;
+	ok = conn_send(c, b);
+	out_buf_unref(b);
+	return ok;
+}
+
+static void oq_pop(struct conn *c)
+{
+	struct out_buf *b = c->oq[c->oq_head];
+
+	c->oq_bytes -= b->len;
+	out_buf_unref(b);
+	c->oq_head = (c->oq_head + 1) % c->oq_cap;
+	c->oq_n--;
+	c->oq_off = 0;
+}
+
+static void oq_clear(struct conn *c)
+{
+	while (c->oq_n)
+		oq_pop(c);
+	free(c->oq);
+	c->oq = NULL;
+	c->oq_cap = c->oq_head = c->oq_bytes = 0;
+}
+
+/* Write what the socket takes. Returns -1 on a socket error. */
+static int conn_flush(struct conn *c)
+{
+	while (c->oq_n) {
+		struct iovec iov[MAX_IOV];
+		int n = 0;
+		ssize_t w;
+
+		for (size_t i = 0; i < c->oq_n && n < MAX_IOV; i++, n++) {
+			struct out_buf *b = c->oq[(c->oq_head + i) % c->oq_cap];
+			size_t off = i == 0 ? c->oq_off : 0;
+			iov[n].iov_base = b->data + off;
+			iov[n].iov_len = b->len - off;
+		}
+		w = writev(c->fd, iov, n);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		c->last_drain = ev_now(c->d->loop);
+		while (w > 0 && c->oq_n) {
+			struct out_buf *b = c->oq[c->oq_head];
+			size_t left = b->len - c->oq_off;
+			if ((size_t)w >= left) {
+				w -= (ssize_t)left;
+				oq_pop(c);
+			} else {
+				c->oq_off += (size_t)w;
+				w = 0;
+			}
+		}
+		if (c->oq_n)
+			return 0; /* socket full */
+	}
+	return 0;
+}
+
+static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+
+	if (conn_flush(c) < 0) {
+		ev_io_stop(loop, &c->wio);
+		if (c->peer) {
+			fsm_conn_lost(c, strerror(errno));
+		} else {
+			oq_clear(c);
+			ev_timer_stop(loop, &c->linger);
+			ev_timer_set(&c->linger, 0, 0);
+			ev_timer_start(loop, &c->linger);
+		}
+		return;
+	}
+	if (c->oq_n)
+		return;
+	ev_io_stop(loop, &c->wio);
+	if (!c->peer) { /* lingering: NOTIFICATION out, half-close */
+		shutdown(c->fd, SHUT_WR);
+		return;
+	}
+	if (c->peer->export_paused && c->peer->est == c) {
+		c->peer->export_paused = false;
+		export_peer_writable(c->d->ex, c->peer->rib_id);
+		daemon_kick(c->d);
+	}
+}
+
+/* ------------------------------------------------------ input */
+
+static size_t conn_max_len(const struct conn *c)
+{
+	return c->caps.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
+}
+
+/* Frame and dispatch whole messages. Returns -1 when c was closed. */
+static int conn_frame(struct conn *c)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	while (c->rlen - off >= BGP_HDR_LEN) {
+		struct bgp_hdr h;
+		struct bgp_notify err;
+
+		memset(&err, 0, sizeof(err));
+		if (bgp_hdr_decode(c->rbuf + off, c->rlen - off,
+				   conn_max_len(c), &h, &err) < 0) {
+			events_emit(c->d->events, "update_error", c->peer->name,
+				    "bad message header: %s", err.reason);
+			fsm_peer_reset(c->peer, &err);
+			return -1;
+		}
+		if (c->rlen - off < h.len)
+			break;
+		c->peer->msgs_in++;
+		rc = fsm_message(c, h.type, c->rbuf + off, h.len);
+		if (rc < 0 || !c->peer)
+			return -1;
+		off += h.len;
+	}
+	if (off) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+	return 0;
+}
+
+static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+	ssize_t n;
+
+	if (!c->peer) { /* lingering: discard until EOF */
+		uint8_t junk[4096];
+		n = read(c->fd, junk, sizeof(junk));
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			ev_timer_stop(loop, &c->linger);
+			ev_timer_set(&c->linger, 0, 0);
+			ev_timer_start(loop, &c->linger);
+			ev_io_stop(loop, &c->rio);
+		}
+		return;
+	}
+	n = read(c->fd, c->rbuf + c->rlen, CONN_RBUF_SIZE - c->rlen);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fsm_conn_lost(c, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		fsm_conn_lost(c, "connection closed by peer");
+		return;
+	}
+	c->rlen += (size_t)n;
+	conn_frame(c);
+}
+
+/* ------------------------------------------------------ lifecycle */
+
+static void conn_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+	struct daemon *d = c->d;
+	struct conn **pp;
+
+	for (pp = &d->lingering; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	conn_free(c);
+	if (d->stopping && !d->lingering)
+		ev_break(loop, EVBREAK_ALL);
+}
+
+static void conn_hold_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+struct conn *conn_new(struct peer *p, int fd, bool outgoing)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->rbuf = malloc(CONN_RBUF_SIZE);
+	if (!c->rbuf) {
+		free(c);
+		return NULL;
+	}
+	c->peer = p;
+	c->d = p->d;
+	c->fd = fd;
+	c->outgoing = outgoing;
+	c->state = PS_CONNECT;
+	c->caps.ebgp = true;
+	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+	ev_timer_init(&c->hold, conn_hold_cb, 0, 0);
+	ev_timer_init(&c->keepalive, conn_ka_cb, 0, 0);
+	ev_timer_init(&c->linger, conn_linger_cb, LINGER_SECS, 0);
+	c->rio.data = c->wio.data = c->hold.data = c->keepalive.data =
+		c->linger.data = c;
+	return c;
+}
+
+static void conn_free(struct conn *c)
+{
+	struct ev_loop *loop = c->d->loop;
+
+	ev_io_stop(loop, &c->rio);
+	ev_io_stop(loop, &c->wio);
+	ev_timer_stop(loop, &c->hold);
+	ev_timer_stop(loop, &c->keepalive);
+	ev_timer_stop(loop, &c->linger);
+	if (c->fd >= 0)
+		close(c->fd);
+	oq_clear(c);
+	free(c->rbuf);
+	free(c);
+}
+
+void conns_linger_free(struct daemon *d)
+{
+	while (d->lingering) {
+		struct conn *c = d->lingering;
+		d->lingering = c->next;
+		conn_free(c);
+	}
+}
+
+void conn_close(struct conn *c, const struct bgp_notify *notify)
+{
+	struct peer *p = c->peer;
+	struct ev_loop *loop = c->d->loop;
+
+	if (p) {
+		for (int k = 0; k < 2; k++)
+			if (p->conn[k] == c)
+				p->conn[k] = NULL;
+		if (p->est == c)
+			p->est = NULL;
+	}
+	c->peer = NULL;
+	ev_timer_stop(loop, &c->hold);
+	ev_timer_stop(loop, &c->keepalive);
+	/* Keep only a partly written head, then the NOTIFICATION. */
+	if (c->oq_n) {
+		size_t keep = c->oq_off ? 1 : 0;
+		while (c->oq_n > keep) {
+			size_t last = (c->oq_head + c->oq_n - 1) % c->oq_cap;
+			c->oq_bytes -= c->oq[last]->len;
+			out_buf_unref(c->oq[last]);
+			c->oq_n--;
+		}
+	}
+	c->next = c->d->lingering;
+	c->d->lingering = c;
+	if (c->fd < 0 || c->state == PS_CONNECT) {
+		ev_io_stop(loop, &c->wio);
+		ev_io_stop(loop, &c->rio);
+		ev_timer_set(&c->linger, 0, 0);
+		ev_timer_start(loop, &c->linger);
+		return;
+	}
+	if (notify) {
+		uint8_t buf[BGP_MAX_LEN];
+		int n = bgp_notify_encode(notify, buf, sizeof(buf));
+		if (n > 0)
+			conn_send_bytes(c, buf, (size_t)n);
+	}
+	ev_io_start(loop, &c->rio);
+	ev_timer_set(&c->linger, LINGER_SECS, 0);
+	ev_timer_start(loop, &c->linger);
+	if (c->oq_n) {
+		conn_flush(c);
+		ev_io_start(loop, &c->wio);
+	}
+	if (!c->oq_n) {
+		ev_io_stop(loop, &c->wio);
+		shutdown(c->fd, SHUT_WR);
+	}
+}
+
+/* ------------------------------------------------------ timers */
+
+static void conn_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+	struct bgp_notify n;
+
+	if (!c->peer)
+		return;
+	memset(&n, 0, sizeof(n));
+	n.code = BGP_ERR_HOLD;
+	snprintf(n.reason, sizeof(n.reason), "Hold Timer Expired");
+	log_warn(&c->d->log, c->peer->name, "hold timer expired (%u s)",
+		 c->hold_time);
+	fsm_peer_reset(c->peer, &n);
+}
+
+static void conn_ka_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+	uint8_t buf[BGP_HDR_LEN];
+	int n;
+
+	if (!c->peer)
+		return;
+	if (c->oq_bytes && c->hold_time &&
+	    ev_now(loop) - c->last_drain >= c->hold_time) {
+		fsm_send_stalled(c);
+		return;
+	}
+	n = bgp_keepalive_encode(buf, sizeof(buf));
+	if (n > 0)
+		conn_send_bytes(c, buf, (size_t)n);
+}
+
+/* ------------------------------------------------------ connect */
+
+static void conn_connect_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+	struct peer *p = c->peer;
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	ev_io_stop(loop, &c->wio);
+	ev_io_set(&c->wio, c->fd, EV_WRITE);
+	ev_set_cb(&c->wio, conn_write_cb);
+	if (!p)
+		return;
+	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+	if (err) {
+		conn_close(c, NULL);
+		fsm_connect_failed(p, strerror(err));
+		return;
+	}
+	ev_io_start(loop, &c->rio);
+	fsm_conn_up(c);
+}
+
+static const struct addr *local_for(const struct daemon *d, int afi)
+{
+	for (unsigned i = 0; i < d->conf->rs.n_listen; i++) {
+		const struct addr *a = &d->conf->rs.listen[i];
+		static const uint8_t zero[16];
+		if (a->afi == afi && memcmp(a->b, zero, 16))
+			return a;
+	}
+	return NULL;
+}
+
+int conn_connect(struct peer *p)
+{
+	const struct conf_peer *cf = p->cf;
+	struct sockaddr_storage ss;
+	const struct addr *src = local_for(p->d, cf->address.afi);
+	socklen_t sl;
+	struct conn *c;
+	int fd, slot = !p->conn[0] ? 0 : !p->conn[1] ? 1 : -1;
+
+	if (slot < 0)
+		return -1;
+	fd = socket(cf->address.afi == AFI_IPV6 ? AF_INET6 : AF_INET,
+		    SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	set_sockopts(fd);
+	set_ttl(fd, cf->address.afi, cf->multihop);
+	if (cf->password && set_md5(fd, &cf->address, cf->password) < 0)
+		log_warn(&p->d->log, p->name, "TCP MD5: %s", strerror(errno));
+	if (src) {
+		sl = sa_from_addr(src, 0, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
+			log_debug(&p->d->log, p->name, "bind: %s",
+				  strerror(errno));
+	}
+	sl = sa_from_addr(&cf->address, cf->port ? cf->port : 179, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
+	    errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	c = conn_new(p, fd, true);
+	if (!c) {
+		close(fd);
+		return -1;
+	}
+	c->remote = cf->address;
+	if (src)
+		c->local = *src;
+	p->conn[slot] = c;
+	ev_set_cb(&c->wio, conn_connect_cb);
+	ev_io_start(p->d->loop, &c->wio);
+	return 0;
+}
+
+/* ------------------------------------------------------ listeners */
+
+static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct listener *l = w->data;
+	struct daemon *d = l->d;
+	struct sockaddr_storage ss, ls;
+	socklen_t sl = sizeof(ss), lsl = sizeof(ls);
+	struct addr remote, local;
+	char buf[ADDR_STRLEN];
+	struct peer *p;
+	int fd;
+
+	fd = accept4(l->fd, (struct sockaddr *)&ss, &sl,
+		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	addr_from_sa(&ss, &remote);
+	getsockname(fd, (struct sockaddr *)&ls, &lsl);
+	addr_from_sa(&ls, &local);
+	addr_fmt(&remote, buf, sizeof(buf));
+	p = daemon_peer_by_addr(d, &remote);
+	if (!p) {
+		d->refused_connections++;
+		log_warn(&d->log, NULL,
+			 "refused connection from %s: not a configured peer",
+			 buf);
+		events_emit(d->events, "peer_refused", NULL,
+			    "connection from %s refused: not a configured peer",
+			    buf);
+		close(fd);
+		return;
+	}
+	set_sockopts(fd);
+	set_ttl(fd, remote.afi, p->cf->multihop);
+	fsm_accept(p, fd, &local, &remote);
+}
+
+static int listener_open(struct daemon *d, const struct addr *a, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sa_from_addr(a, port, &ss);
+	int one = 1, fd;
+	struct listener *l;
+
+	fd = socket(a->afi == AFI_IPV6 ? AF_INET6 : AF_INET,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->afi == AFI_IPV6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	for (unsigned i = 0; i < d->conf->rs.n_peers; i++) {
+		const struct conf_peer *cf = &d->conf->rs.peers[i];
+		if (cf->password && cf->address.afi == a->afi &&
+		    set_md5(fd, &cf->address, cf->password) < 0)
+			log_warn(&d->log, cf->name, "TCP MD5 on listener: %s",
+				 strerror(errno));
+	}
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
+		char buf[ADDR_STRLEN];
+		log_err(&d->log, NULL, "cannot listen on %s port %u: %s",
+			addr_fmt(a, buf, sizeof(buf)), port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	l = &d->listeners[d->n_listeners++];
+	l->fd = fd;
+	l->addr = *a;
+	l->d = d;
+	ev_io_init(&l->io, listener_accept_cb, fd, EV_READ);
+	l->io.data = l;
+	ev_io_start(d->loop, &l->io);
+	return 0;
+}
+
+int listeners_start(struct daemon *d)
+{
+	const struct conf_rs *rs = &d->conf->rs;
+	struct addr any4 = {.afi = AFI_IPV4}, any6 = {.afi = AFI_IPV6};
+
+	d->listeners = calloc(rs->n_listen + 2, sizeof(*d->listeners));
+	if (!d->listeners)
+		return -1;
+	if (rs->n_listen == 0) {
+		int a = listener_open(d, &any4, rs->port);
+		int b = listener_open(d, &any6, rs->port);
+		return a < 0 && b < 0 ? -1 : 0;
+	}
+	for (unsigned i = 0; i < rs->n_listen; i++)
+		if (listener_open(d, &rs->listen[i], rs->port) < 0)
+			return -1;
+	return 0;
+}
+
+void listeners_stop(struct daemon *d)
+{
+	for (unsigned i = 0; i < d->n_listeners; i++) {
+		ev_io_stop(d->loop, &d->listeners[i].io);
+		close(d->listeners[i].fd);
+	}
+	free(d->listeners);
+	d->listeners = NULL;
+	d->n_listeners = 0;
+}

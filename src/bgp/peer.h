@@ -1,0 +1,122 @@
+/*
+ * peer.h - BGP peers and their TCP connections.
+ *
+ * A struct peer is one configured neighbour; it owns up to two struct conn
+ * at a time (two only during a connection collision, RFC 4271 6.8). A conn
+ * is a non-blocking socket with its read buffer (whole messages are framed
+ * and handed to the FSM), its bounded output queue of shared out_bufs
+ * (written with writev) and its session timers. This file also holds the
+ * listeners (accept, refusal of unconfigured addresses), active connects,
+ * TCP MD5 (RFC 2385) and the eBGP TTL.
+ */
+#ifndef PHAROS_BGP_PEER_H
+#define PHAROS_BGP_PEER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp/wire.h"
+#include "core/daemon.h"
+
+enum peer_state {
+	PS_IDLE = 0,
+	PS_CONNECT = 1,
+	PS_ACTIVE = 2,
+	PS_OPENSENT = 3,
+	PS_OPENCONFIRM = 4,
+	PS_ESTABLISHED = 5,
+};
+const char *peer_state_name(int s); /* "idle", "connect", ... */
+
+#define CONN_OUTQ_BOUND (4u << 20) /* bytes queued before export pauses */
+#define CONN_RBUF_SIZE (2 * BGP_EXT_MAX_LEN)
+
+struct conn {
+	struct peer *peer; /* NULL once lingering */
+	struct daemon *d;
+	struct conn *next; /* lingering list */
+	int fd;
+	bool outgoing; /* we connected (for collision resolution) */
+	uint8_t state; /* PS_CONNECT, PS_OPENSENT, PS_OPENCONFIRM, PS_ESTABLISHED */
+	ev_io rio, wio;
+	ev_timer hold, keepalive, linger;
+	uint8_t *rbuf;
+	size_t rlen;
+	/* Output queue: ring of out_buf references; oq_off bytes of the head
+	 * are already written. */
+	struct out_buf **oq;
+	size_t oq_head, oq_n, oq_cap, oq_off, oq_bytes;
+	ev_tstamp last_drain; /* last time the queue was empty or moved */
+	bool got_open;
+	struct bgp_open open; /* the peer's OPEN */
+	uint16_t hold_time, keepalive_time; /* negotiated */
+	struct bgp_session_caps caps;
+	struct addr local, remote;
+};
+
+/* Prefix set for the prefixes a peer sent that are not in the RIB. */
+struct pfxset;
+
+struct peer {
+	struct daemon *d;
+	const struct conf_peer *cf;
+	const char *name;
+	uint32_t rib_id;
+	struct conn *conn[2];
+	struct conn *est; /* the established conn, if any */
+	uint8_t state; /* enum peer_state, as published */
+	bool disabled; /* by the operator */
+	bool maxpfx_wait; /* down after max-prefix, restart timer running */
+	bool export_up; /* export_peer_up called */
+	bool export_paused; /* send() returned false */
+	ev_timer retry; /* connect retry, or the max-prefix restart */
+	double backoff; /* next connect retry delay, seconds */
+	unsigned maxpfx_streak; /* consecutive max-prefix drops */
+	unsigned rand_seed; /* connect-retry jitter */
+	ev_tstamp up_since;
+	char last_error[320];
+	bool afi_v4, afi_v6; /* negotiated families */
+	/* Counters. */
+	uint64_t flaps, max_prefix_hits, default_refused, loop_refused,
+		first_as_refused, policy_refused, treat_as_withdraw;
+	uint64_t msgs_in, msgs_out, updates_in, notifications_in,
+		notifications_out, sessions_up;
+	struct pfxset *refused; /* received but not accepted, current */
+};
+
+/* Create the peers of the configuration and register them with the RIB. */
+int peers_create(struct daemon *d);
+void peers_free(struct daemon *d);
+/* Open the listeners (route_server.listen, port). Returns 0 or -1. */
+int listeners_start(struct daemon *d);
+void listeners_stop(struct daemon *d);
+
+/* Start an outgoing TCP connection for the peer. Returns 0 or -1. */
+int conn_connect(struct peer *p);
+struct conn *conn_new(struct peer *p, int fd, bool outgoing);
+/* Queue a message block (takes its own reference). Returns false when the
+ * queue is over CONN_OUTQ_BOUND (the block is still queued). */
+bool conn_send(struct conn *c, struct out_buf *b);
+/* Copy len bytes into a new out_buf and queue it. */
+bool conn_send_bytes(struct conn *c, const void *buf, size_t len);
+/* Detach from the peer: send notify (if not NULL), then close once it is
+ * written (lingering briefly so the peer reads it). */
+void conn_close(struct conn *c, const struct bgp_notify *notify);
+/* Free every lingering connection immediately (daemon exit). */
+void conns_linger_free(struct daemon *d);
+
+/* Prefix-set helpers (received-but-refused prefixes). */
+struct pfxset *pfxset_new(void);
+void pfxset_free(struct pfxset *s);
+bool pfxset_add(struct pfxset *s, const struct prefix *p); /* true if new */
+bool pfxset_del(struct pfxset *s, const struct prefix *p); /* true if held */
+size_t pfxset_count(const struct pfxset *s);
+void pfxset_clear(struct pfxset *s);
+
+/* Prefixes the peer sent that are currently held (accepted or refused). */
+size_t peer_prefixes_received(const struct peer *p);
+size_t peer_prefixes_accepted(const struct peer *p);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * events.h - operational events (session up/down, max-prefix, refused
+ * routes and peers, update errors) as JSON objects:
+ *   {"time":"ISO8601","type":"session_up","peer":"nva-1","reason":"..."}
+ * Each event is written as one line to stderr (and to an events file when
+ * configured) and kept in a bounded ring for the API.
+ */
+#ifndef PHAROS_CORE_EVENTS_H
+#define PHAROS_CORE_EVENTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct events;
+
+/* cap: how many events the ring keeps; file may be NULL. */
+struct events *events_new(size_t cap, const char *file, FILE *err);
+void events_free(struct events *ev);
+/* Record an event; peer may be NULL; reason is printf-style. */
+void events_emit(struct events *ev, const char *type, const char *peer,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Same, with extra fields (the call takes ownership of extra, may be NULL). */
+void events_emit_json(struct events *ev, const char *type, const char *peer,
+		      json_t *extra, const char *reason);
+/* A new JSON array of the kept events, oldest first (at most limit, 0 =
+ * all); type filters when not NULL. */
+json_t *events_json(const struct events *ev, size_t limit, const char *type);
+/* Total number of events emitted since start. */
+uint64_t events_total(const struct events *ev);
+
+#endif

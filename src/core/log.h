@@ -1,0 +1,33 @@
+/*
+ * log.h - the daemon's log: one line per message on stderr, in the form
+ * "TIME LEVEL [peer] message". The logger is a small value owned by the
+ * daemon context (no global state); components receive a pointer to it.
+ */
+#ifndef PHAROS_CORE_LOG_H
+#define PHAROS_CORE_LOG_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+enum log_level { PLOG_ERR = 0, PLOG_WARN = 1, PLOG_INFO = 2, PLOG_DEBUG = 3 };
+
+struct log {
+	int level; /* messages above this level are dropped */
+	FILE *out; /* stderr unless set */
+};
+
+void log_init(struct log *l, int level, FILE *out);
+/* peer may be NULL (no "[peer]" part). */
+void log_msg(const struct log *l, int level, const char *peer,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_vmsg(const struct log *l, int level, const char *peer,
+	      const char *fmt, va_list ap);
+/* "2026-01-02T03:04:05.678Z" into buf (at least 32 bytes). */
+char *log_time_iso(char *buf, size_t len);
+
+#define log_err(l, peer, ...) log_msg(l, PLOG_ERR, peer, __VA_ARGS__)
+#define log_warn(l, peer, ...) log_msg(l, PLOG_WARN, peer, __VA_ARGS__)
+#define log_info(l, peer, ...) log_msg(l, PLOG_INFO, peer, __VA_ARGS__)
+#define log_debug(l, peer, ...) log_msg(l, PLOG_DEBUG, peer, __VA_ARGS__)
+
+#endif

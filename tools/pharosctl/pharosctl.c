@@ -1,0 +1,536 @@
+/*
+ * pharosctl.c - the command-line client of pharosd's control API.
+ *
+ * Each command maps to one HTTP request (libcurl); the JSON reply is shown
+ * as aligned tables, or printed unchanged with -j. Errors are one line on
+ * stderr and exit status 1.
+ */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_URL "http://127.0.0.1:8179"
+
+struct ctl {
+	const char *url;
+	bool json;
+	char token[512];
+};
+
+struct buf {
+	char *p;
+	size_t len;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pharosctl [-s URL] [-j] [-t TOKENFILE] COMMAND\n"
+		"  show status\n"
+		"  show peers\n"
+		"  show peer NAME\n"
+		"  show routes [PREFIX] [--peer NAME] [--longest]\n"
+		"  show adj-in NAME\n"
+		"  show adj-out NAME\n"
+		"  show events\n"
+		"  peer disable NAME [MESSAGE]\n"
+		"  peer enable NAME\n"
+		"  peer refresh NAME\n"
+		"-s URL (default %s or $PHAROS_URL), -j raw JSON,\n"
+		"-t FILE token for changes (or $PHAROS_TOKEN)\n", DEFAULT_URL);
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pharosctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* ------------------------------------------------------ HTTP */
+
+static size_t write_cb(char *data, size_t sz, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *np = realloc(b->p, b->len + sz * n + 1);
+
+	if (!np)
+		return 0;
+	memcpy(np + b->len, data, sz * n);
+	b->p = np;
+	b->len += sz * n;
+	b->p[b->len] = 0;
+	return sz * n;
+}
+
+static void http_error(long status, const char *body)
+{
+	json_t *o = json_loads(body ? body : "", 0, NULL);
+	const char *msg = json_string_value(json_object_get(o, "error"));
+	char m[512];
+
+	snprintf(m, sizeof(m), "%s", msg ? msg : (body && *body ? body : "error"));
+	json_decref(o);
+	if (status == 401)
+		die("wrong or missing API token (HTTP 401): %s; use -t FILE or "
+		    "$PHAROS_TOKEN", m);
+	if (status == 403)
+		die("change refused (HTTP 403): %s", m);
+	if (status == 404)
+		die("%s (HTTP 404)", m);
+	die("request failed (HTTP %ld): %s", status, m);
+}
+
+/* Perform the request; returns the body (caller frees). */
+static char *request(struct ctl *c, const char *method, const char *path,
+		     const char *body)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+	struct buf b = {0};
+	char url[2048], auth[600];
+	CURLcode rc;
+	long status = 0;
+
+	if (!h)
+		die("cannot initialise libcurl");
+	snprintf(url, sizeof(url), "%s%s", c->url, path);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+	if (!strcmp(method, "POST")) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	}
+	if (c->token[0]) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	if (hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	if (rc != CURLE_OK)
+		die("cannot reach pharosd at %s: %s", c->url, curl_easy_strerror(rc));
+	if (status >= 400)
+		http_error(status, b.p);
+	if (!b.p)
+		b.p = strdup("");
+	return b.p;
+}
+
+/* ------------------------------------------------------ tables */
+
+#define MAX_COLS 12
+struct table {
+	unsigned ncols, nrows, cap;
+	char **cells; /* nrows * ncols */
+	size_t width[MAX_COLS];
+};
+
+static void table_row(struct table *t, ...)
+{
+	va_list ap;
+
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->cells = realloc(t->cells, (size_t)t->cap * t->ncols * sizeof(char *));
+		if (!t->cells)
+			die("out of memory");
+	}
+	va_start(ap, t);
+	for (unsigned i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		char *d = strdup(s ? s : "");
+		t->cells[t->nrows * t->ncols + i] = d;
+		if (strlen(d) > t->width[i])
+			t->width[i] = strlen(d);
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+static void table_print(struct table *t)
+{
+	for (unsigned r = 0; r < t->nrows; r++) {
+		for (unsigned i = 0; i < t->ncols; i++) {
+			const char *s = t->cells[r * t->ncols + i];
+			if (i + 1 == t->ncols)
+				printf("%s", s);
+			else
+				printf("%-*s  ", (int)t->width[i], s);
+			free((void *)s);
+		}
+		putchar('\n');
+	}
+	free(t->cells);
+}
+
+/* ------------------------------------------------------ formatting */
+
+static const char *jstr(json_t *o, const char *key, char *buf, size_t len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.1f", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	else if (json_is_array(v)) {
+		size_t i, off = 0;
+		json_t *e;
+		buf[0] = 0;
+		json_array_foreach(v, i, e) {
+			char tmp[64];
+			const char *s = json_is_string(e) ? json_string_value(e) : tmp;
+			if (json_is_integer(e))
+				snprintf(tmp, sizeof(tmp), "%lld",
+					 (long long)json_integer_value(e));
+			else if (!json_is_string(e))
+				snprintf(tmp, sizeof(tmp), "?");
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
+						"%s%s", i ? " " : "", s);
+			if (off >= len)
+				break;
+		}
+	} else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void fmt_uptime(long s, char *buf, size_t len)
+{
+	if (s <= 0)
+		snprintf(buf, len, "-");
+	else if (s < 3600)
+		snprintf(buf, len, "%02ld:%02ld", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+	else
+		snprintf(buf, len, "%ldd%02ldh", s / 86400, (s / 3600) % 24);
+}
+
+static void show_peers(json_t *o)
+{
+	struct table t = {.ncols = 10};
+	json_t *p;
+	size_t i;
+
+	table_row(&t, "NAME", "ADDRESS", "ASN", "KIND", "STATE", "UPTIME",
+		  "RCVD", "ACCEPTED", "ADVERTISED", "LAST-ERROR");
+	json_array_foreach(json_object_get(o, "peers"), i, p) {
+		char b[9][64], le[300];
+
+		fmt_uptime((long)json_integer_value(json_object_get(p, "uptime_s")),
+			   b[0], sizeof(b[0]));
+		if (!strcmp(b[0], "-") &&
+		    !strcmp(jstr(p, "state", b[1], 64), "established"))
+			snprintf(b[0], sizeof(b[0]), "00:00");
+		table_row(&t, jstr(p, "name", b[1], 64),
+			  jstr(p, "address", b[2], 64), jstr(p, "asn", b[3], 64),
+			  jstr(p, "kind", b[4], 64), jstr(p, "state", b[5], 64),
+			  b[0], jstr(p, "prefixes_received", b[6], 64),
+			  jstr(p, "prefixes_accepted", b[7], 64),
+			  jstr(p, "prefixes_advertised", b[8], 64),
+			  jstr(p, "last_error", le, sizeof(le)));
+	}
+	table_print(&t);
+}
+
+static void show_kv(json_t *o, const char *indent)
+{
+	const char *k;
+	json_t *v;
+	char buf[1024];
+
+	json_object_foreach(o, k, v) {
+		if (json_is_object(v)) {
+			printf("%s%s:\n", indent, k);
+			show_kv(v, "  ");
+			continue;
+		}
+		printf("%s%-24s %s\n", indent, k, jstr(o, k, buf, sizeof(buf)));
+	}
+}
+
+static void route_rows(struct table *t, json_t *r, bool marks)
+{
+	json_t *paths = json_object_get(r, "paths"), *p;
+	const char *prefix = json_string_value(json_object_get(r, "prefix"));
+	size_t i;
+
+	json_array_foreach(paths, i, p) {
+		char b[7][512];
+		const char *mark = !marks ? " "
+				   : json_is_true(json_object_get(p, "best")) ? "*"
+				   : json_is_true(json_object_get(p, "ecmp")) ? "="
+				   : " ";
+		jstr(p, "communities", b[5], sizeof(b[5]));
+		if (json_array_size(json_object_get(p, "large_communities"))) {
+			char l[400];
+			size_t n = strlen(b[5]);
+			jstr(p, "large_communities", l, sizeof(l));
+			snprintf(b[5] + n, sizeof(b[5]) - n, "%s%s", n ? " " : "", l);
+		}
+		table_row(t, mark, i ? "" : prefix, jstr(p, "next_hop", b[0], 512),
+			  jstr(p, "peer", b[1], 512), jstr(p, "local_pref", b[2], 512),
+			  jstr(p, "med", b[3], 512), jstr(p, "origin", b[6], 512),
+			  jstr(p, "as_path", b[4], 512), b[5]);
+	}
+}
+
+static void show_routes(json_t *o, bool marks)
+{
+	struct table t = {.ncols = 9};
+	json_t *r;
+	size_t i, n = 0;
+
+	table_row(&t, " ", "PREFIX", "NEXT-HOP", "PEER", "LP", "MED", "ORIGIN",
+		  "AS-PATH", "COMMUNITIES");
+	json_array_foreach(json_object_get(o, "routes"), i, r) {
+		route_rows(&t, r, marks);
+		n++;
+	}
+	table_print(&t);
+	printf("%zu prefixes%s\n", n, marks ? "  (* best, = ECMP member)" : "");
+}
+
+static void show_adj_out(json_t *o)
+{
+	struct table t = {.ncols = 5};
+	json_t *r;
+	size_t i;
+
+	table_row(&t, "PREFIX", "NEXT-HOP", "AS-PATH", "ORIGIN", "COMMUNITIES");
+	json_array_foreach(json_object_get(o, "routes"), i, r) {
+		char b[5][512];
+		table_row(&t, jstr(r, "prefix", b[0], 512),
+			  jstr(r, "next_hop", b[1], 512), jstr(r, "as_path", b[2], 512),
+			  jstr(r, "origin", b[3], 512), jstr(r, "communities", b[4], 512));
+	}
+	table_print(&t);
+	printf("%zu prefixes advertised\n", json_array_size(json_object_get(o, "routes")));
+}
+
+static void show_events(json_t *o)
+{
+	struct table t = {.ncols = 4};
+	json_t *e;
+	size_t i;
+
+	table_row(&t, "TIME", "TYPE", "PEER", "REASON");
+	json_array_foreach(json_object_get(o, "events"), i, e) {
+		char b[4][600];
+		table_row(&t, jstr(e, "time", b[0], 600), jstr(e, "type", b[1], 600),
+			  jstr(e, "peer", b[2], 600), jstr(e, "reason", b[3], 600));
+	}
+	table_print(&t);
+}
+
+/* ------------------------------------------------------ commands */
+
+static char *esc(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+
+	if (!e)
+		die("out of memory");
+	return e;
+}
+
+static void load_token(struct ctl *c, const char *file)
+{
+	const char *env = getenv("PHAROS_TOKEN");
+	size_t n;
+
+	c->token[0] = 0;
+	if (file) {
+		FILE *f = fopen(file, "r");
+		if (!f)
+			die("cannot read token file %s", file);
+		n = fread(c->token, 1, sizeof(c->token) - 1, f);
+		fclose(f);
+		c->token[n] = 0;
+	} else if (env) {
+		snprintf(c->token, sizeof(c->token), "%s", env);
+	}
+	n = strlen(c->token);
+	while (n && (c->token[n - 1] == '\n' || c->token[n - 1] == '\r' ||
+		     c->token[n - 1] == ' '))
+		c->token[--n] = 0;
+}
+
+/* Run a GET and show it with fn (or raw with -j). */
+static int do_get(struct ctl *c, const char *path, void (*fn)(json_t *))
+{
+	char *body = request(c, "GET", path, NULL);
+	json_t *o;
+
+	if (c->json) {
+		printf("%s\n", body);
+		free(body);
+		return 0;
+	}
+	o = json_loads(body, 0, NULL);
+	free(body);
+	if (!o)
+		die("the reply is not JSON");
+	fn(o);
+	json_decref(o);
+	return 0;
+}
+
+static void show_status(json_t *o) { show_kv(o, ""); }
+static void show_routes_marks(json_t *o) { show_routes(o, true); }
+
+static int cmd_routes(struct ctl *c, int argc, char **argv)
+{
+	const char *prefix = NULL, *peer = NULL;
+	bool longest = false;
+	char path[1024];
+	size_t off;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--peer") && i + 1 < argc)
+			peer = argv[++i];
+		else if (!strcmp(argv[i], "--longest"))
+			longest = true;
+		else if (argv[i][0] != '-' && !prefix)
+			prefix = argv[i];
+		else
+			die("show routes: unexpected argument %s", argv[i]);
+	}
+	off = (size_t)snprintf(path, sizeof(path), "/api/v1/routes?");
+	if (prefix) {
+		char *e = esc(prefix);
+		off += (size_t)snprintf(path + off, sizeof(path) - off,
+					"prefix=%s&%s", e, longest ? "match=longest&" : "");
+		curl_free(e);
+	}
+	if (peer) {
+		char *e = esc(peer);
+		off += (size_t)snprintf(path + off, sizeof(path) - off, "peer=%s&", e);
+		curl_free(e);
+	}
+	path[off - 1] = 0;
+	return do_get(c, path, show_routes_marks);
+}
+
+static void show_adj_in(json_t *o) { show_routes(o, true); }
+
+static int cmd_show(struct ctl *c, int argc, char **argv)
+{
+	char path[512];
+	char *e;
+
+	if (argc < 1)
+		die("show what? (status, peers, peer, routes, adj-in, adj-out, events)");
+	if (!strcmp(argv[0], "status"))
+		return do_get(c, "/api/v1/status", show_status);
+	if (!strcmp(argv[0], "peers"))
+		return do_get(c, "/api/v1/peers", show_peers);
+	if (!strcmp(argv[0], "events"))
+		return do_get(c, "/api/v1/events", show_events);
+	if (!strcmp(argv[0], "routes"))
+		return cmd_routes(c, argc - 1, argv + 1);
+	if (argc != 2)
+		die("usage: show %s NAME", argv[0]);
+	e = esc(argv[1]);
+	if (!strcmp(argv[0], "peer")) {
+		snprintf(path, sizeof(path), "/api/v1/peers/%s", e);
+		curl_free(e);
+		return do_get(c, path, show_status);
+	}
+	if (!strcmp(argv[0], "adj-in") || !strcmp(argv[0], "adj-out")) {
+		snprintf(path, sizeof(path), "/api/v1/peers/%s/%s", e, argv[0]);
+		curl_free(e);
+		return do_get(c, path, argv[0][4] == 'i' ? show_adj_in : show_adj_out);
+	}
+	curl_free(e);
+	die("unknown show command: %s", argv[0]);
+	return 1;
+}
+
+static int cmd_peer(struct ctl *c, int argc, char **argv)
+{
+	char path[512], *body = NULL, *reply, *e;
+	const char *action;
+
+	if (argc < 2)
+		die("usage: peer disable|enable|refresh NAME [MESSAGE]");
+	action = argv[0];
+	if (strcmp(action, "disable") && strcmp(action, "enable") &&
+	    strcmp(action, "refresh"))
+		die("unknown peer command: %s", action);
+	if (argc > 3 || (argc == 3 && strcmp(action, "disable")))
+		die("too many arguments");
+	if (argc == 3) {
+		json_t *o = json_pack("{s:s}", "message", argv[2]);
+		body = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	}
+	e = esc(argv[1]);
+	snprintf(path, sizeof(path), "/api/v1/peers/%s/%s", e, action);
+	curl_free(e);
+	reply = request(c, "POST", path, body ? body : "{}");
+	if (c->json)
+		printf("%s\n", reply);
+	else
+		printf("peer %s: %s%s\n", argv[1], action,
+		       !strcmp(action, "refresh") ? " requested" : "d");
+	free(reply);
+	free(body);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = {.url = getenv("PHAROS_URL")};
+	const char *token_file = NULL;
+	int opt, rc;
+
+	if (!c.url || !*c.url)
+		c.url = DEFAULT_URL;
+	while ((opt = getopt(argc, argv, "+s:jt:h")) != -1) {
+		switch (opt) {
+		case 's': c.url = optarg; break;
+		case 'j': c.json = true; break;
+		case 't': token_file = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	load_token(&c, token_file);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (!strcmp(argv[optind], "show"))
+		rc = cmd_show(&c, argc - optind - 1, argv + optind + 1);
+	else if (!strcmp(argv[optind], "peer"))
+		rc = cmd_peer(&c, argc - optind - 1, argv + optind + 1);
+	else
+		die("unknown command: %s (try -h)", argv[optind]);
+	curl_global_cleanup();
+	return rc;
+}
