@@ -4,6 +4,7 @@
  * loop, request routing, bearer-token checks and JSON error replies.
  */
 #include "api/api.h"
+#include "api/api_int.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -13,27 +14,11 @@
 #include "bgp/fsm.h"
 #include "bgp/peer.h"
 
-#define API_MAX_BODY 8192
-#define API_PREFIX "/api/v1/"
-
-struct api {
-	struct daemon *d;
-	struct MHD_Daemon *mhd;
-	ev_io io;
-	ev_timer timer;
-};
-
-/* Per-request state: the collected body of a POST. */
-struct req {
-	char *body;
-	size_t len;
-	bool too_big;
-};
 
 /* ------------------------------------------------------ replies */
 
-static enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
-				  json_t *o)
+enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
+			   json_t *o)
 {
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	struct MHD_Response *r;
@@ -49,8 +34,8 @@ static enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
 	return ret;
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
-				   const char *msg)
+enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
+			    const char *msg)
 {
 	return reply_json(con, status, json_pack("{s:s}", "error", msg));
 }
@@ -71,9 +56,8 @@ static bool token_eq(const char *given, const char *want)
 	return diff == 0 && wl > 0;
 }
 
-/* Returns 0 when allowed, else the HTTP status already replied. */
-static int check_auth(struct api *api, struct MHD_Connection *con,
-		      enum MHD_Result *ret)
+int check_auth(struct api *api, struct MHD_Connection *con,
+	       enum MHD_Result *ret)
 {
 	const char *token = api->d->conf->api.token;
 	const char *h = MHD_lookup_connection_value(con, MHD_HEADER_KIND,

@@ -1,0 +1,44 @@
+/*
+ * api_int.h - what the files of the control API share: the server state,
+ * the per-request state of a POST, JSON replies and the token check. Each
+ * area of the API (peers and routes in api.c, the fabric, operations)
+ * keeps its handlers in its own file and is reached from dispatch() in
+ * api.c by its path prefix.
+ */
+#ifndef PHAROS_API_API_INT_H
+#define PHAROS_API_API_INT_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "core/daemon.h"
+
+#define API_MAX_BODY 8192
+#define API_PREFIX "/api/v1/"
+
+struct api {
+	struct daemon *d;
+	struct MHD_Daemon *mhd;
+	ev_io io;
+	ev_timer timer;
+};
+
+/* Per-request state: the collected body of a POST. */
+struct req {
+	char *body;
+	size_t len;
+	bool too_big;
+};
+
+enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
+			   json_t *o);
+enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
+			    const char *msg);
+/* Check the bearer token of a state-changing request. Returns 0 when
+ * allowed, else the HTTP status, with the error reply queued in *ret. */
+int check_auth(struct api *api, struct MHD_Connection *con,
+	       enum MHD_Result *ret);
+
+#endif
