@@ -14,13 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_URL "http://127.0.0.1:8179"
+#include "ctl.h"
 
-struct ctl {
-	const char *url;
-	bool json;
-	char token[512];
-};
+#define DEFAULT_URL "http://127.0.0.1:8179"
 
 struct buf {
 	char *p;
@@ -45,7 +41,7 @@ static void usage(FILE *out)
 		"-t FILE token for changes (or $PHAROS_TOKEN)\n", DEFAULT_URL);
 }
 
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -92,7 +88,7 @@ static void http_error(long status, const char *body)
 }
 
 /* Perform the request; returns the body (caller frees). */
-static char *request(struct ctl *c, const char *method, const char *path,
+char *request(struct ctl *c, const char *method, const char *path,
 		     const char *body)
 {
 	CURL *h = curl_easy_init();
@@ -136,14 +132,8 @@ static char *request(struct ctl *c, const char *method, const char *path,
 
 /* ------------------------------------------------------ tables */
 
-#define MAX_COLS 12
-struct table {
-	unsigned ncols, nrows, cap;
-	char **cells; /* nrows * ncols */
-	size_t width[MAX_COLS];
-};
 
-static void table_row(struct table *t, ...)
+void table_row(struct table *t, ...)
 {
 	va_list ap;
 
@@ -165,7 +155,7 @@ static void table_row(struct table *t, ...)
 	t->nrows++;
 }
 
-static void table_print(struct table *t)
+void table_print(struct table *t)
 {
 	for (unsigned r = 0; r < t->nrows; r++) {
 		for (unsigned i = 0; i < t->ncols; i++) {
@@ -183,7 +173,7 @@ static void table_print(struct table *t)
 
 /* ------------------------------------------------------ formatting */
 
-static const char *jstr(json_t *o, const char *key, char *buf, size_t len)
+const char *jstr(json_t *o, const char *key, char *buf, size_t len)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -217,7 +207,7 @@ static const char *jstr(json_t *o, const char *key, char *buf, size_t len)
 	return buf;
 }
 
-static void fmt_uptime(long s, char *buf, size_t len)
+void fmt_uptime(long s, char *buf, size_t len)
 {
 	if (s <= 0)
 		snprintf(buf, len, "-");
@@ -256,7 +246,7 @@ static void show_peers(json_t *o)
 	table_print(&t);
 }
 
-static void show_kv(json_t *o, const char *indent)
+void show_kv(json_t *o, const char *indent)
 {
 	const char *k;
 	json_t *v;
@@ -348,7 +338,7 @@ static void show_events(json_t *o)
 
 /* ------------------------------------------------------ commands */
 
-static char *esc(const char *s)
+char *esc(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);
 
@@ -380,7 +370,7 @@ static void load_token(struct ctl *c, const char *file)
 }
 
 /* Run a GET and show it with fn (or raw with -j). */
-static int do_get(struct ctl *c, const char *path, void (*fn)(json_t *))
+int do_get(struct ctl *c, const char *path, void (*fn)(json_t *))
 {
 	char *body = request(c, "GET", path, NULL);
 	json_t *o;
