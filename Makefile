@@ -95,3 +95,6 @@ build/bench/rib-bench: bench/rib_bench.c build/libpharos.a
 build/bench/fabric-bench: bench/fabric_bench.c build/libpharos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< build/libpharos.a $(LDLIBS)
+
+# The agent's unit test compiles the agent's pure parts directly.
+build/obj/tests/unit/test_agent.o build/asan/obj/tests/unit/test_agent.o: $(wildcard tools/pharos-agent/*)

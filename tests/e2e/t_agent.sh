@@ -12,8 +12,9 @@
 # installs in table 100 as one multipath route. nva2 later withdraws the
 # IPv4 prefix: the route drops to one next hop. A route added by hand
 # (proto static) in the same table must survive everything; a restarted
-# agent must find its routes, duplicate nothing and change nothing; with
-# pharosd stopped the routes stay for the stale time, then go.
+# agent (now also given a second route server that is down) must find its
+# routes, duplicate nothing and change nothing; with pharosd gone the
+# routes stay for the stale time, then go.
 . "$(dirname "$0")/../lib.sh"
 
 AGENT=${PHAROS_AGENT:-$PHAROS_BIN/pharos-agent}
@@ -59,11 +60,11 @@ fabric:
 EOF
 pharosd_start rs "$CONF" "$API"
 
-# nva1 announces both prefixes and stays; nva2 announces them, then
-# withdraws the IPv4 one after a while (a script, over its live session).
+# nva1 announces both prefixes (one session per family) and stays; nva2
+# too, but its IPv4 session withdraws its prefix after a while (a script,
+# over the live session).
 cat >"$T_DIR/nva2.script" <<EOF
 announce $P4
-announce $P6 nh $N2_6
 sleep 20000
 withdraw $P4
 EOF
@@ -90,13 +91,17 @@ nh_is() { [ "$(nh_of "$1" "$2")" == "$3" ]; }
 nsx vm ip route add "$FOREIGN" via 198.18.1.5 proto static table "$TABLE" ||
 	bail "add a foreign route by hand"
 
+# start_agent [URL...]: the agent on pharosd's API (and any more servers)
 start_agent() {
-	start_in agent vm "$AGENT" -s "http://$API" --subnet spoke-a/app \
+	local extra=() u
+	for u in "$@"; do extra+=(-s "$u"); done
+	start_in agent vm "$AGENT" -s "http://$API" "${extra[@]}" --subnet spoke-a/app \
 		--table "$TABLE" --stale-time "$STALE" --wait 5 \
 		-t "$T_DIR/token" --name vm-a1 -M "$T_DIR/agent.prom"
 }
 start_agent
-check_wait "agent installs $P4 via nva1" 20 nh_is -4 "$P4" "$N1 "
+check_wait "agent installs $P4 via nva1" 20 nh_is -4 "$P4" "$N1 " ||
+	bail "pharos-agent follows pharosd's fabric API for spoke-a/app"
 check_wait "agent installs $P6 via nva1 (IPv6)" 10 nh_is -6 "$P6" "$N1_6 "
 check "agent installs the spoke's None system route 10.0.0.0/8 as a blackhole" \
 	eval 'owned -4 | grep -q "^blackhole 10.0.0.0/8 "'
@@ -113,17 +118,32 @@ check_eq "exactly one route for $P4 (both next hops in it)" \
 	"$(owned -4 | grep -cF "$P4 ")" 1
 check "the route is a kernel multipath route (two nexthop entries)" \
 	eval 'nsx vm ip route show table $TABLE $P4 proto $PROTO | grep -c nexthop | grep -qx 2'
-check "the agent acknowledged a version to pharosd" \
-	eval 'nsx vm curl -sf http://$API/api/v1/fabric/agents | jq -e "[.. | objects | select(.agent? == \"vm-a1\" and .version > 0)] | length > 0" >/dev/null'
+# agent_acked: pharosd lists agent vm-a1 with a version acknowledged
+agent_acked() {
+	local out
+	out=$(nsx vm curl -sf "http://$API/api/v1/fabric/agents") || return 1
+	[ -n "$out" ] && printf '%s' "$out" | jq -e \
+		'[.. | objects | select(.agent? == "vm-a1" and (.version // 0) > 0)] | length > 0' >/dev/null
+}
+check_wait "the agent acknowledged a version to pharosd" 5 agent_acked
 
 check_wait "nva2 withdraws $P4: the route drops to one next hop" 30 nh_is -4 "$P4" "$N1 "
 check "the IPv6 route keeps both next hops" nh_is -6 "$P6" "$N1_6 $N2_6 "
 check "the foreign (proto static) route survived" foreign_there
 
 before=$(owned_all | sort)
+check_match "table $TABLE holds the agent's routes before the restart" "$before" "^$P4 "
 check "agent exits on SIGTERM" stop_proc agent TERM 5
+cp "$(log_of agent)" "$T_DIR/agent-first.log"
+check "the agent followed every change by deltas (no resync needed)" \
+	eval '! grep -q "\"event\":\"resync\"" "$T_DIR/agent-first.log"'
+check "the agent applied several versions (table, then deltas)" \
+	eval '[ "$(grep -c "\"event\":\"applied\"" "$T_DIR/agent-first.log")" -ge 3 ]'
+check "the first agent's stderr has no sanitizer report" sanitizer_clean "$T_DIR/agent-first.log"
 check_eq "routes stay while the agent is down" "$(owned_all | sort)" "$before"
-start_agent
+# again, now with a second route server that does not answer: the union
+# with a server that is down changes nothing
+start_agent "http://$RS4:8180"
 check_wait "restarted agent applied pharosd's table" 15 \
 	grep -q '"event":"applied"' "$(log_of agent)"
 sleep 1
@@ -131,8 +151,16 @@ check_eq "restart duplicates nothing and changes nothing" "$(owned_all | sort)" 
 check "the restarted agent changed no route" \
 	eval '! grep -qE "\"op\":\"(add|replace|remove)\"" "$(log_of agent)"'
 check "the foreign route survived the restart" foreign_there
+check_wait "the second (absent) server is reported unreachable" 5 \
+	grep -q "http://$RS4:8180: " "$(log_of agent)"
+check_eq "routes unchanged with one of two servers down" "$(owned_all | sort)" "$before"
 
-check "pharosd exits 0 on SIGTERM" pharosd_stop
+# pharosd dies (SIGKILL: a crash, a host reboot, an upgrade gone wrong):
+# the agent must keep what it installed for the stale time. (A SIGTERM
+# makes pharosd close its BGP sessions first, which withdraws the NVAs'
+# routes from the fabric before the API goes away; that is a withdrawal,
+# not a lost route server.)
+check "pharosd killed (SIGKILL)" stop_proc pharosd KILL 5
 t_stop=$(date +%s)
 check_wait "agent reports pharosd down, routes kept as stale" 10 \
 	grep -q '"event":"server-down".*"stale":true' "$(log_of agent)"
