@@ -6,7 +6,7 @@ set -e
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev
-iproute2 procps curl python3 psmisc
+iproute2 procps curl psmisc iputils-ping jq libxml2-utils bsdextrautils bzip2 xxd python3
 bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus"
 
 missing=""

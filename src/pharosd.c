@@ -15,6 +15,11 @@
 #include "bgp/fsm.h"
 #include "bgp/peer.h"
 #include "core/daemon.h"
+#include "core/fabric_glue.h"
+#include "core/drill.h"
+#include "core/reload.h"
+#include "core/mrt_glue.h"
+#include "api/metrics.h"
 
 static void usage(FILE *out)
 {
@@ -37,26 +42,16 @@ static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = w->data;
+	int status;
 
-	log_warn(&d->log, NULL, "SIGHUP: reload not yet supported");
+	json_decref(daemon_reload(d, &status)); /* logged and an event */
 }
 
 /* The fabric's address spaces are originated to every peer. */
 static int originated_init(struct daemon *d)
 {
-	const struct conf_fabric *f = &d->conf->fabric;
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < f->n_vnets; i++)
-		n += f->vnets[i].n_address_space;
-	d->originated = calloc(n ? n : 1, sizeof(*d->originated));
-	if (!d->originated)
-		return -1;
-	for (unsigned i = 0; i < f->n_vnets; i++)
-		for (unsigned k = 0; k < f->vnets[i].n_address_space; k++)
-			d->originated[d->n_originated++] =
-				f->vnets[i].address_space[k];
-	return 0;
+	d->originated = conf_originated(d->conf, &d->n_originated);
+	return d->originated ? 0 : -1;
 }
 
 static void export_config_init(struct daemon *d)
@@ -104,8 +99,14 @@ static int daemon_init(struct daemon *d)
 		return -1;
 	if (listeners_start(d) < 0)
 		return -1;
+	if (fabric_glue_init(d) < 0)
+		return -1;
 	d->api = api_start(d);
 	if (!d->api)
+		return -1;
+	d->metrics = metrics_new(d);
+	d->mrt = mrt_glue_new(d);
+	if (!d->metrics || !d->mrt)
 		return -1;
 	daemon_watchers_start(d);
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
@@ -138,6 +139,9 @@ static void log_final_stats(struct daemon *d)
 static void daemon_fini(struct daemon *d)
 {
 	api_stop(d->api);
+	drills_free(d->drills);
+	mrt_glue_free(d->mrt);
+	metrics_free(d->metrics);
 	if (!d->stopping)
 		listeners_stop(d);
 	if (d->ex) {
@@ -150,6 +154,7 @@ static void daemon_fini(struct daemon *d)
 		conns_linger_free(d);
 	if (d->ex)
 		export_free(d->ex);
+	fabric_glue_free(d);
 	if (d->rib)
 		rib_free(d->rib);
 	events_free(d->events);

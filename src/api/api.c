@@ -5,6 +5,11 @@
  */
 #include "api/api.h"
 #include "api/api_int.h"
+#include "api/api_parse.h"
+#include "api/api_fabric.h"
+#include "api/api_ops.h"
+#include "api/api_mrt.h"
+#include "api/metrics.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -37,7 +42,24 @@ enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
 enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
 			    const char *msg)
 {
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct api *api = ci ? ci->socket_context : NULL;
+
+	if (api) /* every refused request leaves a log line (docs/security.md) */
+		log_warn(&api->d->log, NULL, "API request refused (%u): %s",
+			 status, msg);
 	return reply_json(con, status, json_pack("{s:s}", "error", msg));
+}
+
+/* Each API connection carries the api as its socket context, so that
+ * reply_error can log. */
+static void api_notify_connection(void *cls, struct MHD_Connection *con,
+				  void **socket_context,
+				  enum MHD_ConnectionNotificationCode toe)
+{
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		*socket_context = cls;
 }
 
 /* ------------------------------------------------------ auth */
@@ -94,19 +116,10 @@ static enum MHD_Result peer_action(struct api *api, struct MHD_Connection *con,
 		return ret;
 	if (rq && rq->too_big)
 		return reply_error(con, 413, "request body too large");
-	if (!strcmp(action, "disable") && rq && rq->len) {
-		json_error_t je;
-		json_t *b = json_loadb(rq->body, rq->len, 0, &je);
-		const char *m;
-		if (!b || !json_is_object(b)) {
-			json_decref(b);
-			return reply_error(con, 400, "body must be a JSON object");
-		}
-		m = json_string_value(json_object_get(b, "message"));
-		if (m)
-			snprintf(msg, sizeof(msg), "%s", m);
-		json_decref(b);
-	}
+	if (!strcmp(action, "disable") && rq && rq->len &&
+	    api_parse_disable_body(rq->body, rq->len, msg, sizeof(msg), err,
+				   sizeof(err)) < 0)
+		return reply_error(con, 400, err);
 	if (!strcmp(action, "disable"))
 		rc = peer_disable(p, msg, err, sizeof(err));
 	else if (!strcmp(action, "enable"))
@@ -174,15 +187,11 @@ static enum MHD_Result peers_path(struct api *api, struct MHD_Connection *con,
 				  const char *rest, bool post, struct req *rq)
 {
 	char name[128], msg[200];
-	const char *slash = strchr(rest, '/');
-	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-	const char *sub = slash ? slash + 1 : "";
+	const char *sub;
 	struct peer *p;
 
-	if (n == 0 || n >= sizeof(name))
+	if (api_parse_peer_path(rest, name, sizeof(name), &sub) < 0)
 		return reply_error(con, 404, "no such peer");
-	memcpy(name, rest, n);
-	name[n] = 0;
 	p = daemon_peer_by_name(api->d, name);
 	if (!p) {
 		snprintf(msg, sizeof(msg), "no such peer: %s", name);
@@ -214,6 +223,12 @@ static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
 	rest = url + strlen(API_PREFIX);
 	if (!strncmp(rest, "peers/", 6))
 		return peers_path(api, con, rest + 6, post, rq);
+	if (!strncmp(rest, "fabric", 6) && (!rest[6] || rest[6] == '/'))
+		return api_fabric_route(api, con, rest + 6, post, rq);
+	if (api_ops_match(rest))
+		return api_ops_route(api, con, rest, post, rq);
+	if (!strncmp(rest, "mrt", 3) && (!rest[3] || rest[3] == '/'))
+		return api_mrt_route(api, con, rest + 3, post);
 	if (post)
 		return reply_error(con, 405, "method not allowed");
 	if (!strcmp(rest, "status"))
@@ -270,6 +285,8 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 {
 	struct req *rq = *con_cls;
 
+	api_fabric_completed(cls, con);
+	metrics_api_completed(cls, con);
 	if (rq) {
 		free(rq->body);
 		free(rq);
@@ -353,7 +370,7 @@ struct api *api_start(struct daemon *d)
 	const union MHD_DaemonInfo *info;
 	struct api *api;
 	int port = parse_listen(d->conf->api.listen, &ss);
-	unsigned flags = MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (port < 0) {
 		log_err(&d->log, NULL, "api.listen: bad address %s",
@@ -369,6 +386,8 @@ struct api *api_start(struct daemon *d)
 	api->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler,
 				    api, MHD_OPTION_SOCK_ADDR, &ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, api,
+				    MHD_OPTION_NOTIFY_CONNECTION,
+				    api_notify_connection, api,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				    MHD_OPTION_END);
 	if (!api->mhd) {
@@ -384,6 +403,7 @@ struct api *api_start(struct daemon *d)
 	ev_io_start(d->loop, &api->io);
 	ev_timer_init(&api->timer, api_timer_cb, 0, 0);
 	api->timer.data = api;
+	api->fabric = api_fabric_new(api);
 	log_info(&d->log, NULL, "API listening on %s",
 		 d->conf->api.listen ? d->conf->api.listen : "127.0.0.1:8179");
 	return api;
@@ -395,6 +415,8 @@ void api_stop(struct api *api)
 		return;
 	ev_io_stop(api->d->loop, &api->io);
 	ev_timer_stop(api->d->loop, &api->timer);
+	api_fabric_free(api);
+	api_ops_free(api);
 	MHD_stop_daemon(api->mhd);
 	free(api);
 }

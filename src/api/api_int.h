@@ -23,6 +23,8 @@ struct api {
 	struct MHD_Daemon *mhd;
 	ev_io io;
 	ev_timer timer;
+	struct api_fabric *fabric; /* fabric endpoints' state (api_fabric.c) */
+	struct api_ops *ops; /* event streams (api_ops.c), NULL until one */
 };
 
 /* Per-request state: the collected body of a POST. */

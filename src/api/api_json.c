@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_parse.h"
 #include "bgp/peer.h"
 
 static const char *origin_name(uint8_t o)
@@ -64,6 +65,19 @@ static void attrs_json(json_t *o, const struct rattr *ra, struct bgp_attrs *tmp)
 						   : json_null());
 	json_object_set_new(o, "local_pref",
 			    json_integer(ra->has_local_pref ? ra->local_pref : 100));
+	json_object_set_new(o, "atomic_aggregate",
+			    json_boolean(ra->atomic_aggregate));
+	if (ra->has_aggregator) {
+		struct addr ag = { .afi = AFI_IPV4 };
+		memcpy(ag.b, &ra->aggregator_addr, 4);
+		addr_fmt(&ag, buf, sizeof(buf));
+		json_object_set_new(o, "aggregator",
+				    json_pack("{s:I, s:s}", "asn",
+					      (json_int_t)ra->aggregator_as,
+					      "address", buf));
+	} else {
+		json_object_set_new(o, "aggregator", json_null());
+	}
 }
 
 static const char *rib_peer_name(struct daemon *d, uint32_t idx)
@@ -129,34 +143,13 @@ static const struct rentry *routes_lookup(struct daemon *d, const char *prefix,
 					  const char *match, char *err,
 					  size_t errlen, int *bad)
 {
-	struct prefix pfx;
-	struct addr a;
+	struct api_route_query q;
 
-	*bad = 0;
-	if (match && !strcmp(match, "longest")) {
-		char tmp[PREFIX_STRLEN];
-		snprintf(tmp, sizeof(tmp), "%s", prefix);
-		char *slash = strchr(tmp, '/');
-		if (slash)
-			*slash = 0;
-		if (addr_parse(tmp, &a) < 0) {
-			snprintf(err, errlen, "not an address: %s", prefix);
-			*bad = 1;
-			return NULL;
-		}
-		return rib_match(d->rib, &a);
-	}
-	if (match && strcmp(match, "exact")) {
-		snprintf(err, errlen, "match must be exact or longest");
-		*bad = 1;
+	*bad = api_parse_route_query(prefix, match, &q, err, errlen) < 0;
+	if (*bad)
 		return NULL;
-	}
-	if (prefix_parse(prefix, &pfx) < 0) {
-		snprintf(err, errlen, "not a prefix: %s", prefix);
-		*bad = 1;
-		return NULL;
-	}
-	return rib_lookup(d->rib, &pfx);
+	return q.longest ? rib_match(d->rib, &q.addr)
+			 : rib_lookup(d->rib, &q.prefix);
 }
 
 json_t *api_routes_json(struct daemon *d, const char *prefix,

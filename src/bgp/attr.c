@@ -85,6 +85,16 @@ static int dec_aspath(struct attr_dec *d, const uint8_t *v, size_t len)
 			 d->caps->as4 ? "4-octet" : "2-octet");
 		return BGP_UPD_MALFORMED_ASPATH;
 	}
+	/* RFC 7606 7.2 / RFC 5065 5.3: no confederation segment from an
+	 * external peer */
+	for (size_t off = 0; d->caps->ebgp && off + 2 <= d->a->aspath_len;
+	     off += 2 + (size_t)d->a->aspath[off + 1] * 4) {
+		if (d->a->aspath[off] >= AS_CONFED_SEQUENCE) {
+			snprintf(d->why, sizeof(d->why), "confederation "
+				 "segment from an external peer");
+			return BGP_UPD_MALFORMED_ASPATH;
+		}
+	}
 	return 0;
 }
 

@@ -7,6 +7,9 @@
  * up and down are the only places that touch the RIB and the exporter.
  */
 #include "bgp/fsm.h"
+#include "core/fabric_glue.h"
+#include "core/mrt_glue.h"
+#include "api/metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -556,6 +559,8 @@ int fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 			return 0;
 		if (type == BGP_UPDATE) {
 			p->updates_in++;
+			mrt_glue_update(p->d, c, msg, len);
+			metrics_update_in(p->d);
 			return import_update(p, c, body, blen);
 		}
 		if (type == BGP_ROUTE_REFRESH)
@@ -675,16 +680,21 @@ static void change_cb(const struct rentry *e, void *arg)
 	struct daemon *d = arg;
 
 	export_change(d->ex, e);
-	/* Fabric hook: the same change set will be handed to the fabric
-	 * (per-subnet effective-route deltas) here. */
+	fabric_turn_change(d, e); /* per-subnet effective-route deltas */
 }
 
 void daemon_process_changes(struct daemon *d)
 {
 	if (rib_changes_pending(d->rib) == 0)
 		return;
+	/* While stopping, the fabric keeps its last version: sessions closed
+	 * by our own shutdown are no failure of the network, and host agents
+	 * keep their routes through a restart (DESIGN 1.4). */
+	if (!d->stopping)
+		fabric_turn_begin(d);
 	rib_changes_drain(d->rib, change_cb, d);
 	export_flush(d->ex);
+	fabric_turn_commit(d);
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)

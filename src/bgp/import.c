@@ -169,6 +169,24 @@ static void treat_as_withdraw(struct peer *p, const struct bgp_update *u,
 		withdraw_block(p, &u->mp_unreach);
 }
 
+/* RFC 7606 attribute discard: log and event name each attribute. */
+static void report_discard(struct peer *p, const struct bgp_update *u,
+			   const struct bgp_notify *err)
+{
+	char names[160] = "";
+	size_t n = 0;
+
+	for (unsigned i = 0; i < u->n_discarded && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+				      i ? ", " : "",
+				      bgp_attr_name(u->discarded[i]));
+	log_info(&p->d->log, p->name, "attribute discarded (%s)%s%s", names,
+		 err->reason[0] ? ": " : "", err->reason);
+	events_emit(p->d->events, "update_error", p->name,
+		    "attribute discard (%s)%s%s", names,
+		    err->reason[0] ? ": " : "", err->reason);
+}
+
 static int import_routes(struct peer *p, const struct bgp_update *u)
 {
 	struct import_ctx x;
@@ -225,12 +243,12 @@ int import_update(struct peer *p, struct conn *c, const uint8_t *body,
 	} else if (action == UPD_TREAT_AS_WITHDRAW) {
 		treat_as_withdraw(p, u, &err);
 	} else if (u->end_of_rib) {
+		p->eor_in++;
 		log_info(&p->d->log, p->name, "End-of-RIB received (%s)",
 			 u->eor_afi == AFI_IPV6 ? "ipv6" : "ipv4");
 	} else {
 		if (u->n_discarded)
-			log_info(&p->d->log, p->name,
-				 "attribute discarded: %s", err.reason);
+			report_discard(p, u, &err);
 		rc = import_routes(p, u);
 	}
 	free(u);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bgp/fsm.h"
+#include "api/metrics.h"
 
 #define LINGER_SECS 2.0
 #define MAX_IOV 64
@@ -343,6 +344,8 @@ bool conn_send(struct conn *c, struct out_buf *b)
 		ev_io_start(c->d->loop, &c->wio);
 	if (c->peer)
 		c->peer->msgs_out++;
+	if (c->peer)
+		c->peer->updates_out += metrics_count_updates(b);
 	return c->oq_bytes <= CONN_OUTQ_BOUND;
 }
 

@@ -83,6 +83,8 @@ struct peer {
 		first_as_refused, policy_refused, treat_as_withdraw;
 	uint64_t msgs_in, msgs_out, updates_in, notifications_in,
 		notifications_out, sessions_up;
+	uint64_t eor_in; /* End-of-RIB markers received */
+	uint64_t updates_out; /* UPDATE messages queued (metrics) */
 	struct pfxset *refused; /* received but not accepted, current */
 };
 

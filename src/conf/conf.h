@@ -101,6 +101,7 @@ struct conf_api {
 	char *events_file; /* NULL: events go to stderr only */
 	char *mrt_dir; /* where periodic MRT dumps go, NULL: none */
 	uint32_t mrt_interval; /* seconds, 0 = none */
+	bool mrt_updates; /* log every received UPDATE (BGP4MP) in mrt_dir */
 	uint32_t route_jump_threshold; /* event when a peer's count jumps by this; 0 = never */
 };
 
@@ -164,10 +165,19 @@ struct conf_route_table {
 	unsigned line, col;
 };
 
+/* Another region's route server, for traces that leave this region. */
+struct conf_region {
+	char *name; /* the region label used by VNets */
+	char *api; /* its control API base URL, "http://HOST:PORT" */
+	unsigned line, col;
+};
+
 struct conf_fabric {
 	unsigned n_vnets, n_route_tables;
 	struct conf_vnet *vnets;
 	struct conf_route_table *route_tables;
+	unsigned n_regions;
+	struct conf_region *regions;
 };
 
 struct conf {
@@ -202,6 +212,12 @@ bool conf_equal(const struct conf *a, const struct conf *b);
 bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b);
 
 const struct conf_peer *conf_find_peer(const struct conf *c, const char *name);
+/* Whether v's address spaces are originated by this route server: the
+ * hub's and its spokes' that use its gateways, in the local region. */
+bool conf_vnet_originated(const struct conf *c, const struct conf_vnet *v);
+/* Those address spaces (caller frees); *n gets the count. NULL when out
+ * of memory. */
+struct prefix *conf_originated(const struct conf *c, unsigned *n);
 const char *nh_type_name(uint8_t t); /* "VirtualAppliance", ... */
 const char *peer_kind_name(uint8_t k); /* "nva", "vpn_gateway", ... */
 

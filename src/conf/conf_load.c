@@ -473,6 +473,7 @@ static const struct field api_fields[] = {
 	AF("events_file", F_STR, events_file, 0, 0),
 	AF("mrt_dir", F_STR, mrt_dir, 0, 0),
 	AF("mrt_interval", F_U32, mrt_interval, 0, 0),
+	AF("mrt_updates", F_BOOL, mrt_updates, 0, 0),
 	AF("route_jump_threshold", F_U32, route_jump_threshold, 0, 0),
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
@@ -644,9 +645,31 @@ static void f_vnets(struct loader *L, const struct ynode *v, void *b)
 			      &fab->n_vnets, load_vnet);
 }
 
+static const struct field region_fields[] = {
+	{"name", F_STR, offsetof(struct conf_region, name), 0, 0, NULL, NULL, true},
+	{"api", F_STR, offsetof(struct conf_region, api), 0, 0, NULL, NULL, true},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_region(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_region *r = b;
+	AT(r, v);
+	if (want(L, v, "regions item", Y_MAP))
+		load_map(L, v, region_fields, r, "region");
+}
+
+static void f_regions(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_fabric *fab = b;
+	fab->regions = load_seq(L, v, "regions", sizeof(struct conf_region),
+				&fab->n_regions, load_region);
+}
+
 static const struct field fabric_fields[] = {
 	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
 	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
+	{"regions", F_FUNC, 0, 0, 0, NULL, f_regions, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

@@ -220,8 +220,9 @@ static void print_api(FILE *o, const struct conf_api *a)
 	put_str(o, a->events_file);
 	fputs("\n  mrt_dir: ", o);
 	put_str(o, a->mrt_dir);
-	fprintf(o, "\n  mrt_interval: %u\n  route_jump_threshold: %u\n",
-		a->mrt_interval, a->route_jump_threshold);
+	fprintf(o, "\n  mrt_interval: %u\n  mrt_updates: %s\n  route_jump_threshold: %u\n",
+		a->mrt_interval, a->mrt_updates ? "true" : "false",
+		a->route_jump_threshold);
 }
 
 static void print_vnet(FILE *o, const struct conf_vnet *v)
@@ -290,6 +291,15 @@ static void print_fabric(FILE *o, const struct conf_fabric *f)
 			fputs("}\n", o);
 		}
 	}
+	if (f->n_regions)
+		fputs("  regions:\n", o);
+	for (unsigned i = 0; i < f->n_regions; i++) {
+		fputs("    - {name: ", o);
+		put_str(o, f->regions[i].name);
+		fputs(", api: ", o);
+		put_str(o, f->regions[i].api);
+		fputs("}\n", o);
+	}
 }
 
 void conf_print(const struct conf *c, FILE *out)
@@ -357,6 +367,7 @@ static bool api_equal(const struct conf_api *a, const struct conf_api *b)
 	       str_eq(a->events_file, b->events_file) &&
 	       str_eq(a->mrt_dir, b->mrt_dir) &&
 	       a->mrt_interval == b->mrt_interval &&
+	       a->mrt_updates == b->mrt_updates &&
 	       a->route_jump_threshold == b->route_jump_threshold;
 }
 
@@ -415,8 +426,13 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 
 	if (!rs_equal(&a->rs, &b->rs) || !api_equal(&a->api, &b->api) ||
 	    fa->n_vnets != fb->n_vnets ||
-	    fa->n_route_tables != fb->n_route_tables)
+	    fa->n_route_tables != fb->n_route_tables ||
+	    fa->n_regions != fb->n_regions)
 		return false;
+	for (unsigned i = 0; i < fa->n_regions; i++)
+		if (!str_eq(fa->regions[i].name, fb->regions[i].name) ||
+		    !str_eq(fa->regions[i].api, fb->regions[i].api))
+			return false;
 	for (unsigned i = 0; i < fa->n_vnets; i++)
 		if (!vnet_equal(&fa->vnets[i], &fb->vnets[i]))
 			return false;
@@ -475,6 +491,11 @@ void conf_free(struct conf *c)
 		free(c->fabric.route_tables[i].routes);
 	}
 	free(c->fabric.route_tables);
+	for (unsigned i = 0; i < c->fabric.n_regions; i++) {
+		free(c->fabric.regions[i].name);
+		free(c->fabric.regions[i].api);
+	}
+	free(c->fabric.regions);
 	free(c->path);
 	free(c);
 }

@@ -57,6 +57,10 @@ struct daemon {
 	struct conn *lingering; /* closed sessions flushing a NOTIFICATION */
 
 	struct api *api;
+	struct fabric_glue *fglue; /* the fabric and its programming stats */
+	struct mrt_glue *mrt; /* MRT dumps and update log (core/mrt_glue.h) */
+	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
+	struct drills *drills; /* failover drills (core/drill.h), NULL until one */
 
 	ev_signal sig_int, sig_term, sig_hup;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */
@@ -76,7 +80,8 @@ struct daemon {
 void daemon_watchers_start(struct daemon *d);
 /* Make sure pending RIB changes and export work are handled this turn. */
 void daemon_kick(struct daemon *d);
-/* Drain loc-RIB changes to export (and, later, to the fabric) and flush. */
+/* Drain loc-RIB changes to export and to the fabric (one fabric version
+ * per turn, see core/fabric_glue.h) and flush. */
 void daemon_process_changes(struct daemon *d);
 /* Cease every session and stop the loop once NOTIFICATIONs are out. */
 void daemon_shutdown(struct daemon *d, const char *message);

@@ -129,3 +129,13 @@ uint64_t events_total(const struct events *ev)
 {
 	return ev->total;
 }
+
+size_t events_held(const struct events *ev)
+{
+	return ev ? ev->n : 0;
+}
+
+size_t events_capacity(const struct events *ev)
+{
+	return ev ? ev->cap : 0;
+}

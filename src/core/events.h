@@ -29,5 +29,8 @@ void events_emit_json(struct events *ev, const char *type, const char *peer,
 json_t *events_json(const struct events *ev, size_t limit, const char *type);
 /* Total number of events emitted since start. */
 uint64_t events_total(const struct events *ev);
+/* Events held in the ring now, and its capacity (metrics). */
+size_t events_held(const struct events *ev);
+size_t events_capacity(const struct events *ev);
 
 #endif

@@ -159,7 +159,7 @@ check_eq "max_prefix_hits is 1" "$(peer_field nva-max max_prefix_hits)" 1
 check_eq "its routes are flushed" "$(peer_field nva-max prefixes_accepted)" 0
 check "a max_prefix event names nva-max" event_seen max_prefix nva-max
 check "/metrics counts the max-prefix hit" \
-	grep -q '^pharos_peer_max_prefix_hits_total{peer="nva-max",kind="nva"} 1$' \
+	grep -q '^pharos_peer_max_prefix_hits_total{peer="nva-max",address="127.0.0.4",kind="nva"} 1$' \
 	< <(nsx rs curl -s "http://$API/metrics")
 check_wait "after the restart delay it accepts the session again" 10 peer_field_is nva-max state active
 peer nva-max 65004 127.0.0.4 -A "198.19.10.0/24,198.19.11.0/24"

@@ -156,6 +156,7 @@ static const char full_yaml[] =
 	"  events_file: /var/log/pharos/events.jsonl\n"
 	"  mrt_dir: /var/lib/pharos/mrt\n"
 	"  mrt_interval: 300\n"
+	"  mrt_updates: true\n"
 	"  route_jump_threshold: 500\n"
 	"fabric:\n"
 	"  vnets:\n"
@@ -230,6 +231,7 @@ static void check_full(const struct conf *c)
 	assert_string_equal(c->api.events_file, "/var/log/pharos/events.jsonl");
 	assert_string_equal(c->api.mrt_dir, "/var/lib/pharos/mrt");
 	assert_int_equal(c->api.mrt_interval, 300);
+	assert_true(c->api.mrt_updates);
 	assert_int_equal(c->api.route_jump_threshold, 500);
 	assert_int_equal(c->fabric.n_vnets, 2);
 	assert_string_equal(c->fabric.vnets[0].region, "westeurope");
@@ -297,6 +299,10 @@ static void test_equal_detects_changes(void **state)
 	assert_true(conf_peer_equal(&a->rs.peers[0], &b->rs.peers[0]));
 	assert_false(conf_equal(a, b));
 	b->rs.peers[0].import[0].local_pref = 200;
+	assert_true(conf_equal(a, b));
+	b->api.mrt_updates = !b->api.mrt_updates;
+	assert_false(conf_equal(a, b));
+	b->api.mrt_updates = !b->api.mrt_updates;
 	assert_true(conf_equal(a, b));
 	/* ...the session parameters need one. */
 	b->rs.peers[0].asn = 65009;
@@ -606,12 +612,96 @@ static void test_minimal_example(void **state)
 	free(errs);
 }
 
+/* fabric.regions: other regions' route servers, for traces. */
+static void test_fabric_regions(void **state)
+{
+	static const char yaml[] =
+		"route_server: {router_id: 198.18.0.1}\n"
+		"fabric:\n"
+		"  vnets:\n"
+		"    - {name: hub, hub: true, region: west, address_space: [198.18.0.0/24]}\n"
+		"    - {name: hub-e, region: east, address_space: [198.18.128.0/24]}\n"
+		"  regions:\n"
+		"    - {name: east, api: \"http://198.18.128.1:8179\"}\n"
+		"    - name: north\n"
+		"      api: http://198.18.64.1:8179\n";
+	char *errs = NULL, *errs2 = NULL, *out = NULL;
+	size_t len = 0;
+	struct conf *a = load(yaml, &errs), *b;
+	FILE *f;
+
+	assert_non_null(a);
+	assert_int_equal(a->fabric.n_regions, 2);
+	assert_string_equal(a->fabric.regions[0].name, "east");
+	assert_string_equal(a->fabric.regions[0].api, "http://198.18.128.1:8179");
+	assert_string_equal(a->fabric.regions[1].name, "north");
+	assert_int_equal(a->fabric.regions[1].line, 8);
+	f = open_memstream(&out, &len);
+	conf_print(a, f);
+	fclose(f);
+	assert_non_null(strstr(out, "  regions:\n"));
+	b = load(out, &errs2);
+	assert_non_null(b);
+	assert_true(conf_equal(a, b));
+	free(b->fabric.regions[1].api);
+	b->fabric.regions[1].api = strdup("http://198.18.64.2:8179");
+	assert_false(conf_equal(a, b));
+	conf_free(a);
+	conf_free(b);
+	free(errs);
+	free(errs2);
+	free(out);
+	/* Both keys are required. */
+	errs = NULL;
+	a = load("route_server: {router_id: 198.18.0.1}\n"
+		 "fabric:\n  regions:\n    - {name: east}\n", &errs);
+	assert_null(a);
+	assert_non_null(strstr(errs, "t.yaml:4:"));
+	assert_non_null(strstr(errs, "api"));
+	free(errs);
+}
+
 #define NERR (sizeof(err_cases) / sizeof(err_cases[0]))
+
+/* Originated prefixes: the hub and the spokes that use its gateways, not a
+ * spoke without use_remote_gateways, not another region's VNet; with no
+ * hub: true, the VNet holding the router id is the hub. */
+static void test_originated(void **state)
+{
+	const char *yaml =
+		"route_server: {asn: 65515, router_id: 198.18.0.1}\n"
+		"fabric:\n"
+		"  vnets:\n"
+		"    - {name: hub, region: uk, address_space: [198.18.0.0/24]}\n"
+		"    - name: spoke-a\n"
+		"      address_space: [198.18.1.0/24]\n"
+		"      peerings: [{remote: hub, use_remote_gateways: true}]\n"
+		"    - name: spoke-b\n"
+		"      address_space: [198.18.2.0/24]\n"
+		"      peerings: [{remote: hub}]\n"
+		"    - {name: far, region: us, address_space: [198.18.64.0/24]}\n";
+	char *errs = NULL, buf[PREFIX_STRLEN];
+	struct conf *c = load(yaml, &errs);
+	struct prefix *o;
+	unsigned n = 0;
+
+	assert_non_null(c);
+	assert_true(c->fabric.vnets[0].hub);
+	o = conf_originated(c, &n);
+	assert_non_null(o);
+	assert_int_equal(n, 2);
+	assert_string_equal(prefix_fmt(&o[0], buf, sizeof(buf)), "198.18.0.0/24");
+	assert_string_equal(prefix_fmt(&o[1], buf, sizeof(buf)), "198.18.1.0/24");
+	free(o);
+	conf_free(c);
+	free(errs);
+}
 
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_originated),
 		cmocka_unit_test(test_peer_defaults),
 		cmocka_unit_test(test_every_key_round_trip),
 		cmocka_unit_test(test_equal_detects_changes),
@@ -619,6 +709,7 @@ int main(void)
 		cmocka_unit_test(test_all_errors_collected),
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_minimal_example),
+		cmocka_unit_test(test_fabric_regions),
 	};
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + NERR];
 	size_t n = 0;

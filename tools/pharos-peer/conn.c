@@ -449,6 +449,8 @@ static int timers(struct peer *p, double now)
 		}
 		next = ka;
 	}
+	if (p->no_read && p->state == S_ESTABLISHED)
+		t_hold = 0; /* --no-read: we do not look at what arrives */
 	if (t_hold > 0 && p->state != S_CLOSING) {
 		double h = p->last_recv + t_hold;
 
@@ -539,7 +541,10 @@ static bool loop_once(struct peer *p)
 		timeout = min_timeout(timeout, timers(p, now));
 	if (p->done)
 		return false;
-	pf[0] = (struct pollfd){ p->fd, POLLIN | (out_pending(p) ? POLLOUT : 0), 0 };
+	bool stalled = p->no_read && p->state == S_ESTABLISHED;
+
+	pf[0] = (struct pollfd){ p->fd, (stalled ? 0 : POLLIN) |
+				 (out_pending(p) ? POLLOUT : 0), 0 };
 	pf[1] = (struct pollfd){ p->sigfd, POLLIN, 0 };
 	if (poll(pf, 2, timeout) < 0 && errno != EINTR)
 		return false;
@@ -548,7 +553,12 @@ static bool loop_once(struct peer *p)
 			   "pharos-peer stopped");
 		return false;
 	}
-	if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (stalled && (pf[0].revents & (POLLHUP | POLLERR))) {
+		fprintf(stderr, "pharos-peer: connection lost (not reading)\n");
+		p->exit_code = 1;
+		return false;
+	}
+	if (!stalled && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 		if (read_input(p) < 0) {
 			fprintf(stderr, "pharos-peer: connection lost: %s\n",
 				strerror(errno));

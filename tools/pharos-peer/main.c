@@ -58,6 +58,9 @@ static const char usage_text[] =
 "      --raw-open HEX        send these raw bytes instead of our OPEN\n"
 "      --listen              passive: listen on HOST PORT and accept one\n"
 "                            session instead of connecting\n"
+"      --no-read             once established, stop reading the socket (a\n"
+"                            peer that does not drain what it is sent);\n"
+"                            keepalives still go out, own hold timer off\n"
 "  -h, --help                print this text\n"
 "\n"
 "Exit status: 0 success; 1 usage or connection error; 2 the session was\n"
@@ -65,7 +68,7 @@ static const char usage_text[] =
 
 enum {
 	O_MRT_PEER = 256, O_PER_UPDATE, O_DISTINCT, O_WAIT, O_STATS, O_RAW,
-	O_RAW_OPEN, O_LISTEN, O_GEN_START, O_GEN_V6,
+	O_RAW_OPEN, O_LISTEN, O_GEN_START, O_GEN_V6, O_NO_READ,
 };
 
 static const struct option longopts[] = {
@@ -94,6 +97,7 @@ static const struct option longopts[] = {
 	{ "raw", required_argument, NULL, O_RAW },
 	{ "raw-open", required_argument, NULL, O_RAW_OPEN },
 	{ "listen", no_argument, NULL, O_LISTEN },
+	{ "no-read", no_argument, NULL, O_NO_READ },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -321,6 +325,9 @@ static int handle_opt(struct peer *p, int c, const char *arg)
 		return 0;
 	case O_LISTEN:
 		p->listen = true;
+		return 0;
+	case O_NO_READ:
+		p->no_read = true;
 		return 0;
 	case 'h':
 		fputs(usage_text, stdout);

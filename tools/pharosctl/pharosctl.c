@@ -14,6 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_fabric.h"
+#include "cmd_mrt.h"
+#include "cmd_ops.h"
 #include "ctl.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8179"
@@ -33,10 +36,18 @@ static void usage(FILE *out)
 		"  show routes [PREFIX] [--peer NAME] [--longest]\n"
 		"  show adj-in NAME\n"
 		"  show adj-out NAME\n"
-		"  show events\n"
+		"  show events [--follow]\n"
+		"  show drills | show drill ID\n"
+		"  reload\n"
+		"  drill peer-down NAME [--restore-after S] [--expect FILE] [--wait]\n"
+		"  drill report ID --svg FILE\n"
+		"  show fabric | show subnet VNET/SUBNET | show agents\n"
+		"  show effective-routes NIC\n"
+		"  trace NIC DEST-IP | trace --from IP DEST-IP\n"
 		"  peer disable NAME [MESSAGE]\n"
 		"  peer enable NAME\n"
 		"  peer refresh NAME\n"
+		"  mrt dump FILE\n"
 		"-s URL (default %s or $PHAROS_URL), -j raw JSON,\n"
 		"-t FILE token for changes (or $PHAROS_TOKEN)\n", DEFAULT_URL);
 }
@@ -438,10 +449,14 @@ static int cmd_show(struct ctl *c, int argc, char **argv)
 		return do_get(c, "/api/v1/status", show_status);
 	if (!strcmp(argv[0], "peers"))
 		return do_get(c, "/api/v1/peers", show_peers);
+	if (ops_show_word(argc, argv))
+		return cmd_ops_show(c, argc, argv);
 	if (!strcmp(argv[0], "events"))
 		return do_get(c, "/api/v1/events", show_events);
 	if (!strcmp(argv[0], "routes"))
 		return cmd_routes(c, argc - 1, argv + 1);
+	if (fabric_show_word(argv[0]))
+		return cmd_fabric_show(c, argc, argv);
 	if (argc != 2)
 		die("usage: show %s NAME", argv[0]);
 	e = esc(argv[1]);
@@ -519,6 +534,12 @@ int main(int argc, char **argv)
 		rc = cmd_show(&c, argc - optind - 1, argv + optind + 1);
 	else if (!strcmp(argv[optind], "peer"))
 		rc = cmd_peer(&c, argc - optind - 1, argv + optind + 1);
+	else if (!strcmp(argv[optind], "trace"))
+		rc = cmd_trace(&c, argc - optind - 1, argv + optind + 1);
+	else if (!strcmp(argv[optind], "mrt"))
+		rc = cmd_mrt(&c, argc - optind - 1, argv + optind + 1);
+	else if (ops_command_word(argv[optind]))
+		rc = cmd_ops(&c, argc - optind, argv + optind);
 	else
 		die("unknown command: %s (try -h)", argv[optind]);
 	curl_global_cleanup();

@@ -1,0 +1,613 @@
+/*
+ * reload.c - apply a new configuration to the running daemon (see
+ * reload.h): validate, refuse what needs a restart, then diff peer by
+ * peer and route-server-wide, swap the struct conf and free the old one.
+ *
+ * Everything that pointed into the old struct conf (each peer's cf and
+ * name, the originated prefixes of the export config) is re-pointed
+ * before the old one is freed; the exporter and the RIB keep copies.
+ */
+#include "core/reload.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "bgp/fsm.h"
+#include "bgp/peer.h"
+#include "core/fabric_glue.h"
+#include "policy/policy.h"
+
+/* The peers of one reload, by outcome (names, for the reply). */
+struct reload_sum {
+	json_t *reset, *added, *removed, *unchanged, *updated;
+};
+
+/* ------------------------------------------------------ validation */
+
+static bool addrs_equal(const struct addr *a, unsigned na,
+			const struct addr *b, unsigned nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (!addr_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+const char *reload_restart_needed(const struct conf *old,
+				  const struct conf *nc)
+{
+	if (old->rs.asn != nc->rs.asn)
+		return "route_server.asn changed: restart pharosd to apply it";
+	if (!addr_eq(&old->rs.router_id, &nc->rs.router_id))
+		return "route_server.router_id changed: restart pharosd to apply it";
+	if (!addrs_equal(old->rs.listen, old->rs.n_listen, nc->rs.listen,
+			 nc->rs.n_listen))
+		return "route_server.listen changed: restart pharosd to apply it";
+	if (old->rs.port != nc->rs.port)
+		return "route_server.port changed: restart pharosd to apply it";
+	if (!str_eq(old->api.listen, nc->api.listen))
+		return "api.listen changed: restart pharosd to apply it";
+	return NULL;
+}
+
+/* Load path, collecting error lines (warnings are only logged). */
+static struct conf *load_new(struct daemon *d, const char *path, json_t *errs)
+{
+	char *text = NULL, *save = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct conf *nc;
+
+	if (!mem)
+		return NULL;
+	nc = conf_load(path, mem);
+	fclose(mem);
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, ": warning: ")) {
+			log_warn(&d->log, NULL, "reload: %s", line);
+			continue;
+		}
+		log_err(&d->log, NULL, "reload: %s", line);
+		json_array_append_new(errs, json_string(line));
+	}
+	free(text);
+	return nc;
+}
+
+/* ------------------------------------------------------ peers */
+
+static uint16_t eff_hold(const struct conf *c, const struct conf_peer *cf)
+{
+	return cf->hold_time ? cf->hold_time : c->rs.hold_time;
+}
+
+static uint16_t eff_keepalive(const struct conf *c, const struct conf_peer *cf)
+{
+	return cf->keepalive ? cf->keepalive : c->rs.keepalive;
+}
+
+static bool needs_reset(const struct conf *old, const struct conf_peer *a,
+			const struct conf *nc, const struct conf_peer *b)
+{
+	return !conf_peer_equal(a, b) || eff_hold(old, a) != eff_hold(nc, b) ||
+	       eff_keepalive(old, a) != eff_keepalive(nc, b);
+}
+
+/* TCP MD5 keys on the listeners for a peer address (NULL/empty: delete). */
+static void listener_md5(struct daemon *d, const struct addr *a,
+			 const char *password)
+{
+	struct tcp_md5sig md5;
+	size_t len = password ? strlen(password) : 0;
+
+	if (len > TCP_MD5SIG_MAXKEYLEN)
+		return;
+	memset(&md5, 0, sizeof(md5));
+	if (a->afi == AFI_IPV6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&md5.tcpm_addr;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a->b, 16);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&md5.tcpm_addr;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a->b, 4);
+	}
+	md5.tcpm_keylen = (uint16_t)len;
+	memcpy(md5.tcpm_key, password ? password : "", len);
+	for (unsigned i = 0; i < d->n_listeners; i++)
+		if (d->listeners[i].addr.afi == a->afi)
+			setsockopt(d->listeners[i].fd, IPPROTO_TCP, TCP_MD5SIG,
+				   &md5, sizeof(md5));
+}
+
+static int by_rib_set(struct daemon *d, uint32_t id, struct peer *p)
+{
+	if (id >= d->n_by_rib) {
+		uint32_t n = id + 16;
+		struct peer **nb = realloc(d->by_rib, n * sizeof(*nb));
+		if (!nb)
+			return -1;
+		memset(nb + d->n_by_rib, 0, (n - d->n_by_rib) * sizeof(*nb));
+		d->by_rib = nb;
+		d->n_by_rib = n;
+	}
+	d->by_rib[id] = p;
+	return 0;
+}
+
+static int peer_register(struct daemon *d, struct peer *p)
+{
+	struct rib_peer rp = {.addr = p->cf->address, .asn = p->cf->asn,
+			      .kind = p->cf->kind};
+
+	p->rib_id = rib_peer_add(d->rib, &rp);
+	return by_rib_set(d, p->rib_id, p);
+}
+
+static struct peer *peer_new(struct daemon *d, const struct conf_peer *cf)
+{
+	struct peer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->d = d;
+	p->cf = cf;
+	p->name = cf->name;
+	p->refused = pfxset_new();
+	p->backoff = FSM_RETRY_MIN;
+	if (!p->refused || peer_register(d, p) < 0) {
+		pfxset_free(p->refused);
+		free(p);
+		return NULL;
+	}
+	if (cf->password)
+		listener_md5(d, &cf->address, cf->password);
+	return p;
+}
+
+/* Shut a removed peer down and free it. */
+static void peer_remove(struct daemon *d, struct peer *p)
+{
+	struct bgp_notify n;
+
+	memset(&n, 0, sizeof(n));
+	p->disabled = true;
+	ev_timer_stop(d->loop, &p->retry);
+	bgp_notify_shutdown(&n, BGP_CEASE_PEER_DECONFIGURED,
+			    "peer removed from the configuration");
+	if (p->conn[0] || p->conn[1])
+		fsm_peer_reset(p, &n);
+	log_info(&d->log, p->name, "removed by reload");
+	if (p->cf->password)
+		listener_md5(d, &p->cf->address, NULL);
+	rib_peer_remove(d->rib, p->rib_id);
+	if (p->rib_id < d->n_by_rib)
+		d->by_rib[p->rib_id] = NULL;
+	ev_timer_stop(d->loop, &p->retry);
+	pfxset_free(p->refused);
+	free(p);
+}
+
+/* Session settings changed: reset, take the new settings, restart. */
+static void peer_reset_to(struct daemon *d, struct peer *p,
+			  const struct conf_peer *cf)
+{
+	bool was_disabled = p->disabled;
+	bool rib_changed = !addr_eq(&p->cf->address, &cf->address) ||
+			   p->cf->asn != cf->asn || p->cf->kind != cf->kind;
+	struct bgp_notify n;
+
+	memset(&n, 0, sizeof(n));
+	p->disabled = true; /* no reconnect with the old settings */
+	ev_timer_stop(d->loop, &p->retry);
+	bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_RESET,
+			    "configuration changed: session reset");
+	if (p->conn[0] || p->conn[1])
+		fsm_peer_reset(p, &n);
+	if (p->cf->password && (!cf->password ||
+				!addr_eq(&p->cf->address, &cf->address)))
+		listener_md5(d, &p->cf->address, NULL);
+	if (rib_changed) {
+		rib_peer_remove(d->rib, p->rib_id);
+		if (p->rib_id < d->n_by_rib)
+			d->by_rib[p->rib_id] = NULL;
+	}
+	p->cf = cf;
+	p->name = cf->name;
+	if (rib_changed && peer_register(d, p) < 0)
+		log_err(&d->log, p->name, "reload: out of memory");
+	if (cf->password)
+		listener_md5(d, &cf->address, cf->password);
+	p->disabled = was_disabled;
+	p->maxpfx_wait = false;
+	p->maxpfx_streak = 0;
+	p->backoff = FSM_RETRY_MIN;
+	log_info(&d->log, p->name, "session settings changed: reset");
+}
+
+/* ------------------------------------------------------ soft changes */
+
+struct reeval {
+	const struct conf_peer *cf;
+	struct prefix *pfx;
+	size_t n, cap;
+};
+
+static int reeval_cb(const struct rentry *e, const struct rpath *rp, void *arg)
+{
+	struct reeval *r = arg;
+	struct bgp_attrs a;
+	bool deny;
+
+	rattr_to_bgp(rp->attr, &a);
+	deny = policy_is_default(&e->prefix) && !r->cf->accept_default;
+	if (!deny && r->cf->n_import) {
+		int k = policy_match(r->cf->import, r->cf->n_import,
+				     &e->prefix, &a);
+		deny = k >= 0 && r->cf->import[k].action == POL_DENY;
+	}
+	if (!deny)
+		return 0;
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? r->cap * 2 : 64;
+		struct prefix *np = realloc(r->pfx, nc * sizeof(*np));
+		if (!np)
+			return 1;
+		r->pfx = np;
+		r->cap = nc;
+	}
+	r->pfx[r->n++] = e->prefix;
+	return 0;
+}
+
+/*
+ * Import policy or accept_default changed: routes held that the new rules
+ * deny go at once; ROUTE-REFRESH (when the peer supports it) brings back
+ * what the old rules refused and re-applies set actions.
+ */
+static void import_changed(struct daemon *d, struct peer *p)
+{
+	struct reeval r = {.cf = p->cf};
+	char err[128];
+
+	rib_walk_peer(d->rib, p->rib_id, reeval_cb, &r);
+	for (size_t i = 0; i < r.n; i++) {
+		rib_withdraw(d->rib, p->rib_id, &r.pfx[i]);
+		pfxset_add(p->refused, &r.pfx[i]);
+		p->policy_refused++;
+	}
+	free(r.pfx);
+	if (p->est && p->est->open.route_refresh) {
+		peer_refresh(p, err, sizeof(err));
+		log_info(&d->log, p->name, "import policy changed: %zu routes "
+			 "now refused, route refresh requested", r.n);
+	} else if (p->est) {
+		log_warn(&d->log, p->name, "import policy changed: %zu routes "
+			 "now refused; the peer does not support route refresh, "
+			 "routes it sent before stay as they were", r.n);
+	}
+	daemon_kick(d);
+}
+
+static bool reload_export_send(void *ctx, struct out_buf *b)
+{
+	struct peer *p = ctx;
+	bool ok;
+
+	if (!p->est)
+		return true;
+	ok = conn_send(p->est, b);
+	if (!ok)
+		p->export_paused = true;
+	return ok;
+}
+
+struct denied {
+	const struct conf_peer *cf;
+	struct prefix *pfx;
+	size_t n, cap;
+};
+
+/* Prefixes the peer has that its new export rules deny. */
+static int denied_cb(const struct prefix *pfx, const struct rattr *ra,
+		     void *arg)
+{
+	struct denied *x = arg;
+	struct bgp_attrs a;
+	int k;
+
+	rattr_to_bgp(ra, &a);
+	k = policy_match(x->cf->export, x->cf->n_export, pfx, &a);
+	if (k < 0 || x->cf->export[k].action != POL_DENY)
+		return 0;
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 64;
+		struct prefix *np = realloc(x->pfx, nc * sizeof(*np));
+		if (!np)
+			return 1;
+		x->pfx = np;
+		x->cap = nc;
+	}
+	x->pfx[x->n++] = *pfx;
+	return 0;
+}
+
+/* Withdraw those prefixes of afi from the peer, UPDATE by UPDATE. */
+static void send_withdrawals(struct peer *p, const struct denied *x,
+			     uint16_t afi)
+{
+	struct bgp_update_builder b;
+	uint8_t buf[BGP_MAX_LEN];
+	bool open = false;
+
+	for (size_t i = 0; i < x->n; i++) {
+		if (x->pfx[i].afi != afi)
+			continue;
+		if (!open && bgp_update_begin_withdraw(&b, buf, sizeof(buf), afi) < 0)
+			return;
+		open = true;
+		if (bgp_update_add(&b, &x->pfx[i]) < 0) {
+			conn_send_bytes(p->est, buf, bgp_update_finish(&b));
+			if (bgp_update_begin_withdraw(&b, buf, sizeof(buf), afi) < 0 ||
+			    bgp_update_add(&b, &x->pfx[i]) < 0)
+				return;
+		}
+	}
+	if (open)
+		conn_send_bytes(p->est, buf, bgp_update_finish(&b));
+}
+
+/*
+ * Export policy changed: prefixes the new rules deny are withdrawn now,
+ * then the peer joins the group of its new rules, which sends its new
+ * adj-RIB-out again.
+ */
+static void export_changed(struct daemon *d, struct peer *p)
+{
+	struct export_peer ep;
+	struct denied x = {.cf = p->cf};
+
+	if (!p->export_up || !p->est)
+		return;
+	export_walk_peer(d->ex, p->rib_id, denied_cb, &x);
+	send_withdrawals(p, &x, AFI_IPV4);
+	send_withdrawals(p, &x, AFI_IPV6);
+	if (x.n)
+		log_info(&d->log, p->name, "export policy changed: %zu prefixes "
+			 "withdrawn", x.n);
+	free(x.pfx);
+	memset(&ep, 0, sizeof(ep));
+	ep.rib_peer = p->rib_id;
+	ep.kind = p->cf->kind;
+	ep.asn = p->cf->asn;
+	ep.caps = p->est->caps;
+	ep.afi_v4 = p->afi_v4;
+	ep.afi_v6 = p->afi_v6;
+	ep.export_rules = p->cf->export;
+	ep.n_export_rules = p->cf->n_export;
+	ep.send = reload_export_send;
+	ep.ctx = p;
+	p->export_paused = false;
+	export_peer_up(d->ex, &ep); /* leaves the old group, dumps again */
+	log_info(&d->log, p->name, "export policy changed: adj-RIB-out re-sent");
+	daemon_kick(d);
+}
+
+/* Same session settings: keep the session, apply limits and policy. */
+static void peer_soft(struct daemon *d, struct peer *p,
+		      const struct conf_peer *cf, struct reload_sum *s)
+{
+	const struct conf_peer *old = p->cf;
+	bool imp = old->accept_default != cf->accept_default ||
+		   !pol_rules_equal(old->import, old->n_import, cf->import,
+				    cf->n_import);
+	bool exp = !pol_rules_equal(old->export, old->n_export, cf->export,
+				    cf->n_export);
+	bool lim = old->max_prefixes != cf->max_prefixes;
+
+	p->cf = cf;
+	p->name = cf->name;
+	if (!imp && !exp && !lim) {
+		json_array_append_new(s->unchanged, json_string(cf->name));
+		return;
+	}
+	json_array_append_new(s->updated, json_string(cf->name));
+	if (imp)
+		import_changed(d, p);
+	if (exp)
+		export_changed(d, p);
+	if (lim && cf->max_prefixes && p->est &&
+	    rib_peer_count(d->rib, p->rib_id) > cf->max_prefixes)
+		fsm_max_prefix(p, AFI_IPV4);
+}
+
+/* Diff the peers; fills the new peer array. Returns -1 on no memory. */
+static int peers_apply(struct daemon *d, const struct conf *nc,
+		       struct reload_sum *s)
+{
+	struct peer **np = calloc(nc->rs.n_peers ? nc->rs.n_peers : 1,
+				  sizeof(*np));
+	struct peer **start = calloc(nc->rs.n_peers ? nc->rs.n_peers : 1,
+				     sizeof(*start));
+	unsigned n_start = 0;
+
+	if (!np || !start) {
+		free(np);
+		free(start);
+		return -1;
+	}
+	for (unsigned i = 0; i < d->n_peers; i++) {
+		struct peer *p = d->peers[i];
+		const struct conf_peer *cf = conf_find_peer(nc, p->name);
+		unsigned k = cf ? (unsigned)(cf - nc->rs.peers) : 0;
+
+		if (!cf) {
+			json_array_append_new(s->removed, json_string(p->name));
+			peer_remove(d, p);
+			continue;
+		}
+		np[k] = p;
+		if (needs_reset(d->conf, p->cf, nc, cf)) {
+			json_array_append_new(s->reset, json_string(cf->name));
+			peer_reset_to(d, p, cf);
+			start[n_start++] = p;
+		} else {
+			peer_soft(d, p, cf, s);
+		}
+	}
+	for (unsigned k = 0; k < nc->rs.n_peers; k++) {
+		if (np[k])
+			continue;
+		np[k] = peer_new(d, &nc->rs.peers[k]);
+		if (!np[k]) {
+			free(start);
+			free(np);
+			return -1;
+		}
+		json_array_append_new(s->added, json_string(np[k]->name));
+		log_info(&d->log, np[k]->name, "added by reload");
+		start[n_start++] = np[k];
+	}
+	free(d->peers);
+	d->peers = np;
+	d->n_peers = nc->rs.n_peers;
+	for (unsigned i = 0; i < n_start; i++)
+		fsm_start(start[i]);
+	free(start);
+	return 0;
+}
+
+/* ------------------------------------------------------ route server */
+
+static void rs_apply(struct daemon *d, const struct conf *nc, json_t *changed)
+{
+	const struct conf_rs *o = &d->conf->rs, *n = &nc->rs;
+	unsigned n_orig = 0;
+	struct prefix *orig = conf_originated(nc, &n_orig);
+	bool orig_same = orig && n_orig == d->n_originated;
+
+	for (unsigned i = 0; orig_same && i < n_orig; i++)
+		orig_same = prefix_eq(&orig[i], &d->originated[i]);
+
+	if (o->routing_pref != n->routing_pref || o->compare_med != n->compare_med ||
+	    o->max_paths != n->max_paths) {
+		struct rib_config rc = {.local_asn = n->asn,
+					.routing_pref = n->routing_pref,
+					.compare_med = n->compare_med,
+					.max_paths = n->max_paths ? n->max_paths : 8};
+		rib_set_config(d->rib, &rc);
+		json_array_append_new(changed, json_string("decision"));
+	}
+	if (orig && (!orig_same || o->branch_to_branch != n->branch_to_branch ||
+		     o->transparent_as != n->transparent_as)) {
+		free(d->originated);
+		d->originated = orig;
+		d->n_originated = n_orig;
+		d->excfg.branch_to_branch = n->branch_to_branch;
+		d->excfg.transparent_as = n->transparent_as;
+		d->excfg.originated = d->originated;
+		d->excfg.n_originated = n_orig;
+		export_set_config(d->ex, &d->excfg);
+		json_array_append_new(changed, json_string("export"));
+		orig = NULL;
+	}
+	free(orig);
+	daemon_kick(d);
+}
+
+/*
+ * Install nc's contents in the daemon's struct conf (whose address the
+ * rest of the daemon and main() hold) and free the old contents. Peers
+ * already point into nc's arrays, which move over unchanged. The fabric is
+ * rebuilt before the old contents go (it may point into them); pending
+ * changes are handed to the old fabric first.
+ */
+static void swap_conf(struct daemon *d, struct conf *nc, json_t *changed)
+{
+	struct conf tmp, fa = {.fabric = d->conf->fabric},
+			 fb = {.fabric = nc->fabric};
+	char err[256];
+	bool fab = daemon_fabric(d) != NULL && !conf_equal(&fa, &fb);
+
+	if (fab)
+		daemon_process_changes(d);
+	tmp = *d->conf;
+	*d->conf = *nc;
+	*nc = tmp;
+	if (fab && fabric_glue_rebuild(d, d->conf, err, sizeof(err)) < 0)
+		log_err(&d->log, NULL, "reload: fabric not rebuilt: %s", err);
+	else if (fab)
+		json_array_append_new(changed, json_string("fabric"));
+	conf_free(nc);
+}
+
+/* ------------------------------------------------------ entry */
+
+static json_t *failed(struct daemon *d, int *status, const char *error,
+		      json_t *errs)
+{
+	json_t *ev = json_pack("{s:s, s:O}", "result", "failed", "errors", errs);
+
+	events_emit_json(d->events, "reload", NULL, ev, error);
+	*status = 400;
+	return json_pack("{s:s, s:s, s:o}", "result", "failed", "error", error,
+			 "errors", errs);
+}
+
+json_t *daemon_reload(struct daemon *d, int *status)
+{
+	json_t *errs = json_array();
+	struct reload_sum s = {json_array(), json_array(), json_array(),
+			       json_array(), json_array()};
+	json_t *changed = json_array(), *peers, *ev;
+	struct conf *old = d->conf, *nc;
+	const char *why;
+	char reason[160];
+
+	log_info(&d->log, NULL, "reloading %s", old->path);
+	nc = load_new(d, old->path, errs);
+	why = !nc ? "the new configuration has errors; the running one is kept"
+		  : reload_restart_needed(old, nc);
+	if (!nc || why) {
+		conf_free(nc);
+		json_decref(changed);
+		peers = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reset", s.reset,
+				  "added", s.added, "removed", s.removed,
+				  "unchanged", s.unchanged, "updated", s.updated);
+		json_decref(peers);
+		if (nc || why)
+			json_array_append_new(errs, json_string(why));
+		return failed(d, status, why, errs);
+	}
+	json_decref(errs);
+	if (peers_apply(d, nc, &s) < 0)
+		log_err(&d->log, NULL, "reload: out of memory applying peers");
+	rs_apply(d, nc, changed);
+	swap_conf(d, nc, changed);
+	peers = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reset", s.reset, "added",
+			  s.added, "removed", s.removed, "unchanged",
+			  s.unchanged, "updated", s.updated);
+	snprintf(reason, sizeof(reason),
+		 "%zu reset, %zu added, %zu removed, %zu updated, %zu unchanged",
+		 json_array_size(s.reset), json_array_size(s.added),
+		 json_array_size(s.removed), json_array_size(s.updated),
+		 json_array_size(s.unchanged));
+	log_info(&d->log, NULL, "reload done: %s", reason);
+	ev = json_pack("{s:s, s:O, s:O}", "result", "ok", "peers", peers,
+		       "rs_changed", changed);
+	events_emit_json(d->events, "reload", NULL, ev, reason);
+	*status = 200;
+	return json_pack("{s:s, s:o, s:o}", "result", "ok", "peers", peers,
+			 "rs_changed", changed);
+}
