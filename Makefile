@@ -50,6 +50,8 @@ $(eval $(call variant,build,,$(CC)))
 $(eval $(call variant,build/asan,$(SAN) -O1,$(CC)))
 
 .PHONY: all deps test demo fuzz bench clean asan fuzzers
+# Keep objects built through pattern chains (tests, fuzzers) between runs.
+.SECONDARY:
 all: build/all
 build/all build/asan/all: ; @:
 asan: build/asan/all

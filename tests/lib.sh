@@ -380,8 +380,8 @@ pharos_conf_api() {
 	return 0
 }
 
-# pharos_conf_vnet FILE NAME PREFIX...: a VNet with these address spaces
-# (what pharosd originates to every peer).
+# pharos_conf_vnet FILE NAME PREFIX...: a hub VNet with these address
+# spaces (what pharosd originates to every peer).
 pharos_conf_vnet() {
 	local f=$1 name=$2 sp
 	shift 2
@@ -389,6 +389,7 @@ pharos_conf_vnet() {
 	sp=$(printf '%s, ' "$@")
 	{
 		echo "    - name: $name"
+		echo "      hub: true"
 		echo "      address_space: [${sp%, }]"
 	} >>"$f"
 }

@@ -216,8 +216,9 @@ static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
 {
 	const char *rest;
 
-	if (!strcmp(url, "/metrics") && !post)
-		return reply_metrics(api, con);
+	if (!strcmp(url, "/metrics"))
+		return post ? reply_error(con, 405, "method not allowed")
+			    : reply_metrics(api, con);
 	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)))
 		return reply_error(con, 404, "unknown path");
 	rest = url + strlen(API_PREFIX);

@@ -114,7 +114,14 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (!ra)
 		return 0;
 	pfxset_del(p->refused, pfx);
-	rib_announce(d->rib, p->rib_id, pfx, ra);
+	if (rib_announce(d->rib, p->rib_id, pfx, ra) == 1 &&
+	    policy_is_default(pfx)) {
+		p->defaults_learned++;
+		prefix_fmt(pfx, buf, sizeof(buf));
+		log_info(&d->log, p->name, "new default route %s", buf);
+		events_emit(d->events, "default_route", p->name,
+			    "new default route %s", buf);
+	}
 	rattr_unref(d->rib, ra);
 	x->n_announced++;
 	if (cf->max_prefixes &&
@@ -224,6 +231,37 @@ static int import_routes(struct peer *p, const struct bgp_update *u)
 	return rc;
 }
 
+#define JUMP_WINDOW 10.0 /* seconds over which a jump is measured */
+
+/* An event when the peer's accepted count moved by at least
+ * api.route_jump_threshold within about JUMP_WINDOW seconds. */
+static void count_watch(struct peer *p)
+{
+	uint32_t th = p->d->conf->api.route_jump_threshold;
+	ev_tstamp now = ev_now(p->d->loop);
+	size_t n = rib_peer_count(p->d->rib, p->rib_id);
+	size_t diff = n > p->jump_base ? n - p->jump_base : p->jump_base - n;
+
+	if (!th)
+		return;
+	/* The initial table of a new session is no jump. */
+	if (now - p->up_since < JUMP_WINDOW)
+		diff = 0;
+	if (diff >= th) {
+		log_warn(&p->d->log, p->name, "route count jumped from %zu to %zu",
+			 p->jump_base, n);
+		events_emit_json(p->d->events, "route_count_jump", p->name,
+				 json_pack("{s:I, s:I}", "from",
+					   (json_int_t)p->jump_base, "to",
+					   (json_int_t)n),
+				 "route count jumped");
+	}
+	if (diff >= th || now - p->jump_at >= JUMP_WINDOW) {
+		p->jump_base = n;
+		p->jump_at = now;
+	}
+}
+
 int import_update(struct peer *p, struct conn *c, const uint8_t *body,
 		  size_t len)
 {
@@ -251,6 +289,8 @@ int import_update(struct peer *p, struct conn *c, const uint8_t *body,
 			report_discard(p, u, &err);
 		rc = import_routes(p, u);
 	}
+	if (rc == 0)
+		count_watch(p);
 	free(u);
 	return rc;
 }

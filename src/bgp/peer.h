@@ -85,6 +85,10 @@ struct peer {
 		notifications_out, sessions_up;
 	uint64_t eor_in; /* End-of-RIB markers received */
 	uint64_t updates_out; /* UPDATE messages queued (metrics) */
+	uint64_t defaults_learned; /* default routes accepted (new ones) */
+	/* Route-count jump watch (api.route_jump_threshold). */
+	size_t jump_base; /* accepted count at the start of the window */
+	ev_tstamp jump_at; /* when the window started */
 	struct pfxset *refused; /* received but not accepted, current */
 };
 

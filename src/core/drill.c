@@ -204,6 +204,9 @@ double drill_score(const struct drill *dr)
 {
 	unsigned met = 0, total = dr->n_expect;
 
+	/* A drill that could not run to its end proves nothing. */
+	if (dr->state == DS_FAILED)
+		return 0.0;
 	for (unsigned i = 0; i < dr->n_checks; i++)
 		met += dr->checks[i].ok;
 	return total ? 100.0 * met / total : 100.0;
@@ -289,8 +292,8 @@ json_t *drill_json(const struct drill *dr)
 			json_array_append_new(mism, json_string(text));
 		}
 	}
-	return json_pack("{s:i, s:s, s:s, s:s, s:f, s:s, s:s, s:o, s:o, s:o, "
-			 "s:f, s:i, s:i, s:b}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:o, s:o, s:o, "
+			 "s:f, s:I, s:I, s:b}",
 			 "id", (json_int_t)dr->id, "type", "peer-down", "peer",
 			 dr->peer, "started", dr->started, "restore_after",
 			 dr->restore_after, "state", states[dr->state % 3],

@@ -82,15 +82,29 @@ static bool others_written(const struct daemon *d, const struct peer *self)
 	return true;
 }
 
-static bool agents_at(const struct daemon *d, uint64_t version)
+/* Every live agent has applied version. An agent that was already behind
+ * the fabric version the drill started from is taken as gone (stopped for
+ * good, or a one-off ack) and does not hold the drill back. */
+static bool agents_at(const struct daemon *d, uint64_t v0, uint64_t version)
 {
 	size_t n = 0;
 	const struct fabric_agent *a = fabric_agents(d, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (a[i].version < version)
+		if (a[i].version >= v0 && a[i].version < version)
 			return false;
 	return true;
+}
+
+/* How many agents were up to date with version (the live ones). */
+static size_t agents_live(const struct daemon *d, uint64_t version)
+{
+	size_t n = 0, live = 0;
+	const struct fabric_agent *a = fabric_agents(d, &n);
+
+	for (size_t i = 0; i < n; i++)
+		live += a[i].version >= version;
+	return live;
 }
 
 /* ------------------------------------------------------ finishing */
@@ -115,7 +129,7 @@ static void drill_finish(struct drills *ds, uint8_t state, const char *error)
 		 dr->error[0] ? ": " : "", dr->error);
 	log_info(&d->log, dr->peer, "%s", reason);
 	events_emit_json(d->events, "drill", dr->peer,
-			 json_pack("{s:i, s:s, s:f}", "drill", (json_int_t)dr->id,
+			 json_pack("{s:I, s:s, s:f}", "drill", (json_int_t)dr->id,
 				   "result", state == DS_DONE ? "done" : "failed",
 				   "score", drill_score(dr)),
 			 reason);
@@ -157,7 +171,7 @@ static bool phase_holds(struct drills *ds, struct peer *p, int ph,
 	case DP_PEERS_UPDATED:
 		return others_written(d, p);
 	case DP_AGENTS_ACKED:
-		return !fp || agents_at(d, fp->version);
+		return !fp || agents_at(d, ds->fab_v0, fp->version);
 	case DP_RESTORED:
 		return false; /* the restore timer marks it */
 	case DP_SESSION_UP:
@@ -359,7 +373,7 @@ unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 		free(dr);
 		return 0;
 	}
-	fabric_agents(d, &n_agents);
+	n_agents = fp ? agents_live(d, fp->version) : 0;
 	for (int ph = 0; ph < DP_N; ph++) {
 		dr->ms[ph] = -1;
 		dr->applies[ph] = true;

@@ -580,13 +580,16 @@ json_t *daemon_reload(struct daemon *d, int *status)
 	why = !nc ? "the new configuration has errors; the running one is kept"
 		  : reload_restart_needed(old, nc);
 	if (!nc || why) {
+		/* A file with errors lists them; a valid one that needs a
+		 * restart lists that reason. */
+		bool restart = nc != NULL;
 		conf_free(nc);
 		json_decref(changed);
 		peers = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reset", s.reset,
 				  "added", s.added, "removed", s.removed,
 				  "unchanged", s.unchanged, "updated", s.updated);
 		json_decref(peers);
-		if (nc || why)
+		if (restart)
 			json_array_append_new(errs, json_string(why));
 		return failed(d, status, why, errs);
 	}

@@ -267,9 +267,14 @@ static int connect_wait(struct peer *p, int fd, struct sockaddr_storage *ss,
 static int open_active(struct peer *p, struct sockaddr_storage *ss, socklen_t sl)
 {
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 4096;
 
 	if (fd < 0)
 		return -1;
+	/* --no-read: a small receive window, so that what we do not read
+	 * stays queued at the speaker rather than in our kernel */
+	if (p->no_read)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
 	if (p->bind) {
 		struct sockaddr_storage bs;
 		socklen_t bl;
@@ -303,7 +308,8 @@ static int open_conn(struct peer *p)
 		return -1;
 	setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (!p->no_read) /* --no-read keeps its small window */
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	set_nonblock(p->fd);
 	sl = sizeof(ss);
 	getpeername(p->fd, (struct sockaddr *)&ss, &sl);

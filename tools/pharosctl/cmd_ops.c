@@ -160,14 +160,14 @@ static void show_drill(json_t *o)
 	json_t *tl = json_object_get(o, "timeline"), *e;
 	json_int_t max = 1;
 	size_t i;
-	char b[4][600];
+	char b[5][600];
 
 	printf("drill %s: peer-down %s (restore after %s s), %s, started %s\n",
 	       jstr(o, "id", b[0], 600), jstr(o, "peer", b[1], 600),
 	       jstr(o, "restore_after", b[2], 600), jstr(o, "state", b[3], 600),
-	       jstr(o, "started", b[0], 600));
-	if (jstr(o, "error", b[0], 600)[0])
-		printf("problem: %s\n", b[0]);
+	       jstr(o, "started", b[4], 600));
+	if (json_is_string(json_object_get(o, "error")))
+		printf("problem: %s\n", jstr(o, "error", b[0], 600));
 	json_array_foreach(tl, i, e)
 		if (json_integer_value(json_object_get(e, "ms")) > max)
 			max = json_integer_value(json_object_get(e, "ms"));
