@@ -11,21 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "bgp/wire.h"
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 static bool seg_type_ok(uint8_t t)
 {

@@ -11,30 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "bgp/wire.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
 
 void bgp_err_set(struct bgp_notify *err, uint8_t code, uint8_t subcode,
 		 const uint8_t *data, size_t data_len, const char *fmt, ...)

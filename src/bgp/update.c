@@ -10,18 +10,8 @@
  */
 #include <string.h>
 
+#include "core/bytes.h"
 #include "bgp/wire.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
 
 static void hdr_put(uint8_t *buf, uint16_t len)
 {

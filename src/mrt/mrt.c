@@ -13,18 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "mrt/mrt.h"
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
 void mrt_reader_init(struct mrt_reader *r, const uint8_t *buf, size_t len)
 {

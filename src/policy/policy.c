@@ -6,6 +6,7 @@
  * walks the rules and stops at the first match. Everything works on the
  * decoded attributes of one route and allocates nothing.
  */
+#include "core/bytes.h"
 #include "policy/policy.h"
 
 #include <stdio.h>
@@ -28,20 +29,6 @@ bool pol_prefix_match(const struct pol_prefix *pp, const struct prefix *p)
 	if (pp->le)
 		hi = pp->le;
 	return p->len >= lo && p->len <= hi && prefix_contains(&pp->prefix, p);
-}
-
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	       (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
 }
 
 static bool has_community(const struct bgp_attrs *a, uint32_t c)

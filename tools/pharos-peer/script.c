@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "peer.h"
 
 #define PRODUCE_HIGH_WATER (2u << 20) /* bytes queued before we pause */
@@ -83,14 +84,6 @@ static int parse_u32(const char *s, uint32_t *v)
 		return -1;
 	*v = (uint32_t)x;
 	return 0;
-}
-
-static void put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
 }
 
 static int parse_community(struct announce *a, const char *t)
