@@ -129,8 +129,15 @@ obs_up=no
 peer_established observer && obs_up=yes
 kill "$SAMPLER" 2>/dev/null
 growth=$(awk -v b="$base" -v e="$end" 'BEGIN { printf "%.1f", b ? (e - b) * 100 / b : 0 }')
+# RSS swings with each cycle: compare the mean of the first and the last
+# quarter of the samples too (a leak shows as a rising trend)
+trend=$(awk -F, 'NR > 2 { v[++n] = $2 } END {
+	q = int(n / 4); if (q < 1) { print "n/a"; exit }
+	for (i = 1; i <= q; i++) a += v[i]; for (i = n - q + 1; i <= n; i++) b += v[i]
+	printf "first quarter %d kB, last quarter %d kB (%+.1f%%)", a / q, b / q, (b - a) * 100 / a }' "$csv")
 echo "soak: $cycles cycles of $routes routes (announce + withdraw) in $SECONDS s"
 echo "soak: pharosd RSS baseline ${base} kB (after the first cycle), peak ${peak} kB, end ${end} kB (${growth}%)"
+echo "soak: mean RSS: $trend"
 echo "soak: observer session up at the end: $obs_up, flaps during the soak: $((flaps1 - flaps0))"
 echo "soak: churn cycles that failed: $failed"
 echo "soak: RSS samples in $csv"

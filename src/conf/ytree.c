@@ -250,6 +250,64 @@ static void add_parser_diags(struct fy_diag *fd, struct conf_diag *d)
 	}
 }
 
+/*
+ * Offset of the first byte that is not well-formed UTF-8 (or a NUL), or
+ * len. YAML text is Unicode; libfyaml 0.7 can also loop forever on some
+ * invalid bytes (a directive line followed by 0xFF), so the reader
+ * refuses them before parsing.
+ */
+static size_t utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c == 0)
+			return i;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			n = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			n = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			n = 3;
+		else
+			return i;
+		if (i + n >= len)
+			return i;
+		for (size_t k = 1; k <= n; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
+/* Refuse text that is not UTF-8, with the line and column of the byte. */
+static bool utf8_check(const char *text, size_t len, struct conf_diag *d)
+{
+	size_t bad = utf8_bad((const unsigned char *)text, len);
+	unsigned line = 1, col = 1;
+
+	if (bad == len)
+		return true;
+	for (size_t i = 0; i < bad; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			col++;
+		}
+	}
+	diag_add(d, false, line, col, "not valid UTF-8 text (byte 0x%02x)",
+		 (unsigned char)text[bad]);
+	return false;
+}
+
 struct ynode *ytree_parse(const char *text, size_t len, struct conf_diag *d,
 			  bool *empty)
 {
@@ -262,6 +320,8 @@ struct ynode *ytree_parse(const char *text, size_t len, struct conf_diag *d,
 	bool ok = true;
 
 	*empty = false;
+	if (!utf8_check(text, len, d))
+		return NULL;
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
 	fd = fy_diag_create(&dc);

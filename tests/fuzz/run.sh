@@ -1,13 +1,20 @@
 #!/bin/bash
-# run.sh - replay the fuzz corpora through every libFuzzer target, then
+# run.sh - replay the seed corpora through every libFuzzer target, then
 # fuzz each target for a bounded time.
 #
-#   tests/fuzz/run.sh short   replay + FUZZ_SECONDS (default 20) per target
+#   tests/fuzz/run.sh short   replay + about 60 s of fuzzing in all
+#                             (FUZZ_SECONDS per target, default 60/targets)
 #   tests/fuzz/run.sh long    replay + FUZZ_SECONDS (default 300) per target
 #
-# Corpora: every folder of $PHAROS_DATA/fuzz (LICENSE files skipped) and
-# the raw messages of $PHAROS_DATA/vectors, turned into binary files under
-# build/fuzz/run/. Prints one line per replay and per fuzzing run:
+# Seeds, per kind of target:
+#   BGP messages (fuzz_decode, fuzz_update_rib): every folder of
+#     $PHAROS_DATA/fuzz (LICENSE files skipped) and the raw messages of
+#     $PHAROS_DATA/vectors, turned into binary files under build/fuzz/run/;
+#   configuration (fuzz_conf): tests/golden/conf/*.yaml, examples/*.yaml
+#     and the regression inputs of tests/fuzz/seeds/conf (findings);
+#   API requests (fuzz_api): the request seeds written below (path NUL
+#     query NUL body).
+# Prints one line per replay and per fuzzing run:
 #   REPLAY ok|FAIL <target> <corpus> <files> [crash: <file>]
 #   FUZZ ok|FAIL <target> <executions> [crash: <file>]
 # and exits non-zero when anything crashed. Targets are built by
@@ -17,16 +24,23 @@ mode=${1:-short}
 cd "$(dirname "$0")/../.."
 TOP=$PWD
 DATA=${PHAROS_DATA:-$TOP/../shared/data/bgp}
+bins=(build/fuzz/fuzz_*)
+if [ ! -x "${bins[0]}" ]; then
+	echo "FAIL no fuzz target in build/fuzz (run make fuzzers)"
+	exit 1
+fi
 case $mode in
-short) secs=${FUZZ_SECONDS:-20} ;;
+short) secs=${FUZZ_SECONDS:-$((60 / ${#bins[@]}))} ;;
 long) secs=${FUZZ_SECONDS:-300} ;;
 *) echo "usage: $0 short|long" >&2; exit 2 ;;
 esac
+[ "$secs" -ge 1 ] || secs=1
 OUT=$TOP/build/fuzz/run
 rm -rf "$OUT"
-mkdir -p "$OUT/vectors"
+mkdir -p "$OUT/vectors" "$OUT/conf" "$OUT/api"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/fuzz/lsan.supp:print_suppressions=0}
 
 # The vectors' hex messages ("N:raw:HEX" lines, line 2 of decoding files)
 # as one binary file each.
@@ -45,18 +59,46 @@ vectors_corpus() {
 		printf '%s' "$hex" | xxd -r -p >"$OUT/vectors/v$n.bin"
 	done <"$OUT/vectors.hex"
 }
-vectors_corpus
 
-bins=(build/fuzz/fuzz_*)
-if [ ! -x "${bins[0]}" ]; then
-	echo "FAIL no fuzz target in build/fuzz (run make fuzzers)"
-	exit 1
-fi
+conf_corpus() {
+	local f
+	for f in tests/golden/conf/*.yaml examples/*.yaml examples/*/*.yaml \
+		tests/fuzz/seeds/conf/*; do
+		[ -f "$f" ] && cp "$f" "$OUT/conf/$(echo "${f#*/}" | tr / _)"
+	done
+}
+
+api_corpus() {
+	local i=0 s
+	for s in 'nva-1\0prefix=198.18.0.0/24\0' 'nva-1/disable\0198.18.0.0/15\0{"message":"maintenance"}' \
+		'er-gw/adj-in\02001:db8::/32\0{}' '../etc/passwd\0../../x\0[1,2]' \
+		'a/b/c\0 10.0.0.1 \0{"message":"\u00e9t\u00e9"}' '\0999999999999\0{"message":1}' \
+		'peer%2fname\0::/0\0{"message":"x","message":"y"}' 'x\01.2.3.4/33\0{'; do
+		i=$((i + 1))
+		printf "$s" >"$OUT/api/seed$i"
+	done
+}
+vectors_corpus
+conf_corpus
+api_corpus
+
+# corpora_of TARGET: the seed folders of a target, one a line.
+corpora_of() {
+	case $1 in
+	fuzz_conf) echo "$OUT/conf/" ;;
+	fuzz_api) echo "$OUT/api/" ;;
+	*)
+		for d in "$DATA"/fuzz/*/; do echo "$d"; done
+		echo "$OUT/vectors/" ;;
+	esac
+}
+
 status=0
 for bin in "${bins[@]}"; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin")
-	for dir in "$DATA"/fuzz/*/ "$OUT/vectors/"; do
+	mapfile -t dirs < <(corpora_of "$name")
+	for dir in "${dirs[@]}"; do
 		corpus=$(basename "$dir")
 		log=$OUT/replay-$name-$corpus.log
 		mapfile -t files < <(find "$dir" -maxdepth 1 -type f ! -iname '*LICENSE*' | sort)
@@ -71,10 +113,13 @@ for bin in "${bins[@]}"; do
 	done
 	corpus=$OUT/corpus-$name
 	mkdir -p "$corpus" "$OUT/crash-$name"
+	# the smallest seed folder starts the run (the big ones were replayed)
+	seeds=${dirs[0]}
+	[ "$name" = fuzz_conf ] || [ "$name" = fuzz_api ] || seeds=$DATA/fuzz/corpi_seed
 	log=$OUT/fuzz-$name.log
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
-		-artifact_prefix="$OUT/crash-$name/" "$corpus" \
-		"$DATA/fuzz/corpi_seed" >"$log" 2>&1
+		-rss_limit_mb=1024 -artifact_prefix="$OUT/crash-$name/" \
+		"$corpus" "$seeds" >"$log" 2>&1
 	rc=$?
 	execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}')
 	if [ $rc -eq 0 ]; then
