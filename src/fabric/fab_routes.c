@@ -253,6 +253,15 @@ static void sorted_rebuild(struct fabric *f)
 	qsort(f->sorted, f->n_sorted, sizeof(*f->sorted), cmp_bgp_ptr);
 }
 
+/* The sorted view, rebuilt first when a commit left it stale. */
+static void sorted_fresh(struct fabric *f)
+{
+	if (f->sorted_dirty || !f->sorted) {
+		sorted_rebuild(f);
+		f->sorted_dirty = false;
+	}
+}
+
 static void sorted_apply(struct fabric *f, const struct fchange *c)
 {
 	const struct fbgp *any = c->new ? c->new : c->old;
@@ -350,8 +359,11 @@ uint64_t fab_change_commit(struct fabric *f)
 	struct frecord r = {
 		.version = ++f->version, .n = f->n_pending, .items = f->pending,
 	};
-	if (f->pending_members > 64 || !f->sorted) {
-		sorted_rebuild(f);
+	/* Big change sets (a table load, a peer flush) only mark the sorted
+	 * view stale: it is rebuilt once, when a full table is next asked
+	 * for, not once per loop turn while a million routes arrive. */
+	if (f->sorted_dirty || !f->sorted || f->pending_members > 64) {
+		f->sorted_dirty = true;
 	} else {
 		for (size_t i = 0; i < r.n; i++)
 			sorted_apply(f, &r.items[i]);
@@ -522,6 +534,7 @@ int fab_subnet_table_into(struct fabric *f, uint32_t subnet,
 	t->n = 0;
 	if (subnet >= f->n_subnets)
 		return FAB_ENOENT;
+	sorted_fresh(f);
 	const struct fsubnet *s = &f->subnets[subnet];
 	size_t nb = s->bgp ? f->n_sorted : 0, n_pool = 0;
 	table_reserve(t, s->n_static + nb + 1,
