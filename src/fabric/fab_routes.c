@@ -239,7 +239,7 @@ static size_t sorted_lower(const struct fabric *f, const struct prefix *p)
 
 static void sorted_rebuild(struct fabric *f)
 {
-	if (f->sorted_cap < f->n_bgp) {
+	if (!f->sorted || f->sorted_cap < f->n_bgp) {
 		f->sorted_cap = f->n_bgp + f->n_bgp / 4 + 16;
 		free(f->sorted);
 		f->sorted = malloc(f->sorted_cap * sizeof(*f->sorted));
@@ -250,7 +250,8 @@ static void sorted_rebuild(struct fabric *f)
 	for (size_t i = 0; i < f->cap; i++)
 		if (f->slots[i])
 			f->sorted[f->n_sorted++] = f->slots[i];
-	qsort(f->sorted, f->n_sorted, sizeof(*f->sorted), cmp_bgp_ptr);
+	if (f->n_sorted > 1)
+		qsort(f->sorted, f->n_sorted, sizeof(*f->sorted), cmp_bgp_ptr);
 }
 
 /* The sorted view, rebuilt first when a commit left it stale. */
