@@ -308,6 +308,13 @@ static void api_schedule(struct api *api)
 	}
 }
 
+void api_kick(struct api *api)
+{
+	ev_timer_stop(api->d->loop, &api->timer);
+	ev_timer_set(&api->timer, 0., 0.);
+	ev_timer_start(api->d->loop, &api->timer);
+}
+
 static void api_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct api *api = w->data;

@@ -83,16 +83,6 @@ static bool parse_u64(const char *s, uint64_t *out)
 	return true;
 }
 
-/* Make MHD look at resumed connections in this loop turn. */
-static void kick(struct api_fabric *af)
-{
-	struct api *api = af->api;
-
-	ev_timer_stop(api->d->loop, &api->timer);
-	ev_timer_set(&api->timer, 0., 0.);
-	ev_timer_start(api->d->loop, &api->timer);
-}
-
 static enum MHD_Result reply_410(struct MHD_Connection *con, uint64_t cur)
 {
 	return reply_json(con, 410, json_pack("{s:s, s:I}", "error",
@@ -370,7 +360,7 @@ static void waiter_resume(struct waiter *w)
 	w->resumed = true;
 	ev_timer_stop(D(w->af)->loop, &w->timer);
 	MHD_resume_connection(w->con);
-	kick(w->af);
+	api_kick(w->af->api);
 }
 
 static void waiter_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
@@ -547,7 +537,7 @@ static void stream_resume(struct stream *s)
 		return;
 	s->suspended = false;
 	MHD_resume_connection(s->con);
-	kick(s->af);
+	api_kick(s->af->api);
 }
 
 static enum MHD_Result get_stream(struct api_fabric *af,

@@ -42,5 +42,7 @@ enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
  * allowed, else the HTTP status, with the error reply queued in *ret. */
 int check_auth(struct api *api, struct MHD_Connection *con,
 	       enum MHD_Result *ret);
+/* Make libmicrohttpd look at resumed connections in this loop turn. */
+void api_kick(struct api *api);
 
 #endif

@@ -37,15 +37,6 @@ struct api_ops {
 
 /* ------------------------------------------------------ streams */
 
-static void kick(struct api_ops *o)
-{
-	struct api *api = o->api;
-
-	ev_timer_stop(api->d->loop, &api->timer);
-	ev_timer_set(&api->timer, 0., 0.);
-	ev_timer_start(api->d->loop, &api->timer);
-}
-
 static void resume_all(struct api_ops *o, bool ping)
 {
 	bool any = false;
@@ -59,7 +50,7 @@ static void resume_all(struct api_ops *o, bool ping)
 		}
 	}
 	if (any)
-		kick(o);
+		api_kick(o->api);
 }
 
 static void prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)

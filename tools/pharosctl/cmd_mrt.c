@@ -1,12 +1,11 @@
 /*
  * cmd_mrt.c - `pharosctl mrt dump FILE`: fetch the TABLE_DUMP_V2 RIB dump
- * from pharosd (a binary body, so not through request(), which returns
- * text), check it with the MRT reader, and write it to FILE ("-" for
+ * from pharosd (a binary body: request_len() gives its length), check
+ * it with the MRT reader, and write it to FILE ("-" for
  * standard output) through a temporary file so FILE is never half written.
  */
 #include "cmd_mrt.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,47 +18,12 @@ struct body {
 	size_t len;
 };
 
-static size_t body_cb(char *data, size_t sz, size_t n, void *arg)
-{
-	struct body *b = arg;
-	uint8_t *np = realloc(b->p, b->len + sz * n + 1);
-
-	if (!np)
-		return 0;
-	memcpy(np + b->len, data, sz * n);
-	b->p = np;
-	b->len += sz * n;
-	b->p[b->len] = 0;
-	return sz * n;
-}
-
 /* GET path as bytes; dies on transport errors and HTTP errors. */
 static struct body fetch(struct ctl *c, const char *path)
 {
-	CURL *h = curl_easy_init();
 	struct body b = {0};
-	char url[2048];
-	long status = 0;
-	CURLcode rc;
 
-	if (!h)
-		die("cannot initialise libcurl");
-	snprintf(url, sizeof(url), "%s%s", c->url, path);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(h);
-	if (rc != CURLE_OK)
-		die("cannot reach pharosd at %s: %s", c->url, curl_easy_strerror(rc));
-	if (status >= 400) {
-		json_t *o = json_loadb((const char *)b.p, b.len, 0, NULL);
-		const char *m = json_string_value(json_object_get(o, "error"));
-		die("request failed (HTTP %ld): %s", status, m ? m : "error");
-	}
+	b.p = (uint8_t *)request_len(c, "GET", path, NULL, 120, &b.len);
 	return b;
 }
 

@@ -33,6 +33,10 @@ void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
  * the daemon is unreachable or answers with an error status. */
 char *request(struct ctl *c, const char *method, const char *path,
 	      const char *body);
+/* The same with a time limit, giving the body's length (a binary body may
+ * hold NUL bytes) in *len when len is not NULL. */
+char *request_len(struct ctl *c, const char *method, const char *path,
+		  const char *body, long timeout_s, size_t *len);
 /* Run a GET and show it with fn (or print the raw JSON with -j). */
 int do_get(struct ctl *c, const char *path, void (*fn)(json_t *));
 void table_row(struct table *t, ...);

@@ -98,9 +98,16 @@ static void http_error(long status, const char *body)
 	die("request failed (HTTP %ld): %s", status, m);
 }
 
-/* Perform the request; returns the body (caller frees). */
 char *request(struct ctl *c, const char *method, const char *path,
-		     const char *body)
+	      const char *body)
+{
+	return request_len(c, method, path, body, 30, NULL);
+}
+
+/* Perform the request; returns the body (caller frees), its length in
+ * *len when len is not NULL (the body may hold NUL bytes). */
+char *request_len(struct ctl *c, const char *method, const char *path,
+		  const char *body, long timeout_s, size_t *len)
 {
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdrs = NULL;
@@ -115,7 +122,7 @@ char *request(struct ctl *c, const char *method, const char *path,
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
 	if (!strcmp(method, "POST")) {
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -138,6 +145,10 @@ char *request(struct ctl *c, const char *method, const char *path,
 		http_error(status, b.p);
 	if (!b.p)
 		b.p = strdup("");
+	if (!b.p)
+		die("out of memory");
+	if (len)
+		*len = b.len;
 	return b.p;
 }
 
