@@ -118,7 +118,8 @@ check_eq "an unknown MRT resource is 404" "$code" 404
 
 # ------------------------------------------------------- periodic files
 rib_file() { find "$MRTDIR" -name 'rib.????????.????' | head -1; }
-check_wait "a periodic dump rib.YYYYMMDD.HHMM appears in mrt_dir" 10 test -n "$(rib_file)"
+_has_rib_file() { test -n "$(rib_file)"; } # evaluated at every poll
+check_wait "a periodic dump rib.YYYYMMDD.HHMM appears in mrt_dir" 10 _has_rib_file
 _rib_file_ok() { f=$(rib_file); [ -n "$f" ] && [ "$(bgpdump -m "$f" 2>/dev/null | grep -c '^TABLE_DUMP2|')" -eq 8 ]; }
 check_wait "bgpdump reads the periodic dump with all 8 routes" 6 _rib_file_ok
 check "no temporary dump file is left in mrt_dir" \
@@ -127,7 +128,8 @@ check "the file name carries today's UTC date" \
 	bash -c "ls '$MRTDIR' | grep -q '^rib\.$(date -u +%Y%m%d)\.[0-9]\{4\}$'"
 
 upd_file() { find "$MRTDIR" -name 'updates.????????.????' | head -1; }
-check_wait "the update log updates.YYYYMMDD.HHMM appears in mrt_dir" 10 test -n "$(upd_file)"
+_has_upd_file() { test -n "$(upd_file)"; } # evaluated at every poll
+check_wait "the update log updates.YYYYMMDD.HHMM appears in mrt_dir" 10 _has_upd_file
 upd_view() { cat "$MRTDIR"/updates.* >"$T_DIR/upd.mrt"; bgpdump -m "$T_DIR/upd.mrt" 2>"$T_DIR/upd.err"; }
 _upd_has() { upd_view | grep -q "$1"; }
 check_wait "bgpdump reads an announcement from nva-a in the update log" 10 \
