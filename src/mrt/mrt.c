@@ -447,21 +447,19 @@ static bool ends_with(const char *s, const char *suf)
 }
 
 /* Read a whole plain file. */
-static int slurp(const char *path, uint8_t **bufp, size_t *lenp)
+/* Read f to its end into a new buffer (caller frees *bufp). Returns 0,
+ * or -1 when out of memory. */
+static int read_all(FILE *f, uint8_t **bufp, size_t *lenp)
 {
-	FILE *f = fopen(path, "rb");
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0, n;
 
-	if (!f)
-		return -1;
 	do {
 		if (cap - len < 65536) {
 			uint8_t *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
 
 			if (!nb) {
 				free(buf);
-				fclose(f);
 				return -1;
 			}
 			buf = nb;
@@ -469,6 +467,23 @@ static int slurp(const char *path, uint8_t **bufp, size_t *lenp)
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
 	} while (n);
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static int slurp(const char *path, uint8_t **bufp, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return -1;
+	if (read_all(f, &buf, &len) < 0) {
+		fclose(f);
+		return -1;
+	}
 	fclose(f);
 	*bufp = buf;
 	*lenp = len;
@@ -530,7 +545,7 @@ static int read_pipe(const char *prog, const char *path, uint8_t **bufp,
 {
 	char cmd[4200], q[4096];
 	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	size_t len = 0;
 	FILE *f;
 	int st;
 
@@ -540,20 +555,10 @@ static int read_pipe(const char *prog, const char *path, uint8_t **bufp,
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
-	do {
-		if (cap - len < 65536) {
-			uint8_t *nb = realloc(buf, cap = cap ? cap * 2 : 1 << 20);
-
-			if (!nb) {
-				free(buf);
-				pclose(f);
-				return -1;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n);
+	if (read_all(f, &buf, &len) < 0) {
+		pclose(f);
+		return -1;
+	}
 	/* A truncated compressed file makes the decompressor fail; what it
 	 * produced is still handed on, as the data is. */
 	st = pclose(f);
