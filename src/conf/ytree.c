@@ -279,6 +279,11 @@ static size_t utf8_bad(const unsigned char *s, size_t len)
 			return i;
 		if (i + n >= len)
 			return i;
+		/* No overlong forms, no surrogates, nothing past U+10FFFF
+		 * (RFC 3629 section 4): libfyaml also loops on those. */
+		if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) ||
+		    (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))
+			return i;
 		for (size_t k = 1; k <= n; k++)
 			if ((s[i + k] & 0xC0) != 0x80)
 				return i;
