@@ -18,6 +18,7 @@
 #include "bgp/peer.h"
 #include "core/daemon.h"
 #include "core/fabric_glue.h"
+#include "fabric/fabric.h"
 
 #define DRILLS_KEEP 32
 #define DRILL_GRACE 30.0 /* seconds after restore before giving up */
@@ -379,7 +380,7 @@ unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 		dr->applies[ph] = true;
 	}
 	dr->applies[DP_FABRIC_PROGRAMMED] = dr->applies[DP_FABRIC_REPROGRAMMED] =
-		daemon_fabric(d) != NULL;
+		daemon_fabric(d) && fab_keeps_bgp(daemon_fabric(d));
 	dr->applies[DP_AGENTS_ACKED] = daemon_fabric(d) && n_agents > 0;
 	dr->id = ds->next_id++;
 	log_time_iso(dr->started, sizeof(dr->started));

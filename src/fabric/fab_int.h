@@ -75,7 +75,9 @@ struct fabric {
 	uint32_t *vnet_by_name, *subnet_by_name, *nic_by_name, *nic_by_ip;
 	const char *local_region;
 
-	/* shared BGP table: hash by prefix, plus a sorted view */
+	/* shared BGP table: hash by prefix, plus a sorted view; kept only
+	 * when some subnet receives BGP routes (bgp_needed) */
+	bool bgp_needed;
 	struct fbgp **slots;
 	size_t cap, n_bgp, n_bgp_nh;
 	uint32_t len_count[3][129]; /* [afi][len]: routes of that length */

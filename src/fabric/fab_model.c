@@ -171,6 +171,11 @@ bool fab_vnet_remote(const struct fabric *f, uint32_t v)
 	return v < f->n_vnets && f->vnets[v].remote;
 }
 
+bool fab_keeps_bgp(const struct fabric *f)
+{
+	return f->bgp_needed;
+}
+
 bool fab_subnet_receives_bgp(const struct fabric *f, uint32_t s)
 {
 	return s < f->n_subnets && f->subnets[s].bgp;
@@ -438,6 +443,7 @@ static int build_subnets(struct fabric *f, const struct conf_fabric *cf,
 			}
 			s->bgp = f->vnets[i].receives &&
 				 (!rt || rt->propagate_gateway_routes);
+			f->bgp_needed |= s->bgp;
 			build_statics(f, s, rt);
 		}
 	}

@@ -141,6 +141,8 @@ static bool same_nh(const struct fbgp *a, const struct fbgp *b)
 void fab_change_route(struct fabric *f, const struct prefix *p,
 		      const struct addr *nh, size_t n_nh)
 {
+	if (!f->bgp_needed)
+		return;
 	if (!f->in_change)
 		fab_change_begin(f);
 	if (f->n_bgp * 2 >= f->cap)
@@ -179,6 +181,8 @@ void fab_rib_change(const struct rentry *e, void *arg)
 	struct fabric *f = arg;
 	struct addr nh[64];
 	size_t n = 0;
+	if (!f->bgp_needed)
+		return;
 	for (const struct rpath *p = e->paths; p && n < 64; p = p->next)
 		if ((p->flags & RPATH_ECMP) && p->attr && p->attr->next_hop.afi)
 			nh[n++] = p->attr->next_hop;
@@ -196,6 +200,8 @@ static int load_one(const struct rentry *e, void *arg)
 uint64_t fab_load_rib(struct fabric *f, const struct rib *rib)
 {
 	fab_change_begin(f);
+	if (!f->bgp_needed)
+		return fab_change_commit(f);
 	/* first forget what the RIB no longer has */
 	struct prefix *gone = NULL;
 	size_t n_gone = 0;

@@ -157,6 +157,10 @@ uint64_t fab_version(const struct fabric *f);
  * returns the new version; a change set that changes no next hop (an
  * attribute-only change) does not bump the version. */
 void fab_change_begin(struct fabric *f);
+/* Whether any subnet receives BGP routes. When none does, the fabric keeps
+ * no copy of the BGP table: changes are ignored and never bump the
+ * version (a plain route server with no topology programs nothing). */
+bool fab_keeps_bgp(const struct fabric *f);
 void fab_rib_change(const struct rentry *e, void *fabric);
 /* Same, without a RIB: set (n_nh > 0) or remove (n_nh == 0) a prefix. */
 void fab_change_route(struct fabric *f, const struct prefix *p,
