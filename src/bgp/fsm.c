@@ -111,6 +111,17 @@ static bool peer_export_send(void *ctx, struct out_buf *b)
 	return ok;
 }
 
+bool peer_export_fits(void *ctx, size_t len)
+{
+	struct peer *p = ctx;
+
+	if (!p->est ||
+	    p->est->oq_bytes + len <= CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE)
+		return true;
+	p->export_paused = true; /* resumed when the queue drains */
+	return false;
+}
+
 static void session_up(struct peer *p, struct conn *c)
 {
 	struct daemon *d = p->d;
@@ -141,6 +152,7 @@ static void session_up(struct peer *p, struct conn *c)
 	ep.export_rules = p->cf->export;
 	ep.n_export_rules = p->cf->n_export;
 	ep.send = peer_export_send;
+	ep.fits = peer_export_fits;
 	ep.ctx = p;
 	export_peer_up(d->ex, &ep);
 	p->export_up = true;

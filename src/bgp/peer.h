@@ -31,6 +31,10 @@ enum peer_state {
 const char *peer_state_name(int s); /* "idle", "connect", ... */
 
 #define CONN_OUTQ_BOUND (4u << 20) /* bytes queued before export pauses */
+/* Room kept below CONN_OUTQ_BOUND for what is not export (KEEPALIVE,
+ * NOTIFICATION, ROUTE-REFRESH): export fills at most BOUND - RESERVE, so
+ * the whole queue stays under the bound. */
+#define CONN_OUTQ_RESERVE 4096u
 #define CONN_RBUF_SIZE (2 * BGP_EXT_MAX_LEN)
 
 struct conn {

@@ -55,30 +55,73 @@ static bool ent_is(const struct adj_ent *e, const struct prefix *p)
 	return memcmp(e->pfx.b, p->b, 16) == 0;
 }
 
-/* Slot in idx holding the entry for p, or the empty slot where it goes. */
-static uint32_t idx_probe(const struct adj_out *ao, const struct prefix *p)
+/* An index word: the entry's slot + 1 in the low ADJ_SLOT_BITS, the top
+ * bits of its hash above, so that a probe passes over other prefixes
+ * without reading their entries (almost always another cache miss). */
+static uint32_t idx_word(uint32_t slot, uint32_t hash)
 {
-	uint32_t i = adj_prefix_hash(p) & ao->idx_mask;
+	return (hash & ~ADJ_SLOT_MASK) | (slot + 1);
+}
 
+#define ADJ_TOMB (~ADJ_SLOT_MASK) /* slot part 0: a removed entry */
+#define NO_POS UINT32_MAX
+
+/* Probe for p (hash h): returns the word position holding it, or NO_POS
+ * with *free_at set to where it would go (the first removed word on the
+ * way, else the empty word that ended the probe). */
+static uint32_t idx_probe(const struct adj_out *ao, const struct prefix *p,
+			  uint32_t h, uint32_t *free_at)
+{
+	uint32_t i = h & ao->idx_mask, tag = h & ~ADJ_SLOT_MASK;
+
+	*free_at = NO_POS;
 	for (;;) {
 		uint32_t v = ao->idx[i];
-		if (!v || ent_is(adj_out_ent(ao, v - 1), p))
+		if (!v) {
+			if (*free_at == NO_POS)
+				*free_at = i;
+			return NO_POS;
+		}
+		if (v == ADJ_TOMB) {
+			if (*free_at == NO_POS)
+				*free_at = i;
+		} else if ((v & ~ADJ_SLOT_MASK) == tag &&
+			   ent_is(adj_out_ent(ao, (v & ADJ_SLOT_MASK) - 1), p)) {
 			return i;
+		}
 		i = (i + 1) & ao->idx_mask;
 	}
 }
 
 struct adj_ent *adj_out_find(const struct adj_out *ao, const struct prefix *p)
 {
-	if (!ao->idx_mask)
-		return NULL;
-	uint32_t v = ao->idx[idx_probe(ao, p)];
-	return v ? adj_out_ent(ao, v - 1) : NULL;
+	struct adj_pos pos;
+
+	return adj_out_lookup(ao, p, &pos);
 }
 
-static int idx_grow(struct adj_out *ao)
+struct adj_ent *adj_out_lookup(const struct adj_out *ao,
+			       const struct prefix *p, struct adj_pos *pos)
 {
-	uint32_t size = ao->idx_mask ? (ao->idx_mask + 1) * 2 : 64;
+	uint32_t at, free_at;
+
+	pos->hash = adj_prefix_hash(p);
+	pos->gen = ao->idx_gen;
+	pos->i = NO_POS;
+	if (!ao->idx_mask)
+		return NULL;
+	at = idx_probe(ao, p, pos->hash, &free_at);
+	if (at == NO_POS) {
+		pos->i = free_at;
+		return NULL;
+	}
+	pos->i = at;
+	return adj_out_ent(ao, (ao->idx[at] & ADJ_SLOT_MASK) - 1);
+}
+
+/* Rebuild the index at size words, without removed words. */
+static int idx_rebuild(struct adj_out *ao, uint32_t size)
+{
 	uint32_t *n = calloc(size, sizeof(*n));
 
 	if (!n)
@@ -86,18 +129,37 @@ static int idx_grow(struct adj_out *ao)
 	free(ao->idx);
 	ao->idx = n;
 	ao->idx_mask = size - 1;
+	ao->n_tomb = 0;
+	ao->idx_gen++;
 	/* walk the dense array in order: sequential reads, no probing of
 	 * entries (every prefix is distinct) */
 	for (uint32_t i = 0; i < ao->n_ents; i++) {
 		const struct adj_ent *e = adj_out_ent(ao, i);
 		if (!e->attr)
 			continue;
-		uint32_t j = adj_prefix_hash(&e->pfx) & ao->idx_mask;
+		uint32_t h = adj_prefix_hash(&e->pfx), j = h & ao->idx_mask;
 		while (n[j])
 			j = (j + 1) & ao->idx_mask;
-		n[j] = i + 1;
+		n[j] = idx_word(i, h);
 	}
 	return 0;
+}
+
+/* Room in the index for one more live word: when live and removed words
+ * would fill more than 3/4 of it, rebuild it at the size the live ones
+ * need (at most half full after the rebuild). */
+static int idx_room(struct adj_out *ao)
+{
+	uint64_t size = ao->idx_mask ? (uint64_t)ao->idx_mask + 1 : 0;
+
+	if ((uint64_t)(ao->n_live + ao->n_tomb + 1) * 4 <= size * 3)
+		return 0;
+	uint64_t need = 64;
+	while (need < (uint64_t)(ao->n_live + 1) * 2)
+		need *= 2;
+	if (need > (1ull << 31))
+		return -1;
+	return idx_rebuild(ao, (uint32_t)need);
 }
 
 /* Room for one more slot: the first page grows from 256 entries by
@@ -146,12 +208,22 @@ static int ents_slot(struct adj_out *ao, uint32_t *slot)
 struct adj_ent *adj_out_insert(struct adj_out *ao, const struct prefix *p,
 			       struct rattr *attr, uint32_t src)
 {
-	uint32_t slot;
+	struct adj_pos pos = { .hash = adj_prefix_hash(p), .i = NO_POS,
+			       .gen = ao->idx_gen - 1 };
 
-	/* keep the index at most 3/4 full */
-	if ((uint64_t)(ao->n_live + 1) * 4 >
-		    (uint64_t)(ao->idx_mask ? ao->idx_mask + 1 : 0) * 3 &&
-	    idx_grow(ao) < 0)
+	return adj_out_insert_at(ao, &pos, p, attr, src);
+}
+
+struct adj_ent *adj_out_insert_at(struct adj_out *ao,
+				  const struct adj_pos *pos,
+				  const struct prefix *p, struct rattr *attr,
+				  uint32_t src)
+{
+	uint32_t slot, i = pos->i, gen = pos->gen;
+
+	if (ao->n_ents >= ADJ_SLOT_MASK - 1 && !ao->free_head)
+		return NULL; /* the index words have no room for more slots */
+	if (idx_room(ao) < 0)
 		return NULL;
 	if (ents_slot(ao, &slot) < 0)
 		return NULL;
@@ -159,33 +231,23 @@ struct adj_ent *adj_out_insert(struct adj_out *ao, const struct prefix *p,
 	e->pfx = *p;
 	e->src = src;
 	e->attr = attr;
-	ao->idx[idx_probe(ao, p)] = slot + 1;
+	if (gen != ao->idx_gen || i == NO_POS) /* the index was rebuilt */
+		idx_probe(ao, p, pos->hash, &i);
+	if (ao->idx[i] == ADJ_TOMB)
+		ao->n_tomb--;
+	ao->idx[i] = idx_word(slot, pos->hash);
 	ao->n_live++;
 	return e;
 }
 
 void adj_out_remove(struct adj_out *ao, struct rib *rib, struct adj_ent *e)
 {
-	uint32_t i = idx_probe(ao, &e->pfx), j = i;
-	uint32_t slot = ao->idx[i] - 1;
+	uint32_t free_at, i = idx_probe(ao, &e->pfx, adj_prefix_hash(&e->pfx),
+					&free_at);
+	uint32_t slot = (ao->idx[i] & ADJ_SLOT_MASK) - 1;
 
-	/* backward-shift deletion keeps every probe chain unbroken */
-	for (;;) {
-		j = (j + 1) & ao->idx_mask;
-		uint32_t v = ao->idx[j];
-		if (!v)
-			break;
-		uint32_t home = adj_prefix_hash(&adj_out_ent(ao, v - 1)->pfx) &
-				ao->idx_mask;
-		/* move v back into i unless its home lies in (i, j] */
-		bool stays = i <= j ? (home > i && home <= j)
-				    : (home > i || home <= j);
-		if (!stays) {
-			ao->idx[i] = v;
-			i = j;
-		}
-	}
-	ao->idx[i] = 0;
+	ao->idx[i] = ADJ_TOMB;
+	ao->n_tomb++;
 	rattr_unref(rib, e->attr);
 	e->attr = NULL;
 	e->src = ao->free_head;

@@ -10,7 +10,8 @@
  * through the incremental updates it receives as a group member.
  * A linear-probing hash of entry indices gives O(1) lookup by prefix.
  * An entry pointer is valid until the next insert or remove.
- * Memory per prefix: 32 bytes of entry plus 4-8 bytes of index.
+ * Memory per prefix: 32 bytes of entry plus 5-11 bytes of index (at most
+ * 3/4 of the index words are in use).
  */
 #ifndef PHAROS_RIB_ADJ_OUT_H
 #define PHAROS_RIB_ADJ_OUT_H
@@ -40,18 +41,44 @@ struct adj_out {
 	uint32_t cap_ents; /* slots allocated */
 	uint32_t n_live;
 	uint32_t free_head; /* index + 1 of the first free slot, 0 = none */
-	uint32_t *idx; /* entry index + 1, 0 = empty */
+	uint32_t *idx; /* index words (see ADJ_SLOT_BITS), 0 = empty */
 	uint32_t idx_mask; /* idx size - 1 (power of two), 0 when no index */
+	uint32_t n_tomb; /* index words marking a removed entry */
+	uint32_t idx_gen; /* bumped whenever the index is rebuilt */
+};
+
+/* Index words hold a slot number + 1 in their low bits and hash bits
+ * above: a group holds at most 2^26 - 2 prefixes (insert fails beyond).
+ * A word with slot part 0 and hash part ADJ_TOMB marks a removed entry
+ * (probes go on past it; inserts reuse it), so that a removal reads no
+ * other entry; the index is rebuilt when removed and live words fill 3/4
+ * of it. */
+#define ADJ_SLOT_BITS 26
+#define ADJ_SLOT_MASK ((1u << ADJ_SLOT_BITS) - 1)
+
+/* Where a lookup ended, so that an insert of the prefix just looked up
+ * does not probe again (valid until the next insert or remove). */
+struct adj_pos {
+	uint32_t hash, i, gen;
 };
 
 void adj_out_init(struct adj_out *ao);
 /* Drop every entry (unreferencing its attributes) and the storage. */
 void adj_out_free(struct adj_out *ao, struct rib *rib);
 struct adj_ent *adj_out_find(const struct adj_out *ao, const struct prefix *p);
+/* adj_out_find that also records where the probe ended in *pos. */
+struct adj_ent *adj_out_lookup(const struct adj_out *ao,
+			       const struct prefix *p, struct adj_pos *pos);
 /* Insert a new prefix (not present); the table takes over the caller's
  * reference on attr. Returns the entry, NULL when out of memory. */
 struct adj_ent *adj_out_insert(struct adj_out *ao, const struct prefix *p,
 			       struct rattr *attr, uint32_t src);
+/* adj_out_insert of the prefix of the last adj_out_lookup (pos), which
+ * found nothing, with no other insert or remove in between. */
+struct adj_ent *adj_out_insert_at(struct adj_out *ao,
+				  const struct adj_pos *pos,
+				  const struct prefix *p, struct rattr *attr,
+				  uint32_t src);
 /* Remove an entry returned by adj_out_find (unreferences its attr). */
 void adj_out_remove(struct adj_out *ao, struct rib *rib, struct adj_ent *e);
 static inline struct adj_ent *adj_out_ent(const struct adj_out *ao,

@@ -37,6 +37,12 @@
  * slices, then each member that joins (or asks for a refresh) is sent the
  * group's adj-out in slices, followed by End-of-RIB; export_run shares its
  * budget between them. A member whose queue is full pauses its dump.
+ *
+ * Hard queue bound (export_peer.fits): a block that would not fit in a
+ * member's queue is not sent to it; the member pauses and its prefixes
+ * join the member's "missed" set. Once writable, the member is sent the
+ * current state of each missed prefix (a resync, in slices), then its dump
+ * goes on; End-of-RIB comes after both.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +61,17 @@ struct ex_op {
 	uint8_t only;
 	uint32_t peer;
 	struct rattr *attr;
+};
+
+/* A prefix waiting for export_flush. For a loc-RIB change the best path is
+ * taken at export_change time (the entry may be gone by the flush): best
+ * holds a reference on its attributes (NULL: no path) and known is set;
+ * otherwise the prefix is read from the RIB at flush time. */
+struct ex_pend {
+	struct prefix pfx;
+	bool known;
+	uint32_t src;
+	struct rattr *best;
 };
 
 struct ex_group {
@@ -76,9 +93,18 @@ struct ex_group {
 	size_t n_ops, cap_ops;
 };
 
+/* A set of prefixes (open addressing, afi 0 = empty slot), walked in
+ * slices by pos. */
+struct ex_pfxset {
+	struct prefix *s;
+	size_t n, mask, pos;
+};
+
 struct ex_peer {
 	bool up;
 	bool dumping, paused;
+	struct ex_pfxset missed; /* held back by the bound, not yet resent */
+	struct ex_pfxset resync; /* being resent (taken from missed) */
 	uint16_t dump_afi; /* 0: both families */
 	uint32_t cursor; /* next adj-out slot of the dump */
 	uint32_t excluded; /* group adj-out entries this peer is source of */
@@ -99,11 +125,12 @@ struct exporter {
 	uint32_t n_peers;
 	struct ex_group *groups;
 	size_t n_groups;
-	struct prefix *pending;
+	struct ex_pend *pending;
 	size_t n_pending, cap_pending;
 	struct ex_cache_ent *cache;
 	uint32_t cache_mask, cache_n, cache_sweep_at;
-	size_t churn; /* prefixes flushed since the last cache sweep */
+	size_t churn; /* adj-out replacements and removals since the last
+		       * cache sweep */
 	/* ordering ops by key (ops_order) */
 	struct ex_key *keys;
 	size_t n_keys, cap_keys;
@@ -123,6 +150,7 @@ struct ex_sender {
 	uint8_t only;
 	uint32_t peer;
 	struct out_buf *b;
+	const struct ex_op *first, *end; /* ops encoded in b */
 };
 
 /* ------------------------------------------------------------ out_buf */
@@ -285,8 +313,9 @@ static void cache_clear(struct exporter *ex)
 }
 
 /* Called after a flush: forget attribute sets nobody uses, when the cache
- * doubled or when as many prefixes were flushed as it holds (so the sweep
- * costs O(1) per prefix handled). */
+ * doubled or when as many adj-RIB-out entries were replaced or removed as
+ * it holds (only then can a set lose its last user; so the sweep costs O(1)
+ * per prefix handled, and a burst of new routes causes none). */
 static void cache_sweep(struct exporter *ex)
 {
 	if (ex->cache_n <= ex->cache_sweep_at && ex->churn < ex->cache_n)
@@ -382,17 +411,22 @@ static void config_copy(struct exporter *ex, const struct export_config *cfg)
 
 /* The base (borrowed) attributes to export for a loc-RIB entry and their
  * source peer; NULL when nothing may be sent to anyone. */
+static struct rattr *best_base(struct exporter *ex, struct rattr *best,
+			       uint32_t best_src, uint32_t *src)
+{
+	*src = ADJ_SRC_NONE;
+	if (!best || best->no_advertise || best->no_export)
+		return NULL;
+	*src = best_src;
+	return cache_get(ex, best);
+}
+
 static struct rattr *entry_base(struct exporter *ex, const struct rentry *e,
 				uint32_t *src)
 {
-	*src = ADJ_SRC_NONE;
 	if (!e || !e->n_paths || !e->paths)
-		return NULL;
-	const struct rpath *best = e->paths;
-	if (best->attr->no_advertise || best->attr->no_export)
-		return NULL;
-	*src = best->peer;
-	return cache_get(ex, best->attr);
+		return best_base(ex, NULL, 0, src);
+	return best_base(ex, e->paths->attr, e->paths->peer, src);
 }
 
 /* What the loc-RIB says about p before per-group rules: the attributes to
@@ -454,7 +488,8 @@ static void group_update(struct exporter *ex, struct ex_group *g,
 			 const struct prefix *p, struct rattr *na,
 			 uint32_t nsrc)
 {
-	struct adj_ent *e = adj_out_find(&g->ao, p);
+	struct adj_pos pos;
+	struct adj_ent *e = adj_out_lookup(&g->ao, p, &pos);
 
 	if (!na) {
 		if (!e)
@@ -462,6 +497,7 @@ static void group_update(struct exporter *ex, struct ex_group *g,
 		uint32_t osrc = e->src;
 		excl_adjust(ex, g, osrc, -1);
 		adj_out_remove(&g->ao, ex->rib, e);
+		ex->churn++; /* an attribute set may have lost its last user */
 		op_add(g, p, NULL, 0,
 		       is_member(ex, g, osrc) ? osrc : ADJ_SRC_NONE);
 		return;
@@ -475,9 +511,10 @@ static void group_update(struct exporter *ex, struct ex_group *g,
 	if (e) {
 		excl_adjust(ex, g, e->src, -1);
 		rattr_unref(ex->rib, e->attr);
+		ex->churn++;
 		e->attr = na;
 		e->src = nsrc;
-	} else if (!adj_out_insert(&g->ao, p, na, nsrc)) {
+	} else if (!adj_out_insert_at(&g->ao, &pos, p, na, nsrc)) {
 		rattr_unref(ex->rib, na);
 		return;
 	}
@@ -491,30 +528,92 @@ static void group_update(struct exporter *ex, struct ex_group *g,
 
 /* ------------------------------------------------------------- encoding */
 
-static void deliver_one(struct exporter *ex, uint32_t peer,
-			struct out_buf *b)
+/* ----------------------------------------------- prefix sets (bound) */
+
+static bool pfxset_put(struct ex_pfxset *d, const struct prefix *p)
+{
+	if ((d->n + 1) * 2 > (d->s ? d->mask + 1 : 0)) {
+		size_t size = d->s ? (d->mask + 1) * 2 : 64;
+		struct prefix *ns = calloc(size, sizeof(*ns));
+		if (!ns)
+			return false;
+		for (size_t i = 0; d->s && i <= d->mask; i++) {
+			if (!d->s[i].afi)
+				continue;
+			size_t j = adj_prefix_hash(&d->s[i]) & (size - 1);
+			while (ns[j].afi)
+				j = (j + 1) & (size - 1);
+			ns[j] = d->s[i];
+		}
+		free(d->s);
+		d->s = ns;
+		d->mask = size - 1;
+	}
+	size_t i = adj_prefix_hash(p) & d->mask;
+	for (; d->s[i].afi; i = (i + 1) & d->mask)
+		if (prefix_eq(&d->s[i], p))
+			return true;
+	d->s[i] = *p;
+	d->n++;
+	return true;
+}
+
+static void pfxset_drop(struct ex_pfxset *d)
+{
+	free(d->s);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The block does not fit in the member's queue: hold it back and remember
+ * its prefixes. False when they cannot be remembered (send it then). */
+static bool hold_back(struct ex_peer *pp, const struct ex_op *first,
+		      const struct ex_op *end)
+{
+	for (const struct ex_op *o = first; o && o < end; o++)
+		if (!pfxset_put(&pp->missed, &o->pfx))
+			return false;
+	pp->paused = true;
+	return true;
+}
+
+/* Send b to one member. [first, end) are the ops encoded in b (none for
+ * End-of-RIB). Returns false when b was held back by the bound. */
+static bool deliver_one(struct exporter *ex, uint32_t peer, struct out_buf *b,
+			const struct ex_op *first, const struct ex_op *end)
 {
 	struct ex_peer *pp = &ex->peers[peer];
 
+	if (pp->p.fits && (pp->paused || !pp->p.fits(pp->p.ctx, b->len))) {
+		if (!first) {
+			pp->paused = true;
+			return false;
+		}
+		if (hold_back(pp, first, end))
+			return false;
+	}
 	if (!pp->p.send(pp->p.ctx, b))
 		pp->paused = true;
+	return true;
 }
 
 /* Hand the block being filled to its recipients and let it go. */
 static void sender_deliver(struct ex_sender *s)
 {
 	struct out_buf *b = s->b;
+	const struct ex_op *first = s->first, *end = s->end;
 
 	s->b = NULL;
+	s->first = s->end = NULL;
 	if (!b)
 		return;
 	if (b->len) {
 		if (s->only) {
-			deliver_one(s->ex, s->peer, b);
+			deliver_one(s->ex, s->peer, b, first, end);
 		} else {
 			for (size_t i = 0; i < s->g->n_members; i++)
 				if (s->g->members[i] != s->peer)
-					deliver_one(s->ex, s->g->members[i], b);
+					deliver_one(s->ex, s->g->members[i], b,
+						    first, end);
 		}
 	}
 	out_buf_unref(b);
@@ -566,7 +665,9 @@ static void encode_run(struct ex_sender *s, const struct ex_op *ops, size_t n)
 			building = true;
 		}
 		if (bgp_update_add(&ub, &ops[i].pfx) == 0) {
-			i++;
+			if (!s->first)
+				s->first = &ops[i];
+			s->end = &ops[++i];
 			continue;
 		}
 		building = false;
@@ -736,13 +837,15 @@ static void ops_emit(struct exporter *ex, struct ex_group *g)
 	sender_deliver(&s);
 }
 
-static void send_eor(struct exporter *ex, struct ex_peer *pp, uint32_t peer)
+/* Returns false when the bound held End-of-RIB back (try again later). */
+static bool send_eor(struct exporter *ex, struct ex_peer *pp, uint32_t peer)
 {
 	struct out_buf *b = out_buf_new(64);
+	bool sent = true;
 	int n;
 
 	if (!b)
-		return;
+		return true;
 	for (uint16_t afi = AFI_IPV4; afi <= AFI_IPV6; afi++) {
 		bool neg = afi == AFI_IPV4 ? pp->p.afi_v4 : pp->p.afi_v6;
 		if (!neg || (pp->dump_afi && pp->dump_afi != afi))
@@ -752,8 +855,9 @@ static void send_eor(struct exporter *ex, struct ex_peer *pp, uint32_t peer)
 			b->len += n;
 	}
 	if (b->len)
-		deliver_one(ex, peer, b);
+		sent = deliver_one(ex, peer, b, NULL, NULL);
 	out_buf_unref(b);
+	return sent;
 }
 
 /* ------------------------------------------------------------- groups */
@@ -937,6 +1041,8 @@ struct exporter *export_new(struct rib *rib, const struct export_config *cfg)
 	return ex;
 }
 
+static void pending_release(struct exporter *ex);
+
 void export_free(struct exporter *ex)
 {
 	if (!ex)
@@ -948,7 +1054,12 @@ void export_free(struct exporter *ex)
 		if (ex->orig_attr[afi])
 			rattr_unref(ex->rib, ex->orig_attr[afi]);
 	free(ex->orig);
+	for (uint32_t i = 0; ex->peers && i < ex->n_peers; i++) {
+		pfxset_drop(&ex->peers[i].missed);
+		pfxset_drop(&ex->peers[i].resync);
+	}
 	free(ex->peers);
+	pending_release(ex);
 	free(ex->pending);
 	free(ex->keys);
 	free(ex->khash);
@@ -959,12 +1070,27 @@ void export_free(struct exporter *ex)
 	free(ex);
 }
 
-static void pending_add(struct exporter *ex, const struct prefix *p)
+/* Drop the references of pending prefixes not flushed. */
+static void pending_release(struct exporter *ex)
+{
+	for (size_t i = 0; i < ex->n_pending; i++)
+		if (ex->pending[i].best) {
+			rattr_unref(ex->rib, ex->pending[i].best);
+			ex->pending[i].best = NULL;
+		}
+}
+
+static struct ex_pend *pending_add(struct exporter *ex,
+				   const struct prefix *p)
 {
 	if (!grow((void **)&ex->pending, &ex->cap_pending, ex->n_pending + 1,
 		  sizeof(*ex->pending)))
-		return;
-	ex->pending[ex->n_pending++] = *p;
+		return NULL;
+	struct ex_pend *q = &ex->pending[ex->n_pending++];
+	q->pfx = *p;
+	q->known = false;
+	q->best = NULL;
+	return q;
 }
 
 static int pending_cb(const struct rentry *e, void *arg)
@@ -1072,6 +1198,8 @@ void export_peer_down(struct exporter *ex, uint32_t rib_peer)
 			break;
 		}
 	}
+	pfxset_drop(&pp->missed);
+	pfxset_drop(&pp->resync);
 	memset(pp, 0, sizeof(*pp));
 	if (!g->n_members)
 		group_free(ex, g);
@@ -1095,26 +1223,45 @@ void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi)
 
 void export_change(struct exporter *ex, const struct rentry *e)
 {
-	if (ex->groups)
-		pending_add(ex, &e->prefix);
+	struct ex_pend *q;
+
+	if (!ex->groups || !(q = pending_add(ex, &e->prefix)))
+		return;
+	q->known = true;
+	if (e->n_paths && e->paths) {
+		q->best = e->paths->attr;
+		q->src = e->paths->peer;
+		rattr_ref(q->best);
+	}
 }
 
 /* One pass of export_flush over pending[from, to). */
 static void flush_chunk(struct exporter *ex, size_t from, size_t to)
 {
 	for (size_t i = from; i < to; i++) {
-		const struct prefix *p = &ex->pending[i];
+		struct ex_pend *q = &ex->pending[i];
+		const struct prefix *p = &q->pfx;
 		uint32_t src;
 		if (i + 8 < to) /* hide the adj-out index miss of a later one */
 			for (struct ex_group *g = ex->groups; g; g = g->next)
-				adj_out_prefetch(&g->ao, p + 8);
+				adj_out_prefetch(&g->ao, &q[8].pfx);
 		bool orig;
-		struct rattr *base = prefix_base(ex, p, &src, &orig);
+		struct rattr *base;
+		if (!q->known)
+			base = prefix_base(ex, p, &src, &orig);
+		else if ((orig = orig_has(ex, p)))
+			base = ex->orig_attr[p->afi], src = ADJ_SRC_NONE;
+		else
+			base = best_base(ex, q->best, q->src, &src);
 		for (struct ex_group *g = ex->groups; g; g = g->next) {
 			if (!g->collected)
 				continue; /* its computation reads the RIB later */
 			group_update(ex, g, p, group_attr(ex, g, p, base, orig),
 				     src);
+		}
+		if (q->best) {
+			rattr_unref(ex->rib, q->best);
+			q->best = NULL;
 		}
 	}
 	for (struct ex_group *g = ex->groups; g; g = g->next) {
@@ -1154,7 +1301,7 @@ void export_flush(struct exporter *ex)
 		flush_chunk(ex, i,
 			    ex->n_pending - i < EX_CHUNK ? ex->n_pending
 							 : i + EX_CHUNK);
-	ex->churn += ex->n_pending;
+	pending_release(ex); /* what no group took */
 	ex->n_pending = 0;
 	if (ex->cap_pending > 4 * EX_CHUNK) {
 		free(ex->pending);
@@ -1166,7 +1313,8 @@ void export_flush(struct exporter *ex)
 }
 
 /* Send the next slice (at most max adj-out slots) of a member's dump,
- * then End-of-RIB when it is complete. Returns the slots read. */
+ * then End-of-RIB when it is complete (with a bound, once nothing is
+ * held back). Returns the slots read. */
 static size_t dump_slice(struct exporter *ex, struct ex_group *g,
 			 uint32_t peer, size_t max)
 {
@@ -1182,12 +1330,57 @@ static size_t dump_slice(struct exporter *ex, struct ex_group *g,
 		op_add(g, &e->pfx, e->attr, 1, peer);
 	}
 	ops_emit(ex, g);
-	if (pp->cursor >= g->ao.n_ents) {
-		send_eor(ex, pp, peer);
+	if (pp->cursor >= g->ao.n_ents &&
+	    (!pp->p.fits ||
+	     (!pp->paused && !pp->missed.n && !pp->resync.n)) &&
+	    send_eor(ex, pp, peer)) {
 		pp->dumping = false;
 		pp->dump_afi = 0;
 	}
 	return scanned;
+}
+
+/* Resend the current state of at most max prefixes a member missed. */
+static size_t resync_slice(struct exporter *ex, struct ex_group *g,
+			   uint32_t peer, size_t max)
+{
+	struct ex_pfxset *r = &ex->peers[peer].resync;
+	size_t scanned = 0;
+
+	while (r->pos <= r->mask && scanned < max) {
+		const struct prefix *p = &r->s[r->pos++];
+		scanned++;
+		if (!p->afi)
+			continue;
+		const struct adj_ent *e = adj_out_find(&g->ao, p);
+		op_add(g, p, e && e->attr && e->src != peer ? e->attr : NULL,
+		       1, peer);
+	}
+	ops_emit(ex, g);
+	if (r->pos > r->mask)
+		pfxset_drop(r);
+	return scanned ? scanned : 1;
+}
+
+/* Work of a member: first what it missed, then its dump. */
+static bool member_active(const struct ex_peer *pp)
+{
+	return !pp->paused && (pp->dumping || pp->missed.n || pp->resync.n);
+}
+
+static size_t member_slice(struct exporter *ex, struct ex_group *g,
+			   uint32_t peer, size_t max)
+{
+	struct ex_peer *pp = &ex->peers[peer];
+
+	if (!pp->resync.n && pp->missed.n) {
+		pp->resync = pp->missed;
+		pp->resync.pos = 0;
+		memset(&pp->missed, 0, sizeof(pp->missed));
+	}
+	if (pp->resync.n)
+		return resync_slice(ex, g, peer, max);
+	return dump_slice(ex, g, peer, max);
 }
 
 static bool work_left(const struct exporter *ex)
@@ -1197,7 +1390,7 @@ static bool work_left(const struct exporter *ex)
 			return true;
 		for (size_t i = 0; i < g->n_members; i++) {
 			const struct ex_peer *pp = &ex->peers[g->members[i]];
-			if (pp->dumping && !pp->paused)
+			if (member_active(pp))
 				return true;
 		}
 	}
@@ -1211,7 +1404,7 @@ static size_t dumps_active(const struct exporter *ex)
 	for (const struct ex_group *g = ex->groups; g; g = g->next)
 		for (size_t i = 0; g->populated && i < g->n_members; i++) {
 			const struct ex_peer *pp = &ex->peers[g->members[i]];
-			n += pp->dumping && !pp->paused;
+			n += member_active(pp);
 		}
 	return n;
 }
@@ -1235,9 +1428,10 @@ bool export_run(struct exporter *ex, unsigned budget)
 					   used < budget;
 			     i++) {
 				struct ex_peer *pp = &ex->peers[g->members[i]];
-				if (pp->dumping && !pp->paused)
-					used += dump_slice(ex, g, g->members[i],
-							   slice);
+				if (member_active(pp))
+					used += member_slice(ex, g,
+							     g->members[i],
+							     slice);
 			}
 		}
 	}

@@ -75,6 +75,14 @@ struct export_peer {
 	 * peer's initial dump until export_peer_writable()). */
 	bool (*send)(void *ctx, struct out_buf *b);
 	void *ctx;
+	/* Optional hard bound: false when a block of len bytes would take
+	 * the peer's output queue over its bound. The exporter then does not
+	 * send it: the peer is paused, the prefixes of every block held back
+	 * are remembered (each once), and after export_peer_writable() their
+	 * current state is sent (announce or withdraw), then the dump goes
+	 * on from where it stopped; End-of-RIB waits for both. NULL: no such
+	 * check (only send()'s answer pauses the dump). */
+	bool (*fits)(void *ctx, size_t len);
 };
 
 struct exporter;
