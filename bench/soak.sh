@@ -83,18 +83,30 @@ wait_until 15 peer_established observer || bail "observer established"
 # pharosd has them all, leave (pharosd withdraws them), wait until gone.
 cycle() {
 	local who=$1 addr asn start rc
-	if [ "$who" = a ]; then addr=127.0.0.2 asn=65002 start=16.0.0.0
-	else addr=127.0.0.3 asn=65003 start=48.0.0.0; fi
+	# next hops in 198.18.0.0/15: pharosd ignores routes whose next hop is
+	# a loopback address
+	if [ "$who" = a ]; then addr=127.0.0.2 asn=65002 start=16.0.0.0 nh=198.18.0.2
+	else addr=127.0.0.3 asn=65003 start=48.0.0.0 nh=198.18.0.3; fi
 	start_in "churn-$who" rs "$PHAROS_PEER" -a "$asn" -R 65515 -b "$addr" -o none \
-		-g "$routes" --gen-start "$start" "127.0.0.1" $PORT
+		-n "$nh" -g "$routes" --gen-start "$start" "127.0.0.1" $PORT
 	if ! wait_until 300 peer_field_is "churn-$who" prefixes_accepted "$routes"; then
-		failed=$((failed + 1))
+		fail_note "cycle $cycles: churn-$who never had its $routes routes accepted"
 	fi
 	stop_proc "churn-$who" TERM 20
 	rc=$T_RC
-	[ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] || failed=$((failed + 1))
-	wait_until 120 _none_from "churn-$who" || failed=$((failed + 1))
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] ||
+		fail_note "cycle $cycles: churn-$who exited with status $rc"
+	wait_until 120 _none_from "churn-$who" ||
+		fail_note "cycle $cycles: churn-$who's routes were not all withdrawn"
 	cycles=$((cycles + 1))
+}
+# Count a failed cycle and keep why, with the churn peer's last lines.
+fail_note() {
+	failed=$((failed + 1))
+	{
+		echo "$(date -u +%FT%TZ) $1"
+		tail -n 5 "$T_DIR/churn-$who.log" 2>/dev/null | sed 's/^/    /'
+	} >>"$out/soak-failures.txt"
 }
 _none_from() { peer_field_is "$1" prefixes_accepted 0; }
 
@@ -140,6 +152,7 @@ echo "soak: pharosd RSS baseline ${base} kB (after the first cycle), peak ${peak
 echo "soak: mean RSS: $trend"
 echo "soak: observer session up at the end: $obs_up, flaps during the soak: $((flaps1 - flaps0))"
 echo "soak: churn cycles that failed: $failed"
+[ "$failed" -eq 0 ] || sed 's/^/#   /' "$out/soak-failures.txt"
 echo "soak: RSS samples in $csv"
 status=0
 [ "$obs_up" = yes ] && [ "$flaps1" = "$flaps0" ] && [ "$failed" -eq 0 ] || status=1

@@ -2,6 +2,13 @@
  * api.c - the HTTP server of the control API (see api.h): libmicrohttpd in
  * external-select mode with its epoll fd watched by the daemon's libev
  * loop, request routing, bearer-token checks and JSON error replies.
+ *
+ * Request size: libmicrohttpd keeps a request's line and headers in a
+ * per-connection pool of API_CONN_MEMORY bytes; a request that does not
+ * fit is answered by libmicrohttpd itself (414 or 431, no JSON, no log
+ * line). Below that, the handler refuses URLs (path and query) over
+ * API_MAX_URL and headers over API_MAX_HEADERS with a JSON error and a
+ * log line, like every other refusal.
  */
 #include "api/api.h"
 #include "api/api_int.h"
@@ -19,6 +26,9 @@
 #include "bgp/fsm.h"
 #include "bgp/peer.h"
 
+#define API_MAX_URL 8192u /* bytes of path plus query */
+#define API_MAX_HEADERS 16384u /* bytes of all header names and values */
+#define API_CONN_MEMORY (256u * 1024) /* libmicrohttpd's pool per connection */
 
 /* ------------------------------------------------------ replies */
 
@@ -243,6 +253,41 @@ static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
 	return reply_error(con, 404, "unknown path");
 }
 
+static enum MHD_Result count_bytes(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	size_t *n = cls;
+
+	*n += strlen(key) + (value ? strlen(value) + 1 : 0) + 1;
+	return MHD_YES;
+}
+
+/* 414 or 431 (as JSON, logged) when the URL or the headers are over the
+ * API's limits, with *ret set; false when the request may go on. */
+static bool too_large(struct MHD_Connection *con, const char *url,
+		      enum MHD_Result *ret)
+{
+	size_t ulen = strlen(url), hlen = 0;
+	char msg[96];
+
+	MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, count_bytes,
+				  &ulen);
+	if (ulen > API_MAX_URL) {
+		snprintf(msg, sizeof(msg), "URL too long (%zu bytes, limit %u)",
+			 ulen, API_MAX_URL);
+		*ret = reply_error(con, 414, msg);
+		return true;
+	}
+	MHD_get_connection_values(con, MHD_HEADER_KIND, count_bytes, &hlen);
+	if (hlen > API_MAX_HEADERS) {
+		snprintf(msg, sizeof(msg), "request headers too large (%zu "
+			 "bytes, limit %u)", hlen, API_MAX_HEADERS);
+		*ret = reply_error(con, 431, msg);
+		return true;
+	}
+	return false;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *con,
 			       const char *url, const char *method,
 			       const char *version, const char *upload,
@@ -251,7 +296,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con,
 	struct api *api = cls;
 	struct req *rq = *con_cls;
 	bool post = !strcmp(method, "POST");
+	enum MHD_Result ret;
 
+	if (!rq && too_large(con, url, &ret))
+		return ret;
 	if (!post && strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply_error(con, 405, "method not allowed");
 	if (!post)
@@ -397,6 +445,8 @@ struct api *api_start(struct daemon *d)
 				    MHD_OPTION_NOTIFY_CONNECTION,
 				    api_notify_connection, api,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				    (size_t)API_CONN_MEMORY,
 				    MHD_OPTION_END);
 	if (!api->mhd) {
 		log_err(&d->log, NULL, "cannot start the API on %s",

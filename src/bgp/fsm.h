@@ -41,6 +41,11 @@ void fsm_send_stalled(struct conn *c);
 /* Re-derive the published peer state from its connections. */
 void fsm_update_state(struct peer *p);
 
+/* export_peer.fits for a peer: false (and the export paused until its
+ * queue drains) when len more bytes would take its output queue past
+ * CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE. */
+bool peer_export_fits(void *ctx, size_t len);
+
 /* Max prefixes exceeded while importing (afi of the prefix that broke it). */
 void fsm_max_prefix(struct peer *p, uint16_t afi);
 
@@ -53,5 +58,10 @@ int peer_refresh(struct peer *p, char *err, size_t len);
  * 0, or -1 when the session was reset (stop reading). */
 int import_update(struct peer *p, struct conn *c, const uint8_t *body,
 		  size_t len);
+/* Why nh cannot be a route's next hop (RFC 4271 6.3, RFC 7606 7.3):
+ * unspecified, loopback, multicast, class E or broadcast, or local (our
+ * address on the session, may be NULL). NULL when it is acceptable. */
+const char *import_nexthop_invalid(const struct addr *nh,
+				   const struct addr *local);
 
 #endif

@@ -7,9 +7,19 @@
  * A peer's "received" count is what it currently announces (accepted or
  * not): the accepted ones live in the RIB, the refused ones in a small
  * per-peer set, so both counts stay exact across re-announcements.
+ *
+ * A next hop that cannot be one (RFC 4271 6.3, RFC 7606 7.3: unspecified,
+ * loopback, multicast, class E, broadcast, or our own address on the
+ * session) makes the routes it carries treat-as-withdraw; the codec still
+ * decodes such attributes as they are.
+ *
+ * The decoded UPDATE and the policy buffers live in the daemon
+ * (struct import_buf), so importing a message allocates nothing.
  */
-#include <stdlib.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "bgp/fsm.h"
 #include "policy/policy.h"
@@ -194,9 +204,115 @@ static void report_discard(struct peer *p, const struct bgp_update *u,
 		    err->reason[0] ? ": " : "", err->reason);
 }
 
-static int import_routes(struct peer *p, const struct bgp_update *u)
+static bool is_loopback(const struct addr *a)
+{
+	static const uint8_t lo6[16] = {[15] = 1};
+
+	if (a->afi == AFI_IPV4)
+		return a->b[0] == 127;
+	return a->afi == AFI_IPV6 && !memcmp(a->b, lo6, 16);
+}
+
+/* On a session over the loopback (both ends on this host) loopback next
+ * hops are the peer's real addresses, and ::1 is both ends' address: the
+ * loopback and own-address checks apply to other sessions only. */
+const char *import_nexthop_invalid(const struct addr *nh,
+				   const struct addr *local)
+{
+	static const uint8_t zero[16];
+	const uint8_t *b = nh->b;
+	bool same_host = local && is_loopback(local);
+
+	if (local && !same_host && addr_eq(nh, local))
+		return "the route server's own address";
+	if (is_loopback(nh) && !same_host)
+		return nh->afi == AFI_IPV4 ? "loopback (127.0.0.0/8)"
+					   : "loopback (::1)";
+	if (nh->afi == AFI_IPV4) {
+		if (b[0] == 0)
+			return "unspecified (0.0.0.0/8)";
+		if ((b[0] & 0xf0) == 224)
+			return "multicast (224.0.0.0/4)";
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+			return "broadcast (255.255.255.255)";
+		if ((b[0] & 0xf0) == 240)
+			return "reserved (240.0.0.0/4)";
+		return NULL;
+	}
+	if (nh->afi == AFI_IPV6) {
+		if (!memcmp(b, zero, 16))
+			return "unspecified (::)";
+		if (b[0] == 0xff)
+			return "multicast (ff00::/8)";
+		return NULL;
+	}
+	return "no address";
+}
+
+/* The local address of the session, learnt from the socket the first
+ * time when the connection did not bind one itself. */
+static const struct addr *session_local(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (c->local.afi || c->fd < 0)
+		return c->local.afi ? &c->local : NULL;
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) < 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&ss;
+		const uint8_t *a6 = s6->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			c->local.afi = AFI_IPV4;
+			memcpy(c->local.b, a6 + 12, 4);
+		} else {
+			c->local.afi = AFI_IPV6;
+			memcpy(c->local.b, a6, 16);
+		}
+	} else if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)&ss;
+		c->local.afi = AFI_IPV4;
+		memcpy(c->local.b, &s4->sin_addr, 4);
+	}
+	return c->local.afi ? &c->local : NULL;
+}
+
+/* Check the next hop of block b (RFC 7606 7.3). A bad one withdraws the
+ * block's routes like any treat-as-withdraw, with a log line and an
+ * update_error event naming it. Returns true when the routes may go on. */
+static bool nexthop_check(struct peer *p, struct conn *c, const char *what,
+			  const struct addr *nh, const struct bgp_nlri_block *b,
+			  bool *counted)
+{
+	const char *why;
+	char buf[ADDR_STRLEN];
+
+	if (!b->p || !b->len)
+		return true;
+	why = import_nexthop_invalid(nh, session_local(c));
+	if (!why)
+		return true;
+	if (nh->afi)
+		addr_fmt(nh, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "none");
+	if (!*counted)
+		p->treat_as_withdraw++;
+	*counted = true;
+	log_warn(&p->d->log, p->name, "invalid %s %s (%s): treat-as-withdraw",
+		 what, buf, why);
+	events_emit(p->d->events, "update_error", p->name,
+		    "treat-as-withdraw: invalid %s %s (%s)", what, buf, why);
+	withdraw_block(p, b);
+	return false;
+}
+
+static int import_routes(struct peer *p, struct conn *c,
+			 const struct bgp_update *u)
 {
 	struct import_ctx x;
+	bool v4_ok, mp_ok, counted = false;
 	int rc = 0;
 
 	memset(&x, 0, sizeof(x));
@@ -207,27 +323,26 @@ static int import_routes(struct peer *p, const struct bgp_update *u)
 		withdraw_block(p, &u->mp_unreach);
 	if (!u->nlri.len && !(u->has_mp_reach && u->mp_reach.len))
 		return 0;
+	v4_ok = nexthop_check(p, c, "NEXT_HOP", &u->attrs.next_hop, &u->nlri,
+			      &counted);
+	mp_ok = !u->has_mp_reach ||
+		nexthop_check(p, c, "MP_REACH next hop", &u->attrs.mp_next_hop,
+			      &u->mp_reach, &counted);
+	if (!v4_ok && !mp_ok)
+		return 0;
 	x.guard = update_guard(p, &u->attrs);
-	if (p->cf->n_import && !x.guard) {
-		x.work = malloc(sizeof(*x.work));
-		x.scratch = malloc(POL_SCRATCH_LEN);
-		if (!x.work || !x.scratch) {
-			free(x.work);
-			free(x.scratch);
-			return 0;
-		}
-	}
+	x.work = &p->d->import.work;
+	x.scratch = p->d->import.scratch;
 	if (x.guard)
 		log_info(&p->d->log, p->name, "UPDATE refused: %s", x.guard);
-	rc = announce_block(&x, &u->nlri, false);
-	if (rc == 0 && u->has_mp_reach)
+	if (v4_ok)
+		rc = announce_block(&x, &u->nlri, false);
+	if (rc == 0 && u->has_mp_reach && mp_ok)
 		rc = announce_block(&x, &u->mp_reach, true);
 	if (x.ra_v4)
 		rattr_unref(p->d->rib, x.ra_v4);
 	if (x.ra_mp)
 		rattr_unref(p->d->rib, x.ra_mp);
-	free(x.work);
-	free(x.scratch);
 	return rc;
 }
 
@@ -265,12 +380,10 @@ static void count_watch(struct peer *p)
 int import_update(struct peer *p, struct conn *c, const uint8_t *body,
 		  size_t len)
 {
-	struct bgp_update *u = malloc(sizeof(*u));
+	struct bgp_update *u = &p->d->import.upd;
 	struct bgp_notify err;
 	int action, rc = 0;
 
-	if (!u)
-		return 0;
 	memset(&err, 0, sizeof(err));
 	action = bgp_update_decode(body, len, &c->caps, u, &err);
 	if (action == UPD_SESSION_RESET) {
@@ -287,10 +400,9 @@ int import_update(struct peer *p, struct conn *c, const uint8_t *body,
 	} else {
 		if (u->n_discarded)
 			report_discard(p, u, &err);
-		rc = import_routes(p, u);
+		rc = import_routes(p, c, u);
 	}
 	if (rc == 0)
 		count_watch(p);
-	free(u);
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include "core/events.h"
 #include "core/log.h"
 #include "core/prefix.h"
+#include "policy/policy.h"
 #include "rib/export.h"
 #include "rib/rib.h"
 
@@ -27,6 +28,15 @@ struct peer;
 struct conn;
 struct api;
 struct daemon;
+
+/* Reused by every UPDATE import (src/bgp/import.c) so that no message
+ * costs an allocation: the decoded UPDATE, the import policy's working
+ * copy of the attributes and its scratch. Import never re-enters itself. */
+struct import_buf {
+	struct bgp_update upd;
+	struct bgp_attrs work;
+	uint8_t scratch[POL_SCRATCH_LEN];
+};
 
 /* One listening socket (a route_server.listen address and the port). */
 struct listener {
@@ -74,6 +84,7 @@ struct daemon {
 	bool stopping;
 	bool have_final_stats;
 	struct rib_stats final_stats; /* the RIB as it was when stopping began */
+	struct import_buf import; /* src/bgp/import.c */
 };
 
 /* Loop-turn glue (src/bgp/fsm.c). */

@@ -1,8 +1,10 @@
 #!/bin/bash
 # t_bad_input.sh - pharosd against malformed input from a configured peer
 # (pharos-peer --raw-open / --raw): bad OPENs, bad headers, an unknown
-# message type, a malformed UPDATE attribute (treat-as-withdraw), and a
-# connection from an unknown address. Each must get the right NOTIFICATION
+# message type, a malformed UPDATE attribute (treat-as-withdraw), routes
+# whose next hop cannot be one (loopback, class E, broadcast, multicast,
+# unspecified, the route server's own address: treat-as-withdraw at
+# import, RFC 7606 7.3), and a connection from an unknown address. Each must get the right NOTIFICATION
 # (or refusal), be logged with the peer and the reason, and never disturb
 # another established session. Runs on the loopback of its own namespace.
 . "$(dirname "$0")/../lib.sh"
@@ -14,10 +16,15 @@ CONF=$T_DIR/pharosd.yaml
 M=ffffffffffffffffffffffffffffffff # header marker
 
 ns_create rs
-pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1 \
+# Non-loopback addresses on lo for the next-hop peer (loopback next hops
+# are only refused on sessions that are not themselves over loopback).
+nsx rs ip addr add 198.18.0.1/32 dev lo
+nsx rs ip addr add 198.18.0.5/32 dev lo
+pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1,198.18.0.1 \
 	port=$PORT hold_time=30 keepalive=10
 pharos_conf_peer "$CONF" good nva 127.0.0.2 65001 passive=true
 pharos_conf_peer "$CONF" bad nva 127.0.0.3 65003 passive=true
+pharos_conf_peer "$CONF" nhpeer nva 198.18.0.5 65005 passive=true
 pharos_conf_api "$CONF" "$API"
 pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 pharosd_start rs "$CONF" "$API"
@@ -90,6 +97,71 @@ check "malformed attribute: no NOTIFICATION was sent" \
 	bash -c "! grep -q '\"type\":\"notification\"' '$T_DIR/taw.out'"
 stop_proc taw TERM 10
 check_eq "malformed attribute: treat_as_withdraw counted" "$(peer_field bad treat_as_withdraw)" 1
+
+# ---------------------------------------------- semantically bad next hop
+# nhpeer (198.18.0.5 -> 198.18.0.1) first announces 198.19.40.0/24
+# cleanly, then every bad next hop (the last one re-announces .40 with a
+# loopback next hop), waits for the go file, then announces two of the
+# refused prefixes again with a good next hop.
+BAD_NH=(
+	"198.19.30.0/24|127.0.0.1"
+	"198.19.31.0/24|240.0.0.1"
+	"198.19.32.0/24|255.255.255.255"
+	"198.19.33.0/24|198.18.0.1"
+	"198.19.34.0/24|0.0.0.0"
+	"198.19.35.0/24|224.0.0.5"
+	"2001:db8:30::/48|::1"
+	"2001:db8:31::/48|ff02::1"
+	"2001:db8:32::/48|::"
+	"198.19.40.0/24|127.0.0.9"
+)
+NHS=$T_DIR/nh.script
+{
+	echo "announce 198.19.40.0/24 nh 198.18.0.5"
+	echo "wait-prefixes 1"
+	echo "sleep 300"
+	for c in "${BAD_NH[@]}"; do echo "announce ${c%%|*} nh ${c#*|}"; done
+	echo "wait-file $T_DIR/nh.go"
+	echo "announce 198.19.30.0/24 nh 198.18.0.5"
+	echo "announce 2001:db8:30::/48 nh 2001:db8::5"
+} >"$NHS"
+start_in nhpeer rs stdbuf -oL "$PHAROS_PEER" -a 65005 -R 65515 -b 198.18.0.5 -o json \
+	-t 600 -f "$NHS" 198.18.0.1 $PORT
+check_wait "bad next hop: the session is established" 10 peer_established nhpeer
+check_wait "bad next hop: every one counted as treat-as-withdraw" 10 \
+	peer_field_is nhpeer treat_as_withdraw ${#BAD_NH[@]}
+pctl show events >"$T_DIR/nh-events.json"
+for c in "${BAD_NH[@]}"; do
+	p=${c%%|*} nh=${c#*|}
+	check "bad next hop $nh: $p is not in the RIB" \
+		bash -c '[ -z "$1" ]' _ "$(route_paths "$p")"
+	check "bad next hop $nh: an update_error event names the peer and $nh" \
+		jq -e --arg nh "$nh" 'any(.events[]; .type == "update_error" and
+			.peer == "nhpeer" and (.reason | contains("treat-as-withdraw")) and
+			(.reason | contains(" \($nh) ") or endswith(" \($nh)") or contains(" \($nh):")))' \
+		"$T_DIR/nh-events.json"
+done
+check "bad next hop: pharosd logged the refused next hop" \
+	grep -qE '\[nhpeer\] invalid NEXT_HOP 127\.0\.0\.1 .*treat-as-withdraw' "$PLOG"
+check "bad next hop: the IPv6 one too" \
+	grep -qE '\[nhpeer\] invalid MP_REACH next hop ff02::1 .*treat-as-withdraw' "$PLOG"
+check_wait "bad next hop: the good peer saw 198.19.40.0/24 withdrawn" 10 \
+	peer_withdrew "$(log_of good)" 198.19.40.0/24
+check "bad next hop: the session is still established" peer_established nhpeer
+check "bad next hop: no NOTIFICATION was sent" \
+	bash -c "! grep -q '\"type\":\"notification\"' '$(log_of nhpeer)'"
+check "bad next hop: the good peer never saw a refused route" \
+	bash -c "! grep '^{' '$(log_of good)' | grep -qE '198\.19\.3[0-5]\.0/24|2001:db8:3[0-2]::/48'"
+touch "$T_DIR/nh.go"
+check_wait "a later good announcement of 198.19.30.0/24 is accepted" 10 \
+	route_has 198.19.30.0/24 nhpeer 198.18.0.5 65005
+check_wait "a later good announcement of 2001:db8:30::/48 is accepted" 10 \
+	route_has 2001:db8:30::/48 nhpeer 2001:db8::5 65005
+check_wait "the good peer receives 198.19.30.0/24" 10 \
+	peer_got "$(log_of good)" 198.19.30.0/24 198.18.0.5 "65515 65005"
+check_eq "bad next hop: no further treat-as-withdraw" \
+	"$(peer_field nhpeer treat_as_withdraw)" ${#BAD_NH[@]}
+stop_proc nhpeer TERM 10
 
 # ------------------------------------------------- unknown address
 nsx rs timeout 10 "$PHAROS_PEER" -a 65099 -b 127.0.0.9 -o json 127.0.0.1 $PORT \

@@ -8,7 +8,10 @@
  * attributes, MP_REACH next hops (link-local), and which attributes an
  * UPDATE without NLRI may omit. Each case states the action, the error
  * code/subcode and, for attribute discard, which attribute went and that
- * the route and the other attributes stay.
+ * the route and the other attributes stay. Last, the import-time check
+ * of semantically wrong next hops (RFC 7606 7.3), which the decoder lets
+ * through on purpose: the decoder keeps them, import_nexthop_invalid()
+ * names each bad one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "bgp/fsm.h"
 #include "bgp/wire.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t cap)
@@ -231,9 +235,109 @@ static void test_discard_keeps_route(void **state)
 	assert_int_equal(err.subcode, 5);
 }
 
+struct nh_case {
+	const char *addr, *local;
+	const char *why; /* substring of the reason, NULL when acceptable */
+};
+
+static const struct nh_case nh_cases[] = {
+	{"0.0.0.0", NULL, "unspecified"},
+	{"0.1.2.3", NULL, "unspecified"},
+	{"127.0.0.1", NULL, "loopback"},
+	{"127.255.255.254", NULL, "loopback"},
+	{"224.0.0.1", NULL, "multicast"},
+	{"239.255.255.255", NULL, "multicast"},
+	{"240.0.0.1", NULL, "reserved"},
+	{"254.1.1.1", NULL, "reserved"},
+	{"255.255.255.255", NULL, "broadcast"},
+	{"198.18.0.1", "198.18.0.1", "own address"},
+	{"::", NULL, "unspecified"},
+	{"::1", NULL, "loopback"},
+	{"ff02::1", NULL, "multicast"},
+	{"ff0e::1:2", NULL, "multicast"},
+	{"2001:db8::1", "2001:db8::1", "own address"},
+	/* acceptable */
+	{"198.18.0.2", "198.18.0.1", NULL},
+	{"1.0.0.1", NULL, NULL},
+	{"126.255.255.255", NULL, NULL},
+	{"128.0.0.1", NULL, NULL},
+	{"223.255.255.255", NULL, NULL},
+	{"198.18.0.1", "2001:db8::1", NULL},
+	{"2001:db8::2", "2001:db8::1", NULL},
+	{"::2", NULL, NULL},
+	{"fe80::1", NULL, NULL},
+	{"feff::1", NULL, NULL},
+	{"::ffff:198.18.0.1", NULL, NULL},
+	/* a session over the loopback: loopback next hops are real */
+	{"127.0.0.2", "127.0.0.1", NULL},
+	{"127.0.0.1", "127.0.0.1", NULL},
+	{"::1", "::1", NULL},
+	{"127.0.0.2", "198.18.0.1", "loopback"},
+	{"::1", "2001:db8::1", "loopback"},
+	{"240.0.0.1", "127.0.0.1", "reserved"},
+	{"ff02::1", "::1", "multicast"},
+};
+
+static void test_nexthop_semantics(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(nh_cases) / sizeof(nh_cases[0]); i++) {
+		const struct nh_case *c = &nh_cases[i];
+		struct addr nh, local;
+		const char *why;
+
+		assert_int_equal(addr_parse(c->addr, &nh), 0);
+		if (c->local)
+			assert_int_equal(addr_parse(c->local, &local), 0);
+		why = import_nexthop_invalid(&nh, c->local ? &local : NULL);
+		if (!c->why) {
+			if (why)
+				fail_msg("%s refused: %s", c->addr, why);
+			continue;
+		}
+		if (!why)
+			fail_msg("%s accepted", c->addr);
+		if (!strstr(why, c->why))
+			fail_msg("%s: '%s' lacks '%s'", c->addr, why, c->why);
+	}
+}
+
+/* The decoder keeps a bad next hop as it is (import refuses it). */
+static void test_nexthop_decoded_as_is(void **state)
+{
+	uint8_t body[512];
+	struct bgp_update u;
+	struct bgp_notify err;
+	size_t len;
+
+	(void)state;
+	/* 127.0.0.1 and 240.0.0.1 (0.0.0.0 and 224/4 the decoder refuses
+	 * itself, as cases above show) */
+	len = mkupd(body, ORIGIN ASP4 "4003047F000001", NLRI);
+	assert_int_equal(bgp_update_decode(body, len, &AS4, &u, &err), OK);
+	assert_int_equal(u.attrs.next_hop.b[0], 127);
+	assert_non_null(import_nexthop_invalid(&u.attrs.next_hop, NULL));
+	len = mkupd(body, ORIGIN ASP4 "400304F0000001", NLRI);
+	assert_int_equal(bgp_update_decode(body, len, &AS4, &u, &err), OK);
+	assert_int_equal(u.attrs.next_hop.b[0], 240);
+	assert_non_null(import_nexthop_invalid(&u.attrs.next_hop, NULL));
+	/* MP_REACH with next hop ::1 */
+	len = mkupd(body, ORIGIN ASP4 "800E1A00020110"
+		    "00000000000000000000000000000001" "00" "2020010DB8", "");
+	if (bgp_update_decode(body, len, &AS4, &u, &err) != OK)
+		fail_msg("%s", err.reason);
+	assert_true(u.has_mp_reach);
+	assert_int_equal(u.attrs.mp_next_hop.b[15], 1);
+	assert_non_null(import_nexthop_invalid(&u.attrs.mp_next_hop, NULL));
+	/* a good one passes */
+	len = mkupd(body, B4, NLRI);
+	assert_int_equal(bgp_update_decode(body, len, &AS4, &u, &err), OK);
+	assert_null(import_nexthop_invalid(&u.attrs.next_hop, NULL));
+}
+
 int main(void)
 {
-	struct CMUnitTest t[sizeof(cases) / sizeof(cases[0]) + 2];
+	struct CMUnitTest t[sizeof(cases) / sizeof(cases[0]) + 4];
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -246,5 +350,7 @@ int main(void)
 	}
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_duplicates_keep_first);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_discard_keeps_route);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_nexthop_semantics);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_nexthop_decoded_as_is);
 	return _cmocka_run_group_tests("rfc7606", t, n, NULL, NULL);
 }
