@@ -3,20 +3,26 @@
 # OpenBGPD and GoBGP as route servers (`make bench` runs it).
 #
 # Each run starts one route server in namespace "rs" (198.18.0.1,
-# 2001:db8::1 on a veth) and, in namespace "ld" on the other end, two
+# 2001:db8::1 on a veth) and, in namespace "ld" on the other end,
 # monitor sessions and the load (pharos-peer testers). It measures:
 #   announce  from the start of the testers until monitor A holds every
-#             prefix (A leaves then: --wait-prefixes);
-#   withdraw  from stopping every tester (their sessions close with a
-#             Cease, so the route server withdraws all their routes) until
-#             monitor B, connected all along, stops receiving; B must then
-#             hold zero prefixes, or the run is "incomplete-...";
-#   cpu       utime+stime of every process in namespace rs over the run;
-#   memory    VmHWM summed over those processes at the end of the run.
+#             prefix (A's t_full moment: --wait-prefixes, --stats);
+#   withdraw  from a SIGUSR1 to every tester (each then withdraws all it
+#             announced in UPDATEs: script "wait-signal", "withdraw-all")
+#             until monitor B, connected all along, holds zero prefixes
+#             (B's t_empty moment: --wait-prefixes N --wait-empty);
+#   down      (unless --no-down) the testers re-announce their load, then
+#             are stopped at once: their sessions close with a Cease and
+#             the server withdraws every route; from the SIGTERM until
+#             monitor C holds zero prefixes (C's t_empty);
+#   cpu       utime+stime of every process in namespace rs, from the
+#             monitors' start to the end of the withdraw phase;
+#   memory    VmHWM summed over those processes at that moment.
 # Each cell is the median of --runs runs; ratios are daemon / pharos.
 #
 # Usage: bench/run.sh [--daemons LIST] [--scenarios LIST] [--scale F]
-#                     [--runs R] [--timeout S] [--quiet S] [--out FILE.md]
+#                     [--runs R] [--timeout S] [--quiet S] [--no-down]
+#                     [--out FILE.md]
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 PHAROS_TOP=$(cd "$BENCH_DIR/.." && pwd)
@@ -35,7 +41,7 @@ BENCH_RS4=198.18.0.1 BENCH_RS6=2001:db8::1 BENCH_RS_ASN=65515
 BENCH_HOLD=180
 DAEMONS=$BENCH_DAEMONS_ALL
 SCENARIOS=$BENCH_SCENARIOS_ALL
-SCALE=1 RUNS=3 TIMEOUT=300 QUIET=1
+SCALE=1 RUNS=3 TIMEOUT=300 QUIET=1 DOWN=1
 OUT=$PHAROS_TOP/build/bench/results.md
 
 usage() {
@@ -53,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--runs) RUNS=$2; shift ;;
 	--timeout) TIMEOUT=$2; shift ;;
 	--quiet) QUIET=$2; shift ;;
+	--no-down) DOWN=0 ;;
 	--out) OUT=$2; shift ;;
 	-h | --help) usage 0 ;;
 	*) echo "unknown option $1" >&2; usage 1 >&2 ;;
@@ -79,7 +86,7 @@ topology() {
 	ns_veth rs rs0 ld ld0
 	ns_addr rs rs0 "$BENCH_RS4/24" "$BENCH_RS6/64"
 	# one "ip -batch" instead of hundreds of ip commands
-	for i in $(seq 1 "$BENCH_MAX_TESTERS") 201 202; do
+	for i in $(seq 1 "$BENCH_MAX_TESTERS") 201 202 203; do
 		echo "addr add $(client_addr4 "$i")/24 dev ld0"
 		echo "addr add $(client_addr6 "$i")/64 dev ld0 nodad"
 	done >"$T_DIR/ld-addrs"
@@ -101,35 +108,44 @@ client_asn() { echo $((65000 + $1)); }
 
 # --------------------------------------------------------------- one run
 
-# start_monitors AFI EXPECT: monitors A (leaves when it holds EXPECT
-# prefixes) and B (stays); waits until both TCP sessions are up.
-start_monitors() {
-	local afi=$1 n=$2 rs=$BENCH_RS4 f=client_addr4 try
+# start_monitor NAME AFI OPTS...: a monitor session (NAME is monA, monB
+# or monC: its address and AS are those of client 201, 202 or 203) with
+# these pharos-peer options; waits until it is established.
+start_monitor() {
+	local name=$1 afi=$2 id rs=$BENCH_RS4 f=client_addr4 try
+	shift 2
+	case $name in monA) id=201 ;; monB) id=202 ;; *) id=203 ;; esac
 	[ "$afi" = ipv6 ] && rs=$BENCH_RS6 f=client_addr6
 	for try in 1 2 3 4 5; do
-		alive monA || start_ld monA "$BENCH_PEER" -a "$(client_asn 201)" \
-			-b "$($f 201)" -o none --stats --wait-prefixes "$n" "$rs"
-		alive monB || start_ld monB "$BENCH_PEER" -a "$(client_asn 202)" \
-			-b "$($f 202)" -o none --stats "$rs"
-		WAIT_STEP=0.05 wait_until 5 _monitors_up "$($f 201)" "$($f 202)" && break
+		alive "$name" || start_ld "$name" "$BENCH_PEER" -a "$(client_asn $id)" \
+			-b "$($f $id)" -o none --stats "$@" "$rs"
+		WAIT_STEP=0.05 wait_until 5 _established "$name" && break
 	done
-	_monitors_up "$($f 201)" "$($f 202)" || return 1
-	nap 0.3 # OPEN/KEEPALIVE exchange after the TCP handshake
-	alive monA && alive monB
+	_established "$name" && alive "$name"
 }
 
-_monitors_up() {
-	local out a=$1 b=$2
-	[[ $a == *:* ]] && a="[$a]" b="[$b]" # ss wants IPv6 in brackets
-	out=$(nsenter --net="/run/netns/$(ns ld)" ss -Htn state established "( src $a or src $b )")
-	[ "$(printf '%s\n' "$out" | grep -c .)" -ge 2 ]
+# _established NAME: the monitor's TCP session is up (then a pause for
+# the OPEN exchange).
+_established() {
+	local a
+	a=$(_mon_addr "$1")
+	[[ $a == *:* ]] && a="[$a]" # ss wants IPv6 in brackets
+	[ -n "$(nsenter --net="/run/netns/$(ns ld)" ss -Htn state established "( src $a )")" ] || return 1
+	nap 0.3 # OPEN/KEEPALIVE exchange after the TCP handshake
+	return 0
+}
+
+_mon_addr() {
+	local id
+	case $1 in monA) id=201 ;; monB) id=202 ;; *) id=203 ;; esac
+	if [ "$SC_AFI" = ipv6 ]; then client_addr6 $id; else client_addr4 $id; fi
 }
 
 # run_once SCENARIO DAEMON RUN: one measured run; appends a line to
-# $RESULTS: scenario daemon run status announce withdraw cpu mem_kb.
+# $RESULTS: scenario daemon run status announce withdraw cpu mem_kb down.
 run_once() {
-	local sc=$1 d=$2 r=$3 run conf out status=ok ann=- wd=- cpu=- mem=-
-	local t0 t1 c0 expect afi held got
+	local sc=$1 d=$2 r=$3 run conf out status=ok ann=- wd=- cpu=- mem=- down=-
+	local c0 expect afi
 	run=$T_DIR/$sc-$d-$r
 	mkdir -p "$run" && chmod 755 "$run"
 	scenario_setup "$sc" "$run" || { _result "$sc" "$d" "$r" error; return; }
@@ -144,84 +160,160 @@ run_once() {
 		_run_end "$run" "$sc" "$d" "$r" "no-start"; return
 	fi
 	c0=$(cpu_ticks $(rs_pids))
-	if ! start_monitors "$afi" "$expect"; then
+	if ! start_monitor monA "$afi" --wait-prefixes "$expect" ||
+		! start_monitor monB "$afi" --wait-prefixes "$expect" --wait-empty; then
 		_run_end "$run" "$sc" "$d" "$r" "no-session"; return
 	fi
-	start_testers "$sc" "$run" # they begin sending at T_GO
-	t0=$T_GO
-	_wait_announced $((t0 + TIMEOUT * 1000000000))
-	now
-	t1=$NOW status=$W_STATUS
+	start_testers "$sc" "$run" "$DOWN" # they begin sending at T_GO
+	_announce_phase "$expect"
+	status=$W_STATUS ann=$W_SECS
 	if [ "$status" = ok ]; then
-		ann=$(secs "$t0" "$t1")
-		_withdraw_phase "$(awk -v q="$QUIET" -v a="$ann" 'BEGIN { print (a / 2 > q ? a / 2 : q) }')"
+		_withdraw_phase "$expect"
 		status=$W_STATUS wd=$W_SECS
 		mem=$(hwm_kb $(rs_pids))
 		cpu=$(ticks_s $(($(cpu_ticks $(rs_pids)) - c0)))
-		stop_proc monB INT 5
-		# B must have seen every prefix come and go; A held exactly them
-		held=$(_stat "$(log_of monB)" prefixes_held)
-		got=$(_stat "$(log_of monB)" prefixes_received)
-		if [ "$status" = ok ] && [ "$held" != 0 ]; then
-			status=incomplete-$held-left wd=-
-		elif [ "$status" = ok ] && [ "$got" -lt "$expect" ]; then
-			status=incomplete-$got-seen wd=-
-		fi
-		if [ "$status" = ok ] && [ "$(_stat "$(log_of monA)" prefixes_held)" != "$expect" ]; then
-			status=wrong-count
-		fi
 	fi
-	_run_end "$run" "$sc" "$d" "$r" "$status" "$ann" "$wd" "$cpu" "$mem"
+	if [ "$status" = ok ] && [ "$DOWN" = 1 ]; then
+		_down_phase "$expect" "$afi"
+		status=$W_STATUS down=$W_SECS
+	fi
+	_run_end "$run" "$sc" "$d" "$r" "$status" "$ann" "$wd" "$cpu" "$mem" "$down"
 }
 
-# _withdraw_phase QUIET: once the load namespace is quiet, stop every
-# tester (each session closes with a Cease, the server withdraws its
-# routes) and time until the namespace is quiet again. QUIET grows with
-# the load (half the announce time, at least --quiet): a server that
-# pauses shorter than that is not taken for finished. Sets W_STATUS (ok,
-# timeout, session-dropped) and W_SECS (seconds, or -).
-_withdraw_phase() {
-	local quiet=$1 mon=${T_PID[monB]} i base t2 rc
-	W_STATUS=ok W_SECS=-
-	wait_quiet "$mon" "$quiet" "$TIMEOUT" # the server is done with A
-	for i in "${TESTERS[@]}"; do # a session the server dropped already
+# _quiet_gate QUIET [BASE]: wait until the load namespace has been quiet
+# for QUIET seconds (the server has finished with every session, testers
+# included, not only with the monitor that measured), then check that no
+# tester lost its session. Sets W_STATUS.
+_quiet_gate() {
+	local i
+	W_STATUS=ok
+	wait_quiet "${T_PID[monB]:-${T_PID[monC]}}" "$1" "$TIMEOUT" ${2:+"$2"}
+	case $? in 1) W_STATUS=timeout ;; 2) W_STATUS=session-dropped ;; esac
+	for i in "${TESTERS[@]}"; do
 		alive "$i" || W_STATUS=session-dropped
 	done
-	in_octets "$mon"
-	base=$OCTETS
+	alive rs || W_STATUS=daemon-died
+}
+
+# _announce_phase EXPECT: from T_GO until monitor A holds every prefix
+# (its t_full). Sets W_STATUS and W_SECS.
+_announce_phase() {
+	local t1
+	W_SECS=-
+	_wait_exit monA $((T_GO + TIMEOUT * 1000000000)) 1
+	[ "$W_STATUS" = ok ] || return
+	t1=$(_moment "$(log_of monA)" t_full)
+	if [ -z "$t1" ] || [ "$(_stat "$(log_of monA)" prefixes_held)" != "$1" ]; then
+		W_STATUS=wrong-count
+		return
+	fi
+	W_SECS=$(secs "$T_GO" "$t1")
+}
+
+# _withdraw_phase EXPECT: once the server is quiet, SIGUSR1 to every
+# tester at once (each sends withdraw-all), until monitor B holds zero
+# prefixes (its t_empty). The quiet asked for grows with the load (half
+# the announce time, at least --quiet), but not beyond 10 s: with 100
+# sessions, keepalive bursts (all sessions came up together) arrive
+# more often than a longer silence would allow. Sets W_STATUS and
+# W_SECS.
+_withdraw_phase() {
+	local t2 t3 i log
+	W_SECS=-
+	_quiet_gate "$(awk -v q="$QUIET" -v a="$ann" 'BEGIN { a = a / 2 < 10 ? a / 2 : 10; print (a > q ? a : q) }')"
+	alive monB || W_STATUS=session-dropped
+	[ "$W_STATUS" = ok ] || return
 	now
 	t2=$NOW
-	for i in "${TESTERS[@]}"; do kill -TERM "${T_PID[$i]}" 2>/dev/null; done
+	for i in "${TESTERS[@]}"; do kill -USR1 "${T_PID[$i]}" 2>/dev/null; done
+	_wait_exit monB $((t2 + TIMEOUT * 1000000000)) 1
 	[ "$W_STATUS" = ok ] || return
-	wait_quiet "$mon" "$quiet" "$TIMEOUT" "${base:-0}"
-	rc=$?
-	if [ "$rc" -eq 1 ]; then
-		W_STATUS=timeout
-	elif [ "$rc" -eq 2 ] || ! alive rs; then
-		W_STATUS=session-dropped
+	log=$(log_of monB)
+	t3=$(_moment "$log" t_empty)
+	if [ "$(_stat "$log" prefixes_held)" != 0 ] || [ -z "$t3" ]; then
+		W_STATUS=incomplete-$(_stat "$log" prefixes_held)-left
+	elif [ "$(_stat "$log" prefixes_received)" -lt "$1" ]; then
+		W_STATUS=incomplete-$(_stat "$log" prefixes_received)-seen
 	else
-		W_SECS=$(secs "$t2" "$WQ_LAST")
+		W_SECS=$(secs "$t2" "$t3")
 	fi
 }
 
-# _wait_announced DEADLINE_NS: poll until monitor A left holding every
-# prefix; sets W_STATUS to ok, timeout, session-dropped or daemon-died.
-# (Not in a subshell: stop_proc must reap its own child.)
-_wait_announced() {
-	local end=$1 n=0 i
+# _down_phase EXPECT AFI: monitor C connects, a second SIGUSR1 makes the
+# testers announce their load again; once the server is quiet and C
+# holds every prefix, SIGTERM to every tester (Cease), until C holds
+# zero prefixes (its t_empty). Sets W_STATUS and W_SECS.
+_down_phase() {
+	local t4 t5 i log
+	W_SECS=-
+	if ! start_monitor monC "$2" --wait-prefixes "$1" --wait-empty; then
+		W_STATUS=no-session
+		return
+	fi
+	for i in "${TESTERS[@]}"; do kill -USR1 "${T_PID[$i]}" 2>/dev/null; done
+	now
+	_wait_full monC $((NOW + TIMEOUT * 1000000000))
+	[ "$W_STATUS" = ok ] || return
+	_quiet_gate "$QUIET"
+	alive monC || W_STATUS=session-dropped
+	[ "$W_STATUS" = ok ] || return
+	now
+	t4=$NOW
+	for i in "${TESTERS[@]}"; do kill -TERM "${T_PID[$i]}" 2>/dev/null; done
+	_wait_exit monC $((t4 + TIMEOUT * 1000000000)) 0
+	[ "$W_STATUS" = ok ] || return
+	log=$(log_of monC)
+	t5=$(_moment "$log" t_empty)
+	if [ -z "$(_moment "$log" t_full)" ] || [ -z "$t5" ]; then
+		W_STATUS=incomplete-$(_stat "$log" prefixes_held)-left
+	else
+		W_SECS=$(secs "$t4" "$t5")
+	fi
+}
+
+# _wait_full NAME DEADLINE_NS: poll until monitor NAME (--wait-prefixes
+# N --wait-empty --stats) printed its interim stats line: it holds every
+# prefix. With -o none its log stays empty until then. Sets W_STATUS.
+_wait_full() {
+	local log
+	log=$(log_of "$1")
 	W_STATUS=
 	while [ -z "$W_STATUS" ]; do
-		if ! alive monA; then
-			stop_proc monA
+		if [ -s "$log" ] && grep -q '"t_full":[0-9]' "$log"; then
+			W_STATUS=ok
+			return
+		fi
+		alive "$1" || W_STATUS=session-dropped
+		alive rs || W_STATUS=daemon-died
+		now
+		[ "$NOW" -ge "$2" ] && W_STATUS=timeout
+		if [ -s "$log" ]; then nap 0.05; else nap 0.01; fi
+	done
+}
+
+# _wait_exit NAME DEADLINE_NS CHECK_TESTERS: poll until monitor NAME
+# exits; sets W_STATUS to ok (it exited 0: its wait was met), timeout,
+# session-dropped or daemon-died. With CHECK_TESTERS 1 a tester that
+# died also ends the wait. (Not in a subshell: stop_proc must reap its
+# own child.)
+_wait_exit() {
+	local name=$1 end=$2 testers=$3 n=0 i
+	W_STATUS=
+	while [ -z "$W_STATUS" ]; do
+		if ! alive "$name"; then
+			stop_proc "$name"
 			W_STATUS=session-dropped
 			[ "$T_RC" -eq 0 ] && W_STATUS=ok
 			return
 		fi
 		alive rs || W_STATUS=daemon-died
 		if [ $((++n % 50)) -eq 0 ]; then
-			alive monB || W_STATUS=session-dropped
+			for i in monA monB monC; do # a monitor that should be there
+				[ -n "${T_PID[$i]:-}" ] && ! alive "$i" && [ "$i" != "$name" ] &&
+					W_STATUS=session-dropped
+			done
 			for i in "${TESTERS[@]}"; do
-				alive "$i" || W_STATUS=session-dropped
+				[ "$testers" = 1 ] && ! alive "$i" && W_STATUS=session-dropped
 			done
 		fi
 		now
@@ -238,11 +330,18 @@ _stat() {
 	echo "${v:--1}"
 }
 
-_result() { # sc d r status [ann wd cpu mem]
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
-		"${5:--}" "${6:--}" "${7:--}" "${8:--}" >>"$RESULTS"
-	printf '# %-4s %-9s run %s: %-15s announce %ss withdraw %ss cpu %ss mem %skB\n' \
-		"$1" "$2" "$3" "$4" "${5:--}" "${6:--}" "${7:--}" "${8:--}" >&2
+# _moment LOG FIELD: a CLOCK_REALTIME moment of the --stats line, in ns
+# (read as text: a JSON number loses the nanoseconds); empty when null.
+_moment() {
+	grep '"type":"stats"' "$1" 2>/dev/null | tail -1 |
+		sed -n "s/.*\"$2\":\([0-9]*\)\.\([0-9]\{9\}\).*/\1\2/p"
+}
+
+_result() { # sc d r status [ann wd cpu mem down]
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
+		"${5:--}" "${6:--}" "${7:--}" "${8:--}" "${9:--}" >>"$RESULTS"
+	printf '# %-4s %-9s run %s: %-15s announce %ss withdraw %ss down %ss cpu %ss mem %skB\n' \
+		"$1" "$2" "$3" "$4" "${5:--}" "${6:--}" "${9:--}" "${7:--}" "${8:--}" >&2
 }
 
 # _run_end RUNDIR sc d r status ...: stop everything the run started,
@@ -250,10 +349,10 @@ _result() { # sc d r status [ann wd cpu mem]
 _run_end() {
 	local run=$1 i p
 	shift
-	for i in "${TESTERS[@]}" monA monB; do # signal all, then reap each
+	for i in "${TESTERS[@]}" monA monB monC; do # signal all, then reap each
 		[ -n "${T_PID[$i]:-}" ] && kill -TERM "${T_PID[$i]}" 2>/dev/null
 	done
-	for i in "${TESTERS[@]}" monA monB; do stop_proc "$i" TERM 5; done
+	for i in "${TESTERS[@]}" monA monB monC; do stop_proc "$i" TERM 5; done
 	stop_proc rs TERM 15
 	for p in $(rs_pids); do kill -KILL "$p" 2>/dev/null; done # its children
 	shopt -s nullglob

@@ -1,11 +1,11 @@
 #!/bin/bash
 # report.sh - turns the benchmark's per-run lines (scenario, daemon, run,
-# status, announce s, withdraw s, cpu s, peak kB) into one table: the
+# status, announce s, withdraw s, cpu s, peak kB, down s) into one table: the
 # median of each cell over the runs, peak memory in MB, and each daemon's
 # ratio to pharos in the same scenario. Printed aligned as plain text and
 # written as markdown. Sourced by bench/run.sh (needs scenario_desc).
 
-REPORT_HEAD="scenario	daemon	status	announce_s	withdraw_s	cpu_s	peak_MB	announce_x	withdraw_x	cpu_x	mem_x"
+REPORT_HEAD="scenario	daemon	status	announce_s	withdraw_s	down_s	cpu_s	peak_MB	announce_x	withdraw_x	down_x	cpu_x	mem_x"
 
 # report_rows RESULTS_TSV: the table body, tab separated.
 report_rows() {
@@ -27,23 +27,24 @@ report_rows() {
 		if ($4 != "ok") { bad[k]++; why[k] = $4 }
 		if (num($5)) m[k, 1] = m[k, 1] " " $5
 		if (num($6)) m[k, 2] = m[k, 2] " " $6
-		if (num($7)) m[k, 3] = m[k, 3] " " $7
-		if (num($8)) m[k, 4] = m[k, 4] " " $8 / 1024
+		if (num($9)) m[k, 3] = m[k, 3] " " $9
+		if (num($7)) m[k, 4] = m[k, 4] " " $7
+		if (num($8)) m[k, 5] = m[k, 5] " " $8 / 1024
 	}
 	END {
 		for (i = 1; i <= nk; i++) {
 			k = order[i]
-			for (j = 1; j <= 4; j++) med[k, j] = median(m[k, j])
+			for (j = 1; j <= 5; j++) med[k, j] = median(m[k, j])
 		}
 		for (i = 1; i <= nk; i++) {
 			k = order[i]; p = sc[k] SUBSEP "pharos"
 			st = bad[k] ? why[k] " " bad[k] "/" runs[k] : "ok"
 			line = sc[k] "\t" dm[k] "\t" st
-			for (j = 1; j <= 4; j++) {
+			for (j = 1; j <= 5; j++) {
 				v = med[k, j]
-				line = line "\t" (v == "" ? "-" : sprintf(j == 4 ? "%.0f" : (j == 3 ? "%.2f" : "%.3f"), v))
+				line = line "\t" (v == "" ? "-" : sprintf(j == 5 ? "%.0f" : (j == 4 ? "%.2f" : "%.3f"), v))
 			}
-			for (j = 1; j <= 4; j++) {
+			for (j = 1; j <= 5; j++) {
 				v = med[k, j]; b = (p in runs) ? med[p, j] : ""
 				line = line "\t" (v == "" || b == "" || b + 0 == 0 ? "-" : sprintf("x%.2f", v / b))
 			}

@@ -46,8 +46,9 @@ v4_nth_24() {
 
 # scenario_setup SCENARIO RUNDIR: write RUNDIR/clients (NAME ADDR ASN of
 # every session the route server must accept) and RUNDIR/testers (NAME
-# ADDR ASN then pharos-peer load options); set SC_EXPECT (distinct
-# prefixes the monitors must hold) and SC_AFI (ipv4 or ipv6).
+# ADDR ASN then the pharos-peer script command of its load: generate ...
+# or mrt ...); set SC_EXPECT (distinct prefixes the monitors must hold)
+# and SC_AFI (ipv4 or ipv6).
 scenario_setup() {
 	local sc=$1 run=$2 peers n i opts same=0
 	SC_AFI=ipv4
@@ -65,10 +66,10 @@ scenario_setup() {
 	: >"$run/testers"
 	for i in $(seq 1 "$peers"); do
 		case $sc in
-		1v6) opts="--gen-v6 -g $n" ;;
-		5) opts="-g $n --per-update 4 --distinct-attrs" ;;
-		6) opts="-m $BENCH_MRT" ;;
-		*) opts="-g $n --gen-start $(v4_nth_24 $(((1 - same) * (i - 1) * n)))" ;;
+		1v6) opts="generate $n start v6" ;;
+		5) opts="generate $n per-update 4 distinct-attrs" ;;
+		6) opts="mrt $BENCH_MRT" ;;
+		*) opts="generate $n start $(v4_nth_24 $(((1 - same) * (i - 1) * n)))" ;;
 		esac
 		echo "t$i $(_sc_addr "$i") $(client_asn "$i") $opts" >>"$run/testers"
 	done
@@ -77,6 +78,7 @@ scenario_setup() {
 		cut -d' ' -f1-3 "$run/testers"
 		echo "monA $(_sc_addr 201) $(client_asn 201)"
 		echo "monB $(_sc_addr 202) $(client_asn 202)"
+		echo "monC $(_sc_addr 203) $(client_asn 203)"
 	} >"$run/clients"
 }
 
@@ -84,25 +86,30 @@ _sc_addr() {
 	if [ "$SC_AFI" = ipv6 ]; then client_addr6 "$1"; else client_addr4 "$1"; fi
 }
 
-# start_testers SCENARIO RUNDIR: start every tester of RUNDIR/testers
-# (they stay connected after their load until stopped); names in TESTERS.
-# Starting a process takes a while on a loaded machine, so each tester
-# gets a script "sleep MS" that holds its load until one common moment,
-# T_GO (ns), by which every session is up: timing starts there.
+# start_testers SCENARIO RUNDIR DOWN: start every tester of
+# RUNDIR/testers; names in TESTERS. Each runs a script:
+#   sleep MS        hold the load until one common moment, T_GO (ns), by
+#                   which every session is up (starting 100 processes
+#                   takes a while on a loaded machine: timing starts there)
+#   LOAD            generate ... or mrt ... (announce)
+#   wait-signal     until the harness sends SIGUSR1 (withdraw phase)
+#   withdraw-all    withdraw every prefix announced, in UPDATEs
+# and, with DOWN 1, "wait-signal" and LOAD again (the re-announce before
+# the session-teardown phase). A tester stays connected until stopped.
 start_testers() {
-	local rs=$BENCH_RS4 name addr asn opts n ms
+	local rs=$BENCH_RS4 name addr asn load n ms
 	[ "$SC_AFI" = ipv6 ] && rs=$BENCH_RS6
 	n=$(wc -l <"$2/testers")
 	now
 	T_GO=$((NOW + 300000000 + n * 60000000))
-	while read -r name addr asn opts; do
+	while read -r name addr asn load; do
 		now
 		ms=$(((T_GO - NOW) / 1000000 - 20)) # less the session setup
 		[ "$ms" -lt 0 ] && ms=0
-		echo "sleep $ms" >"$2/$name.script"
-		# shellcheck disable=SC2086 # opts are words on purpose
+		printf '%s\n' "sleep $ms" "$load" wait-signal withdraw-all >"$2/$name.script"
+		[ "$3" = 1 ] && printf '%s\n' wait-signal "$load" >>"$2/$name.script"
 		start_ld "$name" "$BENCH_PEER" -a "$asn" -b "$addr" -o none --stats \
-			-f "$2/$name.script" $opts "$rs"
+			-f "$2/$name.script" "$rs"
 		TESTERS+=("$name")
 	done <"$2/testers"
 }

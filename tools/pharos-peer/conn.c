@@ -105,12 +105,15 @@ static int flush_out(struct peer *p)
 			fprintf(stderr, "pharos-peer: send: %s\n", strerror(errno));
 			return -1;
 		}
-		if (p->st.upd_unflushed && !p->st.first_upd_sent)
+		if (p->st.upd_unflushed && !p->st.first_upd_sent) {
 			p->st.first_upd_sent = now_s();
+			p->st.t.first_tx = realtime_ns();
+		}
 		p->out.head += (size_t)w;
 	}
 	if (p->st.upd_unflushed) {
 		p->st.last_upd_sent = now_s();
+		p->st.t.last_tx = realtime_ns();
 		p->st.upd_unflushed = false;
 	}
 	return 0;
@@ -225,7 +228,7 @@ static int open_passive(struct peer *p, struct sockaddr_storage *ss, socklen_t s
 
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (pf[1].revents) {
+		if (pf[1].revents && read_signal(p)) {
 			close(lfd);
 			return -1;
 		}
@@ -244,7 +247,8 @@ static int connect_wait(struct peer *p, int fd, struct sockaddr_storage *ss,
 			socklen_t sl)
 {
 	struct pollfd pf[2] = { { fd, POLLOUT, 0 }, { p->sigfd, POLLIN, 0 } };
-	int err = 0;
+	double end = now_s() + CONNECT_TIMEOUT;
+	int err = 0, n = 0;
 	socklen_t el = sizeof(err);
 
 	set_nonblock(fd);
@@ -252,10 +256,17 @@ static int connect_wait(struct peer *p, int fd, struct sockaddr_storage *ss,
 		return 0;
 	if (errno != EINPROGRESS) {
 		err = errno;
-	} else if (poll(pf, 2, CONNECT_TIMEOUT * 1000) <= 0 || pf[1].revents) {
-		err = ETIMEDOUT;
-	} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0) {
-		err = errno;
+	} else {
+		/* SIGUSR1 meanwhile is counted; SIGINT/SIGTERM give up */
+		do {
+			pf[0].revents = pf[1].revents = 0;
+			n = poll(pf, 2, (int)((end - now_s()) * 1000) + 1);
+		} while ((n > 0 || (n < 0 && errno == EINTR)) && !pf[0].revents &&
+			 !(pf[1].revents && read_signal(p)) && now_s() < end);
+		if (!pf[0].revents)
+			err = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
 	}
 	if (!err)
 		return 0;
@@ -523,6 +534,20 @@ static void drain_and_close(struct peer *p)
 	p->fd = -1;
 }
 
+bool read_signal(struct peer *p)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(p->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1)
+			p->signals++;
+		else
+			stop = true;
+	}
+	return stop;
+}
+
 static int setup_signals(struct peer *p)
 {
 	sigset_t set;
@@ -530,6 +555,7 @@ static int setup_signals(struct peer *p)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	p->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return p->sigfd < 0 ? -1 : 0;
@@ -554,7 +580,7 @@ static bool loop_once(struct peer *p)
 	pf[1] = (struct pollfd){ p->sigfd, POLLIN, 0 };
 	if (poll(pf, 2, timeout) < 0 && errno != EINTR)
 		return false;
-	if (pf[1].revents) {
+	if (pf[1].revents && read_signal(p)) {
 		peer_leave(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN,
 			   "pharos-peer stopped");
 		return false;

@@ -33,9 +33,17 @@ static const char usage_text[] =
 "                            (repeatable; \"path\" lists the AS_PATH after the\n"
 "                            local AS, which is always prepended first)\n"
 "  -W, --withdraw PFX[,PFX...]  (repeatable; sent after the announcements)\n"
-"  -f, --file FILE           script, one command a line: announce ...,\n"
-"                            withdraw ..., sleep MS, raw HEX, eor [ipv4|ipv6],\n"
-"                            wait-prefixes N, close\n"
+"  -f, --file FILE           script, one command a line, run in order once\n"
+"                            established: announce ..., withdraw PFX..., sleep MS,\n"
+"                            raw HEX, eor [ipv4|ipv6], wait-prefixes N, close,\n"
+"                            generate N [per-update K] [distinct-attrs]\n"
+"                              [start A.B.C.D|X:X::|v6]   (as --generate),\n"
+"                            mrt FILE [peer N] [per-update K]   (as --mrt),\n"
+"                            withdraw-all [per-update K]   (every prefix this\n"
+"                              session announced and has not withdrawn),\n"
+"                            wait-signal   (until a SIGUSR1; one signal per\n"
+"                              wait-signal, a signal sent early is kept),\n"
+"                            wait-file PATH   (until PATH exists)\n"
 "  -m, --mrt FILE            replay routes from an MRT file (TABLE_DUMP v1/v2\n"
 "                            RIB, BGP4MP updates; .gz and .bz2 read via\n"
 "                            gzip/bzip2). A truncated last record is reported\n"
@@ -47,12 +55,23 @@ static const char usage_text[] =
 "                            --gen-v6, default from 2001:db8::)\n"
 "      --per-update K        prefixes per UPDATE (default: as many as fit)\n"
 "      --distinct-attrs      every UPDATE its own attributes\n"
+"      --withdraw-all        after the loads, withdraw everything announced\n"
 "  -o, --output text|json|none  how to print what is received (default text)\n"
 "  -t, --time SECS           stay connected SECS after the script (default:\n"
 "                            until the peer closes the session or SIGINT/\n"
 "                            SIGTERM; 0 = leave right after the script)\n"
 "      --wait-prefixes N     leave (exit 0) once N distinct prefixes are held\n"
+"      --wait-empty          leave (exit 0) once no prefix is held any more,\n"
+"                            after at least one was (with --wait-prefixes N:\n"
+"                            after N were; then N does not end the session,\n"
+"                            and with --stats the stats line is also printed\n"
+"                            when N is reached)\n"
 "      --stats               at exit print one JSON line {\"type\":\"stats\",...}\n"
+"                            with counters and CLOCK_REALTIME moments in\n"
+"                            seconds: t_first_tx, t_last_tx (UPDATEs sent),\n"
+"                            t_first_rx, t_last_rx (received), t_full\n"
+"                            (--wait-prefixes reached), t_empty (--wait-empty\n"
+"                            met); null when it did not happen\n"
 "      --raw HEX             after the OPEN exchange, send these raw bytes (a\n"
 "                            whole message, header included; repeatable)\n"
 "      --raw-open HEX        send these raw bytes instead of our OPEN\n"
@@ -69,7 +88,8 @@ static const char usage_text[] =
 
 enum {
 	O_MRT_PEER = 256, O_PER_UPDATE, O_DISTINCT, O_WAIT, O_STATS, O_RAW,
-	O_RAW_OPEN, O_LISTEN, O_GEN_START, O_GEN_V6, O_NO_READ,
+	O_RAW_OPEN, O_LISTEN, O_GEN_START, O_GEN_V6, O_NO_READ, O_WAIT_EMPTY,
+	O_WITHDRAW_ALL,
 };
 
 static const struct option longopts[] = {
@@ -94,6 +114,8 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "time", required_argument, NULL, 't' },
 	{ "wait-prefixes", required_argument, NULL, O_WAIT },
+	{ "wait-empty", no_argument, NULL, O_WAIT_EMPTY },
+	{ "withdraw-all", no_argument, NULL, O_WITHDRAW_ALL },
 	{ "stats", no_argument, NULL, O_STATS },
 	{ "raw", required_argument, NULL, O_RAW },
 	{ "raw-open", required_argument, NULL, O_RAW_OPEN },
@@ -102,6 +124,14 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+int64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 double now_s(void)
 {
@@ -319,6 +349,12 @@ static int handle_opt(struct peer *p, int c, const char *arg)
 	case O_STATS:
 		p->stats_on = true;
 		return 0;
+	case O_WAIT_EMPTY:
+		p->wait_empty = true;
+		return 0;
+	case O_WITHDRAW_ALL:
+		p->withdraw_all = true;
+		return 0;
 	case O_RAW_OPEN:
 		free(p->raw_open);
 		if (parse_hex(arg, &p->raw_open, &p->raw_open_len) < 0)
@@ -361,6 +397,30 @@ static void order_steps(struct peer *p)
 	free(tmp);
 }
 
+/* --mrt, --generate and --withdraw-all: steps after the script. */
+static void add_cli_loads(struct peer *p)
+{
+	struct step *st;
+
+	if (p->mrt_file) {
+		st = step_new(p, ST_MRT);
+		st->path = strdup(p->mrt_file);
+		st->mrt_peer = p->mrt_peer;
+		st->per_update = p->per_update;
+	}
+	if (p->gen_n) {
+		st = step_new(p, ST_GENERATE);
+		st->n = p->gen_n;
+		st->per_update = p->per_update;
+		st->distinct = p->distinct_attrs;
+		st->start = p->gen_start;
+		if (p->gen_v6 && !st->start.afi)
+			st->start.afi = AFI_IPV6;
+	}
+	if (p->withdraw_all)
+		step_new(p, ST_WITHDRAW_ALL)->per_update = p->per_update;
+}
+
 static void peer_init(struct peer *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -377,6 +437,7 @@ static void peer_free(struct peer *p)
 {
 	steps_free(p);
 	pset_free(&p->held);
+	pset_free(&p->sent);
 	mrt_replay_free(&p->mrt);
 	free(p->raw_open);
 	free(p->out.p);
@@ -421,10 +482,7 @@ int main(int argc, char **argv)
 		return rc == 2 ? 0 : 1;
 	}
 	order_steps(p);
-	if (p->mrt_file)
-		step_new(p, ST_MRT);
-	if (p->gen_n)
-		step_new(p, ST_GENERATE);
+	add_cli_loads(p);
 	rc = peer_run(p);
 	if (p->stats_on)
 		print_stats(p);

@@ -26,7 +26,8 @@ enum sess_state { S_CONNECT, S_OPENSENT, S_OPENCONFIRM, S_ESTABLISHED,
 
 enum step_kind {
 	ST_RAW, ST_ANNOUNCE, ST_WITHDRAW, ST_SLEEP, ST_EOR, ST_WAIT,
-	ST_CLOSE, ST_MRT, ST_GENERATE,
+	ST_CLOSE, ST_MRT, ST_GENERATE, ST_WITHDRAW_ALL, ST_WAIT_SIGNAL,
+	ST_WAIT_FILE,
 };
 
 #define MAX_COMMS 64
@@ -55,6 +56,12 @@ struct step {
 	struct announce *ann; /* ST_ANNOUNCE */
 	struct prefix *pfx; /* ST_WITHDRAW */
 	unsigned n_pfx;
+	/* ST_GENERATE, ST_MRT, ST_WITHDRAW_ALL, ST_WAIT_FILE */
+	unsigned per_update; /* 0: as many as fit */
+	bool distinct; /* every UPDATE its own attributes */
+	struct addr start; /* generator start (afi 0: default) */
+	char *path; /* MRT file, file waited for */
+	long mrt_peer; /* -1: first path */
 };
 
 /* Bytes waiting to be written: p[head..len). */
@@ -80,6 +87,9 @@ struct pset {
 
 /* State of the route producers (MRT replay, generator). */
 struct mrt_replay {
+	const char *file; /* of the step being replayed */
+	long peer; /* -1: first path */
+	unsigned per_update;
 	uint8_t *buf;
 	size_t len;
 	struct mrt_reader r;
@@ -96,11 +106,17 @@ struct mrt_replay {
 	struct prefix last_v1; /* TABLE_DUMP v1: one record per path */
 };
 
+/* Absolute CLOCK_REALTIME moments, in ns (0: not yet). */
+struct moments {
+	int64_t first_rx, last_rx, full, empty, first_tx, last_tx;
+};
+
 struct stats {
 	uint64_t msgs_sent, msgs_recv, upd_sent, upd_recv;
 	uint64_t pfx_sent, pfx_recv, wd_sent, wd_recv, eor_recv;
 	double first_upd_sent, last_upd_sent, first_upd_recv, last_upd_recv;
 	bool upd_unflushed;
+	struct moments t;
 };
 
 struct peer {
@@ -115,6 +131,9 @@ struct peer {
 	enum out_mode mode;
 	double time_after; /* -1: until the peer closes */
 	uint64_t wait_prefixes; /* 0: no */
+	bool wait_empty; /* leave once the prefixes held drop to zero */
+	bool full_reached, had_prefixes;
+	bool withdraw_all; /* --withdraw-all: after the loads */
 	long mrt_peer; /* -1: first path */
 	uint64_t gen_n;
 	unsigned per_update;
@@ -131,6 +150,7 @@ struct peer {
 	struct bgp_session_caps caps;
 	size_t max_len;
 	unsigned hold_neg; /* negotiated hold time, 0 = none */
+	bool af_v4, af_v6; /* unicast families both sides offered */
 	double last_recv, last_ka_sent, next_ka;
 	struct obuf out;
 	uint8_t *in;
@@ -144,8 +164,13 @@ struct peer {
 	double script_done_at; /* 0 while running */
 	uint64_t gen_next;
 	struct mrt_replay mrt;
+	unsigned signals, signals_used; /* SIGUSR1 received, consumed */
+	size_t wd_cursor; /* withdraw-all progress */
+	uint16_t wd_afi;
 
 	struct pset held;
+	bool track_sent; /* keep sent: the script has a withdraw-all */
+	struct pset sent; /* prefixes announced, not withdrawn */
 	struct stats st;
 	FILE *o; /* stdout */
 	struct bgp_update u; /* decoding scratch (large) */
@@ -154,6 +179,7 @@ struct peer {
 
 /* main.c */
 double now_s(void);
+int64_t realtime_ns(void);
 int parse_hex(const char *s, uint8_t **out, size_t *len);
 
 /* conn.c */
@@ -165,13 +191,23 @@ void out_queued(struct peer *p, size_t n, bool is_update);
 size_t out_pending(const struct peer *p);
 
 /* recv.c */
+/* The family was negotiated (both OPENs offered it, RFC 4760). */
+bool af_negotiated(const struct peer *p, uint16_t afi);
 void recv_message(struct peer *p, const uint8_t *msg, size_t len);
 void print_state(struct peer *p);
 void print_notify(struct peer *p, const struct bgp_notify *n, bool sent);
 void print_stats(struct peer *p);
 int pset_add(struct pset *s, const struct prefix *pfx);
 int pset_del(struct pset *s, const struct prefix *pfx);
+/* Iterate: the next held prefix at or after *cursor (start at 0) of
+ * family afi; returns 1 and advances *cursor past it, or 0 at the end. */
+int pset_next(const struct pset *s, size_t *cursor, uint16_t afi,
+	      struct prefix *out);
 void pset_free(struct pset *s);
+
+/* conn.c: a signal arrived on the signal fd; returns true for one that
+ * ends the session (SIGINT, SIGTERM), false for SIGUSR1 (counted). */
+bool read_signal(struct peer *p);
 
 /* script.c */
 int script_add_line(struct peer *p, const char *line, char *err, size_t elen);
@@ -186,8 +222,9 @@ void steps_free(struct peer *p);
 
 /* produce.c */
 /* Fill the output with more routes; return true when finished. */
-bool mrt_produce(struct peer *p);
-bool gen_produce(struct peer *p);
+bool mrt_produce(struct peer *p, const struct step *st);
+bool gen_produce(struct peer *p, const struct step *st);
+bool withdraw_all_produce(struct peer *p, const struct step *st);
 void mrt_replay_free(struct mrt_replay *m);
 void fill_base_attrs(struct peer *p, struct bgp_attrs *a, uint16_t afi,
 		     const struct addr *nh);

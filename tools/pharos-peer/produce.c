@@ -24,6 +24,9 @@ struct pfx_src {
 	bool have, gen;
 	uint64_t gen_i, gen_n;
 	const struct addr *gen_start;
+	const struct pset *set; /* withdraw-all: the prefixes sent */
+	size_t cursor;
+	uint16_t set_afi;
 };
 
 static void gen_prefix(const struct pfx_src *s, struct prefix *pfx)
@@ -59,6 +62,9 @@ static bool src_peek(struct pfx_src *s, struct prefix *pfx)
 			if (s->gen_i >= s->gen_n)
 				return false;
 			gen_prefix(s, &s->cur);
+		} else if (s->set) {
+			if (pset_next(s->set, &s->cursor, s->set_afi, &s->cur) != 1)
+				return false;
 		} else if (s->blk) {
 			if (bgp_nlri_next(s->blk, &s->off, &s->cur) != 1)
 				return false;
@@ -80,11 +86,25 @@ static void src_take(struct pfx_src *s)
 		s->gen_i++;
 }
 
+/* Remember what the session announced (and forget what it withdrew)
+ * for a later withdraw-all. */
+static void track(struct peer *p, const struct prefix *pfx, bool announce)
+{
+	if (!p->track_sent)
+		return;
+	if (announce)
+		pset_add(&p->sent, pfx);
+	else
+		pset_del(&p->sent, pfx);
+}
+
 /* Encode UPDATEs for the source's prefixes until it is empty or budget
  * bytes are queued. a == NULL withdraws. With distinct, every UPDATE gets
- * its own MED. Returns bytes queued. */
+ * its own MED; per_update (0: no limit) caps the prefixes per UPDATE.
+ * Returns bytes queued. */
 static size_t emit(struct peer *p, uint16_t afi, struct bgp_attrs *a,
-		   struct pfx_src *s, size_t budget, bool distinct)
+		   struct pfx_src *s, size_t budget, bool distinct,
+		   unsigned per_update)
 {
 	size_t queued = 0;
 	struct prefix pfx;
@@ -105,8 +125,10 @@ static size_t emit(struct peer *p, uint16_t afi, struct bgp_attrs *a,
 			return queued;
 		}
 		while (src_peek(s, &pfx) &&
-		       (!p->per_update || cnt < p->per_update) &&
+		       (!per_update || cnt < per_update) &&
 		       bgp_update_add(&b, &pfx) == 0) {
+			if (!s->set)
+				track(p, &pfx, a != NULL);
 			src_take(s);
 			cnt++;
 		}
@@ -130,7 +152,7 @@ void queue_prefixes(struct peer *p, uint16_t afi, const struct bgp_attrs *a,
 {
 	struct pfx_src s = { .list = list, .n = n };
 
-	emit(p, afi, (struct bgp_attrs *)a, &s, SIZE_MAX, false);
+	emit(p, afi, (struct bgp_attrs *)a, &s, SIZE_MAX, false, p->per_update);
 }
 
 int queue_eor(struct peer *p, uint16_t afi)
@@ -195,26 +217,52 @@ void fill_base_attrs(struct peer *p, struct bgp_attrs *a, uint16_t afi,
 
 /* ---------------------------------------------------------- generator */
 
-bool gen_produce(struct peer *p)
+bool gen_produce(struct peer *p, const struct step *st)
 {
-	struct addr start = p->gen_start;
-	struct pfx_src s = { .gen = true, .gen_n = p->gen_n,
+	struct addr start = st->start;
+	struct pfx_src s = { .gen = true, .gen_n = st->n,
 			     .gen_i = p->gen_next, .gen_start = &start };
 	uint16_t afi;
 
-	if (!start.afi) {
-		if (p->gen_v6)
-			addr_parse("2001:db8::", &start);
-		else
-			addr_parse("16.0.0.0", &start);
-	}
+	if (start.afi == AFI_IPV6 && !memcmp(start.b, (uint8_t[16]){ 0 }, 16))
+		addr_parse("2001:db8::", &start);
+	else if (!start.afi)
+		addr_parse("16.0.0.0", &start);
 	afi = start.afi;
 	fill_base_attrs(p, &p->tmp_attrs, afi, NULL);
-	emit(p, afi, &p->tmp_attrs, &s, CHUNK_BYTES, p->distinct_attrs);
+	emit(p, afi, &p->tmp_attrs, &s, CHUNK_BYTES, st->distinct,
+	     st->per_update);
 	p->gen_next = s.gen_i;
-	if (p->gen_next < p->gen_n)
+	if (p->gen_next < st->n)
 		return false;
+	p->gen_next = 0;
 	queue_eor(p, afi);
+	return true;
+}
+
+/* ------------------------------------------------------- withdraw-all */
+
+/* Withdraw every prefix the session announced, IPv4 then IPv6, packed
+ * into as few UPDATEs as fit (or st->per_update a message). */
+bool withdraw_all_produce(struct peer *p, const struct step *st)
+{
+	struct pfx_src s = { .set = &p->sent, .cursor = p->wd_cursor,
+			     .set_afi = p->wd_afi ? p->wd_afi : AFI_IPV4 };
+
+	emit(p, s.set_afi, NULL, &s, CHUNK_BYTES, false, st->per_update);
+	if (s.have) { /* budget reached: resume at the peeked prefix */
+		p->wd_cursor = s.cursor - 1;
+		p->wd_afi = s.set_afi;
+		return false;
+	}
+	if (s.set_afi == AFI_IPV4) {
+		p->wd_cursor = 0;
+		p->wd_afi = AFI_IPV6;
+		return false;
+	}
+	p->wd_cursor = 0;
+	p->wd_afi = 0;
+	pset_free(&p->sent); /* nothing announced is left */
 	return true;
 }
 
@@ -235,7 +283,7 @@ static int mrt_start(struct peer *p)
 	char err[512];
 
 	m->started = true;
-	if (mrt_file_load(p->mrt_file, &m->buf, &m->len, err, sizeof(err)) < 0) {
+	if (mrt_file_load(m->file, &m->buf, &m->len, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pharos-peer: %s\n", err);
 		return -1;
 	}
@@ -293,7 +341,7 @@ static bool pick_entry(struct peer *p, const struct mrt_record *rec,
 		return mrt_rib_entry_next(rec, &off, e) == 1;
 	}
 	while (mrt_rib_entry_next(rec, &off, e) == 1)
-		if (p->mrt_peer < 0 || e->peer_index == p->mrt_peer)
+		if (m->peer < 0 || e->peer_index == m->peer)
 			return true;
 	return false;
 }
@@ -308,10 +356,15 @@ static size_t replay_rib(struct peer *p, const struct mrt_record *rec)
 
 	if (!pick_entry(p, rec, &e))
 		return 0;
+	if (!af_negotiated(p, afi)) { /* the peer did not offer the family */
+		m->skipped++;
+		return 0;
+	}
 	if (m->open && m->last_afi == afi && e.attr_len == m->last_attr_len &&
 	    !memcmp(e.attrs, m->last_attrs, e.attr_len) &&
-	    (!p->per_update || m->b.n_prefixes < p->per_update) &&
+	    (!m->per_update || m->b.n_prefixes < m->per_update) &&
 	    bgp_update_add(&m->b, &rec->prefix) == 0) {
+		track(p, &rec->prefix, true);
 		p->st.pfx_sent++;
 		m->announced++;
 		return 0;
@@ -330,6 +383,7 @@ static size_t replay_rib(struct peer *p, const struct mrt_record *rec)
 		m->skipped++;
 		return q;
 	}
+	track(p, &rec->prefix, true);
 	m->open = true;
 	m->last_afi = afi;
 	m->last_attrs = e.attrs;
@@ -347,11 +401,11 @@ static size_t emit_block(struct peer *p, const struct bgp_nlri_block *blk,
 	uint64_t before = a ? p->st.pfx_sent : p->st.wd_sent;
 	size_t q;
 
-	if (afi != AFI_IPV4 && afi != AFI_IPV6)
+	if (!af_negotiated(p, afi)) /* IPv4 and IPv6, when the peer offered them */
 		return 0;
 	if (a)
 		set_next_hop(p, a, afi, NULL);
-	q = emit(p, afi, a, &s, SIZE_MAX, false);
+	q = emit(p, afi, a, &s, SIZE_MAX, false, p->mrt.per_update);
 	if (a)
 		p->mrt.announced += p->st.pfx_sent - before;
 	else
@@ -399,12 +453,18 @@ static size_t replay_msg(struct peer *p, const struct mrt_record *rec)
 	return q;
 }
 
-bool mrt_produce(struct peer *p)
+bool mrt_produce(struct peer *p, const struct step *st)
 {
 	struct mrt_replay *m = &p->mrt;
 	size_t queued = 0;
 	bool done = false;
 
+	if (!m->started) {
+		mrt_replay_free(m); /* a previous replay step's */
+		m->file = st->path;
+		m->peer = st->mrt_peer;
+		m->per_update = st->per_update;
+	}
 	if (!m->started && mrt_start(p) < 0) {
 		p->exit_code = 1;
 		peer_leave(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN,
@@ -418,7 +478,7 @@ bool mrt_produce(struct peer *p)
 		if (rc <= 0) {
 			if (rc < 0)
 				fprintf(stderr, "pharos-peer: %s: %s (not fatal)\n",
-					p->mrt_file, m->r.err);
+					m->file, m->r.err);
 			done = true;
 		} else if (rec.kind == MRT_REC_RIB) {
 			queued += replay_rib(p, &rec);
@@ -429,11 +489,17 @@ bool mrt_produce(struct peer *p)
 	close_open(p);
 	if (!done)
 		return false;
-	queue_eor(p, AFI_IPV4);
-	queue_eor(p, AFI_IPV6);
+	/* End-of-RIB (RFC 4724) only for families the session negotiated:
+	 * an MP_UNREACH for another one is an error to the peer (OpenBGPD
+	 * answers 3/9, GoBGP resets the session) */
+	if (af_negotiated(p, AFI_IPV4))
+		queue_eor(p, AFI_IPV4);
+	if (af_negotiated(p, AFI_IPV6))
+		queue_eor(p, AFI_IPV6);
 	fprintf(stderr, "pharos-peer: %s: %llu prefixes announced, %llu "
-		"withdrawn, %llu records skipped\n", p->mrt_file,
+		"withdrawn, %llu records skipped\n", m->file,
 		(unsigned long long)m->announced, (unsigned long long)m->withdrawn,
 		(unsigned long long)m->skipped);
+	m->started = false; /* a later replay step starts afresh */
 	return true;
 }

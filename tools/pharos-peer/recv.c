@@ -181,6 +181,60 @@ int pset_del(struct pset *s, const struct prefix *pfx)
 	return 0;
 }
 
+/* The prefix of a bitmap bit (the inverse of v4bit). */
+static void v4bit_prefix(size_t bit, struct prefix *out)
+{
+	uint8_t len = (uint8_t)(63 - __builtin_clzll((unsigned long long)bit));
+	uint32_t a;
+
+	a = len ? (uint32_t)(bit - ((size_t)1 << len)) << (32 - len) : 0;
+	memset(out, 0, sizeof(*out));
+	out->afi = AFI_IPV4;
+	out->len = len;
+	out->b[0] = (uint8_t)(a >> 24);
+	out->b[1] = (uint8_t)(a >> 16);
+	out->b[2] = (uint8_t)(a >> 8);
+	out->b[3] = (uint8_t)a;
+}
+
+/* Cursor: bitmap bits 0..2^25-1 first, then hash slots. */
+int pset_next(const struct pset *s, size_t *cursor, uint16_t afi,
+	      struct prefix *out)
+{
+	const size_t nbits = (size_t)1 << (V4BITS_LEN + 1);
+	size_t i = *cursor;
+
+	for (; afi == AFI_IPV4 && s->v4bits && i < nbits; i++) {
+		uint64_t w = s->v4bits[i >> 6] >> (i & 63);
+
+		if (!w) { /* skip the rest of this word */
+			i |= 63;
+			continue;
+		}
+		i += (size_t)__builtin_ctzll(w);
+		v4bit_prefix(i, out);
+		*cursor = i + 1;
+		return 1;
+	}
+	if (i < nbits)
+		i = nbits;
+	for (; i - nbits < s->cap; i++) {
+		const struct pslot *k = &s->s[i - nbits];
+
+		if (k->state != 1 || k->afi != afi)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->afi = k->afi;
+		out->len = k->len;
+		memcpy(out->b, &k->a, 8);
+		memcpy(out->b + 8, &k->b, 8);
+		*cursor = i + 1;
+		return 1;
+	}
+	*cursor = i;
+	return 0;
+}
+
 void pset_free(struct pset *s)
 {
 	big_free(s->v4bits, V4BITS_BYTES);
@@ -222,6 +276,7 @@ void print_notify(struct peer *p, const struct bgp_notify *n, bool sent)
 	char name[128];
 
 	bgp_err_name(n->code, n->subcode, name, sizeof(name));
+	fflush(p->o); /* no line of ours cut by this one when both share a file */
 	fprintf(stderr, "pharos-peer: NOTIFICATION %s: %u/%u %s\n",
 		sent ? "sent" : "received", n->code, n->subcode,
 		n->reason[0] ? n->reason : name);
@@ -385,6 +440,37 @@ static void print_eor(struct peer *p, uint16_t afi)
 		fprintf(p->o, "eor %s\n", f);
 }
 
+/* --wait-prefixes and --wait-empty, after each UPDATE: note the
+ * moments, and leave (exit 0) when the wait is over. */
+static void check_done(struct peer *p)
+{
+	size_t held = p->held.held;
+
+	if (held)
+		p->had_prefixes = true;
+	if (p->wait_prefixes && !p->full_reached && held >= p->wait_prefixes) {
+		p->full_reached = true;
+		p->st.t.full = p->st.t.last_rx;
+		if (!p->wait_empty) {
+			p->exit_code = 0;
+			peer_leave(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN,
+				   "pharos-peer has the prefixes it waited for");
+			return;
+		}
+		if (p->stats_on) { /* the moment is known now, not only at exit */
+			print_stats(p);
+			fflush(p->o);
+		}
+	}
+	if (p->wait_empty && !held && p->had_prefixes &&
+	    (!p->wait_prefixes || p->full_reached)) {
+		p->st.t.empty = p->st.t.last_rx;
+		p->exit_code = 0;
+		peer_leave(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN,
+			   "pharos-peer saw every prefix withdrawn");
+	}
+}
+
 static void recv_update(struct peer *p, const uint8_t *body, size_t len)
 {
 	struct bgp_update *u = &p->u;
@@ -406,6 +492,9 @@ static void recv_update(struct peer *p, const uint8_t *body, size_t len)
 	if (!p->st.first_upd_recv)
 		p->st.first_upd_recv = now;
 	p->st.last_upd_recv = now;
+	p->st.t.last_rx = realtime_ns();
+	if (!p->st.t.first_rx)
+		p->st.t.first_rx = p->st.t.last_rx;
 	if (u->end_of_rib) {
 		print_eor(p, u->eor_afi ? u->eor_afi : AFI_IPV4);
 		return;
@@ -424,10 +513,27 @@ static void recv_update(struct peer *p, const uint8_t *body, size_t len)
 		walk_nlri(p, &u->mp_unreach, false, NULL, &first);
 	if (json)
 		fputs("]}\n", p->o);
-	if (p->wait_prefixes && p->held.held >= p->wait_prefixes) {
-		p->exit_code = 0;
-		peer_leave(p, BGP_ERR_CEASE, BGP_CEASE_ADMIN_SHUTDOWN,
-			   "pharos-peer has the prefixes it waited for");
+	check_done(p);
+}
+
+bool af_negotiated(const struct peer *p, uint16_t afi)
+{
+	return afi == AFI_IPV4 ? p->af_v4 : afi == AFI_IPV6 ? p->af_v6 : false;
+}
+
+/* The unicast families of the session: ours are IPv4 and IPv6; a peer
+ * that offers no multiprotocol capability speaks IPv4 only. */
+static void note_families(struct peer *p, const struct bgp_open *o)
+{
+	p->af_v4 = !o->n_afs;
+	p->af_v6 = false;
+	for (unsigned i = 0; i < o->n_afs; i++) {
+		if (o->afs[i].safi != SAFI_UNICAST)
+			continue;
+		if (o->afs[i].afi == AFI_IPV4)
+			p->af_v4 = true;
+		else if (o->afs[i].afi == AFI_IPV6)
+			p->af_v6 = true;
 	}
 }
 
@@ -456,6 +562,7 @@ static void recv_open(struct peer *p, const uint8_t *body, size_t len)
 		return;
 	}
 	p->remote_as = bgp_open_asn(&o);
+	note_families(p, &o);
 	p->caps.as4 = !p->as2 && o.has_as4;
 	p->caps.ext_message = o.ext_message;
 	p->max_len = o.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
@@ -513,6 +620,16 @@ void recv_message(struct peer *p, const uint8_t *msg, size_t len)
 	}
 }
 
+/* A moment as JSON: seconds.nanoseconds, or null. */
+static void print_moment(FILE *o, const char *name, int64_t ns)
+{
+	if (ns)
+		fprintf(o, ",\"%s\":%lld.%09lld", name, (long long)(ns / 1000000000),
+			(long long)(ns % 1000000000));
+	else
+		fprintf(o, ",\"%s\":null", name);
+}
+
 void print_stats(struct peer *p)
 {
 	const struct stats *s = &p->st;
@@ -523,7 +640,7 @@ void print_stats(struct peer *p)
 		"\"prefixes_received\":%llu,\"withdrawn_sent\":%llu,"
 		"\"withdrawn_received\":%llu,\"prefixes_held\":%zu,"
 		"\"eor_received\":%llu,\"send_seconds\":%.6f,"
-		"\"receive_seconds\":%.6f}\n",
+		"\"receive_seconds\":%.6f",
 		(unsigned long long)s->msgs_sent, (unsigned long long)s->msgs_recv,
 		(unsigned long long)s->upd_sent, (unsigned long long)s->upd_recv,
 		(unsigned long long)s->pfx_sent, (unsigned long long)s->pfx_recv,
@@ -531,4 +648,11 @@ void print_stats(struct peer *p)
 		p->held.held, (unsigned long long)s->eor_recv,
 		s->last_upd_sent - s->first_upd_sent,
 		s->last_upd_recv - s->first_upd_recv);
+	print_moment(p->o, "t_first_tx", s->t.first_tx);
+	print_moment(p->o, "t_last_tx", s->t.last_tx);
+	print_moment(p->o, "t_first_rx", s->t.first_rx);
+	print_moment(p->o, "t_full", s->t.full);
+	print_moment(p->o, "t_empty", s->t.empty);
+	print_moment(p->o, "t_last_rx", s->t.last_rx);
+	fputs("}\n", p->o);
 }

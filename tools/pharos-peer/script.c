@@ -5,8 +5,10 @@
  * work to the route producers in bounded chunks so input keeps flowing).
  */
 #include <ctype.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/bytes.h"
 #include "peer.h"
@@ -28,6 +30,9 @@ struct step *step_new(struct peer *p, enum step_kind k)
 	}
 	memset(&p->steps[p->n_steps], 0, sizeof(struct step));
 	p->steps[p->n_steps].kind = k;
+	p->steps[p->n_steps].mrt_peer = -1;
+	if (k == ST_WITHDRAW_ALL)
+		p->track_sent = true;
 	return &p->steps[p->n_steps++];
 }
 
@@ -39,6 +44,7 @@ void steps_free(struct peer *p)
 			free(p->steps[i].ann->pfx);
 		free(p->steps[i].ann);
 		free(p->steps[i].pfx);
+		free(p->steps[i].path);
 	}
 	free(p->steps);
 	p->steps = NULL;
@@ -215,6 +221,94 @@ fail:
 	return -1;
 }
 
+enum { W_PER_UPDATE = 1, W_DISTINCT = 2, W_START = 4, W_PEER = 8 };
+
+/* The words after a bulk command (generate, mrt, withdraw-all): the
+ * ones allowed (W_* bits) set fields of st. Returns 0 or -1. */
+static int bulk_words(struct step *st, char *rest, unsigned allowed)
+{
+	char *save = NULL, *t;
+	uint32_t v;
+
+	for (t = strtok_r(rest, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		char *arg;
+
+		if ((allowed & W_DISTINCT) && !strcmp(t, "distinct-attrs")) {
+			st->distinct = true;
+			continue;
+		}
+		if ((allowed & W_START) && !strcmp(t, "v6")) {
+			st->start.afi = AFI_IPV6; /* the default IPv6 start */
+			continue;
+		}
+		arg = strtok_r(NULL, " \t", &save);
+		if (!arg)
+			return -1;
+		if ((allowed & W_PER_UPDATE) && !strcmp(t, "per-update")) {
+			if (parse_u32(arg, &v) < 0 || !v || v > 65535)
+				return -1;
+			st->per_update = v;
+		} else if ((allowed & W_START) && !strcmp(t, "start")) {
+			memset(&st->start, 0, sizeof(st->start));
+			if (!strcmp(arg, "v6"))
+				st->start.afi = AFI_IPV6;
+			else if (addr_parse(arg, &st->start) < 0)
+				return -1;
+		} else if ((allowed & W_PEER) && !strcmp(t, "peer")) {
+			if (parse_u32(arg, &v) < 0 || v > 65535)
+				return -1;
+			st->mrt_peer = v;
+		} else {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* generate, mrt, withdraw-all, wait-signal, wait-file: 1 when cmd is
+ * one of them (*rc 0 parsed, -1 bad), 0 otherwise. */
+static int bulk_line(struct peer *p, const char *cmd, const char *rest, int *rc)
+{
+	char all[4096], first[4096], *more;
+	struct step *st;
+	uint32_t n;
+	size_t k;
+
+	snprintf(all, sizeof(all), "%s", rest);
+	snprintf(first, sizeof(first), "%s", rest);
+	k = strcspn(first, " \t"); /* first = the first word, more = the rest */
+	more = first + k + (first[k] ? 1 : 0);
+	first[k] = 0;
+	*rc = -1;
+	if (!strcmp(cmd, "wait-signal")) {
+		if (!*first)
+			*rc = (step_new(p, ST_WAIT_SIGNAL), 0);
+	} else if (!strcmp(cmd, "wait-file")) {
+		if (*first && !more[strspn(more, " \t")]) {
+			st = step_new(p, ST_WAIT_FILE);
+			st->path = strdup(first);
+			*rc = st->path ? 0 : -1;
+		}
+	} else if (!strcmp(cmd, "withdraw-all")) {
+		*rc = bulk_words(step_new(p, ST_WITHDRAW_ALL), all, W_PER_UPDATE);
+	} else if (!strcmp(cmd, "generate")) {
+		if (parse_u32(first, &n) == 0 && n) {
+			st = step_new(p, ST_GENERATE);
+			st->n = n;
+			*rc = bulk_words(st, more, W_PER_UPDATE | W_DISTINCT | W_START);
+		}
+	} else if (!strcmp(cmd, "mrt")) {
+		if (*first) {
+			st = step_new(p, ST_MRT);
+			st->path = strdup(first);
+			*rc = st->path ? bulk_words(st, more, W_PER_UPDATE | W_PEER) : -1;
+		}
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* One script line. Returns 0, or -1 with err set. */
 int script_add_line(struct peer *p, const char *line, char *err, size_t elen)
 {
@@ -222,6 +316,7 @@ int script_add_line(struct peer *p, const char *line, char *err, size_t elen)
 	const char *rest;
 	struct step *st;
 	uint32_t v;
+	int rc;
 
 	while (isspace((unsigned char)*line))
 		line++;
@@ -257,6 +352,9 @@ int script_add_line(struct peer *p, const char *line, char *err, size_t elen)
 	} else if (!strcmp(cmd, "close") && !*rest) {
 		step_new(p, ST_CLOSE);
 		return 0;
+	} else if (bulk_line(p, cmd, rest, &rc)) {
+		if (rc == 0)
+			return 0;
 	}
 	snprintf(err, elen, "bad command '%s'", line);
 	return -1;
@@ -379,11 +477,25 @@ static int run_step(struct peer *p, struct step *st, int *timeout)
 		return 0;
 	case ST_MRT:
 	case ST_GENERATE:
+	case ST_WITHDRAW_ALL:
 		if (out_pending(p) > PRODUCE_HIGH_WATER)
 			return 0; /* POLLOUT wakes us */
-		if (st->kind == ST_MRT ? mrt_produce(p) : gen_produce(p))
+		if (st->kind == ST_MRT ? mrt_produce(p, st)
+		    : st->kind == ST_GENERATE ? gen_produce(p, st)
+					      : withdraw_all_produce(p, st))
 			return 1;
 		*timeout = 0; /* more to do: poll without waiting */
+		return 0;
+	case ST_WAIT_SIGNAL: /* one SIGUSR1 each; keepalives go on */
+		if (p->signals_used < p->signals) {
+			p->signals_used++;
+			return 1;
+		}
+		return 0;
+	case ST_WAIT_FILE:
+		if (access(st->path, F_OK) == 0)
+			return 1;
+		*timeout = 50;
 		return 0;
 	}
 	return 1;
