@@ -359,7 +359,29 @@ _run_end() {
 	mv -f -- "$T_DIR"/t[0-9]*.log "$T_DIR"/mon?.log "$T_DIR"/rs.log "$run/" 2>/dev/null
 	shopt -u nullglob
 	TESTERS=()
+	# announce begins at the first UPDATE any tester wrote, if that was
+	# before T_GO (a tester's sleep is shortened by the session setup it
+	# allows for; at a small load the whole phase could end before T_GO)
+	if [ "${4:-}" = ok ] && [ -n "${5:-}" ] && [ "$5" != - ]; then
+		local t0 t1
+		t0=$(_announce_start "$run")
+		t1=$(_moment "$run/monA.log" t_full)
+		[ -n "$t1" ] && set -- "$1" "$2" "$3" "$4" "$(secs "$t0" "$t1")" "${@:6}"
+	fi
 	_result "$@"
+}
+
+# _announce_start RUN: the earliest t_first_tx of the run's testers, or
+# T_GO when none was earlier.
+_announce_start() {
+	local f t best=$T_GO
+	shopt -s nullglob
+	for f in "$1"/t[0-9]*.log; do
+		t=$(_moment "$f" t_first_tx)
+		[ -n "$t" ] && [ "$t" -lt "$best" ] && best=$t
+	done
+	shopt -u nullglob
+	echo "$best"
 }
 
 # ------------------------------------------------------------------ main
