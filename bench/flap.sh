@@ -62,9 +62,9 @@ pharos_conf_api "$CONF" "$API"
 pharosd_start rs "$CONF" "$API"
 PID=$(pid_of pharosd)
 
-metrics() { nsx rs curl -s -m 5 "http://$API/metrics"; }
+metrics() { metrics_of rs "$API"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
-rss_kb() { awk -v k="$1" '$1 == k":" { print $2 }' "/proc/$PID/status"; }
+rss_kb() { proc_kb "$PID" "$1"; }
 
 start_in stable rs "$PHAROS_PEER" -a 65005 -R 65515 -b 198.18.0.5 -H 3 -o none \
 	-A 198.19.5.0/24 "$RS" $PORT
@@ -82,7 +82,7 @@ for r in $(seq 1 "$rounds"); do
 done
 FLAP
 
-flaps0=$(metrics | awk '/^pharos_peer_flaps_total\{peer="stable"/ { print $2 }')
+flaps0=$(metrics | metric_value pharos_peer_flaps_total stable)
 rss0=$(rss_kb VmRSS)
 cpu0=$(cpu_ticks)
 hz=$(getconf CLK_TCK)
@@ -110,7 +110,7 @@ stop_proc flapper
 cpu1=$(cpu_ticks)
 m=$(metrics)
 fl=$(awk '/^pharos_peer_sessions_established_total\{peer="flap/ { s += $2 } END { print s + 0 }' <<<"$m")
-flaps1=$(awk '/^pharos_peer_flaps_total\{peer="stable"/ { print $2 }' <<<"$m")
+flaps1=$(metric_value pharos_peer_flaps_total stable <<<"$m")
 hold_exp=$(grep -ci 'hold timer' "$(log_of stable)")
 dur=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) / hz }')

@@ -218,18 +218,14 @@ _announce_phase() {
 # more often than a longer silence would allow. Sets W_STATUS and
 # W_SECS.
 _withdraw_phase() {
-	local t2 t3 i log
+	local t2 t3 log
 	W_SECS=-
 	_quiet_gate "$(awk -v q="$QUIET" -v a="$ann" 'BEGIN { a = a / 2 < 10 ? a / 2 : 10; print (a > q ? a : q) }')"
 	alive monB || W_STATUS=session-dropped
 	[ "$W_STATUS" = ok ] || return
-	now
-	t2=$NOW
-	for i in "${TESTERS[@]}"; do kill -USR1 "${T_PID[$i]}" 2>/dev/null; done
-	_wait_exit monB $((t2 + TIMEOUT * 1000000000)) 1
+	_signal_until_empty USR1 monB 1
 	[ "$W_STATUS" = ok ] || return
-	log=$(log_of monB)
-	t3=$(_moment "$log" t_empty)
+	log=$(log_of monB) t2=$W_T0 t3=$W_T1
 	if [ "$(_stat "$log" prefixes_held)" != 0 ] || [ -z "$t3" ]; then
 		W_STATUS=incomplete-$(_stat "$log" prefixes_held)-left
 	elif [ "$(_stat "$log" prefixes_received)" -lt "$1" ]; then
@@ -257,18 +253,27 @@ _down_phase() {
 	_quiet_gate "$QUIET"
 	alive monC || W_STATUS=session-dropped
 	[ "$W_STATUS" = ok ] || return
-	now
-	t4=$NOW
-	for i in "${TESTERS[@]}"; do kill -TERM "${T_PID[$i]}" 2>/dev/null; done
-	_wait_exit monC $((t4 + TIMEOUT * 1000000000)) 0
+	_signal_until_empty TERM monC 0
 	[ "$W_STATUS" = ok ] || return
-	log=$(log_of monC)
-	t5=$(_moment "$log" t_empty)
+	log=$(log_of monC) t4=$W_T0 t5=$W_T1
 	if [ -z "$(_moment "$log" t_full)" ] || [ -z "$t5" ]; then
 		W_STATUS=incomplete-$(_stat "$log" prefixes_held)-left
 	else
 		W_SECS=$(secs "$t4" "$t5")
 	fi
+}
+
+# _signal_until_empty SIG MONITOR CHECK_TESTERS: send SIG to every tester
+# at once, then wait until MONITOR (--wait-empty) exits. W_T0 is the
+# moment of the signal, W_T1 the monitor's t_empty (empty if it has
+# none); sets W_STATUS as _wait_exit does.
+_signal_until_empty() {
+	local i
+	now
+	W_T0=$NOW W_T1=
+	for i in "${TESTERS[@]}"; do kill -"$1" "${T_PID[$i]}" 2>/dev/null; done
+	_wait_exit "$2" $((W_T0 + TIMEOUT * 1000000000)) "$3"
+	[ "$W_STATUS" = ok ] && W_T1=$(_moment "$(log_of "$2")" t_empty)
 }
 
 # _wait_full NAME DEADLINE_NS: poll until monitor NAME (--wait-prefixes

@@ -68,12 +68,8 @@ pharos_conf_api "$CONF" "$API"
 pharosd_start rs "$CONF" "$API"
 PID=$(pid_of pharosd)
 
-metric() {
-	nsx rs curl -s -m 5 "http://$API/metrics" |
-		awk -v m="$1" 'index($0, m) == 1 { print $2; exit }'
-}
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status" 2>/dev/null; }
-held() { metric 'pharos_rib_paths '; }
+rss_kb() { proc_kb "$PID" VmRSS; }
+held() { metrics_of rs "$API" | metric_value pharos_rib_paths; }
 
 start_in observer rs "$PHAROS_PEER" -a 65004 -R 65515 -b 127.0.0.4 -H 9 -o none \
 	"127.0.0.1" $PORT

@@ -227,6 +227,23 @@ nsx() {
 	ip netns exec "$T_NSPFX$n" "$@"
 }
 
+# metrics_of NS API: the /metrics text of the pharosd whose API listens
+# on API, fetched from namespace NS; empty when it does not answer in 5 s.
+metrics_of() { nsx "$1" curl -s -m 5 "http://$2/metrics"; }
+
+# metric_value NAME [PEER]: from /metrics text on stdin, the value of the
+# series NAME (NAME{peer="PEER",...} with PEER); empty when absent.
+metric_value() {
+	if [ -n "${2:-}" ]; then
+		awk -v m="$1{peer=\"$2\"" 'index($0, m) == 1 { print $2; exit }'
+	else
+		awk -v m="$1" '$1 == m { print $2; exit }'
+	fi
+}
+
+# proc_kb PID KEY: a field of /proc/PID/status in kB (VmRSS, VmHWM).
+proc_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
 # ns_forwarding NAME: enable IPv4 and IPv6 forwarding in namespace NAME.
 ns_forwarding() {
 	nsx "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 >/dev/null

@@ -56,11 +56,11 @@ pharos_conf_api "$CONF" "$API"
 pharosd_start rs "$CONF" "$API"
 PID=$(pid_of pharosd)
 
-metrics() { nsx rs curl -s -m 5 "http://$API/metrics"; }
-metric() { metrics | awk -v m="$1" '$1 == m { print $2; exit }'; }
-peer_metric() { metrics | awk -v m="$1{peer=\"$2\"" 'index($0, m) == 1 { print $2; exit }'; }
+metrics() { metrics_of rs "$API"; }
+metric() { metrics | metric_value "$1"; }
+peer_metric() { metrics | metric_value "$1" "$2"; }
 api_ok() { nsx rs curl -s -m 2 -o /dev/null -w '%{http_code}' "http://$API/api/v1/status" | grep -q 200; }
-rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status"; }
+rss_kb() { proc_kb "$PID" VmRSS; }
 not_established() { ! peer_established "$1"; }
 # _gone_or_done NAME: the pharos-peer NAME left after --wait-prefixes (exit 0)
 _gone_or_done() { ! alive "$1" && grep -q '"type":"stats"' "$(log_of "$1")"; }

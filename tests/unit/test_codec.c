@@ -16,36 +16,7 @@
 #include <cmocka.h>
 
 #include "bgp/wire.h"
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (s && *s) {
-		if (*s == ' ' || *s == ':') {
-			s++;
-			continue;
-		}
-		unsigned v;
-		if (n >= cap || !s[1] || sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
-/* UPDATE body: no withdrawn routes, attributes and NLRI from hex. */
-static size_t mkupd(uint8_t *b, const char *attrs, const char *nlri)
-{
-	size_t alen = unhex(attrs, b + 4, 4000);
-	size_t nlen = unhex(nlri, b + 4 + alen, 4000);
-
-	b[0] = b[1] = 0;
-	b[2] = (uint8_t)(alen >> 8);
-	b[3] = (uint8_t)alen;
-	return 4 + alen + nlen;
-}
+#include "hexmsg.h"
 
 #define ORIGIN_IGP_HEX "40010100"
 #define ASPATH4_HEX "40020602010000FDE9" /* SEQ 65001, 4-octet */

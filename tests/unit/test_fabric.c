@@ -607,6 +607,7 @@ static void test_conf_example(void **state)
 	char err[256];
 	struct fabric *f = fab_new(&c->fabric, 1, err, sizeof(err));
 	assert_non_null(f);
+	assert_true(fab_keeps_bgp(f));
 	struct addr nh = tb_addr("198.18.0.10");
 	struct prefix p = tb_pfx("198.19.128.0/24");
 	fab_change_route(f, &p, &nh, 1);
@@ -632,6 +633,30 @@ static void test_conf_example(void **state)
 	free(tr);
 	fab_free(f);
 	conf_free(c);
+}
+
+/* With no subnet that receives BGP routes the fabric keeps no copy of
+ * the BGP table: changes are ignored and the version does not move. */
+static void test_no_bgp_subnets(void **state)
+{
+	(void)state;
+	struct conf_fabric cf;
+	char err[256];
+
+	memset(&cf, 0, sizeof(cf));
+	struct fabric *f = fab_new(&cf, 1, err, sizeof(err));
+	assert_non_null(f);
+	assert_false(fab_keeps_bgp(f));
+	uint64_t v = fab_version(f);
+	struct addr nh = tb_addr("198.18.0.10");
+	struct prefix p = tb_pfx("198.19.128.0/24");
+	fab_change_begin(f);
+	fab_change_route(f, &p, &nh, 1);
+	assert_int_equal(fab_change_commit(f), v);
+	struct fab_stats st;
+	fab_stats(f, &st);
+	assert_int_equal(st.bgp_routes, 0);
+	fab_free(f);
 }
 
 /* -------------------------------------------------------------- JSON */
@@ -709,6 +734,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_rib, setup, teardown),
 		cmocka_unit_test(test_conf_example),
+		cmocka_unit_test(test_no_bgp_subnets),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

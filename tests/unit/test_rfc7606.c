@@ -24,36 +24,7 @@
 
 #include "bgp/fsm.h"
 #include "bgp/wire.h"
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (s && *s && n < cap) {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		if (!s[1] || sscanf(s, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
-/* UPDATE body with no withdrawn routes. */
-static size_t mkupd(uint8_t *b, const char *attrs, const char *nlri)
-{
-	size_t alen = unhex(attrs, b + 4, 4000);
-	size_t nlen = unhex(nlri, b + 4 + alen, 4000);
-
-	b[0] = b[1] = 0;
-	b[2] = (uint8_t)(alen >> 8);
-	b[3] = (uint8_t)alen;
-	return 4 + alen + nlen;
-}
+#include "hexmsg.h"
 
 #define ORIGIN "40010100"
 #define ASP4 "40020602010000FDE9" /* SEQ 65001 */

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "bgp/wire.h"
+#include "hexmsg.h"
 
 struct counts {
 	unsigned messages, compared, canonical, identical, unsupported, opens;
@@ -35,27 +36,6 @@ struct vfile {
 	bool addpath; /* the file speaks of ADD-PATH path identifiers */
 	struct counts *c;
 };
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s && n < cap; s++) { /* separators may sit anywhere */
-		int v = *s >= '0' && *s <= '9' ? *s - '0' :
-			*s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
-			*s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
-		if (v < 0)
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			out[n++] = (uint8_t)(hi << 4 | v);
-			hi = -1;
-		}
-	}
-	return n;
-}
 
 static json_int_t jint(json_t *j)
 {
