@@ -89,7 +89,7 @@ static void nth24(unsigned i, struct prefix *p)
 	p->b[2] = (uint8_t)(v >> 8);
 }
 
-static void count_cb(const struct rentry *e, void *arg)
+static void count_cb(const struct rentry *e, uint32_t id, void *arg)
 {
 	(void)e;
 	++*(size_t *)arg;

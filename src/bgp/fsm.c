@@ -687,11 +687,11 @@ int peer_refresh(struct peer *p, char *err, size_t len)
 
 /* ------------------------------------------------------ loop glue */
 
-static void change_cb(const struct rentry *e, void *arg)
+static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 {
 	struct daemon *d = arg;
 
-	export_change(d->ex, e);
+	export_change(d->ex, e, id);
 	fabric_turn_change(d, e); /* per-subnet effective-route deltas */
 }
 

@@ -111,7 +111,7 @@ void fabric_turn_begin(struct daemon *d)
 void fabric_turn_change(struct daemon *d, const struct rentry *e)
 {
 	if (d->fglue && d->fglue->in_turn)
-		fab_rib_change(e, d->fglue->fab);
+		fab_rib_change(e, 0, d->fglue->fab);
 }
 
 static void record_latency(struct fabric_prog *p, double s)

@@ -176,11 +176,12 @@ void fab_change_route(struct fabric *f, const struct prefix *p,
 	pending_push(f, old, nb);
 }
 
-void fab_rib_change(const struct rentry *e, void *arg)
+void fab_rib_change(const struct rentry *e, uint32_t id, void *arg)
 {
 	struct fabric *f = arg;
 	struct addr nh[64];
 	size_t n = 0;
+	(void)id;
 	if (!f->bgp_needed)
 		return;
 	for (const struct rpath *p = e->paths; p && n < 64; p = p->next)
@@ -193,7 +194,7 @@ void fab_rib_change(const struct rentry *e, void *arg)
 
 static int load_one(const struct rentry *e, void *arg)
 {
-	fab_rib_change(e, arg);
+	fab_rib_change(e, 0, arg);
 	return 0;
 }
 

@@ -152,7 +152,8 @@ bool fab_subnet_receives_bgp(const struct fabric *f, uint32_t subnet);
 
 uint64_t fab_version(const struct fabric *f);
 /* One change set: begin, feed each changed loc-RIB entry, commit.
- * fab_rib_change() has the rib_change_cb signature (arg = the fabric), so
+ * fab_rib_change() has the rib_change_cb signature (arg = the fabric; the
+ * entry id is not used), so
  * rib_changes_drain(rib, fab_rib_change, f) feeds it directly. Commit
  * returns the new version; a change set that changes no next hop (an
  * attribute-only change) does not bump the version. */
@@ -161,7 +162,7 @@ void fab_change_begin(struct fabric *f);
  * no copy of the BGP table: changes are ignored and never bump the
  * version (a plain route server with no topology programs nothing). */
 bool fab_keeps_bgp(const struct fabric *f);
-void fab_rib_change(const struct rentry *e, void *fabric);
+void fab_rib_change(const struct rentry *e, uint32_t id, void *fabric);
 /* Same, without a RIB: set (n_nh > 0) or remove (n_nh == 0) a prefix. */
 void fab_change_route(struct fabric *f, const struct prefix *p,
 		      const struct addr *nh, size_t n_nh);

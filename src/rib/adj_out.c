@@ -1,7 +1,7 @@
 /*
- * adj_out.c - an update group's adj-RIB-out (see adj_out.h): a dense array
- * of entries that never move, indexed by a linear-probing hash with
- * backward-shift deletion (no tombstones, so lookups stay short).
+ * adj_out.c - an update group's adj-RIB-out (see adj_out.h): the table by
+ * loc-RIB entry id, and the hash by prefix (a dense array of entries that
+ * never move, indexed by linear probing with tombstones).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -267,4 +267,84 @@ size_t adj_out_bytes(const struct adj_out *ao)
 	       (size_t)ao->cap_pages * sizeof(*ao->pages) +
 	       (ao->idx_mask ? ((size_t)ao->idx_mask + 1) * sizeof(uint32_t)
 			     : 0);
+}
+
+/* ------------------------------------------------------------ adj_tab */
+
+void adj_tab_init(struct adj_tab *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void adj_tab_free(struct adj_tab *t, struct rib *rib)
+{
+	for (uint32_t i = 0; i < t->n_pages; i++) {
+		struct adj_tab_page *pg = t->pages[i];
+		for (uint32_t j = 0; pg && pg->live && j < ADJ_PAGE; j++)
+			if (pg->attr[j])
+				rattr_unref(rib, pg->attr[j]);
+		free(pg);
+	}
+	free(t->pages);
+	adj_tab_init(t);
+}
+
+bool adj_tab_set(struct adj_tab *t, uint32_t id, struct rattr *attr,
+		 uint32_t src)
+{
+	uint32_t pi = id >> ADJ_PAGE_SHIFT, i = id & (ADJ_PAGE - 1);
+	struct adj_tab_page *pg = pi < t->n_pages ? t->pages[pi] : NULL;
+
+	if (!pg) {
+		if (!attr)
+			return true;
+		if (pi >= t->n_pages) {
+			uint32_t n = t->n_pages ? t->n_pages : 16;
+			while (n <= pi)
+				n *= 2;
+			struct adj_tab_page **np =
+				realloc(t->pages, n * sizeof(*np));
+			if (!np)
+				return false;
+			memset(np + t->n_pages, 0,
+			       (n - t->n_pages) * sizeof(*np));
+			t->pages = np;
+			t->n_pages = n;
+		}
+		if (!(pg = calloc(1, sizeof(*pg))))
+			return false;
+		t->pages[pi] = pg;
+		t->n_alloc++;
+	}
+	if (!pg->attr[i] != !attr) {
+		if (attr)
+			pg->live++, t->n_live++;
+		else
+			pg->live--, t->n_live--;
+	}
+	pg->attr[i] = attr;
+	pg->src[i] = src;
+	if (!pg->live) {
+		free(pg);
+		t->pages[pi] = NULL;
+		t->n_alloc--;
+	}
+	return true;
+}
+
+uint32_t adj_tab_next_page(const struct adj_tab *t, uint32_t id)
+{
+	uint32_t pi = id >> ADJ_PAGE_SHIFT;
+
+	if (pi < t->n_pages && t->pages[pi])
+		return id;
+	while (++pi < t->n_pages && !t->pages[pi])
+		;
+	return pi < t->n_pages ? pi << ADJ_PAGE_SHIFT : t->n_pages << ADJ_PAGE_SHIFT;
+}
+
+size_t adj_tab_bytes(const struct adj_tab *t)
+{
+	return t->n_pages * sizeof(*t->pages) +
+	       (size_t)t->n_alloc * sizeof(struct adj_tab_page);
 }

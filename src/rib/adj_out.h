@@ -1,8 +1,16 @@
 /*
  * adj_out.h - one update group's adj-RIB-out: prefix -> (attributes sent,
- * source peer of the route), private to the exporter.
+ * source peer of the route), private to the exporter. It has two parts:
  *
- * Entries live in a dense array and never move once placed (a removed
+ * struct adj_tab, for every prefix that has a loc-RIB entry: indexed by
+ * the entry's id (rib_entry_id), 12 bytes a prefix, no hash and no copy
+ * of the prefix (the entry has it). The exporter clears a slot when the
+ * change set delivers its entry empty, before the id can be reused.
+ *
+ * struct adj_out, for the route server's own prefixes (which may have no
+ * loc-RIB entry): a hash by prefix.
+ *
+ * adj_out entries live in a dense array and never move once placed (a removed
  * entry leaves a free slot that a later insert reuses), so a table dump can
  * walk the array by index across many event-loop turns while incremental
  * changes keep editing it: whatever the walk has not reached yet is read
@@ -16,6 +24,7 @@
 #ifndef PHAROS_RIB_ADJ_OUT_H
 #define PHAROS_RIB_ADJ_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,6 +103,55 @@ static inline struct adj_ent *adj_out_slot(const struct adj_out *ao,
 		return NULL;
 	return adj_out_ent(ao, i);
 }
+/* ------------------------------------------------------------ adj_tab */
+
+/* Slots by entry id, in pages allocated on first use and freed when
+ * their last slot is cleared. */
+struct adj_tab_page {
+	struct rattr *attr[ADJ_PAGE]; /* NULL: nothing sent */
+	uint32_t src[ADJ_PAGE];
+	uint32_t live;
+};
+
+struct adj_tab {
+	struct adj_tab_page **pages;
+	uint32_t n_pages; /* ids below n_pages * ADJ_PAGE have a page slot */
+	uint32_t n_live;
+	uint32_t n_alloc; /* pages allocated */
+};
+
+void adj_tab_init(struct adj_tab *t);
+/* Drop every slot (unreferencing its attributes) and the storage. */
+void adj_tab_free(struct adj_tab *t, struct rib *rib);
+/* What slot id holds: the attributes (NULL: nothing) and the source. */
+static inline struct rattr *adj_tab_get(const struct adj_tab *t, uint32_t id,
+					uint32_t *src)
+{
+	const struct adj_tab_page *pg;
+	if ((id >> ADJ_PAGE_SHIFT) >= t->n_pages ||
+	    !(pg = t->pages[id >> ADJ_PAGE_SHIFT]))
+		return NULL;
+	*src = pg->src[id & (ADJ_PAGE - 1)];
+	return pg->attr[id & (ADJ_PAGE - 1)];
+}
+/* Set slot id to (attr, src), or clear it (attr NULL). References are the
+ * caller's business: the table takes over the one on attr and the caller
+ * drops the one of what the slot held. false when out of memory (the
+ * slot is then unchanged). */
+bool adj_tab_set(struct adj_tab *t, uint32_t id, struct rattr *attr,
+		 uint32_t src);
+/* Start loading slot id into the cache (bulk updates). */
+static inline void adj_tab_prefetch(const struct adj_tab *t, uint32_t id)
+{
+	if ((id >> ADJ_PAGE_SHIFT) < t->n_pages && t->pages[id >> ADJ_PAGE_SHIFT])
+		__builtin_prefetch(
+			&t->pages[id >> ADJ_PAGE_SHIFT]->attr[id & (ADJ_PAGE - 1)]);
+}
+/* The first id >= id whose page exists (so that a walk skips missing
+ * pages at once); ids past the last page return n_pages * ADJ_PAGE. */
+uint32_t adj_tab_next_page(const struct adj_tab *t, uint32_t id);
+size_t adj_tab_bytes(const struct adj_tab *t);
+
 /* Start loading the index slot of p into the cache (bulk lookups). */
 void adj_out_prefetch(const struct adj_out *ao, const struct prefix *p);
 size_t adj_out_bytes(const struct adj_out *ao);

@@ -5,6 +5,8 @@
  * export rules, same encoding capabilities and families) share a group.
  * A group owns ONE adj-RIB-out (adj_out.h): prefix -> (attributes sent,
  * source peer), so memory grows with groups x routes, not peers x routes.
+ * It is kept by loc-RIB entry id (12 bytes a prefix), the route server's
+ * own prefixes aside in a small hash by prefix.
  *
  * Rules of DESIGN 1.2, as applied here:
  *  - only the best path of a prefix is considered (no add-path). If the
@@ -70,6 +72,7 @@ struct ex_op {
 struct ex_pend {
 	struct prefix pfx;
 	bool known;
+	uint32_t id; /* loc-RIB entry id when known */
 	uint32_t src;
 	struct rattr *best;
 };
@@ -86,7 +89,9 @@ struct ex_group {
 	bool populated; /* adj-out computed from the loc-RIB: dumps may run */
 	struct prefix *todo;
 	size_t n_todo, cap_todo, todo_pos;
-	struct adj_out ao;
+	struct adj_tab tab; /* by loc-RIB entry id */
+	struct adj_out ao; /* originated prefixes (and none else once
+			    * flushed), by prefix */
 	uint32_t *members;
 	size_t n_members, cap_members;
 	struct ex_op *ops;
@@ -106,7 +111,8 @@ struct ex_peer {
 	struct ex_pfxset missed; /* held back by the bound, not yet resent */
 	struct ex_pfxset resync; /* being resent (taken from missed) */
 	uint16_t dump_afi; /* 0: both families */
-	uint32_t cursor; /* next adj-out slot of the dump */
+	uint32_t hcursor; /* next slot of the group's ao in the dump */
+	uint32_t cursor; /* then next entry id of the group's tab */
 	uint32_t excluded; /* group adj-out entries this peer is source of */
 	struct ex_group *g;
 	struct export_peer p;
@@ -430,15 +436,17 @@ static struct rattr *entry_base(struct exporter *ex, const struct rentry *e,
 }
 
 /* What the loc-RIB says about p before per-group rules: the attributes to
- * send (borrowed) and the source peer; NULL when nothing may be sent. */
+ * send (borrowed) and the source peer; NULL when nothing may be sent.
+ * *id: p's loc-RIB entry id, 0 for none. */
 static struct rattr *prefix_base(struct exporter *ex, const struct prefix *p,
-				 uint32_t *src, bool *orig)
+				 uint32_t *src, bool *orig, uint32_t *id)
 {
 	*src = ADJ_SRC_NONE;
 	*orig = orig_has(ex, p);
+	*id = rib_entry_id(ex->rib, p);
 	if (*orig)
 		return ex->orig_attr[p->afi];
-	return entry_base(ex, rib_lookup(ex->rib, p), src);
+	return entry_base(ex, *id ? rib_entry(ex->rib, *id) : NULL, src);
 }
 
 /* The attributes group g sends for p (new reference), or NULL. */
@@ -482,47 +490,102 @@ static void op_add(struct ex_group *g, const struct prefix *p,
 	o->attr = attr;
 }
 
-/* Bring g's adj-out for p to (na, nsrc), na a reference we take over, and
- * queue the messages that tell the members. */
-static void group_update(struct exporter *ex, struct ex_group *g,
-			 const struct prefix *p, struct rattr *na,
-			 uint32_t nsrc)
+/* What g's adj-out holds for p (entry id, 0 for none): the attributes
+ * sent (NULL: none) and their source. */
+static struct rattr *adj_state(const struct ex_group *g,
+			       const struct prefix *p, uint32_t id,
+			       uint32_t *src)
 {
-	struct adj_pos pos;
-	struct adj_ent *e = adj_out_lookup(&g->ao, p, &pos);
+	const struct adj_ent *he = g->ao.n_live ? adj_out_find(&g->ao, p) : NULL;
+	struct rattr *a = NULL;
 
-	if (!na) {
-		if (!e)
+	*src = ADJ_SRC_NONE;
+	if (he) {
+		*src = he->src;
+		return he->attr;
+	}
+	if (id && !(a = adj_tab_get(&g->tab, id, src)))
+		*src = ADJ_SRC_NONE;
+	return a;
+}
+
+/*
+ * Bring g's adj-out for p to (na, nsrc), na a reference we take over, and
+ * queue the messages that tell the members. id is p's loc-RIB entry id (0
+ * for none) and orig says that p is one of our own prefixes: those, and
+ * prefixes without an entry, are kept in the hash by prefix, every other
+ * one in the table by id. A prefix that moves between the two (it became
+ * or stopped being our own) moves silently when what is sent stays.
+ */
+static void group_update(struct exporter *ex, struct ex_group *g,
+			 const struct prefix *p, uint32_t id, bool orig,
+			 struct rattr *na, uint32_t nsrc)
+{
+	bool hashed = orig || !id; /* where the new state is kept */
+	struct adj_pos pos;
+	struct adj_ent *he = NULL;
+	struct rattr *oa = NULL;
+	uint32_t osrc = ADJ_SRC_NONE;
+
+	if (hashed || g->ao.n_live)
+		he = adj_out_lookup(&g->ao, p, &pos);
+	if (he) {
+		oa = he->attr;
+		osrc = he->src;
+	} else if (id && !(oa = adj_tab_get(&g->tab, id, &osrc))) {
+		osrc = ADJ_SRC_NONE;
+	}
+	if (!na && !oa)
+		return;
+	bool in_tab = !he && oa;
+	bool same = oa == na && osrc == nsrc;
+	if (same && (hashed ? he != NULL : in_tab)) {
+		rattr_unref(ex->rib, na);
+		return;
+	}
+	/* store the new state (taking na's reference), then clear the old
+	 * place; the old state's reference is dropped at the end */
+	if (hashed) {
+		if (he && na) {
+			he->attr = na;
+			he->src = nsrc;
+		} else if (he) {
+			rattr_ref(oa); /* adj_out_remove drops one */
+			adj_out_remove(&g->ao, ex->rib, he);
+		} else if (na && !adj_out_insert_at(&g->ao, &pos, p, na, nsrc)) {
+			rattr_unref(ex->rib, na);
+			return; /* out of memory: nothing changed */
+		}
+		if (in_tab)
+			adj_tab_set(&g->tab, id, NULL, 0);
+	} else {
+		if (!adj_tab_set(&g->tab, id, na, nsrc)) {
+			rattr_unref(ex->rib, na);
 			return;
-		uint32_t osrc = e->src;
-		excl_adjust(ex, g, osrc, -1);
-		adj_out_remove(&g->ao, ex->rib, e);
+		}
+		if (he) {
+			rattr_ref(oa);
+			adj_out_remove(&g->ao, ex->rib, he);
+		}
+	}
+	if (oa) {
+		rattr_unref(ex->rib, oa);
 		ex->churn++; /* an attribute set may have lost its last user */
+	}
+	if (same)
+		return;
+	if (oa)
+		excl_adjust(ex, g, osrc, -1);
+	if (!na) {
 		op_add(g, p, NULL, 0,
 		       is_member(ex, g, osrc) ? osrc : ADJ_SRC_NONE);
-		return;
-	}
-	if (e && e->attr == na && e->src == nsrc) {
-		rattr_unref(ex->rib, na);
-		return;
-	}
-	bool had = e != NULL;
-	uint32_t osrc = had ? e->src : ADJ_SRC_NONE;
-	if (e) {
-		excl_adjust(ex, g, e->src, -1);
-		rattr_unref(ex->rib, e->attr);
-		ex->churn++;
-		e->attr = na;
-		e->src = nsrc;
-	} else if (!adj_out_insert_at(&g->ao, &pos, p, na, nsrc)) {
-		rattr_unref(ex->rib, na);
 		return;
 	}
 	excl_adjust(ex, g, nsrc, +1);
 	bool nmem = is_member(ex, g, nsrc);
 	op_add(g, p, na, 0, nmem ? nsrc : ADJ_SRC_NONE);
 	/* the new source held the prefix from another source: take it back */
-	if (had && nmem && osrc != nsrc)
+	if (oa && nmem && osrc != nsrc)
 		op_add(g, p, NULL, 1, nsrc);
 }
 
@@ -932,6 +995,7 @@ static struct ex_group *group_new(struct exporter *ex,
 		free(g); /* never export unfiltered for lack of memory */
 		return NULL;
 	}
+	adj_tab_init(&g->tab);
 	adj_out_init(&g->ao);
 	g->next = ex->groups;
 	ex->groups = g;
@@ -948,6 +1012,7 @@ static void group_free(struct exporter *ex, struct ex_group *g)
 			break;
 		}
 	}
+	adj_tab_free(&g->tab, ex->rib);
 	adj_out_free(&g->ao, ex->rib);
 	pol_rules_free(g->rules, g->n_rules);
 	free(g->members);
@@ -1000,12 +1065,11 @@ static size_t group_populate(struct exporter *ex, struct ex_group *g,
 	}
 	while (used < budget && g->todo_pos < g->n_todo) {
 		const struct prefix *p = &g->todo[g->todo_pos++];
-		uint32_t src;
+		uint32_t src, id;
 		bool orig;
-		if (g->todo_pos + 8 < g->n_todo)
-			adj_out_prefetch(&g->ao, p + 8);
-		struct rattr *base = prefix_base(ex, p, &src, &orig);
-		group_update(ex, g, p, group_attr(ex, g, p, base, orig), src);
+		struct rattr *base = prefix_base(ex, p, &src, &orig, &id);
+		group_update(ex, g, p, id, orig,
+			     group_attr(ex, g, p, base, orig), src);
 		used++;
 	}
 	g->n_ops = 0; /* nothing to send: no member has anything yet */
@@ -1089,6 +1153,7 @@ static struct ex_pend *pending_add(struct exporter *ex,
 	struct ex_pend *q = &ex->pending[ex->n_pending++];
 	q->pfx = *p;
 	q->known = false;
+	q->id = 0;
 	q->best = NULL;
 	return q;
 }
@@ -1145,7 +1210,7 @@ static void dump_start(struct ex_peer *pp, uint16_t afi)
 {
 	pp->dump_afi = pp->dumping && pp->dump_afi != afi ? 0 : afi;
 	pp->dumping = true;
-	pp->cursor = 0;
+	pp->hcursor = pp->cursor = 0;
 }
 
 void export_peer_up(struct exporter *ex, const struct export_peer *p)
@@ -1180,6 +1245,12 @@ void export_peer_up(struct exporter *ex, const struct export_peer *p)
 			const struct adj_ent *e = adj_out_slot(&g->ao, i);
 			if (e && e->src == p->rib_peer)
 				pp->excluded++;
+		}
+		for (uint32_t pi = 0; pi < g->tab.n_pages; pi++) {
+			const struct adj_tab_page *pg = g->tab.pages[pi];
+			for (uint32_t i = 0; pg && i < ADJ_PAGE; i++)
+				if (pg->attr[i] && pg->src[i] == p->rib_peer)
+					pp->excluded++;
 		}
 	}
 	dump_start(pp, 0);
@@ -1221,13 +1292,14 @@ void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi)
 		dump_start(pp, afi);
 }
 
-void export_change(struct exporter *ex, const struct rentry *e)
+void export_change(struct exporter *ex, const struct rentry *e, uint32_t id)
 {
 	struct ex_pend *q;
 
 	if (!ex->groups || !(q = pending_add(ex, &e->prefix)))
 		return;
 	q->known = true;
+	q->id = id;
 	if (e->n_paths && e->paths) {
 		q->best = e->paths->attr;
 		q->src = e->paths->peer;
@@ -1241,14 +1313,14 @@ static void flush_chunk(struct exporter *ex, size_t from, size_t to)
 	for (size_t i = from; i < to; i++) {
 		struct ex_pend *q = &ex->pending[i];
 		const struct prefix *p = &q->pfx;
-		uint32_t src;
-		if (i + 8 < to) /* hide the adj-out index miss of a later one */
+		uint32_t src, id = q->id;
+		if (i + 8 < to) /* hide the adj-out miss of a later one */
 			for (struct ex_group *g = ex->groups; g; g = g->next)
-				adj_out_prefetch(&g->ao, &q[8].pfx);
+				adj_tab_prefetch(&g->tab, q[8].id);
 		bool orig;
 		struct rattr *base;
 		if (!q->known)
-			base = prefix_base(ex, p, &src, &orig);
+			base = prefix_base(ex, p, &src, &orig, &id);
 		else if ((orig = orig_has(ex, p)))
 			base = ex->orig_attr[p->afi], src = ADJ_SRC_NONE;
 		else
@@ -1256,8 +1328,8 @@ static void flush_chunk(struct exporter *ex, size_t from, size_t to)
 		for (struct ex_group *g = ex->groups; g; g = g->next) {
 			if (!g->collected)
 				continue; /* its computation reads the RIB later */
-			group_update(ex, g, p, group_attr(ex, g, p, base, orig),
-				     src);
+			group_update(ex, g, p, id, orig,
+				     group_attr(ex, g, p, base, orig), src);
 		}
 		if (q->best) {
 			rattr_unref(ex->rib, q->best);
@@ -1312,25 +1384,48 @@ void export_flush(struct exporter *ex)
 	cache_sweep(ex);
 }
 
-/* Send the next slice (at most max adj-out slots) of a member's dump,
- * then End-of-RIB when it is complete (with a bound, once nothing is
- * held back). Returns the slots read. */
+static uint32_t tab_end(const struct ex_group *g)
+{
+	return g->tab.n_pages << ADJ_PAGE_SHIFT;
+}
+
+/* Send the next slice (at most max adj-out slots) of a member's dump: the
+ * hash of our own prefixes first, then the table by entry id (a missing
+ * page counts as one slot). Then End-of-RIB when it is complete (with a
+ * bound, once nothing is held back). Returns the slots read. */
 static size_t dump_slice(struct exporter *ex, struct ex_group *g,
 			 uint32_t peer, size_t max)
 {
 	struct ex_peer *pp = &ex->peers[peer];
 	size_t scanned = 0;
 
-	while (pp->cursor < g->ao.n_ents && scanned < max) {
-		const struct adj_ent *e = adj_out_slot(&g->ao, pp->cursor++);
+	while (scanned < max) {
+		const struct prefix *p;
+		struct rattr *a;
+		uint32_t src;
 		scanned++;
-		if (!e || e->src == peer ||
-		    (pp->dump_afi && e->pfx.afi != pp->dump_afi))
+		if (pp->hcursor < g->ao.n_ents) {
+			const struct adj_ent *e =
+				adj_out_slot(&g->ao, pp->hcursor++);
+			if (!e)
+				continue;
+			p = &e->pfx, a = e->attr, src = e->src;
+		} else if (pp->cursor < tab_end(g)) {
+			uint32_t id = adj_tab_next_page(&g->tab, pp->cursor);
+			pp->cursor = id < tab_end(g) ? id + 1 : id;
+			if (id >= tab_end(g) ||
+			    !(a = adj_tab_get(&g->tab, id, &src)))
+				continue;
+			p = &rib_entry(ex->rib, id)->prefix;
+		} else {
+			break;
+		}
+		if (src == peer || (pp->dump_afi && p->afi != pp->dump_afi))
 			continue;
-		op_add(g, &e->pfx, e->attr, 1, peer);
+		op_add(g, p, a, 1, peer);
 	}
 	ops_emit(ex, g);
-	if (pp->cursor >= g->ao.n_ents &&
+	if (pp->hcursor >= g->ao.n_ents && pp->cursor >= tab_end(g) &&
 	    (!pp->p.fits ||
 	     (!pp->paused && !pp->missed.n && !pp->resync.n)) &&
 	    send_eor(ex, pp, peer)) {
@@ -1352,9 +1447,10 @@ static size_t resync_slice(struct exporter *ex, struct ex_group *g,
 		scanned++;
 		if (!p->afi)
 			continue;
-		const struct adj_ent *e = adj_out_find(&g->ao, p);
-		op_add(g, p, e && e->attr && e->src != peer ? e->attr : NULL,
-		       1, peer);
+		uint32_t src;
+		struct rattr *a = adj_state(g, p, rib_entry_id(ex->rib, p),
+					    &src);
+		op_add(g, p, a && src != peer ? a : NULL, 1, peer);
 	}
 	ops_emit(ex, g);
 	if (r->pos > r->mask)
@@ -1449,7 +1545,7 @@ size_t export_peer_advertised(const struct exporter *ex, uint32_t rib_peer)
 
 	if (!pp || !pp->g->populated)
 		return 0;
-	return pp->g->ao.n_live - pp->excluded;
+	return pp->g->ao.n_live + pp->g->tab.n_live - pp->excluded;
 }
 
 int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
@@ -1464,6 +1560,16 @@ int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
 		const struct adj_ent *e = adj_out_slot(&pp->g->ao, i);
 		if (e && e->src != rib_peer && (rc = cb(&e->pfx, e->attr, arg)))
 			return rc;
+	}
+	for (uint32_t pi = 0; pi < pp->g->tab.n_pages; pi++) {
+		const struct adj_tab_page *pg = pp->g->tab.pages[pi];
+		for (uint32_t i = 0; pg && i < ADJ_PAGE; i++) {
+			uint32_t id = pi << ADJ_PAGE_SHIFT | i;
+			if (pg->attr[i] && pg->src[i] != rib_peer &&
+			    (rc = cb(&rib_entry(ex->rib, id)->prefix,
+				     pg->attr[i], arg)))
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -1486,6 +1592,7 @@ size_t export_bytes(const struct exporter *ex)
 
 	for (const struct ex_group *g = ex->groups; g; g = g->next)
 		n += sizeof(*g) + adj_out_bytes(&g->ao) +
+		     adj_tab_bytes(&g->tab) +
 		     g->cap_ops * sizeof(*g->ops) +
 		     g->cap_members * sizeof(*g->members);
 	return n;

@@ -102,7 +102,7 @@ void export_peer_writable(struct exporter *ex, uint32_t rib_peer);
 void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi);
 
 /* One loc-RIB change (the rib_changes_drain callback calls this). */
-void export_change(struct exporter *ex, const struct rentry *e);
+void export_change(struct exporter *ex, const struct rentry *e, uint32_t id);
 /* Encode and send what export_change accumulated, one pass per group. */
 void export_flush(struct exporter *ex);
 /* Continue initial dumps and refreshes (and a new group's computation

@@ -91,7 +91,7 @@ size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 	for (i = rib->chg_head; i && i != CHANGE_END; n++) {
 		const struct rentry *e = trie_entry(&rib->trie, i);
 		if (cb)
-			cb(e, arg);
+			cb(e, i, arg);
 		i = e->change_gen;
 	}
 	for (i = rib->chg_head; i && i != CHANGE_END; i = next) {
@@ -331,6 +331,22 @@ const struct rentry *rib_lookup(const struct rib *rib, const struct prefix *p)
 {
 	const struct rentry *e = trie_find(&rib->trie, p, NULL);
 	return e && e->n_paths ? e : NULL;
+}
+
+uint32_t rib_entry_id(const struct rib *rib, const struct prefix *p)
+{
+	uint32_t id = 0;
+	return trie_find(&rib->trie, p, &id) ? id : 0;
+}
+
+const struct rentry *rib_entry(const struct rib *rib, uint32_t id)
+{
+	return trie_entry(&rib->trie, id);
+}
+
+uint32_t rib_entry_id_max(const struct rib *rib)
+{
+	return rib->trie.entries.next;
 }
 
 const struct rentry *rib_match(const struct rib *rib, const struct addr *a)

@@ -152,6 +152,19 @@ int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
 /* Number of routes a peer has in the RIB (its accepted prefixes). */
 size_t rib_peer_count(const struct rib *rib, uint32_t peer);
 
+/*
+ * Entry ids: every loc-RIB entry has a small number (>= 1) that stays the
+ * same while it exists and is reused once it has been freed (after the
+ * change-set drain that delivered it empty). Callers can keep per-prefix
+ * state in arrays indexed by id, provided they forget an id when the
+ * drain delivers its entry empty. rib_entry_id: the id of p's entry,
+ * with or without paths, 0 if there is none. rib_entry: the entry of a
+ * live id. rib_entry_id_max: every live id is below it.
+ */
+uint32_t rib_entry_id(const struct rib *rib, const struct prefix *p);
+const struct rentry *rib_entry(const struct rib *rib, uint32_t id);
+uint32_t rib_entry_id_max(const struct rib *rib);
+
 /* Look up: exact entry, or longest match for an address. NULL if none. */
 const struct rentry *rib_lookup(const struct rib *rib, const struct prefix *p);
 const struct rentry *rib_match(const struct rib *rib, const struct addr *a);
@@ -172,8 +185,9 @@ int rib_walk_peer(const struct rib *rib, uint32_t peer, rib_peer_walk_cb cb,
  * entry stays valid until the callback returns and is then freed). Each
  * entry appears once per drain however often it changed. Entries come in
  * the order they first changed. The callback must not change the RIB.
+ * id is the entry's id (see rib_entry_id).
  */
-typedef void (*rib_change_cb)(const struct rentry *e, void *arg);
+typedef void (*rib_change_cb)(const struct rentry *e, uint32_t id, void *arg);
 size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg);
 size_t rib_changes_pending(const struct rib *rib);
 

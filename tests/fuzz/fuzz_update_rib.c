@@ -134,7 +134,7 @@ static void block(struct harness *h, unsigned pi, const struct bgp_update *u,
 	}
 }
 
-static void change_cb(const struct rentry *e, void *arg)
+static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 {
 	struct harness *h = arg;
 

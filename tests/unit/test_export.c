@@ -229,9 +229,9 @@ static void world_free(struct world *w)
 	free(w);
 }
 
-static void on_change(const struct rentry *e, void *arg)
+static void on_change(const struct rentry *e, uint32_t id, void *arg)
 {
-	export_change(arg, e);
+	export_change(arg, e, id);
 }
 
 /* One event-loop turn's worth of work, run to completion. */
@@ -815,6 +815,101 @@ static void test_walk_and_down(void **state)
 	world_free(w);
 }
 
+/* A learned prefix that becomes one of our own (reload) is sent as ours
+ * once, and as the learned route again when it stops being ours; a peer
+ * that comes up in between gets each prefix once in its dump. */
+static void test_originated_moves(void **state)
+{
+	struct world *w = world_new(false, false, 0);
+	unsigned n = 0;
+
+	peer_up(w, 0);
+	peer_up(w, 1);
+	announce(w, 1, "198.18.0.0/24", "198.18.1.2", 0, NULL, 0);
+	sync_all(w);
+	assert_string_equal(got(w, 0, "198.18.0.0/24")->path, "65515 65002");
+	reset_counts(w);
+	w->ecfg.n_originated = 1;
+	export_set_config(w->ex, &w->ecfg);
+	assert_string_equal(got(w, 0, "198.18.0.0/24")->path, "65515");
+	assert_nh(got(w, 1, "198.18.0.0/24"), "198.18.0.1"); /* source too */
+	assert_int_equal(w->cap[0].n_announced, 1);
+	assert_int_equal(w->cap[0].n_withdrawn, 0);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 1);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[1]), 1);
+	/* a change of the learned route sends nothing: ours wins */
+	reset_counts(w);
+	announce(w, 1, "198.18.0.0/24", "198.18.1.2", 1, NULL, 0);
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_announced + w->cap[0].n_withdrawn, 0);
+	peer_up(w, 2);
+	sync_all(w);
+	assert_int_equal(w->cap[2].routes_at_eor, 1);
+	export_walk_peer(w->ex, w->peer[2], walk_count, &n);
+	assert_int_equal(n, 1);
+	/* back to learned: the learned route again; the source is told to
+	 * drop ours, since it may not get its own route back */
+	reset_counts(w);
+	w->ecfg.n_originated = 0;
+	export_set_config(w->ex, &w->ecfg);
+	assert_string_equal(got(w, 0, "198.18.0.0/24")->path,
+			    "65515 65002 64600");
+	assert_null(got(w, 1, "198.18.0.0/24"));
+	assert_int_equal(w->cap[0].n_announced, 1);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 1);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[1]), 0);
+	withdraw(w, 1, "198.18.0.0/24");
+	sync_all(w);
+	assert_null(got(w, 0, "198.18.0.0/24"));
+	assert_null(got(w, 2, "198.18.0.0/24"));
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 0);
+	world_free(w);
+}
+
+/* The adj-RIB-out is kept by loc-RIB entry id, and ids are reused once an
+ * entry is freed: a prefix announced where a withdrawn one lived is sent
+ * as itself, the withdrawn one is not sent again, and a later dump holds
+ * exactly the live prefixes. */
+static void test_entry_id_reuse(void **state)
+{
+	struct world *w = world_new(false, false, 0);
+	char s[32];
+	unsigned n = 0;
+
+	peer_up(w, 0);
+	for (unsigned k = 0; k < 3000; k++) {
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", k / 256, k % 256);
+		announce(w, 1, s, "198.18.1.2", 0, NULL, 0);
+	}
+	sync_all(w);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 3000);
+	for (unsigned k = 0; k < 3000; k += 2) {
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", k / 256, k % 256);
+		withdraw(w, 1, s);
+	}
+	sync_all(w);
+	reset_counts(w);
+	for (unsigned k = 0; k < 1500; k++) {
+		snprintf(s, sizeof(s), "10.200.%u.%u/32", k / 256, k % 256);
+		announce(w, 1, s, "198.18.1.2", 0, NULL, 0);
+	}
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_announced, 1500);
+	assert_int_equal(w->cap[0].n_withdrawn, 0);
+	assert_non_null(got(w, 0, "10.200.5.219/32"));
+	assert_null(got(w, 0, "10.0.0.0/24"));
+	assert_non_null(got(w, 0, "10.0.1.0/24"));
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 3000);
+	peer_up(w, 2);
+	sync_all(w);
+	assert_int_equal(w->cap[2].routes_at_eor, 3000);
+	assert_null(got(w, 2, "10.0.0.0/24"));
+	assert_non_null(got(w, 2, "10.200.0.0/32"));
+	export_walk_peer(w->ex, w->peer[2], walk_count, &n);
+	assert_int_equal(n, 3000);
+	world_free(w);
+}
+
 /* Many distinct attribute sets come and go: the exported-attribute cache
  * is swept, and a new set allocated where an old one lived is never
  * mistaken for it. */
@@ -1073,6 +1168,8 @@ int main(void)
 		cmocka_unit_test(test_dump_slices),
 		cmocka_unit_test(test_backpressure_refresh),
 		cmocka_unit_test(test_walk_and_down),
+		cmocka_unit_test(test_originated_moves),
+		cmocka_unit_test(test_entry_id_reuse),
 		cmocka_unit_test(test_attr_cache_churn),
 		cmocka_unit_test(test_bench_1m),
 		cmocka_unit_test(test_bench_peers),

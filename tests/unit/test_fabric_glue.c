@@ -63,8 +63,9 @@ static struct bgp_attrs *attrs(unsigned hops, const char *nh)
 	return &a;
 }
 
-static void change_cb(const struct rentry *e, void *arg)
+static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 {
+	(void)id;
 	fabric_turn_change(arg, e);
 }
 

@@ -61,7 +61,7 @@ static void announce(struct fake *f, int peer, const char *pfx,
 	rattr_unref(f->d.rib, ra);
 }
 
-static void no_change(const struct rentry *e, void *arg)
+static void no_change(const struct rentry *e, uint32_t id, void *arg)
 {
 }
 

@@ -297,7 +297,7 @@ struct seen {
 	size_t empty;
 };
 
-static void collect(const struct rentry *e, void *arg)
+static void collect(const struct rentry *e, uint32_t id, void *arg)
 {
 	struct seen *s = arg;
 	for (size_t i = 0; i < s->n; i++)
@@ -526,7 +526,7 @@ static void test_memory_baseline(void **state)
 
 /* ------------------------------------------------------ change set */
 
-static void count_change(const struct rentry *e, void *arg)
+static void count_change(const struct rentry *e, uint32_t id, void *arg)
 {
 	(void)e;
 	++*(size_t *)arg;
