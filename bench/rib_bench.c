@@ -6,7 +6,7 @@
  * prefixes (an 8-wide ECMP set everywhere). Each phase runs in its own
  * child process so that its peak RSS (getrusage) is its own. Prints the
  * time of each step (insert, drain, same-route re-announce, longest-match
- * lookups, flush; CPU time) and bytes per route from rib_stats and from
+ * lookups, flush, withdrawals in random and in address order; CPU time) and bytes per route from rib_stats and from
  * peak RSS, and how much of the heap huge pages back.
  *
  *   rib-bench [one|multi]     (default: both)
@@ -185,8 +185,25 @@ static void phase_one(void)
 		rib_announce(rib, peer, &p, ra[i % N_ATTRS]);
 	}
 	report("insert, random order", now() - t, N_ONE);
-	rib_peer_flush(rib, peer);
-	drain(rib, "flush and drain again", N_ONE);
+	t = now();
+	for (unsigned i = 0; i < N_ONE; i++) {
+		nth24((unsigned)((uint64_t)i * 7919u % N_ONE), &p);
+		rib_withdraw(rib, peer, &p);
+	}
+	report("withdraw, random order", now() - t, N_ONE);
+	drain(rib, "drain after withdraw", N_ONE);
+	for (unsigned i = 0; i < N_ONE; i++) {
+		nth24(i, &p);
+		rib_announce(rib, peer, &p, ra[i % N_ATTRS]);
+	}
+	drain(rib, "insert in order, drain", N_ONE);
+	t = now();
+	for (unsigned i = 0; i < N_ONE; i++) {
+		nth24(i, &p);
+		rib_withdraw(rib, peer, &p);
+	}
+	report("withdraw, in order", now() - t, N_ONE);
+	drain(rib, "drain after withdraw", N_ONE);
 	for (unsigned i = 0; i < N_ATTRS; i++)
 		rattr_unref(rib, ra[i]);
 	rib_stats(rib, &st);

@@ -12,6 +12,7 @@
  */
 #include "rib/trie.h"
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -236,14 +237,18 @@ void trie_init(struct trie *t, size_t *bytes)
 	memset(t, 0, sizeof(*t));
 	pool_init(&t->entries, sizeof(struct rentry), bytes);
 	pool_init(&t->glue, sizeof(struct trie_glue), bytes);
+	t->finger = acct_calloc(bytes, sizeof(*t->finger));
 }
 
 void trie_release(struct trie *t)
 {
-	size_t *bytes = t->entries.bytes;
 	pool_release(&t->entries);
 	pool_release(&t->glue);
-	trie_init(t, bytes);
+	acct_free(t->entries.bytes, t->finger, sizeof(*t->finger));
+	t->finger = NULL;
+	memset(t->root, 0, sizeof(t->root));
+	memset(t->count, 0, sizeof(t->count));
+	t->gen++;
 }
 
 /* Number of leading bits a and b share, at most max. */
@@ -265,12 +270,79 @@ static bool key_ok(const struct prefix *p)
 	       p->len <= afi_maxlen(p->afi);
 }
 
-/* p with host bits and unused bytes cleared. */
-static void key_norm(struct prefix *k, const struct prefix *p)
+/* p with host bits and unused bytes cleared (p passed key_ok). */
+static inline void key_norm(struct prefix *k, const struct prefix *p)
 {
-	struct addr a = {.afi = p->afi};
-	memcpy(a.b, p->b, p->afi == AFI_IPV4 ? 4 : 16);
-	prefix_from_addr(k, &a, p->len);
+	unsigned len = p->len;
+	uint64_t hi, lo;
+
+	memcpy(&hi, p->b, 8);
+	memcpy(&lo, p->b + 8, 8);
+	hi = be64toh(hi);
+	lo = p->afi == AFI_IPV4 ? 0 : be64toh(lo);
+	if (len < 64) {
+		hi = len ? hi & ~0ull << (64 - len) : 0;
+		lo = 0;
+	} else if (len < 128) {
+		lo = len > 64 ? lo & ~0ull << (128 - len) : 0;
+	}
+	k->afi = p->afi;
+	k->len = (uint8_t)len;
+	hi = htobe64(hi);
+	lo = htobe64(lo);
+	memcpy(k->b, &hi, 8);
+	memcpy(k->b + 8, &lo, 8);
+}
+
+/*
+ * The finger: the path of the last exact search (trie_find, trie_delete),
+ * so that the next search for a nearby prefix starts where the two paths
+ * part instead of at the root. Withdrawals and lookups mostly come in
+ * address order (a peer's table, a dump), and then a search walks two or
+ * three nodes instead of twenty. The path stays valid while the trie is
+ * unchanged (gen); a delete keeps the part above the node it changed.
+ */
+/* Record node n (reached through slot) at depth d of the path. */
+static inline void finger_rec(struct trie_finger *f, unsigned d, uint32_t n,
+			      uint32_t *slot, unsigned bit)
+{
+	if (d < TRIE_FINGER_MAX) {
+		f->link[d] = n;
+		f->slot[d] = slot;
+		f->bit[d] = (uint8_t)bit;
+	}
+}
+
+/* Where the search for k may start: depth d of the last path, whose
+ * node both searches reach by the same decisions; 0 (the root) when
+ * there is no usable path. */
+static unsigned finger_start(const struct trie *t, const struct prefix *k)
+{
+	const struct trie_finger *f = t->finger;
+	unsigned c, d = 0, m;
+
+	if (!f || !f->n || f->gen != t->gen || f->key.afi != k->afi)
+		return 0;
+	m = f->key.len < k->len ? f->key.len : k->len;
+	c = common_bits(k->b, f->key.b, m);
+	/* bit[d]: the bit a glue node tests, or the length of an entry the
+	 * search went below; the decision is the same for k while it is
+	 * below the bits both keys share */
+	while (d + 1 < f->n && f->bit[d] < c)
+		d++;
+	return d;
+}
+
+static void finger_done(const struct trie *t, const struct prefix *k,
+			unsigned n)
+{
+	struct trie_finger *f = t->finger;
+
+	if (!f)
+		return;
+	f->n = n <= TRIE_FINGER_MAX ? n : 0;
+	f->key = *k;
+	f->gen = t->gen;
 }
 
 /*
@@ -329,6 +401,7 @@ static struct rentry *link_new(struct trie *t, uint32_t *lp,
 			return NULL;
 		ent(t, ei)->trie_down = n;
 		*lp = ei;
+		t->gen++;
 		if (idx)
 			*idx = ei;
 		return ent(t, ei);
@@ -344,6 +417,7 @@ static struct rentry *link_new(struct trie *t, uint32_t *lp,
 		pool_free_idx(&t->glue, gi);
 		return NULL;
 	}
+	t->gen++;
 	g = pool_at(&t->glue, gi);
 	g->child[prefix_bit(k->b, c)] = ei;
 	g->child[!prefix_bit(k->b, c)] = n;
@@ -399,33 +473,48 @@ struct rentry *trie_get(struct trie *t, const struct prefix *p, bool create,
 struct rentry *trie_find(const struct trie *t, const struct prefix *p,
 			 uint32_t *idx)
 {
+	struct trie_finger *f = t->finger;
 	struct prefix k;
-	uint32_t n;
+	struct rentry *e = NULL;
+	uint32_t n, *lp;
+	unsigned d;
+
 	if (!key_ok(p))
 		return NULL;
 	key_norm(&k, p);
-	n = t->root[k.afi];
+	d = finger_start(t, &k);
+	lp = d ? f->slot[d] : (uint32_t *)&t->root[k.afi];
+	n = *lp;
 	while (n) {
-		struct rentry *e;
 		if (IS_GLUE(n)) {
 			unsigned b = GLUE_BIT(n);
 			if (b >= k.len)
-				return NULL;
-			n = glu(t, n)->child[prefix_bit(k.b, b)];
+				break;
+			if (f)
+				finger_rec(f, d++, n, lp, b);
+			lp = &glu(t, n)->child[prefix_bit(k.b, b)];
+			n = *lp;
 			continue;
 		}
 		e = ent(t, n);
 		if (e->prefix.len >= k.len) {
+			if (f)
+				finger_rec(f, d++, n, lp, 255);
 			if (!prefix_eq(&e->prefix, &k))
-				return NULL;
-			if (idx)
+				e = NULL;
+			else if (idx)
 				*idx = n;
+			finger_done(t, &k, d);
 			return e;
 		}
 		if (!prefix_contains(&e->prefix, &k))
-			return NULL;
-		n = e->trie_down;
+			break;
+		if (f)
+			finger_rec(f, d++, n, lp, e->prefix.len);
+		lp = &e->trie_down;
+		n = *lp;
 	}
+	finger_done(t, &k, d);
 	return NULL;
 }
 
@@ -454,42 +543,68 @@ struct rentry *trie_match(const struct trie *t, const struct addr *a)
 
 int trie_delete(struct trie *t, const struct prefix *p)
 {
+	struct trie_finger *f = t->finger;
 	struct prefix k;
 	uint32_t *lp, *gp = NULL, n, ei;
 	struct rentry *e;
+	unsigned d, gd = 0;
 
 	if (!key_ok(p))
 		return 0;
 	key_norm(&k, p);
-	lp = &t->root[k.afi];
+	d = finger_start(t, &k);
+	if (d) {
+		lp = f->slot[d];
+		if (IS_GLUE(f->link[d - 1]))
+			gp = f->slot[d - 1], gd = d - 1;
+	} else {
+		lp = &t->root[k.afi];
+	}
 	for (;;) {
-		if (!(n = *lp))
+		if (!(n = *lp)) {
+			finger_done(t, &k, d);
 			return 0;
+		}
 		if (IS_GLUE(n)) {
-			if (GLUE_BIT(n) >= k.len)
+			if (GLUE_BIT(n) >= k.len) {
+				finger_done(t, &k, d);
 				return 0;
-			gp = lp;
+			}
+			if (f)
+				finger_rec(f, d, n, lp, GLUE_BIT(n));
+			gp = lp, gd = d++;
 			lp = &glu(t, n)->child[prefix_bit(k.b, GLUE_BIT(n))];
 			continue;
 		}
 		e = ent(t, n);
 		if (e->prefix.len >= k.len)
 			break;
+		if (f)
+			finger_rec(f, d++, n, lp, e->prefix.len);
 		gp = NULL;
 		lp = &e->trie_down;
 	}
-	if (!prefix_eq(&e->prefix, &k))
+	if (!prefix_eq(&e->prefix, &k)) {
+		finger_done(t, &k, d);
 		return 0;
+	}
 	ei = n;
 	*lp = e->trie_down;
+	/* the nodes above the one holding lp are unchanged: keep them */
+	finger_done(t, &k, d);
 	if (!*lp && gp) { /* the parent glue keeps one child: splice it out */
 		uint32_t gl = *gp;
 		struct trie_glue *g = glu(t, gl);
 		*gp = g->child[0] ? g->child[0] : g->child[1];
 		pool_free_idx(&t->glue, gl & GLUE_IDX_MAX);
+		if (f) /* the glue's slot changed: keep the nodes above it */
+			f->n = gd < f->n ? gd : f->n;
 	}
 	t->count[k.afi]--;
 	pool_free_idx(&t->entries, ei);
+	t->gen++;
+	if (f)
+		f->gen = t->gen;
 	return 1;
 }
 

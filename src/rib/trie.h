@@ -77,15 +77,30 @@ static inline void *pool_at(const struct pool *p, uint32_t idx)
 
 /* ------------------------------------------------------------------ trie */
 
+/* The path of the last exact search (see trie.c): at most 129 entries
+ * and 128 glue nodes. */
+#define TRIE_FINGER_MAX 260
+struct trie_finger {
+	uint32_t gen; /* trie.gen the path is valid for */
+	uint32_t n; /* nodes on the path, 0: none */
+	struct prefix key;
+	uint32_t link[TRIE_FINGER_MAX]; /* the nodes, root first */
+	uint32_t *slot[TRIE_FINGER_MAX]; /* the link that holds each */
+	uint8_t bit[TRIE_FINGER_MAX]; /* the bit it decides on */
+};
+
 struct trie {
 	struct pool entries; /* struct rentry */
 	struct pool glue; /* struct trie_glue */
 	uint32_t root[3]; /* by afi */
 	size_t count[3]; /* entries by afi, empty ones included */
+	uint32_t gen; /* bumped by every insert and delete */
+	struct trie_finger *finger; /* NULL if it could not be allocated */
 };
 
 void trie_init(struct trie *t, size_t *bytes);
-/* Free every node (entries included; their paths are the caller's). */
+/* Free every node (entries included; their paths are the caller's) and
+ * the search path: all memory. The trie stays usable, slower. */
 void trie_release(struct trie *t);
 /* Exact entry for p, created (zeroed, prefix set) when create is true and
  * it does not exist; *created says which. NULL when absent or no memory.
