@@ -142,15 +142,43 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	return 0;
 }
 
+#define IMPORT_WD_TOUCH 256 /* prefixes whose RIB nodes are loaded at once */
+
+static int wd_cmp(const void *a, const void *b)
+{
+	return prefix_cmp(a, b);
+}
+
+/* Withdraw the prefixes of block b, in runs of up to IMPORT_WD_RUN put in
+ * address order first: the withdrawals of one UPDATE are a set, and in
+ * order each RIB search (and the drain's delete) starts from the last
+ * one's path instead of walking the trie from its root at random. */
 static void withdraw_block(struct peer *p, const struct bgp_nlri_block *b)
 {
-	struct prefix pfx;
-	size_t off = 0;
+	struct prefix *run = p->d->import.wd;
+	size_t off = 0, n;
+	bool more = b->p != NULL;
 
-	if (!b->p)
-		return;
-	while (bgp_nlri_next(b, &off, &pfx) == 1)
-		withdraw_one(p, &pfx);
+	while (more) {
+		bool sorted = true;
+		for (n = 0; n < IMPORT_WD_RUN; n++) {
+			if (bgp_nlri_next(b, &off, &run[n]) != 1) {
+				more = false;
+				break;
+			}
+			if (n && sorted && prefix_cmp(&run[n - 1], &run[n]) > 0)
+				sorted = false;
+		}
+		if (!sorted)
+			qsort(run, n, sizeof(*run), wd_cmp);
+		for (size_t i = 0; i < n; i += IMPORT_WD_TOUCH) {
+			size_t m = n - i < IMPORT_WD_TOUCH ? n - i
+							   : IMPORT_WD_TOUCH;
+			rib_prefetch(p->d->rib, run + i, m);
+			for (size_t j = i; j < i + m; j++)
+				withdraw_one(p, &run[j]);
+		}
+	}
 }
 
 static int announce_block(struct import_ctx *x, const struct bgp_nlri_block *b,

@@ -31,11 +31,14 @@ struct daemon;
 
 /* Reused by every UPDATE import (src/bgp/import.c) so that no message
  * costs an allocation: the decoded UPDATE, the import policy's working
- * copy of the attributes and its scratch. Import never re-enters itself. */
+ * copy of the attributes and its scratch, and a run of withdrawn
+ * prefixes being put in address order. Import never re-enters itself. */
+#define IMPORT_WD_RUN 4096
 struct import_buf {
 	struct bgp_update upd;
 	struct bgp_attrs work;
 	uint8_t scratch[POL_SCRATCH_LEN];
+	struct prefix wd[IMPORT_WD_RUN];
 };
 
 /* One listening socket (a route_server.listen address and the port). */

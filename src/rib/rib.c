@@ -84,6 +84,8 @@ static void mark_changed(struct rib *rib, struct rentry *e, uint32_t idx)
 	rib->n_changes++;
 }
 
+#define DRAIN_BATCH 256
+
 size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 {
 	size_t n = 0;
@@ -94,13 +96,21 @@ size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 			cb(e, i, arg);
 		i = e->change_gen;
 	}
+	/* free the entries left empty, a batch at a time: their trie paths
+	 * are loaded together first (trie_touch) */
+	struct prefix batch[DRAIN_BATCH];
+	size_t nb = 0;
 	for (i = rib->chg_head; i && i != CHANGE_END; i = next) {
 		struct rentry *e = trie_entry(&rib->trie, i);
 		next = e->change_gen;
 		e->change_gen = 0;
-		if (e->n_paths == 0) {
-			struct prefix p = e->prefix;
-			trie_delete(&rib->trie, &p);
+		if (e->n_paths == 0)
+			batch[nb++] = e->prefix;
+		if (nb == DRAIN_BATCH || (nb && (!next || next == CHANGE_END))) {
+			trie_touch(&rib->trie, batch, nb);
+			for (size_t k = 0; k < nb; k++)
+				trie_delete(&rib->trie, &batch[k]);
+			nb = 0;
 		}
 	}
 	rib->chg_head = rib->chg_tail = 0;
@@ -276,6 +286,11 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	if (p->flags & RPATH_ECMP)
 		mark_changed(rib, e, idx);
 	return 1;
+}
+
+void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n)
+{
+	trie_touch(&rib->trie, p, n);
 }
 
 int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *pfx)

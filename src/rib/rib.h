@@ -146,6 +146,9 @@ const struct rib_peer *rib_peer_get(const struct rib *rib, uint32_t peer);
  * or no memory. */
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 		 struct rattr *attr);
+/* A hint before a run of rib_withdraw/rib_announce calls for p[0..n):
+ * bring the RIB nodes they will read into the cache, all at once. */
+void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n);
 /* Remove peer's route to p. Returns 1 if there was one, 0 otherwise. */
 int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
 

@@ -518,6 +518,46 @@ struct rentry *trie_find(const struct trie *t, const struct prefix *p,
 	return NULL;
 }
 
+#define TOUCH_WAYS 16
+
+void trie_touch(const struct trie *t, const struct prefix *keys, size_t n)
+{
+	uint32_t cur[TOUCH_WAYS];
+
+	for (size_t base = 0; base < n; base += TOUCH_WAYS) {
+		const struct prefix *k = keys + base;
+		size_t m = n - base < TOUCH_WAYS ? n - base : TOUCH_WAYS;
+		bool live = true;
+		for (size_t i = 0; i < m; i++)
+			cur[i] = key_ok(&k[i]) ? t->root[k[i].afi] : 0;
+		/* one level of every search per round: the loads of a round
+		 * do not depend on each other */
+		while (live) {
+			live = false;
+			for (size_t i = 0; i < m; i++) {
+				uint32_t nd = cur[i];
+				if (!nd)
+					continue;
+				if (IS_GLUE(nd)) {
+					unsigned b = GLUE_BIT(nd);
+					nd = b < k[i].len ? glu(t, nd)->child[
+						prefix_bit(k[i].b, b)] : 0;
+				} else {
+					const struct rentry *e = ent(t, nd);
+					if (e->prefix.len >= k[i].len) {
+						__builtin_prefetch(e->paths);
+						nd = 0;
+					} else {
+						nd = e->trie_down;
+					}
+				}
+				cur[i] = nd;
+				live |= nd != 0;
+			}
+		}
+	}
+}
+
 struct rentry *trie_match(const struct trie *t, const struct addr *a)
 {
 	struct rentry *best = NULL;

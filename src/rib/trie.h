@@ -114,6 +114,11 @@ static inline struct rentry *trie_entry(const struct trie *t, uint32_t idx)
 {
 	return pool_at(&t->entries, idx);
 }
+/* Read the nodes that exact searches for keys[0..n) will read, the
+ * searches side by side so that their cache misses overlap: at a million
+ * prefixes a search in random order misses the cache at most levels, one
+ * after the other. A hint: it changes nothing. */
+void trie_touch(const struct trie *t, const struct prefix *keys, size_t n);
 /* Longest entry with paths (n_paths > 0) that covers a. */
 struct rentry *trie_match(const struct trie *t, const struct addr *a);
 /* Remove and free the entry for p. Returns 1 if it existed. */

@@ -105,7 +105,12 @@ static void check_all(struct trie *t, struct ref *ref, uint8_t afi,
 		      struct rng *r)
 {
 	struct walk_check w = {.ref = ref};
+	struct prefix odd[3] = {{.afi = 0}, {.afi = afi, .len = 200}};
 	qsort(ref->v, ref->n, sizeof(*ref->v), cmp_prefix);
+	/* the prefetch walk reads only: bad keys, keys absent, any order */
+	trie_touch(t, ref->v, ref->n);
+	rnd_prefix(r, afi, &odd[2]);
+	trie_touch(t, odd, 3);
 	for (size_t i = 0; i < ref->n; i++) {
 		struct rentry *e = trie_find(t, &ref->v[i], NULL);
 		assert_non_null(e);
