@@ -54,7 +54,7 @@
 #include "rib/export.h"
 
 #define EX_BLOCK 65536u /* bytes of one out_buf */
-#define EX_CHUNK 65536u /* pending prefixes handled per flush pass */
+#define EX_CHUNK 16384u /* pending prefixes handled per flush pass */
 
 /* One message to send: to every group member except peer (only = 0) or to
  * peer alone (only = 1). attr NULL means withdraw. */
@@ -1106,6 +1106,7 @@ struct exporter *export_new(struct rib *rib, const struct export_config *cfg)
 }
 
 static void pending_release(struct exporter *ex);
+static void flush_pending(struct exporter *ex);
 
 void export_free(struct exporter *ex)
 {
@@ -1296,6 +1297,11 @@ void export_change(struct exporter *ex, const struct rentry *e, uint32_t id)
 {
 	struct ex_pend *q;
 
+	/* a big change set is handled as it is drained, a chunk at a time,
+	 * so that its pending list and messages stay small: the entries are
+	 * all still there (the drain frees empty ones after the last call) */
+	if (ex->n_pending >= EX_CHUNK)
+		flush_pending(ex);
 	if (!ex->groups || !(q = pending_add(ex, &e->prefix)))
 		return;
 	q->known = true;
@@ -1363,7 +1369,8 @@ static void ops_trim(struct exporter *ex)
 	}
 }
 
-void export_flush(struct exporter *ex)
+/* Apply and send every pending prefix, EX_CHUNK at a time. */
+static void flush_pending(struct exporter *ex)
 {
 	bool any = false;
 
@@ -1375,6 +1382,11 @@ void export_flush(struct exporter *ex)
 							 : i + EX_CHUNK);
 	pending_release(ex); /* what no group took */
 	ex->n_pending = 0;
+}
+
+void export_flush(struct exporter *ex)
+{
+	flush_pending(ex);
 	if (ex->cap_pending > 4 * EX_CHUNK) {
 		free(ex->pending);
 		ex->pending = NULL;

@@ -101,7 +101,9 @@ void export_peer_writable(struct exporter *ex, uint32_t rib_peer);
 /* ROUTE-REFRESH received: send the peer's adj-RIB-out for afi again. */
 void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi);
 
-/* One loc-RIB change (the rib_changes_drain callback calls this). */
+/* One loc-RIB change (the rib_changes_drain callback calls this; e and
+ * every entry delivered before it in the same drain must still exist:
+ * a long change set is exported in chunks while it is drained). */
 void export_change(struct exporter *ex, const struct rentry *e, uint32_t id);
 /* Encode and send what export_change accumulated, one pass per group. */
 void export_flush(struct exporter *ex);
