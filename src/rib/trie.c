@@ -112,7 +112,11 @@ static int region_new(struct pool *p)
 	if (r > m)
 		munmap(m, (size_t)(r - m));
 	munmap(r + POOL_REGION, (size_t)(m + align - r));
-	madvise(r, POOL_REGION, MADV_HUGEPAGE); /* a hint; fine if refused */
+	/* Huge pages from the second region on: a huge page is faulted in
+	 * whole, so a small table would pay 2 MiB for each pool's first
+	 * few objects. A hint; fine if refused. */
+	if (p->n_regions >= POOL_SMALL_REGIONS)
+		madvise(r, POOL_REGION, MADV_HUGEPAGE);
 	p->regions[p->n_regions++] = r;
 	p->region_used = 0;
 	*p->bytes += POOL_REGION;
