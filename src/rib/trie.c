@@ -255,17 +255,26 @@ void trie_release(struct trie *t)
 	t->gen++;
 }
 
-/* Number of leading bits a and b share, at most max. */
+/* Number of leading bits a and b (16 bytes each) share, at most max. */
 static unsigned common_bits(const uint8_t *a, const uint8_t *b, unsigned max)
 {
-	for (unsigned i = 0; i * 8 < max; i++) {
-		uint8_t x = a[i] ^ b[i];
-		if (x) {
-			unsigned n = i * 8 + (unsigned)__builtin_clz(x) - 24;
-			return n < max ? n : max;
-		}
+	uint64_t x, y, d;
+	unsigned n;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	d = be64toh(x ^ y);
+	if (d) {
+		n = (unsigned)__builtin_clzll(d);
+	} else if (max <= 64) {
+		n = 64;
+	} else {
+		memcpy(&x, a + 8, 8);
+		memcpy(&y, b + 8, 8);
+		d = be64toh(x ^ y);
+		n = d ? 64 + (unsigned)__builtin_clzll(d) : 128;
 	}
-	return max;
+	return n < max ? n : max;
 }
 
 static bool key_ok(const struct prefix *p)
@@ -524,9 +533,41 @@ struct rentry *trie_find(const struct trie *t, const struct prefix *p,
 
 #define TOUCH_WAYS 16
 
+/* The top 64 address bits of p, as a number. */
+static uint64_t key_top64(const struct prefix *p)
+{
+	uint64_t v;
+	memcpy(&v, p->b, 8);
+	return be64toh(v);
+}
+
+/* Whether keys[0..n) (in address order, or nearly) lie so close together
+ * that their searches share all but their last few levels: those stay
+ * in the cache (and the finger skips them), so a prefetch walk is waste.
+ * Close: the first and last key are at most 4n prefixes of the longest
+ * length apart, and the middle one lies between them. */
+static bool touch_needless(const struct prefix *keys, size_t n)
+{
+	const struct prefix *a = &keys[0], *m = &keys[n / 2], *z = &keys[n - 1];
+	unsigned len = a->len;
+	uint64_t lo = key_top64(a), mid = key_top64(m), hi = key_top64(z);
+
+	if (m->afi != a->afi || z->afi != a->afi || hi < lo || mid < lo ||
+	    mid > hi)
+		return false;
+	len = m->len > len ? m->len : len;
+	len = z->len > len ? z->len : len;
+	if (len > 64)
+		len = 64;
+	return len == 0 || (hi - lo) >> (64 - len) <= 4 * (uint64_t)n;
+}
+
 void trie_touch(const struct trie *t, const struct prefix *keys, size_t n)
 {
 	uint32_t cur[TOUCH_WAYS];
+
+	if (!n || touch_needless(keys, n))
+		return;
 
 	for (size_t base = 0; base < n; base += TOUCH_WAYS) {
 		const struct prefix *k = keys + base;
