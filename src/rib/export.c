@@ -669,6 +669,13 @@ static void sender_deliver(struct ex_sender *s)
 	s->first = s->end = NULL;
 	if (!b)
 		return;
+	/* a block queued half empty would hold its whole 64 KiB until every
+	 * recipient has written it: give back what it does not use */
+	if (b->len && b->len <= EX_BLOCK / 2) {
+		struct out_buf *nb = realloc(b, sizeof(*b) + b->len);
+		if (nb)
+			b = nb;
+	}
 	if (b->len) {
 		if (s->only) {
 			deliver_one(s->ex, s->peer, b, first, end);
