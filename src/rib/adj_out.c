@@ -205,15 +205,6 @@ static int ents_slot(struct adj_out *ao, uint32_t *slot)
 	return 0;
 }
 
-struct adj_ent *adj_out_insert(struct adj_out *ao, const struct prefix *p,
-			       struct rattr *attr, uint32_t src)
-{
-	struct adj_pos pos = { .hash = adj_prefix_hash(p), .i = NO_POS,
-			       .gen = ao->idx_gen - 1 };
-
-	return adj_out_insert_at(ao, &pos, p, attr, src);
-}
-
 struct adj_ent *adj_out_insert_at(struct adj_out *ao,
 				  const struct adj_pos *pos,
 				  const struct prefix *p, struct rattr *attr,
@@ -253,12 +244,6 @@ void adj_out_remove(struct adj_out *ao, struct rib *rib, struct adj_ent *e)
 	e->src = ao->free_head;
 	ao->free_head = slot + 1;
 	ao->n_live--;
-}
-
-void adj_out_prefetch(const struct adj_out *ao, const struct prefix *p)
-{
-	if (ao->idx_mask)
-		__builtin_prefetch(&ao->idx[adj_prefix_hash(p) & ao->idx_mask]);
 }
 
 size_t adj_out_bytes(const struct adj_out *ao)

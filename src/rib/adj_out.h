@@ -78,12 +78,10 @@ struct adj_ent *adj_out_find(const struct adj_out *ao, const struct prefix *p);
 /* adj_out_find that also records where the probe ended in *pos. */
 struct adj_ent *adj_out_lookup(const struct adj_out *ao,
 			       const struct prefix *p, struct adj_pos *pos);
-/* Insert a new prefix (not present); the table takes over the caller's
- * reference on attr. Returns the entry, NULL when out of memory. */
-struct adj_ent *adj_out_insert(struct adj_out *ao, const struct prefix *p,
-			       struct rattr *attr, uint32_t src);
-/* adj_out_insert of the prefix of the last adj_out_lookup (pos), which
- * found nothing, with no other insert or remove in between. */
+/* Insert the prefix of the last adj_out_lookup (pos), which found
+ * nothing, with no other insert or remove in between; the table takes
+ * over the caller's reference on attr. Returns the entry, NULL when out
+ * of memory. */
 struct adj_ent *adj_out_insert_at(struct adj_out *ao,
 				  const struct adj_pos *pos,
 				  const struct prefix *p, struct rattr *attr,
@@ -152,8 +150,6 @@ static inline void adj_tab_prefetch(const struct adj_tab *t, uint32_t id)
 uint32_t adj_tab_next_page(const struct adj_tab *t, uint32_t id);
 size_t adj_tab_bytes(const struct adj_tab *t);
 
-/* Start loading the index slot of p into the cache (bulk lookups). */
-void adj_out_prefetch(const struct adj_out *ao, const struct prefix *p);
 size_t adj_out_bytes(const struct adj_out *ao);
 uint32_t adj_prefix_hash(const struct prefix *p);
 

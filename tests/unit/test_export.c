@@ -910,6 +910,56 @@ static void test_entry_id_reuse(void **state)
 	world_free(w);
 }
 
+/* A change set longer than export's chunk (16k) is exported while it is
+ * drained: tens of thousands of withdrawals and new prefixes in one turn,
+ * twice (the second time on entry ids freed by the first), all reach the
+ * member exactly once, and a new member's dump holds what is left. */
+static void announce_range(struct world *w, unsigned i, uint32_t from,
+			   uint32_t n, bool on)
+{
+	char s[32];
+
+	for (uint32_t k = from; k < from + n; k++) {
+		snprintf(s, sizeof(s), "%u.%u.%u.0/24", 16 + (k >> 16),
+			 (k >> 8) & 255, k & 255);
+		if (on)
+			announce(w, i, s, "198.18.1.2", 0, NULL, 0);
+		else
+			withdraw(w, i, s);
+	}
+}
+
+static void test_long_change_set(void **state)
+{
+	struct world *w = world_new(false, false, 0);
+
+	w->cap[0].no_view = w->cap[2].no_view = true;
+	peer_up(w, 0);
+	announce_range(w, 1, 0, 40000, true);
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_announced, 40000);
+	reset_counts(w);
+	announce_range(w, 1, 0, 40000, false);
+	announce_range(w, 1, 100000, 20000, true);
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_withdrawn, 40000);
+	assert_int_equal(w->cap[0].n_announced, 20000);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 20000);
+	reset_counts(w);
+	announce_range(w, 1, 100000, 20000, false);
+	announce_range(w, 1, 200000, 40000, true);
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_withdrawn, 20000);
+	assert_int_equal(w->cap[0].n_announced, 40000);
+	assert_int_equal(export_peer_advertised(w->ex, w->peer[0]), 40000);
+	peer_up(w, 2);
+	sync_all(w);
+	assert_int_equal(w->cap[2].n_announced, 40000);
+	assert_int_equal(w->cap[2].n_withdrawn, 0);
+	assert_true(w->cap[2].n_eor > 0);
+	world_free(w);
+}
+
 /* Many distinct attribute sets come and go: the exported-attribute cache
  * is swept, and a new set allocated where an old one lived is never
  * mistaken for it. */
@@ -1170,6 +1220,7 @@ int main(void)
 		cmocka_unit_test(test_walk_and_down),
 		cmocka_unit_test(test_originated_moves),
 		cmocka_unit_test(test_entry_id_reuse),
+		cmocka_unit_test(test_long_change_set),
 		cmocka_unit_test(test_attr_cache_churn),
 		cmocka_unit_test(test_bench_1m),
 		cmocka_unit_test(test_bench_peers),
