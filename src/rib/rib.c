@@ -359,11 +359,6 @@ const struct rentry *rib_entry(const struct rib *rib, uint32_t id)
 	return trie_entry(&rib->trie, id);
 }
 
-uint32_t rib_entry_id_max(const struct rib *rib)
-{
-	return rib->trie.entries.next;
-}
-
 const struct rentry *rib_match(const struct rib *rib, const struct addr *a)
 {
 	return trie_match(&rib->trie, a);

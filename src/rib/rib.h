@@ -162,11 +162,10 @@ size_t rib_peer_count(const struct rib *rib, uint32_t peer);
  * state in arrays indexed by id, provided they forget an id when the
  * drain delivers its entry empty. rib_entry_id: the id of p's entry,
  * with or without paths, 0 if there is none. rib_entry: the entry of a
- * live id. rib_entry_id_max: every live id is below it.
+ * live id.
  */
 uint32_t rib_entry_id(const struct rib *rib, const struct prefix *p);
 const struct rentry *rib_entry(const struct rib *rib, uint32_t id);
-uint32_t rib_entry_id_max(const struct rib *rib);
 
 /* Look up: exact entry, or longest match for an address. NULL if none. */
 const struct rentry *rib_lookup(const struct rib *rib, const struct prefix *p);
