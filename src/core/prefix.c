@@ -4,6 +4,7 @@
 #include "core/prefix.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,16 +44,34 @@ bool addr_eq(const struct addr *a, const struct addr *b)
 	return addr_cmp(a, b) == 0;
 }
 
+/* Clear every bit of the 16 bytes b after the first len (two 64-bit
+ * masks: the RIB normalises a key with it on every search). */
 static void mask_bits(uint8_t *b, unsigned len)
 {
-	for (unsigned i = 0; i < 16; i++) {
-		if (len >= 8) {
-			len -= 8;
-			continue;
-		}
-		b[i] &= (uint8_t)(0xff << (8 - len));
-		len = 0;
+	uint64_t hi, lo;
+
+	if (len >= 128)
+		return;
+	memcpy(&hi, b, 8);
+	memcpy(&lo, b + 8, 8);
+	hi = be64toh(hi);
+	lo = be64toh(lo);
+	if (len < 64) {
+		hi = len ? hi & ~0ull << (64 - len) : 0;
+		lo = 0;
+	} else {
+		lo = len > 64 ? lo & ~0ull << (128 - len) : 0;
 	}
+	hi = htobe64(hi);
+	lo = htobe64(lo);
+	memcpy(b, &hi, 8);
+	memcpy(b + 8, &lo, 8);
+}
+
+void prefix_norm(struct prefix *k, const struct prefix *p)
+{
+	*k = *p;
+	mask_bits(k->b, p->len);
 }
 
 void prefix_from_addr(struct prefix *p, const struct addr *a, unsigned len)

@@ -54,6 +54,8 @@ int prefix_parse(const char *s, struct prefix *p);
 char *prefix_fmt(const struct prefix *p, char *buf, size_t len);
 /* Build a prefix from an address and a length, clearing host bits. */
 void prefix_from_addr(struct prefix *p, const struct addr *a, unsigned len);
+/* p with its host bits cleared (and, for IPv4, the 12 unused bytes). */
+void prefix_norm(struct prefix *k, const struct prefix *p);
 /* Total order: family, then address bytes, then length. */
 int prefix_cmp(const struct prefix *a, const struct prefix *b);
 bool prefix_eq(const struct prefix *a, const struct prefix *b);

@@ -181,7 +181,6 @@ void fab_rib_change(const struct rentry *e, uint32_t id, void *arg)
 	struct fabric *f = arg;
 	struct addr nh[64];
 	size_t n = 0;
-	(void)id;
 	if (!f->bgp_needed)
 		return;
 	for (const struct rpath *p = e->paths; p && n < 64; p = p->next)

@@ -283,30 +283,6 @@ static bool key_ok(const struct prefix *p)
 	       p->len <= afi_maxlen(p->afi);
 }
 
-/* p with host bits and unused bytes cleared (p passed key_ok). */
-static inline void key_norm(struct prefix *k, const struct prefix *p)
-{
-	unsigned len = p->len;
-	uint64_t hi, lo;
-
-	memcpy(&hi, p->b, 8);
-	memcpy(&lo, p->b + 8, 8);
-	hi = be64toh(hi);
-	lo = p->afi == AFI_IPV4 ? 0 : be64toh(lo);
-	if (len < 64) {
-		hi = len ? hi & ~0ull << (64 - len) : 0;
-		lo = 0;
-	} else if (len < 128) {
-		lo = len > 64 ? lo & ~0ull << (128 - len) : 0;
-	}
-	k->afi = p->afi;
-	k->len = (uint8_t)len;
-	hi = htobe64(hi);
-	lo = htobe64(lo);
-	memcpy(k->b, &hi, 8);
-	memcpy(k->b + 8, &lo, 8);
-}
-
 /*
  * The finger: the path of the last exact search (trie_find, trie_delete),
  * so that the next search for a nearby prefix starts where the two paths
@@ -452,7 +428,7 @@ struct rentry *trie_get(struct trie *t, const struct prefix *p, bool create,
 		*created = false;
 	if (!key_ok(p))
 		return NULL;
-	key_norm(&k, p);
+	prefix_norm(&k, p);
 	rep = nearest(t, &k);
 	c = rep ? common_bits(k.b, rep->prefix.b,
 			      rep->prefix.len < k.len ? rep->prefix.len : k.len)
@@ -494,7 +470,7 @@ struct rentry *trie_find(const struct trie *t, const struct prefix *p,
 
 	if (!key_ok(p))
 		return NULL;
-	key_norm(&k, p);
+	prefix_norm(&k, p);
 	d = finger_start(t, &k);
 	lp = d ? f->slot[d] : (uint32_t *)&t->root[k.afi];
 	n = *lp;
@@ -636,7 +612,7 @@ int trie_delete(struct trie *t, const struct prefix *p)
 
 	if (!key_ok(p))
 		return 0;
-	key_norm(&k, p);
+	prefix_norm(&k, p);
 	d = finger_start(t, &k);
 	if (d) {
 		lp = f->slot[d];

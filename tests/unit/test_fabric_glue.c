@@ -65,7 +65,6 @@ static struct bgp_attrs *attrs(unsigned hops, const char *nh)
 
 static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 {
-	(void)id;
 	fabric_turn_change(arg, e);
 }
 
