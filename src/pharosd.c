@@ -12,13 +12,13 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "bgp/fsm.h"
-#include "bgp/peer.h"
-#include "core/daemon.h"
-#include "core/fabric_glue.h"
-#include "core/drill.h"
-#include "core/reload.h"
-#include "core/mrt_glue.h"
+#include "session/fsm.h"
+#include "session/peer.h"
+#include "daemon/daemon.h"
+#include "daemon/fabric_glue.h"
+#include "daemon/drill.h"
+#include "daemon/reload.h"
+#include "daemon/mrt_glue.h"
 #include "api/metrics.h"
 
 static void usage(FILE *out)

@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgp/fsm.h"
-#include "bgp/peer.h"
+#include "session/fsm.h"
+#include "session/peer.h"
 
 #define API_MAX_URL 8192u /* bytes of path plus query */
 #define API_MAX_HEADERS 16384u /* bytes of all header names and values */

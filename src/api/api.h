@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 
 struct api;
 

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
-#include "core/fabric_glue.h"
+#include "daemon/fabric_glue.h"
 #include "fabric/fabric.h"
 
 struct waiter {

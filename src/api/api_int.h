@@ -13,7 +13,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 
 #define API_MAX_BODY 8192
 #define API_PREFIX "/api/v1/"

@@ -9,7 +9,7 @@
 
 #include "api/api.h"
 #include "api/api_parse.h"
-#include "bgp/peer.h"
+#include "session/peer.h"
 
 static const char *origin_name(uint8_t o)
 {

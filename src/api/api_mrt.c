@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/mrt_glue.h"
+#include "daemon/mrt_glue.h"
 
 #define API_MRT_STEP 2000 /* prefixes encoded per read of the body */
 

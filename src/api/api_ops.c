@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/drill.h"
-#include "core/reload.h"
+#include "daemon/drill.h"
+#include "daemon/reload.h"
 
 struct stream {
 	struct api_ops *ops; /* NULL once the API stops */

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 /*
  * Split "NAME[/SUB]" (what follows /api/v1/peers/) into the peer name

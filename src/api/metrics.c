@@ -21,9 +21,9 @@
 
 #include "api/api.h"
 #include "api/api_int.h"
-#include "bgp/peer.h"
-#include "core/fabric_glue.h"
-#include "core/mrt_glue.h"
+#include "session/peer.h"
+#include "daemon/fabric_glue.h"
+#include "daemon/mrt_glue.h"
 
 #define MAX_CODES 24
 #define MAX_EVENT_TYPES 48

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/daemon.h"
-#include "rib/export.h"
+#include "daemon/daemon.h"
+#include "out/export.h"
 
 #define METRICS_NBUCKETS 13
 

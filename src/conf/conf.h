@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 /* ----------------------------------------------------------- policy */
 

@@ -45,7 +45,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 struct fabric;
 struct rentry;

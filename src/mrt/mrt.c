@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/bytes.h"
+#include "base/bytes.h"
 #include "mrt/mrt.h"
 
 void mrt_reader_init(struct mrt_reader *r, const uint8_t *buf, size_t len)

@@ -6,7 +6,7 @@
  * walks the rules and stops at the first match. Everything works on the
  * decoded attributes of one route and allocates nothing.
  */
-#include "core/bytes.h"
+#include "base/bytes.h"
 #include "policy/policy.h"
 
 #include <stdio.h>

@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "conf/conf.h"
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 /*
  * Scratch space for the community list a rule rewrites. A rule that adds

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/wire.h"
-#include "core/prefix.h"
+#include "wire/wire.h"
+#include "base/prefix.h"
 
 struct rib;
 

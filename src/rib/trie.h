@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 #include "rib/rib.h"
 
 /* ------------------------------------------------------------ accounting */

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

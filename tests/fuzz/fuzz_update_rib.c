@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "conf/conf.h"
 #include "policy/policy.h"
 #include "rib/rib.h"

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "hexmsg.h"
 
 #define ORIGIN_IGP_HEX "40010100"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/drill.h"
+#include "daemon/drill.h"
 
 /* A fake loc-RIB: prefix -> next hops. */
 struct fake_route {

@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "conf/conf.h"
-#include "rib/export.h"
+#include "out/export.h"
 #include "rib/rib.h"
 
 #define LOCAL_ASN 65515

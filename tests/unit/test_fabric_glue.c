@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "core/daemon.h"
-#include "core/fabric_glue.h"
+#include "daemon/daemon.h"
+#include "daemon/fabric_glue.h"
 #include "fabric/fabric.h"
 
 static const char yaml[] =

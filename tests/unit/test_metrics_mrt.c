@@ -17,8 +17,8 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
-#include "bgp/peer.h"
-#include "core/mrt_glue.h"
+#include "session/peer.h"
+#include "daemon/mrt_glue.h"
 #include "mrt/mrt.h"
 
 struct fake {

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "mrt/mrt.h"
 
 struct counts {

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "bgp/fsm.h"
-#include "bgp/wire.h"
+#include "session/fsm.h"
+#include "wire/wire.h"
 #include "hexmsg.h"
 
 #define ORIGIN "40010100"

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "hexmsg.h"
 
 struct counts {

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 #define AG_MAXNH 32 /* next hops kept per route (more are dropped) */
 

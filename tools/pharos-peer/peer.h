@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bgp/wire.h"
-#include "core/prefix.h"
+#include "wire/wire.h"
+#include "base/prefix.h"
 #include "mrt/mrt.h"
 
 enum out_mode { OUT_TEXT, OUT_JSON, OUT_NONE };

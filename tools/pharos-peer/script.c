@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/bytes.h"
+#include "base/bytes.h"
 #include "peer.h"
 
 #define PRODUCE_HIGH_WATER (2u << 20) /* bytes queued before we pause */

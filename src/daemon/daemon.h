@@ -15,11 +15,11 @@
 #include <time.h>
 
 #include "conf/conf.h"
-#include "core/events.h"
-#include "core/log.h"
-#include "core/prefix.h"
+#include "base/events.h"
+#include "base/log.h"
+#include "base/prefix.h"
 #include "policy/policy.h"
-#include "rib/export.h"
+#include "out/export.h"
 #include "rib/rib.h"
 
 #define PHAROS_VERSION "0.1.0"

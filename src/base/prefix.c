@@ -1,7 +1,7 @@
 /*
  * prefix.c - parsing, formatting and comparing addresses and prefixes.
  */
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 #include <arpa/inet.h>
 #include <endian.h>

@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 
 /*
  * Reload d->conf->path. Returns the reply as JSON (caller owns it) and

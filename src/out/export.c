@@ -50,8 +50,8 @@
 #include <string.h>
 
 #include "policy/policy.h"
-#include "rib/adj_out.h"
-#include "rib/export.h"
+#include "out/adj_out.h"
+#include "out/export.h"
 
 #define EX_BLOCK 65536u /* bytes of one out_buf */
 #define EX_CHUNK 16384u /* pending prefixes handled per flush pass */

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "bgp/fsm.h"
+#include "session/fsm.h"
 #include "policy/policy.h"
 
 /* Why a whole UPDATE's announcements are refused, or NULL. */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/peer.h"
+#include "session/peer.h"
 
 #define FSM_OPEN_HOLD 240.0 /* hold timer while waiting for OPEN */
 #define FSM_RETRY_MIN 1.0

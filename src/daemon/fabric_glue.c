@@ -7,13 +7,13 @@
  * when the UPDATE that caused the change was read) to the commit is the
  * programming latency kept for metrics and drills.
  */
-#include "core/fabric_glue.h"
+#include "daemon/fabric_glue.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 #include "fabric/fabric.h"
 
 #define MAX_AGENTS 4096

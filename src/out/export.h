@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/wire.h"
+#include "wire/wire.h"
 #include "conf/conf.h"
 #include "rib/rib.h"
 

@@ -6,7 +6,7 @@
  * of shared out_buf references with writev so that queued messages
  * coalesce. Everything the FSM decides happens in fsm.c.
  */
-#include "bgp/peer.h"
+#include "session/peer.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "bgp/fsm.h"
+#include "session/fsm.h"
 #include "api/metrics.h"
 
 #define LINGER_SECS 2.0

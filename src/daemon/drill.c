@@ -4,7 +4,7 @@
  * as JSON and as an SVG timeline chart. Nothing here touches the daemon,
  * so the scoring and ordering rules are unit-tested on their own.
  */
-#include "core/drill.h"
+#include "daemon/drill.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bgp/wire.h"
-#include "core/daemon.h"
+#include "wire/wire.h"
+#include "daemon/daemon.h"
 
 enum peer_state {
 	PS_IDLE = 0,

@@ -1,13 +1,13 @@
 /*
  * events.c - the bounded ring of operational events (see events.h).
  */
-#include "core/events.h"
+#include "base/events.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 struct events {
 	json_t **ring;

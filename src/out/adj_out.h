@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 #include "rib/rib.h"
 
 #define ADJ_SRC_NONE UINT32_MAX /* originated by the route server */

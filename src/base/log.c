@@ -1,7 +1,7 @@
 /*
  * log.c - timestamped log lines for pharosd (see log.h).
  */
-#include "core/log.h"
+#include "base/log.h"
 
 #include <string.h>
 #include <sys/time.h>

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rib/adj_out.h"
+#include "out/adj_out.h"
 
 static uint64_t mix64(uint64_t x)
 {

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bytes.h"
-#include "bgp/wire.h"
+#include "base/bytes.h"
+#include "wire/wire.h"
 
 void bgp_err_set(struct bgp_notify *err, uint8_t code, uint8_t subcode,
 		 const uint8_t *data, size_t data_len, const char *fmt, ...)

@@ -10,8 +10,8 @@
  */
 #include <string.h>
 
-#include "core/bytes.h"
-#include "bgp/wire.h"
+#include "base/bytes.h"
+#include "wire/wire.h"
 
 static void hdr_put(uint8_t *buf, uint16_t len)
 {

@@ -7,7 +7,7 @@
  * name, the originated prefixes of the export config) is re-pointed
  * before the old one is freed; the exporter and the RIB keep copies.
  */
-#include "core/reload.h"
+#include "daemon/reload.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -15,9 +15,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "bgp/fsm.h"
-#include "bgp/peer.h"
-#include "core/fabric_glue.h"
+#include "session/fsm.h"
+#include "session/peer.h"
+#include "daemon/fabric_glue.h"
 #include "policy/policy.h"
 
 /* The peers of one reload, by outcome (names, for the reply). */

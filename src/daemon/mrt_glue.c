@@ -11,7 +11,7 @@
  * bound. Both are written by a check watcher (after each poll) while an
  * idle watcher keeps the loop turning until the work is done.
  */
-#include "core/mrt_glue.h"
+#include "daemon/mrt_glue.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bgp/peer.h"
+#include "session/peer.h"
 
 struct mrt_glue {
 	struct daemon *d;

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bytes.h"
-#include "bgp/wire.h"
+#include "base/bytes.h"
+#include "wire/wire.h"
 
 /* Severity of an error while walking the list; the worst one wins. */
 enum { SEV_OK, SEV_DISCARD, SEV_TAW, SEV_RESET };

@@ -9,15 +9,15 @@
  * seconds; another bounds the whole drill. Finished drills are kept in a
  * bounded list and reported as a "drill" event.
  */
-#include "core/drill.h"
+#include "daemon/drill.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgp/fsm.h"
-#include "bgp/peer.h"
-#include "core/daemon.h"
-#include "core/fabric_glue.h"
+#include "session/fsm.h"
+#include "session/peer.h"
+#include "daemon/daemon.h"
+#include "daemon/fabric_glue.h"
 #include "fabric/fabric.h"
 
 #define DRILLS_KEEP 32

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/daemon.h"
+#include "daemon/daemon.h"
 #include "mrt/mrt.h"
 
 #define MRT_GLUE_SLICE (1u << 20) /* bytes written per loop turn */

@@ -6,9 +6,9 @@
  * collision); the peer's published state is derived from them. Session
  * up and down are the only places that touch the RIB and the exporter.
  */
-#include "bgp/fsm.h"
-#include "core/fabric_glue.h"
-#include "core/mrt_glue.h"
+#include "session/fsm.h"
+#include "daemon/fabric_glue.h"
+#include "daemon/mrt_glue.h"
 #include "api/metrics.h"
 
 #include <arpa/inet.h>

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bytes.h"
-#include "bgp/wire.h"
+#include "base/bytes.h"
+#include "wire/wire.h"
 
 static bool seg_type_ok(uint8_t t)
 {

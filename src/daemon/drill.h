@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 struct daemon;
 

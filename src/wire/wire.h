@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/prefix.h"
+#include "base/prefix.h"
 
 #define BGP_MARKER_LEN 16
 #define BGP_HDR_LEN 19
