@@ -16,6 +16,19 @@
 
 #include "base/prefix.h"
 
+/* Peer kinds of DESIGN 1.2. */
+enum peer_kind {
+	PEER_NVA = 0,
+	PEER_VPN_GATEWAY = 1,
+	PEER_EXPRESSROUTE_GATEWAY = 2,
+};
+/* Routing preference between peer kinds (decision step 2). */
+enum routing_pref {
+	PREF_EXPRESSROUTE = 0,
+	PREF_VPN = 1,
+	PREF_ASPATH = 2,
+};
+
 /* ----------------------------------------------------------- policy */
 
 enum pol_action {
@@ -220,5 +233,30 @@ bool conf_vnet_originated(const struct conf *c, const struct conf_vnet *v);
 struct prefix *conf_originated(const struct conf *c, unsigned *n);
 const char *nh_type_name(uint8_t t); /* "VirtualAppliance", ... */
 const char *peer_kind_name(uint8_t k); /* "nva", "vpn_gateway", ... */
+
+/* Policy rules as data (src/conf/conf_rules.c). */
+
+/*
+ * Parse "198.18.0.0/15 le 24" (PREFIX [ge N] [le N]). Returns 0, or -1
+ * with a message in err (host bits set, len <= ge <= le <= max broken...).
+ */
+int pol_prefix_parse(const char *s, struct pol_prefix *pp, char *err,
+		     size_t errlen);
+/* Format back, e.g. "198.18.0.0/15 le 24". */
+char *pol_prefix_fmt(const struct pol_prefix *pp, char *buf, size_t len);
+
+/* "65000:100", "no-export", "no-advertise", "no-export-subconfed".
+ * Returns 0, or -1 when not a standard community. */
+int community_parse(const char *s, uint32_t *c);
+/* Well-known names for the well-known values, "A:B" otherwise. buf needs
+ * at least 24 bytes. */
+char *community_fmt(uint32_t c, char *buf, size_t len);
+
+/* Deep equality of two rule lists (ignores line/col), e.g. to tell
+ * whether two peers may share an export group. */
+bool pol_rules_equal(const struct pol_rule *a, unsigned na,
+		     const struct pol_rule *b, unsigned nb);
+/* Free the arrays inside n rules, then the rules array itself. */
+void pol_rules_free(struct pol_rule *rules, unsigned n);
 
 #endif

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/policy.h"
 
 #define TCP_MD5_MAXKEY 80
 

@@ -17,8 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "policy/policy.h"
-#include "rib/rib.h"
 
 struct loader {
 	struct conf_diag *d;

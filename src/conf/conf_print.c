@@ -12,8 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "policy/policy.h"
-#include "rib/rib.h"
 
 static const char *const nh_names[] = {
 	"VirtualAppliance", "VnetLocal", "Internet", "None",

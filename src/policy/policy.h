@@ -91,27 +91,4 @@ bool pol_prefix_match(const struct pol_prefix *pp, const struct prefix *p);
 bool pol_rule_match(const struct pol_rule *r, const struct prefix *pfx,
 		    const struct bgp_attrs *a);
 
-/*
- * Parse "198.18.0.0/15 le 24" (PREFIX [ge N] [le N]). Returns 0, or -1
- * with a message in err (host bits set, len <= ge <= le <= max broken...).
- */
-int pol_prefix_parse(const char *s, struct pol_prefix *pp, char *err,
-		     size_t errlen);
-/* Format back, e.g. "198.18.0.0/15 le 24". */
-char *pol_prefix_fmt(const struct pol_prefix *pp, char *buf, size_t len);
-
-/* "65000:100", "no-export", "no-advertise", "no-export-subconfed".
- * Returns 0, or -1 when not a standard community. */
-int community_parse(const char *s, uint32_t *c);
-/* Well-known names for the well-known values, "A:B" otherwise. buf needs
- * at least 24 bytes. */
-char *community_fmt(uint32_t c, char *buf, size_t len);
-
-/* Deep equality of two rule lists (ignores line/col), e.g. to tell
- * whether two peers may share an export group. */
-bool pol_rules_equal(const struct pol_rule *a, unsigned na,
-		     const struct pol_rule *b, unsigned nb);
-/* Free the arrays inside n rules, then the rules array itself. */
-void pol_rules_free(struct pol_rule *rules, unsigned n);
-
 #endif

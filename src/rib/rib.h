@@ -18,23 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/wire.h"
 #include "base/prefix.h"
+#include "conf/conf.h"
+#include "wire/wire.h"
 
 struct rib;
-
-/* Peer kinds of DESIGN 1.2. */
-enum peer_kind {
-	PEER_NVA = 0,
-	PEER_VPN_GATEWAY = 1,
-	PEER_EXPRESSROUTE_GATEWAY = 2,
-};
-/* Routing preference between peer kinds (decision step 2). */
-enum routing_pref {
-	PREF_EXPRESSROUTE = 0,
-	PREF_VPN = 1,
-	PREF_ASPATH = 2,
-};
 
 /*
  * An interned, reference-counted set of path attributes. Routes point at
