@@ -21,8 +21,8 @@
  * Memory per prefix: 32 bytes of entry plus 5-11 bytes of index (at most
  * 3/4 of the index words are in use).
  */
-#ifndef PHAROS_RIB_ADJ_OUT_H
-#define PHAROS_RIB_ADJ_OUT_H
+#ifndef PHAROS_OUT_ADJ_OUT_H
+#define PHAROS_OUT_ADJ_OUT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -27,26 +27,18 @@
  *
  * Callbacks (send) must not call back into the exporter.
  */
-#ifndef PHAROS_RIB_EXPORT_H
-#define PHAROS_RIB_EXPORT_H
+#ifndef PHAROS_OUT_EXPORT_H
+#define PHAROS_OUT_EXPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wire/wire.h"
+#include "base/outbuf.h"
 #include "conf/conf.h"
 #include "rib/rib.h"
+#include "wire/wire.h"
 
-/* A finished, shareable block of one or more whole BGP messages. */
-struct out_buf {
-	uint32_t refcnt;
-	uint32_t len;
-	uint8_t data[];
-};
-struct out_buf *out_buf_new(size_t cap);
-void out_buf_ref(struct out_buf *b);
-void out_buf_unref(struct out_buf *b);
 
 struct export_config {
 	uint32_t local_asn;
