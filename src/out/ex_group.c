@@ -1,8 +1,9 @@
 /*
  * ex_group.c - small helpers of out/, and update groups: peers whose
- * output would be byte-identical share one; the export decision for one prefix in one group (best path,
- * kind rules, NO_ADVERTISE, export rules) and the group's adj-RIB-out;
- * building a new group's adj-out from the loc-RIB in slices.
+ * output would be byte-identical share one; the export decision for one
+ * prefix in one group (best path, kind rules, NO_ADVERTISE, export rules)
+ * and the group's adj-RIB-out; building a new group's adj-out from the
+ * loc-RIB in slices.
  */
 #include "out/export_int.h"
 
