@@ -202,7 +202,7 @@ static enum MHD_Result peers_path(struct api *api, struct MHD_Connection *con,
 
 	if (api_parse_peer_path(rest, name, sizeof(name), &sub) < 0)
 		return reply_error(con, 404, "no such peer");
-	p = daemon_peer_by_name(api->d, name);
+	p = session_peer_by_name(&api->d->sess, name);
 	if (!p) {
 		snprintf(msg, sizeof(msg), "no such peer: %s", name);
 		return reply_error(con, 404, msg);

@@ -82,7 +82,7 @@ static void attrs_json(json_t *o, const struct rattr *ra, struct bgp_attrs *tmp)
 
 static const char *rib_peer_name(struct daemon *d, uint32_t idx)
 {
-	struct peer *p = daemon_peer_by_rib(d, idx);
+	struct peer *p = session_peer_by_rib(&d->sess, idx);
 
 	return p ? p->name : "local";
 }
@@ -159,7 +159,7 @@ json_t *api_routes_json(struct daemon *d, const char *prefix,
 	struct routes_walk w = {.d = d, .limit = limit};
 	json_t *o;
 
-	if (peer && !(w.only = daemon_peer_by_name(d, peer))) {
+	if (peer && !(w.only = session_peer_by_name(&d->sess, peer))) {
 		snprintf(err, errlen, "no such peer: %s", peer);
 		return NULL;
 	}
@@ -319,8 +319,8 @@ json_t *api_peers_json(struct daemon *d)
 {
 	json_t *a = json_array(), *o = json_object();
 
-	for (unsigned i = 0; i < d->n_peers; i++)
-		json_array_append_new(a, api_peer_json(d, d->peers[i]));
+	for (unsigned i = 0; i < d->sess.n_peers; i++)
+		json_array_append_new(a, api_peer_json(d, d->sess.peers[i]));
 	json_object_set_new(o, "peers", a);
 	return o;
 }
@@ -332,8 +332,8 @@ json_t *api_status_json(struct daemon *d)
 	size_t routes;
 	json_t *o, *rib;
 
-	for (unsigned i = 0; i < d->n_peers; i++)
-		est += d->peers[i]->state == PS_ESTABLISHED;
+	for (unsigned i = 0; i < d->sess.n_peers; i++)
+		est += d->sess.peers[i]->state == PS_ESTABLISHED;
 	rib_stats(d->rib, &st);
 	routes = st.paths;
 	rib = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}",
@@ -348,14 +348,14 @@ json_t *api_status_json(struct daemon *d)
 		      "asn", (json_int_t)d->conf->rs.asn,
 		      "router_id", jaddr(&d->conf->rs.router_id),
 		      "uptime_s", (json_int_t)(ev_now(d->loop) - d->started),
-		      "peers", "configured", (json_int_t)d->n_peers,
+		      "peers", "configured", (json_int_t)d->sess.n_peers,
 		      "established", (json_int_t)est,
 		      "rib", rib);
 	json_object_set_new(o, "export", json_pack("{s:I, s:I}",
 		"groups", (json_int_t)export_groups(d->ex),
 		"bytes", (json_int_t)export_bytes(d->ex)));
 	json_object_set_new(o, "refused_connections",
-			    json_integer((json_int_t)d->refused_connections));
+			    json_integer((json_int_t)d->sess.refused_connections));
 	json_object_set_new(o, "events", json_integer((json_int_t)events_total(d->events)));
 	return o;
 }

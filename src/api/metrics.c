@@ -179,21 +179,6 @@ void metrics_api_completed(struct api *api, struct MHD_Connection *con)
 		metrics_api_reply(api->d, ci->http_status);
 }
 
-unsigned metrics_count_updates(const struct out_buf *b)
-{
-	unsigned n = 0;
-
-	for (size_t off = 0; off + BGP_HDR_LEN <= b->len;) {
-		size_t len = (size_t)b->data[off + 16] << 8 | b->data[off + 17];
-		if (len < BGP_HDR_LEN)
-			break;
-		if (b->data[off + 18] == BGP_UPDATE)
-			n++;
-		off += len;
-	}
-	return n;
-}
-
 /* ------------------------------------------------------------ text */
 
 struct mbuf {
@@ -340,8 +325,8 @@ static void put_peers(struct mbuf *m, struct daemon *d)
 {
 	for (size_t k = 0; k < sizeof(peer_metrics) / sizeof(peer_metrics[0]); k++) {
 		help(m, peer_metrics[k].name, peer_metrics[k].type, peer_metrics[k].help);
-		for (unsigned i = 0; i < d->n_peers; i++) {
-			const struct peer *p = d->peers[i];
+		for (unsigned i = 0; i < d->sess.n_peers; i++) {
+			const struct peer *p = d->sess.peers[i];
 			mprintf(m, "%s", peer_metrics[k].name);
 			peer_labels(m, p, NULL);
 			mprintf(m, " %.15g\n", peer_metrics[k].fn(d, p));
@@ -349,8 +334,8 @@ static void put_peers(struct mbuf *m, struct daemon *d)
 	}
 	help(m, "pharos_peer_routes_refused_total", "counter",
 	     "Routes refused on import, by reason");
-	for (unsigned i = 0; i < d->n_peers; i++) {
-		const struct peer *p = d->peers[i];
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		const struct peer *p = d->sess.peers[i];
 		const struct {
 			const char *why;
 			uint64_t n;
@@ -415,8 +400,8 @@ static void put_totals(struct mbuf *m, struct daemon *d)
 	uint64_t in = 0, out = 0;
 	size_t qmax = 0;
 
-	for (unsigned i = 0; i < d->n_peers; i++) {
-		const struct peer *p = d->peers[i];
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		const struct peer *p = d->sess.peers[i];
 		size_t q = (size_t)v_outq(d, p);
 		in += p->updates_in;
 		out += p->updates_out;
@@ -442,7 +427,7 @@ static void put_totals(struct mbuf *m, struct daemon *d)
 	mprintf(m, "pharos_api_body_limit_bytes %u\n", API_MAX_BODY);
 	help(m, "pharos_refused_connections_total", "counter", "Connections from unconfigured addresses");
 	mprintf(m, "pharos_refused_connections_total %llu\n",
-		(unsigned long long)d->refused_connections);
+		(unsigned long long)d->sess.refused_connections);
 }
 
 static void put_measured(struct mbuf *m, struct daemon *d)

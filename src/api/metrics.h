@@ -41,7 +41,5 @@ struct api;
 struct MHD_Connection;
 void metrics_api_completed(struct api *api, struct MHD_Connection *con);
 
-/* UPDATE messages in a block of whole BGP messages. */
-unsigned metrics_count_updates(const struct out_buf *b);
 
 #endif

@@ -6,8 +6,8 @@
  * and their listeners, the control API. There is no other mutable global
  * state; callbacks reach the context through their watcher's data pointer.
  */
-#ifndef PHAROS_CORE_DAEMON_H
-#define PHAROS_CORE_DAEMON_H
+#ifndef PHAROS_DAEMON_DAEMON_H
+#define PHAROS_DAEMON_DAEMON_H
 
 #include <ev.h>
 #include <stdbool.h>
@@ -20,6 +20,7 @@
 #include "base/prefix.h"
 #include "policy/policy.h"
 #include "out/export.h"
+#include "session/session.h"
 #include "rib/rib.h"
 
 #define PHAROS_VERSION "0.1.0"
@@ -28,26 +29,6 @@ struct peer;
 struct conn;
 struct api;
 struct daemon;
-
-/* Reused by every UPDATE import (src/bgp/import.c) so that no message
- * costs an allocation: the decoded UPDATE, the import policy's working
- * copy of the attributes and its scratch, and a run of withdrawn
- * prefixes being put in address order. Import never re-enters itself. */
-#define IMPORT_WD_RUN 4096
-struct import_buf {
-	struct bgp_update upd;
-	struct bgp_attrs work;
-	uint8_t scratch[POL_SCRATCH_LEN];
-	struct prefix wd[IMPORT_WD_RUN];
-};
-
-/* One listening socket (a route_server.listen address and the port). */
-struct listener {
-	ev_io io;
-	int fd;
-	struct addr addr;
-	struct daemon *d;
-};
 
 struct daemon {
 	struct ev_loop *loop;
@@ -60,14 +41,9 @@ struct daemon {
 	struct prefix *originated; /* fabric address spaces we originate */
 	unsigned n_originated;
 
-	struct peer **peers; /* one per configured peer */
-	unsigned n_peers;
-	struct peer **by_rib; /* rib peer index -> peer */
-	uint32_t n_by_rib;
-
-	struct listener *listeners;
-	unsigned n_listeners;
-	struct conn *lingering; /* closed sessions flushing a NOTIFICATION */
+	/* Peers, listeners and what session code needs (session/session.h):
+	 * its pointers are this context's own. */
+	struct session sess;
 
 	struct api *api;
 	struct fabric_glue *fglue; /* the fabric and its programming stats */
@@ -83,26 +59,28 @@ struct daemon {
 
 	ev_tstamp started; /* ev_now at start */
 	time_t started_wall;
-	uint64_t refused_connections; /* unconfigured addresses */
-	bool stopping;
 	bool have_final_stats;
 	struct rib_stats final_stats; /* the RIB as it was when stopping began */
-	struct import_buf import; /* src/bgp/import.c */
 };
 
-/* Loop-turn glue (src/bgp/fsm.c). */
+/* Setup and teardown (src/daemon/daemon.c). daemon_init needs d->conf
+ * and d->log set; daemon_fini undoes whatever part of it was done. */
+int daemon_init(struct daemon *d);
+void daemon_fini(struct daemon *d);
+/* Log the RIB's size and memory per route (at exit). */
+void daemon_log_final_stats(struct daemon *d);
+
+/* The loop (src/daemon/loop.c). */
 void daemon_watchers_start(struct daemon *d);
 /* Make sure pending RIB changes and export work are handled this turn. */
 void daemon_kick(struct daemon *d);
 /* Drain loc-RIB changes to export and to the fabric (one fabric version
- * per turn, see core/fabric_glue.h) and flush. */
+ * per turn, see daemon/fabric_glue.h) and flush. */
 void daemon_process_changes(struct daemon *d);
+/* Point d->sess at the daemon's loop, log, events, configuration, RIB
+ * and exporter, and wire its hooks to the daemon. */
+void daemon_session_wire(struct daemon *d);
 /* Cease every session and stop the loop once NOTIFICATIONs are out. */
 void daemon_shutdown(struct daemon *d, const char *message);
-
-/* Lookups (src/bgp/peer.c). */
-struct peer *daemon_peer_by_name(const struct daemon *d, const char *name);
-struct peer *daemon_peer_by_addr(const struct daemon *d, const struct addr *a);
-struct peer *daemon_peer_by_rib(const struct daemon *d, uint32_t rib_peer);
 
 #endif

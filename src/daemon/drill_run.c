@@ -75,8 +75,8 @@ static unsigned rib_nexthops(void *arg, const struct prefix *p,
 
 static bool others_written(const struct daemon *d, const struct peer *self)
 {
-	for (unsigned i = 0; i < d->n_peers; i++) {
-		const struct peer *p = d->peers[i];
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		const struct peer *p = d->sess.peers[i];
 		if (p != self && p->est && (p->est->oq_bytes || p->export_paused))
 			return false;
 	}
@@ -138,7 +138,7 @@ static void drill_finish(struct drills *ds, uint8_t state, const char *error)
 
 static void enable_peer(struct drills *ds)
 {
-	struct peer *p = daemon_peer_by_name(ds->d, ds->run->peer);
+	struct peer *p = session_peer_by_name(&ds->d->sess, ds->run->peer);
 	char err[128];
 
 	if (p)
@@ -190,7 +190,7 @@ static bool phase_holds(struct drills *ds, struct peer *p, int ph,
 static void advance(struct drills *ds)
 {
 	struct drill *dr = ds->run;
-	struct peer *p = daemon_peer_by_name(ds->d, dr->peer);
+	struct peer *p = session_peer_by_name(&ds->d->sess, dr->peer);
 	int ph;
 
 	if (!p) {
@@ -242,7 +242,7 @@ static void restore_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		drill_finish(ds, DS_FAILED, why);
 		return;
 	}
-	p = daemon_peer_by_name(ds->d, dr->peer);
+	p = session_peer_by_name(&ds->d->sess, dr->peer);
 	ds->eor_mark = p ? p->eor_in : 0;
 	ds->fab_v1 = fp ? fp->version : 0;
 	drill_mark(dr, DP_RESTORED, now_ms(ds));
@@ -327,7 +327,7 @@ static int drill_request(struct daemon *d, json_t *req, struct drill *dr,
 		snprintf(err, len, "type must be \"peer-down\"");
 		return 400;
 	}
-	if (!name || !(p = daemon_peer_by_name(d, name))) {
+	if (!name || !(p = session_peer_by_name(&d->sess, name))) {
 		snprintf(err, len, "no such peer: %s", name ? name : "(none)");
 		return name ? 404 : 400;
 	}
@@ -384,7 +384,7 @@ unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 	dr->applies[DP_AGENTS_ACKED] = daemon_fabric(d) && n_agents > 0;
 	dr->id = ds->next_id++;
 	log_time_iso(dr->started, sizeof(dr->started));
-	p = daemon_peer_by_name(d, dr->peer);
+	p = session_peer_by_name(&d->sess, dr->peer);
 	/* only a peer that sends End-of-RIB is waited for */
 	dr->applies[DP_EOR] = p->eor_in > 0;
 	daemon_process_changes(d); /* start from a settled RIB */

@@ -178,7 +178,7 @@ static int dump_entry(const struct rentry *e, struct mrt_dumper *x)
 		rattr_to_bgp(rp->attr, &x->attrs[n]);
 		x->out[n].peer_index = i;
 		x->out[n].originated =
-			peer_originated(daemon_peer_by_rib(x->d, rp->peer), x->ts);
+			peer_originated(session_peer_by_rib(&x->d->sess, rp->peer), x->ts);
 		x->out[n].attrs = &x->attrs[n];
 		n++;
 	}
@@ -195,18 +195,18 @@ static int dump_entry(const struct rentry *e, struct mrt_dumper *x)
 static int write_peer_index(struct mrt_dumper *x)
 {
 	struct daemon *d = x->d;
-	struct mrt_peer *pt = calloc(d->n_peers ? d->n_peers : 1, sizeof(*pt));
+	struct mrt_peer *pt = calloc(d->sess.n_peers ? d->sess.n_peers : 1, sizeof(*pt));
 	uint32_t collector;
 	bool fail = false;
 	int rc;
 
-	x->snap = calloc(d->n_peers ? d->n_peers : 1, sizeof(*x->snap));
+	x->snap = calloc(d->sess.n_peers ? d->sess.n_peers : 1, sizeof(*x->snap));
 	if (!pt || !x->snap) {
 		free(pt);
 		return -1;
 	}
-	for (unsigned i = 0; i < d->n_peers && i < UINT16_MAX; i++) {
-		const struct peer *p = d->peers[i];
+	for (unsigned i = 0; i < d->sess.n_peers && i < UINT16_MAX; i++) {
+		const struct peer *p = d->sess.peers[i];
 
 		pt[i].bgp_id = htonl(p->est ? p->est->open.bgp_id : 0);
 		pt[i].addr = p->cf->address;
@@ -237,7 +237,7 @@ static int map_peers(struct mrt_dumper *x)
 	for (uint32_t k = 0; k < x->n_index; k++)
 		x->index_of[k] = UINT16_MAX;
 	for (unsigned i = 0; i < x->n_snap; i++) {
-		const struct peer *p = daemon_peer_by_rib(x->d, x->snap[i].rib_id);
+		const struct peer *p = session_peer_by_rib(&x->d->sess, x->snap[i].rib_id);
 
 		if (p && x->snap[i].name && !strcmp(p->name, x->snap[i].name))
 			x->index_of[x->snap[i].rib_id] = (uint16_t)i;

@@ -125,24 +125,24 @@ static void listener_md5(struct daemon *d, const struct addr *a,
 	}
 	md5.tcpm_keylen = (uint16_t)len;
 	memcpy(md5.tcpm_key, password ? password : "", len);
-	for (unsigned i = 0; i < d->n_listeners; i++)
-		if (d->listeners[i].addr.afi == a->afi)
-			setsockopt(d->listeners[i].fd, IPPROTO_TCP, TCP_MD5SIG,
+	for (unsigned i = 0; i < d->sess.n_listeners; i++)
+		if (d->sess.listeners[i].addr.afi == a->afi)
+			setsockopt(d->sess.listeners[i].fd, IPPROTO_TCP, TCP_MD5SIG,
 				   &md5, sizeof(md5));
 }
 
 static int by_rib_set(struct daemon *d, uint32_t id, struct peer *p)
 {
-	if (id >= d->n_by_rib) {
+	if (id >= d->sess.n_by_rib) {
 		uint32_t n = id + 16;
-		struct peer **nb = realloc(d->by_rib, n * sizeof(*nb));
+		struct peer **nb = realloc(d->sess.by_rib, n * sizeof(*nb));
 		if (!nb)
 			return -1;
-		memset(nb + d->n_by_rib, 0, (n - d->n_by_rib) * sizeof(*nb));
-		d->by_rib = nb;
-		d->n_by_rib = n;
+		memset(nb + d->sess.n_by_rib, 0, (n - d->sess.n_by_rib) * sizeof(*nb));
+		d->sess.by_rib = nb;
+		d->sess.n_by_rib = n;
 	}
-	d->by_rib[id] = p;
+	d->sess.by_rib[id] = p;
 	return 0;
 }
 
@@ -161,7 +161,7 @@ static struct peer *peer_new(struct daemon *d, const struct conf_peer *cf)
 
 	if (!p)
 		return NULL;
-	p->d = d;
+	p->s = &d->sess;
 	p->cf = cf;
 	p->name = cf->name;
 	p->refused = pfxset_new();
@@ -192,8 +192,8 @@ static void peer_remove(struct daemon *d, struct peer *p)
 	if (p->cf->password)
 		listener_md5(d, &p->cf->address, NULL);
 	rib_peer_remove(d->rib, p->rib_id);
-	if (p->rib_id < d->n_by_rib)
-		d->by_rib[p->rib_id] = NULL;
+	if (p->rib_id < d->sess.n_by_rib)
+		d->sess.by_rib[p->rib_id] = NULL;
 	ev_timer_stop(d->loop, &p->retry);
 	pfxset_free(p->refused);
 	free(p);
@@ -220,8 +220,8 @@ static void peer_reset_to(struct daemon *d, struct peer *p,
 		listener_md5(d, &p->cf->address, NULL);
 	if (rib_changed) {
 		rib_peer_remove(d->rib, p->rib_id);
-		if (p->rib_id < d->n_by_rib)
-			d->by_rib[p->rib_id] = NULL;
+		if (p->rib_id < d->sess.n_by_rib)
+			d->sess.by_rib[p->rib_id] = NULL;
 	}
 	p->cf = cf;
 	p->name = cf->name;
@@ -448,8 +448,8 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 		free(start);
 		return -1;
 	}
-	for (unsigned i = 0; i < d->n_peers; i++) {
-		struct peer *p = d->peers[i];
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		struct peer *p = d->sess.peers[i];
 		const struct conf_peer *cf = conf_find_peer(nc, p->name);
 		unsigned k = cf ? (unsigned)(cf - nc->rs.peers) : 0;
 
@@ -480,9 +480,9 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 		log_info(&d->log, np[k]->name, "added by reload");
 		start[n_start++] = np[k];
 	}
-	free(d->peers);
-	d->peers = np;
-	d->n_peers = nc->rs.n_peers;
+	free(d->sess.peers);
+	d->sess.peers = np;
+	d->sess.n_peers = nc->rs.n_peers;
 	for (unsigned i = 0; i < n_start; i++)
 		fsm_start(start[i]);
 	free(start);

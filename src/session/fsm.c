@@ -1,15 +1,12 @@
 /*
- * fsm.c - the RFC 4271 state machine of pharosd's peers (see fsm.h), and
- * the loop-turn glue that hands loc-RIB changes to export.
+ * fsm.c - the RFC 4271 state machine of pharosd's peers (see fsm.h).
  *
  * Connection states live on struct conn (there may be two during a
  * collision); the peer's published state is derived from them. Session
  * up and down are the only places that touch the RIB and the exporter.
  */
 #include "session/fsm.h"
-#include "daemon/fabric_glue.h"
-#include "daemon/mrt_glue.h"
-#include "api/metrics.h"
+#include "session/import.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,22 +16,22 @@
 
 static void fsm_schedule(struct peer *p);
 
-static uint32_t router_id(const struct daemon *d)
+static uint32_t router_id(const struct session *s)
 {
 	uint32_t id;
 
-	memcpy(&id, d->conf->rs.router_id.b, 4);
+	memcpy(&id, s->conf->rs.router_id.b, 4);
 	return ntohl(id);
 }
 
 static uint16_t conf_hold(const struct peer *p)
 {
-	return p->cf->hold_time ? p->cf->hold_time : p->d->conf->rs.hold_time;
+	return p->cf->hold_time ? p->cf->hold_time : p->s->conf->rs.hold_time;
 }
 
 static uint16_t conf_keepalive(const struct peer *p)
 {
-	return p->cf->keepalive ? p->cf->keepalive : p->d->conf->rs.keepalive;
+	return p->cf->keepalive ? p->cf->keepalive : p->s->conf->rs.keepalive;
 }
 
 static struct conn *other_conn(struct peer *p, struct conn *c)
@@ -44,15 +41,15 @@ static struct conn *other_conn(struct peer *p, struct conn *c)
 
 void fsm_update_state(struct peer *p)
 {
-	int s = -1;
+	int st = -1;
 
 	for (int k = 0; k < 2; k++)
-		if (p->conn[k] && p->conn[k]->state > s)
-			s = p->conn[k]->state;
-	if (s < 0)
-		s = p->disabled || p->maxpfx_wait || p->d->stopping ? PS_IDLE
+		if (p->conn[k] && p->conn[k]->state > st)
+			st = p->conn[k]->state;
+	if (st < 0)
+		st = p->disabled || p->maxpfx_wait || p->s->stopping ? PS_IDLE
 								    : PS_ACTIVE;
-	p->state = (uint8_t)s;
+	p->state = (uint8_t)st;
 }
 
 /* "Code/Subcode name: reason", without repeating the name when the
@@ -86,7 +83,7 @@ static void note_notify(struct peer *p, const struct bgp_notify *n, bool sent)
 		snprintf(data + off, sizeof(data) - off, "%s)",
 			 n->data_len > 16 ? "..." : "");
 	}
-	log_warn(&p->d->log, p->name, "%s NOTIFICATION %u/%u %s%s",
+	log_warn(p->s->log, p->name, "%s NOTIFICATION %u/%u %s%s",
 		 sent ? "sending" : "received", n->code, n->subcode, name, data);
 	snprintf(p->last_error, sizeof(p->last_error), "%s: %s",
 		 sent ? "sent" : "received", name);
@@ -94,6 +91,26 @@ static void note_notify(struct peer *p, const struct bgp_notify *n, bool sent)
 		p->notifications_out++;
 	else
 		p->notifications_in++;
+}
+
+/* An UPDATE on an established session: import it, then act on what import
+ * says. Returns 0, or -1 when the session was reset (stop reading). */
+static int fsm_import(struct peer *p, struct conn *c, const uint8_t *body,
+		      size_t len)
+{
+	struct import_result res;
+
+	switch (import_update(p, c, body, len, &res)) {
+	case IMPORT_OK:
+		return 0;
+	case IMPORT_MAX_PREFIX:
+		fsm_max_prefix(p, res.afi);
+		return -1;
+	case IMPORT_RESET:
+		fsm_peer_reset(p, &res.notify);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------ session up/down */
@@ -124,7 +141,7 @@ bool peer_export_fits(void *ctx, size_t len)
 
 static void session_up(struct peer *p, struct conn *c)
 {
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 	struct export_peer ep;
 	struct conn *o = other_conn(p, c);
 	char caps[128];
@@ -138,7 +155,7 @@ static void session_up(struct peer *p, struct conn *c)
 	}
 	c->state = PS_ESTABLISHED;
 	p->est = c;
-	p->up_since = ev_now(d->loop);
+	p->up_since = ev_now(s->loop);
 	p->sessions_up++;
 	p->backoff = FSM_RETRY_MIN;
 	p->export_paused = false;
@@ -154,24 +171,24 @@ static void session_up(struct peer *p, struct conn *c)
 	ep.send = peer_export_send;
 	ep.fits = peer_export_fits;
 	ep.ctx = p;
-	export_peer_up(d->ex, &ep);
+	export_peer_up(s->ex, &ep);
 	p->export_up = true;
 	snprintf(caps, sizeof(caps), "%s%s%s%s%s%s",
 		 p->afi_v4 ? " ipv4" : "", p->afi_v6 ? " ipv6" : "",
 		 c->caps.as4 ? " as4" : "", c->open.route_refresh ? " rr" : "",
 		 c->open.graceful_restart ? " gr" : "",
 		 c->caps.ext_message ? " extmsg" : "");
-	log_info(&d->log, p->name, "session established (hold %u s, caps%s)",
+	log_info(s->log, p->name, "session established (hold %u s, caps%s)",
 		 c->hold_time, caps);
-	events_emit(d->events, "session_up", p->name, "hold %u s, caps%s",
+	events_emit(s->events, "session_up", p->name, "hold %u s, caps%s",
 		    c->hold_time, caps);
 	fsm_update_state(p);
-	daemon_kick(d);
+	session_kick(s);
 }
 
 static void session_down(struct peer *p, const char *reason)
 {
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 	size_t n;
 
 	if (!p->export_up)
@@ -180,13 +197,13 @@ static void session_down(struct peer *p, const char *reason)
 	p->flaps++;
 	if (!p->maxpfx_wait)
 		p->maxpfx_streak = 0; /* only consecutive max-prefix drops count */
-	export_peer_down(d->ex, p->rib_id);
-	n = rib_peer_flush(d->rib, p->rib_id);
+	export_peer_down(s->ex, p->rib_id);
+	n = rib_peer_flush(s->rib, p->rib_id);
 	pfxset_clear(p->refused);
-	log_info(&d->log, p->name, "session down: %s (%zu routes withdrawn)",
+	log_info(s->log, p->name, "session down: %s (%zu routes withdrawn)",
 		 reason, n);
-	events_emit(d->events, "session_down", p->name, "%s", reason);
-	daemon_kick(d);
+	events_emit(s->events, "session_down", p->name, "%s", reason);
+	session_kick(s);
 }
 
 /* ------------------------------------------------------ timers, start */
@@ -197,7 +214,7 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (p->maxpfx_wait) {
 		p->maxpfx_wait = false;
-		log_info(&p->d->log, p->name,
+		log_info(p->s->log, p->name,
 			 "restarting after max-prefix drop");
 	}
 	fsm_start(p);
@@ -205,14 +222,14 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 void fsm_start(struct peer *p)
 {
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 
 	if (!p->retry.data) {
 		ev_timer_init(&p->retry, retry_cb, 0, 0);
 		p->retry.data = p;
-		p->rand_seed = p->rib_id * 2654435761u ^ (unsigned)d->started_wall;
+		p->rand_seed = p->rib_id * 2654435761u ^ (unsigned)s->started_wall;
 	}
-	if (p->disabled || p->maxpfx_wait || d->stopping) {
+	if (p->disabled || p->maxpfx_wait || s->stopping) {
 		fsm_update_state(p);
 		return;
 	}
@@ -228,24 +245,24 @@ void fsm_start(struct peer *p)
 /* Next step after a session or connection went away. */
 static void fsm_schedule(struct peer *p)
 {
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 	double delay;
 
 	fsm_update_state(p);
-	if (p->disabled || p->maxpfx_wait || d->stopping || p->cf->passive ||
+	if (p->disabled || p->maxpfx_wait || s->stopping || p->cf->passive ||
 	    p->conn[0] || p->conn[1] || ev_is_active(&p->retry))
 		return;
 	delay = p->backoff * (0.75 + 0.5 * (rand_r(&p->rand_seed) / (double)RAND_MAX));
 	p->backoff = p->backoff * 2 > FSM_RETRY_MAX ? FSM_RETRY_MAX : p->backoff * 2;
-	ev_timer_stop(d->loop, &p->retry);
+	ev_timer_stop(s->loop, &p->retry);
 	ev_timer_set(&p->retry, delay, 0);
-	ev_timer_start(d->loop, &p->retry);
-	log_debug(&d->log, p->name, "connect retry in %.1f s", delay);
+	ev_timer_start(s->loop, &p->retry);
+	log_debug(s->log, p->name, "connect retry in %.1f s", delay);
 }
 
 void fsm_connect_failed(struct peer *p, const char *reason)
 {
-	log_debug(&p->d->log, p->name, "connect failed: %s", reason);
+	log_debug(p->s->log, p->name, "connect failed: %s", reason);
 	fsm_schedule(p);
 }
 
@@ -273,7 +290,7 @@ void fsm_conn_lost(struct conn *c, const char *reason)
 	struct peer *p = c->peer;
 	bool was_est = p->est == c;
 
-	log_info(&p->d->log, p->name, "connection lost: %s", reason);
+	log_info(p->s->log, p->name, "connection lost: %s", reason);
 	if (was_est || !p->last_error[0])
 		snprintf(p->last_error, sizeof(p->last_error), "%s", reason);
 	conn_close(c, NULL);
@@ -298,14 +315,14 @@ static void send_open(struct conn *c)
 	struct peer *p = c->peer;
 	struct bgp_open o;
 	uint8_t buf[BGP_MAX_LEN];
-	uint32_t asn = p->d->conf->rs.asn;
+	uint32_t asn = p->s->conf->rs.asn;
 	int n;
 
 	memset(&o, 0, sizeof(o));
 	o.version = BGP_VERSION;
 	o.my_as = asn > 0xffff ? AS_TRANS : (uint16_t)asn;
 	o.hold_time = conf_hold(p);
-	o.bgp_id = router_id(p->d);
+	o.bgp_id = router_id(p->s);
 	o.as4 = asn;
 	o.has_as4 = true;
 	o.route_refresh = true;
@@ -327,9 +344,9 @@ void fsm_conn_up(struct conn *c)
 	send_open(c);
 	c->state = PS_OPENSENT;
 	ev_timer_set(&c->hold, FSM_OPEN_HOLD, 0);
-	ev_timer_start(p->d->loop, &c->hold);
-	ev_timer_stop(p->d->loop, &p->retry);
-	log_debug(&p->d->log, p->name, "TCP up (%s), OPEN sent",
+	ev_timer_start(p->s->loop, &c->hold);
+	ev_timer_stop(p->s->loop, &p->retry);
+	log_debug(p->s->log, p->name, "TCP up (%s), OPEN sent",
 		  c->outgoing ? "outgoing" : "incoming");
 	fsm_update_state(p);
 }
@@ -337,7 +354,7 @@ void fsm_conn_up(struct conn *c)
 void fsm_accept(struct peer *p, int fd, const struct addr *local,
 		const struct addr *remote)
 {
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 	struct bgp_notify n;
 	struct conn *c;
 	int slot;
@@ -356,7 +373,7 @@ void fsm_accept(struct peer *p, int fd, const struct addr *local,
 	c->remote = *remote;
 	memset(&n, 0, sizeof(n));
 	n.code = BGP_ERR_CEASE;
-	if (p->disabled || p->maxpfx_wait || d->stopping) {
+	if (p->disabled || p->maxpfx_wait || s->stopping) {
 		n.subcode = BGP_CEASE_CONN_REJECTED;
 		snprintf(n.reason, sizeof(n.reason), "%s",
 			 p->disabled ? "peer disabled" : "peer in restart delay");
@@ -366,7 +383,7 @@ void fsm_accept(struct peer *p, int fd, const struct addr *local,
 			 "connection collision resolution");
 	}
 	if (n.subcode) {
-		log_info(&d->log, p->name, "incoming connection rejected: %s",
+		log_info(s->log, p->name, "incoming connection rejected: %s",
 			 n.reason);
 		c->state = PS_OPENSENT; /* so that the NOTIFICATION is sent */
 		c->peer = NULL;
@@ -374,7 +391,7 @@ void fsm_accept(struct peer *p, int fd, const struct addr *local,
 		return;
 	}
 	p->conn[slot] = c;
-	ev_io_start(d->loop, &c->rio);
+	ev_io_start(s->loop, &c->rio);
 	fsm_conn_up(c);
 }
 
@@ -406,12 +423,12 @@ static bool resolve_collision(struct peer *p, struct conn *c)
 	 * connection opened by the side with the higher BGP identifier. */
 	if (o->state == PS_ESTABLISHED)
 		loser = c;
-	else if (router_id(p->d) > c->open.bgp_id)
+	else if (router_id(p->s) > c->open.bgp_id)
 		loser = c->outgoing ? o : c;
 	else
 		loser = c->outgoing ? c : o;
 	snprintf(n.reason, sizeof(n.reason), "connection collision resolution");
-	log_info(&p->d->log, p->name, "collision: closing the %s connection",
+	log_info(p->s->log, p->name, "collision: closing the %s connection",
 		 loser->outgoing ? "outgoing" : "incoming");
 	note_notify(p, &n, true);
 	conn_close(loser, &n);
@@ -432,7 +449,7 @@ static int open_check(struct peer *p, const struct bgp_open *o,
 			 "peer AS %u, expected %u", bgp_open_asn(o), p->cf->asn);
 		return -1;
 	}
-	if (o->bgp_id == 0 || o->bgp_id == router_id(p->d)) {
+	if (o->bgp_id == 0 || o->bgp_id == router_id(p->s)) {
 		n->subcode = BGP_OPEN_BAD_ID;
 		n->data_len = 4;
 		for (int i = 0; i < 4; i++)
@@ -464,7 +481,7 @@ static int handle_open(struct conn *c, const uint8_t *body, size_t len)
 	memset(&n, 0, sizeof(n));
 	if (bgp_open_decode(body, len, &c->open, &n) < 0 ||
 	    open_check(p, &c->open, &n) < 0) {
-		events_emit(p->d->events, "open_error", p->name, "%s",
+		events_emit(p->s->events, "open_error", p->name, "%s",
 			    n.reason);
 		fsm_peer_reset(p, &n);
 		return -1;
@@ -489,12 +506,12 @@ static int handle_open(struct conn *c, const uint8_t *body, size_t len)
 	}
 	if (bgp_keepalive_encode(buf, sizeof(buf)) > 0)
 		conn_send_bytes(c, buf, BGP_HDR_LEN);
-	ev_timer_stop(p->d->loop, &c->hold);
+	ev_timer_stop(p->s->loop, &c->hold);
 	if (hold) {
 		ev_timer_set(&c->hold, hold, hold);
-		ev_timer_start(p->d->loop, &c->hold);
+		ev_timer_start(p->s->loop, &c->hold);
 		ev_timer_set(&c->keepalive, c->keepalive_time, c->keepalive_time);
-		ev_timer_start(p->d->loop, &c->keepalive);
+		ev_timer_start(p->s->loop, &c->keepalive);
 	}
 	fsm_update_state(p);
 	return 0;
@@ -534,10 +551,10 @@ static int handle_refresh(struct conn *c, const uint8_t *body, size_t len)
 		return 0;
 	if ((rr.afi == AFI_IPV4 && p->afi_v4) ||
 	    (rr.afi == AFI_IPV6 && p->afi_v6)) {
-		log_info(&p->d->log, p->name, "route refresh received (%s)",
+		log_info(p->s->log, p->name, "route refresh received (%s)",
 			 rr.afi == AFI_IPV4 ? "ipv4" : "ipv6");
-		export_refresh(p->d->ex, p->rib_id, rr.afi);
-		daemon_kick(p->d);
+		export_refresh(p->s->ex, p->rib_id, rr.afi);
+		session_kick(p->s);
 	}
 	return 0;
 }
@@ -554,7 +571,7 @@ int fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 		return -1;
 	}
 	if (c->state >= PS_OPENCONFIRM && c->hold_time)
-		ev_timer_again(p->d->loop, &c->hold);
+		ev_timer_again(p->s->loop, &c->hold);
 	switch (c->state) {
 	case PS_OPENSENT:
 		if (type == BGP_OPEN)
@@ -571,9 +588,10 @@ int fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 			return 0;
 		if (type == BGP_UPDATE) {
 			p->updates_in++;
-			mrt_glue_update(p->d, c, msg, len);
-			metrics_update_in(p->d);
-			return import_update(p, c, body, blen);
+			if (p->s->hooks.update_in)
+				p->s->hooks.update_in(p->s->hooks.ctx, c, msg,
+						      len);
+			return fsm_import(p, c, body, blen);
 		}
 		if (type == BGP_ROUTE_REFRESH)
 			return handle_refresh(c, body, blen);
@@ -593,7 +611,7 @@ int fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 
 void fsm_max_prefix(struct peer *p, uint16_t afi)
 {
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 	struct bgp_notify n;
 	uint32_t limit = p->cf->max_prefixes;
 	unsigned mult;
@@ -614,16 +632,16 @@ void fsm_max_prefix(struct peer *p, uint16_t afi)
 	p->max_prefix_hits++;
 	p->maxpfx_streak++;
 	mult = p->maxpfx_streak >= 4 ? 8 : 1u << (p->maxpfx_streak - 1);
-	delay = (double)d->conf->rs.restart_delay * mult;
+	delay = (double)s->conf->rs.restart_delay * mult;
 	if (delay <= 0)
 		delay = 1;
-	events_emit(d->events, "max_prefix", p->name,
+	events_emit(s->events, "max_prefix", p->name,
 		    "more than %u prefixes; restart in %.0f s", limit, delay);
 	p->maxpfx_wait = true;
 	fsm_peer_reset(p, &n);
-	ev_timer_stop(d->loop, &p->retry);
+	ev_timer_stop(s->loop, &p->retry);
 	ev_timer_set(&p->retry, delay, 0);
-	ev_timer_start(d->loop, &p->retry);
+	ev_timer_start(s->loop, &p->retry);
 }
 
 /* ------------------------------------------------------ operator */
@@ -637,10 +655,10 @@ int peer_disable(struct peer *p, const char *message, char *err, size_t len)
 		message = "disabled by operator";
 	p->disabled = true;
 	p->maxpfx_wait = false;
-	ev_timer_stop(p->d->loop, &p->retry);
+	ev_timer_stop(p->s->loop, &p->retry);
 	bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_SHUTDOWN, message);
-	log_info(&p->d->log, p->name, "disabled: %s", message);
-	events_emit(p->d->events, "peer_disabled", p->name, "%s", message);
+	log_info(p->s->log, p->name, "disabled: %s", message);
+	events_emit(p->s->events, "peer_disabled", p->name, "%s", message);
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
 	fsm_update_state(p);
@@ -654,8 +672,8 @@ int peer_enable(struct peer *p, char *err, size_t len)
 	p->disabled = false;
 	p->backoff = FSM_RETRY_MIN;
 	if (was) {
-		log_info(&p->d->log, p->name, "enabled");
-		events_emit(p->d->events, "peer_enabled", p->name, "enabled by operator");
+		log_info(p->s->log, p->name, "enabled");
+		events_emit(p->s->events, "peer_enabled", p->name, "enabled by operator");
 	}
 	fsm_start(p);
 	return 0;
@@ -674,104 +692,13 @@ int peer_refresh(struct peer *p, char *err, size_t len)
 	for (uint16_t afi = AFI_IPV4; afi <= AFI_IPV6; afi++) {
 		if (!(afi == AFI_IPV4 ? p->afi_v4 : p->afi_v6))
 			continue;
-		export_refresh(p->d->ex, p->rib_id, afi);
+		export_refresh(p->s->ex, p->rib_id, afi);
 		rr.afi = afi;
 		if (p->est->open.route_refresh &&
 		    (n = bgp_rr_encode(&rr, buf, sizeof(buf))) > 0)
 			conn_send_bytes(p->est, buf, (size_t)n);
 	}
-	log_info(&p->d->log, p->name, "route refresh requested by operator");
-	daemon_kick(p->d);
+	log_info(p->s->log, p->name, "route refresh requested by operator");
+	session_kick(p->s);
 	return 0;
-}
-
-/* ------------------------------------------------------ loop glue */
-
-static void change_cb(const struct rentry *e, uint32_t id, void *arg)
-{
-	struct daemon *d = arg;
-
-	export_change(d->ex, e, id);
-	fabric_turn_change(d, e); /* per-subnet effective-route deltas */
-}
-
-void daemon_process_changes(struct daemon *d)
-{
-	if (rib_changes_pending(d->rib) == 0)
-		return;
-	/* While stopping, the fabric keeps its last version: sessions closed
-	 * by our own shutdown are no failure of the network, and host agents
-	 * keep their routes through a restart (DESIGN 1.4). */
-	if (!d->stopping)
-		fabric_turn_begin(d);
-	rib_changes_drain(d->rib, change_cb, d);
-	export_flush(d->ex);
-	fabric_turn_commit(d);
-}
-
-static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
-{
-	struct daemon *d = w->data;
-
-	daemon_process_changes(d);
-	if (export_run(d->ex, d->export_budget))
-		ev_idle_start(loop, &d->idle);
-	else
-		ev_idle_stop(loop, &d->idle);
-}
-
-static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
-{
-	/* Nothing: being active keeps the loop from blocking so that the
-	 * prepare watcher runs the next export slice. */
-}
-
-void daemon_kick(struct daemon *d)
-{
-	ev_idle_start(d->loop, &d->idle);
-}
-
-void daemon_watchers_start(struct daemon *d)
-{
-	if (!d->export_budget)
-		d->export_budget = 2000;
-	ev_prepare_init(&d->prepare, prepare_cb);
-	d->prepare.data = d;
-	ev_prepare_start(d->loop, &d->prepare);
-	ev_idle_init(&d->idle, idle_cb);
-	d->idle.data = d;
-}
-
-static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	ev_break(loop, EVBREAK_ALL);
-}
-
-void daemon_shutdown(struct daemon *d, const char *message)
-{
-	struct bgp_notify n;
-
-	if (d->stopping)
-		return;
-	d->stopping = true;
-	rib_stats(d->rib, &d->final_stats);
-	d->have_final_stats = true;
-	listeners_stop(d);
-	for (unsigned i = 0; i < d->n_peers; i++) {
-		struct peer *p = d->peers[i];
-
-		ev_timer_stop(d->loop, &p->retry);
-		if (!p->conn[0] && !p->conn[1])
-			continue;
-		memset(&n, 0, sizeof(n));
-		bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_SHUTDOWN, message);
-		fsm_peer_reset(p, &n);
-	}
-	daemon_process_changes(d);
-	if (!d->lingering) {
-		ev_break(d->loop, EVBREAK_ALL);
-		return;
-	}
-	ev_timer_init(&d->stop_timer, stop_cb, 1.5, 0);
-	ev_timer_start(d->loop, &d->stop_timer);
 }

@@ -54,14 +54,4 @@ int peer_disable(struct peer *p, const char *message, char *err, size_t len);
 int peer_enable(struct peer *p, char *err, size_t len);
 int peer_refresh(struct peer *p, char *err, size_t len);
 
-/* src/bgp/import.c: one UPDATE body on an established session. Returns
- * 0, or -1 when the session was reset (stop reading). */
-int import_update(struct peer *p, struct conn *c, const uint8_t *body,
-		  size_t len);
-/* Why nh cannot be a route's next hop (RFC 4271 6.3, RFC 7606 7.3):
- * unspecified, loopback, multicast, class E or broadcast, or local (our
- * address on the session, may be NULL). NULL when it is acceptable. */
-const char *import_nexthop_invalid(const struct addr *nh,
-				   const struct addr *local);
-
 #endif

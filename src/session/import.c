@@ -21,7 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "session/fsm.h"
+#include "session/import.h"
 #include "policy/policy.h"
 
 /* Why a whole UPDATE's announcements are refused, or NULL. */
@@ -30,7 +30,7 @@ static const char *update_guard(const struct peer *p, const struct bgp_attrs *a)
 	struct aspath_iter it;
 	uint32_t first = 0;
 
-	if (policy_aspath_loop(a, p->d->conf->rs.asn))
+	if (policy_aspath_loop(a, p->s->conf->rs.asn))
 		return "AS_PATH holds the local ASN";
 	aspath_iter_init(&it, a);
 	if (!aspath_iter_next(&it, &first) || it.seg_type != AS_SEQUENCE ||
@@ -47,19 +47,20 @@ struct import_ctx {
 	struct bgp_attrs *work; /* policy copy */
 	uint8_t *scratch;
 	size_t n_announced, n_refused;
+	uint16_t maxpfx_afi; /* set when max_prefixes was passed */
 };
 
 static void withdraw_one(struct peer *p, const struct prefix *pfx)
 {
 	if (!pfxset_del(p->refused, pfx))
-		rib_withdraw(p->d->rib, p->rib_id, pfx);
+		rib_withdraw(p->s->rib, p->rib_id, pfx);
 }
 
 static void refuse_one(struct import_ctx *x, const struct prefix *pfx)
 {
 	struct peer *p = x->p;
 
-	rib_withdraw(p->d->rib, p->rib_id, pfx);
+	rib_withdraw(p->s->rib, p->rib_id, pfx);
 	pfxset_add(p->refused, pfx);
 	x->n_refused++;
 }
@@ -70,17 +71,18 @@ static struct rattr *intern_for(struct import_ctx *x, const struct bgp_attrs *a,
 	const struct bgp_attrs *u = &x->u->attrs;
 
 	if (mp)
-		return rattr_intern_nh(x->p->d->rib, a, &u->mp_next_hop,
+		return rattr_intern_nh(x->p->s->rib, a, &u->mp_next_hop,
 				       u->mp_next_hop_ll.afi ? &u->mp_next_hop_ll
 							     : NULL);
-	return rattr_intern_nh(x->p->d->rib, a, &u->next_hop, NULL);
+	return rattr_intern_nh(x->p->s->rib, a, &u->next_hop, NULL);
 }
 
-/* Announce one prefix. Returns -1 when the session went down. */
+/* Announce one prefix. Returns -1 when the peer went over max_prefixes
+ * (x->maxpfx_afi says in which family): stop importing. */
 static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 {
 	struct peer *p = x->p;
-	struct daemon *d = p->d;
+	struct session *s = p->s;
 	const struct conf_peer *cf = p->cf;
 	struct rattr *ra, **cache = mp ? &x->ra_mp : &x->ra_v4;
 	char buf[PREFIX_STRLEN];
@@ -88,7 +90,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (x->guard) {
 		p->loop_refused += !strncmp(x->guard, "AS_PATH", 7);
 		p->first_as_refused += !strncmp(x->guard, "first", 5);
-		log_debug(&d->log, p->name, "%s refused: %s",
+		log_debug(s->log, p->name, "%s refused: %s",
 			  prefix_fmt(pfx, buf, sizeof(buf)), x->guard);
 		refuse_one(x, pfx);
 		return 0;
@@ -96,9 +98,9 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (policy_is_default(pfx) && !cf->accept_default) {
 		p->default_refused++;
 		prefix_fmt(pfx, buf, sizeof(buf));
-		log_warn(&d->log, p->name, "default route %s refused "
+		log_warn(s->log, p->name, "default route %s refused "
 			 "(accept_default is false)", buf);
-		events_emit(d->events, "default_refused", p->name,
+		events_emit(s->events, "default_refused", p->name,
 			    "default route refused: %s", buf);
 		refuse_one(x, pfx);
 		return 0;
@@ -108,7 +110,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		if (policy_eval(cf->import, cf->n_import, pfx, x->work,
 				x->scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
 			p->policy_refused++;
-			log_debug(&d->log, p->name, "%s denied by import policy",
+			log_debug(s->log, p->name, "%s denied by import policy",
 				  prefix_fmt(pfx, buf, sizeof(buf)));
 			refuse_one(x, pfx);
 			return 0;
@@ -124,19 +126,19 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (!ra)
 		return 0;
 	pfxset_del(p->refused, pfx);
-	if (rib_announce(d->rib, p->rib_id, pfx, ra) == 1 &&
+	if (rib_announce(s->rib, p->rib_id, pfx, ra) == 1 &&
 	    policy_is_default(pfx)) {
 		p->defaults_learned++;
 		prefix_fmt(pfx, buf, sizeof(buf));
-		log_info(&d->log, p->name, "new default route %s", buf);
-		events_emit(d->events, "default_route", p->name,
+		log_info(s->log, p->name, "new default route %s", buf);
+		events_emit(s->events, "default_route", p->name,
 			    "new default route %s", buf);
 	}
-	rattr_unref(d->rib, ra);
+	rattr_unref(s->rib, ra);
 	x->n_announced++;
 	if (cf->max_prefixes &&
-	    rib_peer_count(d->rib, p->rib_id) > cf->max_prefixes) {
-		fsm_max_prefix(p, pfx->afi);
+	    rib_peer_count(s->rib, p->rib_id) > cf->max_prefixes) {
+		x->maxpfx_afi = pfx->afi;
 		return -1;
 	}
 	return 0;
@@ -155,7 +157,7 @@ static int wd_cmp(const void *a, const void *b)
  * one's path instead of walking the trie from its root at random. */
 static void withdraw_block(struct peer *p, const struct bgp_nlri_block *b)
 {
-	struct prefix *run = p->d->import.wd;
+	struct prefix *run = p->s->import.wd;
 	size_t off = 0, n;
 	bool more = b->p != NULL;
 
@@ -174,7 +176,7 @@ static void withdraw_block(struct peer *p, const struct bgp_nlri_block *b)
 		for (size_t i = 0; i < n; i += IMPORT_WD_TOUCH) {
 			size_t m = n - i < IMPORT_WD_TOUCH ? n - i
 							   : IMPORT_WD_TOUCH;
-			rib_prefetch(p->d->rib, run + i, m);
+			rib_prefetch(p->s->rib, run + i, m);
 			for (size_t j = i; j < i + m; j++)
 				withdraw_one(p, &run[j]);
 		}
@@ -202,9 +204,9 @@ static void treat_as_withdraw(struct peer *p, const struct bgp_update *u,
 
 	p->treat_as_withdraw++;
 	bgp_err_name(err->code, err->subcode, name, sizeof(name));
-	log_warn(&p->d->log, p->name, "malformed UPDATE (%s: %s): "
+	log_warn(p->s->log, p->name, "malformed UPDATE (%s: %s): "
 		 "treat-as-withdraw", name, err->reason);
-	events_emit(p->d->events, "update_error", p->name,
+	events_emit(p->s->events, "update_error", p->name,
 		    "treat-as-withdraw: %s: %s", name, err->reason);
 	withdraw_block(p, &u->withdrawn);
 	withdraw_block(p, &u->nlri);
@@ -225,9 +227,9 @@ static void report_discard(struct peer *p, const struct bgp_update *u,
 		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
 				      i ? ", " : "",
 				      bgp_attr_name(u->discarded[i]));
-	log_info(&p->d->log, p->name, "attribute discarded (%s)%s%s", names,
+	log_info(p->s->log, p->name, "attribute discarded (%s)%s%s", names,
 		 err->reason[0] ? ": " : "", err->reason);
-	events_emit(p->d->events, "update_error", p->name,
+	events_emit(p->s->events, "update_error", p->name,
 		    "attribute discard (%s)%s%s", names,
 		    err->reason[0] ? ": " : "", err->reason);
 }
@@ -328,16 +330,17 @@ static bool nexthop_check(struct peer *p, struct conn *c, const char *what,
 	if (!*counted)
 		p->treat_as_withdraw++;
 	*counted = true;
-	log_warn(&p->d->log, p->name, "invalid %s %s (%s): treat-as-withdraw",
+	log_warn(p->s->log, p->name, "invalid %s %s (%s): treat-as-withdraw",
 		 what, buf, why);
-	events_emit(p->d->events, "update_error", p->name,
+	events_emit(p->s->events, "update_error", p->name,
 		    "treat-as-withdraw: invalid %s %s (%s)", what, buf, why);
 	withdraw_block(p, b);
 	return false;
 }
 
-static int import_routes(struct peer *p, struct conn *c,
-			 const struct bgp_update *u)
+static enum import_outcome import_routes(struct peer *p, struct conn *c,
+					 const struct bgp_update *u,
+					 struct import_result *res)
 {
 	struct import_ctx x;
 	bool v4_ok, mp_ok, counted = false;
@@ -350,28 +353,32 @@ static int import_routes(struct peer *p, struct conn *c,
 	if (u->has_mp_unreach)
 		withdraw_block(p, &u->mp_unreach);
 	if (!u->nlri.len && !(u->has_mp_reach && u->mp_reach.len))
-		return 0;
+		return IMPORT_OK;
 	v4_ok = nexthop_check(p, c, "NEXT_HOP", &u->attrs.next_hop, &u->nlri,
 			      &counted);
 	mp_ok = !u->has_mp_reach ||
 		nexthop_check(p, c, "MP_REACH next hop", &u->attrs.mp_next_hop,
 			      &u->mp_reach, &counted);
 	if (!v4_ok && !mp_ok)
-		return 0;
+		return IMPORT_OK;
 	x.guard = update_guard(p, &u->attrs);
-	x.work = &p->d->import.work;
-	x.scratch = p->d->import.scratch;
+	x.work = &p->s->import.work;
+	x.scratch = p->s->import.scratch;
 	if (x.guard)
-		log_info(&p->d->log, p->name, "UPDATE refused: %s", x.guard);
+		log_info(p->s->log, p->name, "UPDATE refused: %s", x.guard);
 	if (v4_ok)
 		rc = announce_block(&x, &u->nlri, false);
 	if (rc == 0 && u->has_mp_reach && mp_ok)
 		rc = announce_block(&x, &u->mp_reach, true);
 	if (x.ra_v4)
-		rattr_unref(p->d->rib, x.ra_v4);
+		rattr_unref(p->s->rib, x.ra_v4);
 	if (x.ra_mp)
-		rattr_unref(p->d->rib, x.ra_mp);
-	return rc;
+		rattr_unref(p->s->rib, x.ra_mp);
+	if (rc < 0) {
+		res->afi = x.maxpfx_afi;
+		return IMPORT_MAX_PREFIX;
+	}
+	return IMPORT_OK;
 }
 
 #define JUMP_WINDOW 10.0 /* seconds over which a jump is measured */
@@ -380,9 +387,9 @@ static int import_routes(struct peer *p, struct conn *c,
  * api.route_jump_threshold within about JUMP_WINDOW seconds. */
 static void count_watch(struct peer *p)
 {
-	uint32_t th = p->d->conf->api.route_jump_threshold;
-	ev_tstamp now = ev_now(p->d->loop);
-	size_t n = rib_peer_count(p->d->rib, p->rib_id);
+	uint32_t th = p->s->conf->api.route_jump_threshold;
+	ev_tstamp now = ev_now(p->s->loop);
+	size_t n = rib_peer_count(p->s->rib, p->rib_id);
 	size_t diff = n > p->jump_base ? n - p->jump_base : p->jump_base - n;
 
 	if (!th)
@@ -391,9 +398,9 @@ static void count_watch(struct peer *p)
 	if (now - p->up_since < JUMP_WINDOW)
 		diff = 0;
 	if (diff >= th) {
-		log_warn(&p->d->log, p->name, "route count jumped from %zu to %zu",
+		log_warn(p->s->log, p->name, "route count jumped from %zu to %zu",
 			 p->jump_base, n);
-		events_emit_json(p->d->events, "route_count_jump", p->name,
+		events_emit_json(p->s->events, "route_count_jump", p->name,
 				 json_pack("{s:I, s:I}", "from",
 					   (json_int_t)p->jump_base, "to",
 					   (json_int_t)n),
@@ -405,32 +412,33 @@ static void count_watch(struct peer *p)
 	}
 }
 
-int import_update(struct peer *p, struct conn *c, const uint8_t *body,
-		  size_t len)
+enum import_outcome import_update(struct peer *p, struct conn *c,
+				  const uint8_t *body, size_t len,
+				  struct import_result *res)
 {
-	struct bgp_update *u = &p->d->import.upd;
-	struct bgp_notify err;
-	int action, rc = 0;
+	struct bgp_update *u = &p->s->import.upd;
+	struct bgp_notify *err = &res->notify;
+	enum import_outcome rc = IMPORT_OK;
+	int action;
 
-	memset(&err, 0, sizeof(err));
-	action = bgp_update_decode(body, len, &c->caps, u, &err);
+	memset(res, 0, sizeof(*res));
+	action = bgp_update_decode(body, len, &c->caps, u, err);
 	if (action == UPD_SESSION_RESET) {
-		events_emit(p->d->events, "update_error", p->name,
-			    "session reset: %s", err.reason);
-		fsm_peer_reset(p, &err);
-		rc = -1;
+		events_emit(p->s->events, "update_error", p->name,
+			    "session reset: %s", err->reason);
+		rc = IMPORT_RESET;
 	} else if (action == UPD_TREAT_AS_WITHDRAW) {
-		treat_as_withdraw(p, u, &err);
+		treat_as_withdraw(p, u, err);
 	} else if (u->end_of_rib) {
 		p->eor_in++;
-		log_info(&p->d->log, p->name, "End-of-RIB received (%s)",
+		log_info(p->s->log, p->name, "End-of-RIB received (%s)",
 			 u->eor_afi == AFI_IPV6 ? "ipv6" : "ipv4");
 	} else {
 		if (u->n_discarded)
-			report_discard(p, u, &err);
-		rc = import_routes(p, c, u);
+			report_discard(p, u, err);
+		rc = import_routes(p, c, u, res);
 	}
-	if (rc == 0)
+	if (rc == IMPORT_OK)
 		count_watch(p);
 	return rc;
 }

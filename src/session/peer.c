@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "session/fsm.h"
-#include "api/metrics.h"
 
 #define LINGER_SECS 2.0
 #define MAX_IOV 64
@@ -151,7 +150,7 @@ size_t pfxset_count(const struct pfxset *s)
 
 size_t peer_prefixes_accepted(const struct peer *p)
 {
-	return rib_peer_count(p->d->rib, p->rib_id);
+	return rib_peer_count(p->s->rib, p->rib_id);
 }
 
 size_t peer_prefixes_received(const struct peer *p)
@@ -236,33 +235,33 @@ static void set_sockopts(int fd)
 
 /* ------------------------------------------------------ peers */
 
-struct peer *daemon_peer_by_name(const struct daemon *d, const char *name)
+struct peer *session_peer_by_name(const struct session *s, const char *name)
 {
-	for (unsigned i = 0; i < d->n_peers; i++)
-		if (!strcmp(d->peers[i]->name, name))
-			return d->peers[i];
+	for (unsigned i = 0; i < s->n_peers; i++)
+		if (!strcmp(s->peers[i]->name, name))
+			return s->peers[i];
 	return NULL;
 }
 
-struct peer *daemon_peer_by_addr(const struct daemon *d, const struct addr *a)
+struct peer *session_peer_by_addr(const struct session *s, const struct addr *a)
 {
-	for (unsigned i = 0; i < d->n_peers; i++)
-		if (addr_eq(&d->peers[i]->cf->address, a))
-			return d->peers[i];
+	for (unsigned i = 0; i < s->n_peers; i++)
+		if (addr_eq(&s->peers[i]->cf->address, a))
+			return s->peers[i];
 	return NULL;
 }
 
-struct peer *daemon_peer_by_rib(const struct daemon *d, uint32_t rib_peer)
+struct peer *session_peer_by_rib(const struct session *s, uint32_t rib_peer)
 {
-	return rib_peer < d->n_by_rib ? d->by_rib[rib_peer] : NULL;
+	return rib_peer < s->n_by_rib ? s->by_rib[rib_peer] : NULL;
 }
 
-int peers_create(struct daemon *d)
+int peers_create(struct session *s)
 {
-	const struct conf_rs *rs = &d->conf->rs;
+	const struct conf_rs *rs = &s->conf->rs;
 
-	d->peers = calloc(rs->n_peers ? rs->n_peers : 1, sizeof(*d->peers));
-	if (!d->peers)
+	s->peers = calloc(rs->n_peers ? rs->n_peers : 1, sizeof(*s->peers));
+	if (!s->peers)
 		return -1;
 	for (unsigned i = 0; i < rs->n_peers; i++) {
 		const struct conf_peer *cf = &rs->peers[i];
@@ -272,49 +271,49 @@ int peers_create(struct daemon *d)
 
 		if (!p)
 			return -1;
-		p->d = d;
+		p->s = s;
 		p->cf = cf;
 		p->name = cf->name;
 		p->refused = pfxset_new();
 		p->backoff = FSM_RETRY_MIN;
-		p->rib_id = rib_peer_add(d->rib, &rp);
-		if (p->rib_id >= d->n_by_rib) {
+		p->rib_id = rib_peer_add(s->rib, &rp);
+		if (p->rib_id >= s->n_by_rib) {
 			uint32_t n = p->rib_id + 16;
-			struct peer **nb = realloc(d->by_rib, n * sizeof(*nb));
+			struct peer **nb = realloc(s->by_rib, n * sizeof(*nb));
 			if (!nb) {
 				free(p);
 				return -1;
 			}
-			memset(nb + d->n_by_rib, 0,
-			       (n - d->n_by_rib) * sizeof(*nb));
-			d->by_rib = nb;
-			d->n_by_rib = n;
+			memset(nb + s->n_by_rib, 0,
+			       (n - s->n_by_rib) * sizeof(*nb));
+			s->by_rib = nb;
+			s->n_by_rib = n;
 		}
-		d->by_rib[p->rib_id] = p;
-		d->peers[d->n_peers++] = p;
+		s->by_rib[p->rib_id] = p;
+		s->peers[s->n_peers++] = p;
 	}
 	return 0;
 }
 
 static void conn_free(struct conn *c);
 
-void peers_free(struct daemon *d)
+void peers_free(struct session *s)
 {
-	for (unsigned i = 0; i < d->n_peers; i++) {
-		struct peer *p = d->peers[i];
+	for (unsigned i = 0; i < s->n_peers; i++) {
+		struct peer *p = s->peers[i];
 
-		ev_timer_stop(d->loop, &p->retry);
+		ev_timer_stop(s->loop, &p->retry);
 		for (int k = 0; k < 2; k++)
 			if (p->conn[k])
 				conn_free(p->conn[k]);
 		pfxset_free(p->refused);
 		free(p);
 	}
-	free(d->peers);
-	free(d->by_rib);
-	d->peers = NULL;
-	d->by_rib = NULL;
-	d->n_peers = 0;
+	free(s->peers);
+	free(s->by_rib);
+	s->peers = NULL;
+	s->by_rib = NULL;
+	s->n_peers = 0;
 }
 
 /* ------------------------------------------------------ output */
@@ -338,14 +337,14 @@ bool conn_send(struct conn *c, struct out_buf *b)
 	c->oq[(c->oq_head + c->oq_n) % c->oq_cap] = b;
 	c->oq_n++;
 	if (c->oq_bytes == 0)
-		c->last_drain = ev_now(c->d->loop);
+		c->last_drain = ev_now(c->s->loop);
 	c->oq_bytes += b->len;
 	if (c->fd >= 0 && c->state != PS_CONNECT)
-		ev_io_start(c->d->loop, &c->wio);
+		ev_io_start(c->s->loop, &c->wio);
 	if (c->peer)
 		c->peer->msgs_out++;
 	if (c->peer)
-		c->peer->updates_out += metrics_count_updates(b);
+		c->peer->updates_out += bgp_count_updates(b->data, b->len);
 	return c->oq_bytes <= CONN_OUTQ_BOUND;
 }
 
@@ -403,7 +402,7 @@ static int conn_flush(struct conn *c)
 				return 0;
 			return -1;
 		}
-		c->last_drain = ev_now(c->d->loop);
+		c->last_drain = ev_now(c->s->loop);
 		while (w > 0 && c->oq_n) {
 			struct out_buf *b = c->oq[c->oq_head];
 			size_t left = b->len - c->oq_off;
@@ -446,8 +445,8 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (c->peer->export_paused && c->peer->est == c) {
 		c->peer->export_paused = false;
-		export_peer_writable(c->d->ex, c->peer->rib_id);
-		daemon_kick(c->d);
+		export_peer_writable(c->s->ex, c->peer->rib_id);
+		session_kick(c->s);
 	}
 }
 
@@ -471,7 +470,7 @@ static int conn_frame(struct conn *c)
 		memset(&err, 0, sizeof(err));
 		if (bgp_hdr_decode(c->rbuf + off, c->rlen - off,
 				   conn_max_len(c), &h, &err) < 0) {
-			events_emit(c->d->events, "update_error", c->peer->name,
+			events_emit(c->s->events, "update_error", c->peer->name,
 				    "bad message header: %s", err.reason);
 			fsm_peer_reset(c->peer, &err);
 			return -1;
@@ -527,17 +526,17 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void conn_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct conn *c = w->data;
-	struct daemon *d = c->d;
+	struct session *s = c->s;
 	struct conn **pp;
 
-	for (pp = &d->lingering; *pp; pp = &(*pp)->next) {
+	for (pp = &s->lingering; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
 	}
 	conn_free(c);
-	if (d->stopping && !d->lingering)
+	if (s->stopping && !s->lingering)
 		ev_break(loop, EVBREAK_ALL);
 }
 
@@ -556,7 +555,7 @@ struct conn *conn_new(struct peer *p, int fd, bool outgoing)
 		return NULL;
 	}
 	c->peer = p;
-	c->d = p->d;
+	c->s = p->s;
 	c->fd = fd;
 	c->outgoing = outgoing;
 	c->state = PS_CONNECT;
@@ -573,7 +572,7 @@ struct conn *conn_new(struct peer *p, int fd, bool outgoing)
 
 static void conn_free(struct conn *c)
 {
-	struct ev_loop *loop = c->d->loop;
+	struct ev_loop *loop = c->s->loop;
 
 	ev_io_stop(loop, &c->rio);
 	ev_io_stop(loop, &c->wio);
@@ -587,11 +586,11 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
-void conns_linger_free(struct daemon *d)
+void conns_linger_free(struct session *s)
 {
-	while (d->lingering) {
-		struct conn *c = d->lingering;
-		d->lingering = c->next;
+	while (s->lingering) {
+		struct conn *c = s->lingering;
+		s->lingering = c->next;
 		conn_free(c);
 	}
 }
@@ -599,7 +598,7 @@ void conns_linger_free(struct daemon *d)
 void conn_close(struct conn *c, const struct bgp_notify *notify)
 {
 	struct peer *p = c->peer;
-	struct ev_loop *loop = c->d->loop;
+	struct ev_loop *loop = c->s->loop;
 
 	if (p) {
 		for (int k = 0; k < 2; k++)
@@ -621,8 +620,8 @@ void conn_close(struct conn *c, const struct bgp_notify *notify)
 			c->oq_n--;
 		}
 	}
-	c->next = c->d->lingering;
-	c->d->lingering = c;
+	c->next = c->s->lingering;
+	c->s->lingering = c;
 	if (c->fd < 0 || c->state == PS_CONNECT) {
 		ev_io_stop(loop, &c->wio);
 		ev_io_stop(loop, &c->rio);
@@ -661,7 +660,7 @@ static void conn_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	memset(&n, 0, sizeof(n));
 	n.code = BGP_ERR_HOLD;
 	snprintf(n.reason, sizeof(n.reason), "Hold Timer Expired");
-	log_warn(&c->d->log, c->peer->name, "hold timer expired (%u s)",
+	log_warn(c->s->log, c->peer->name, "hold timer expired (%u s)",
 		 c->hold_time);
 	fsm_peer_reset(c->peer, &n);
 }
@@ -708,10 +707,10 @@ static void conn_connect_cb(struct ev_loop *loop, ev_io *w, int revents)
 	fsm_conn_up(c);
 }
 
-static const struct addr *local_for(const struct daemon *d, int afi)
+static const struct addr *local_for(const struct session *s, int afi)
 {
-	for (unsigned i = 0; i < d->conf->rs.n_listen; i++) {
-		const struct addr *a = &d->conf->rs.listen[i];
+	for (unsigned i = 0; i < s->conf->rs.n_listen; i++) {
+		const struct addr *a = &s->conf->rs.listen[i];
 		static const uint8_t zero[16];
 		if (a->afi == afi && memcmp(a->b, zero, 16))
 			return a;
@@ -723,7 +722,7 @@ int conn_connect(struct peer *p)
 {
 	const struct conf_peer *cf = p->cf;
 	struct sockaddr_storage ss;
-	const struct addr *src = local_for(p->d, cf->address.afi);
+	const struct addr *src = local_for(p->s, cf->address.afi);
 	socklen_t sl;
 	struct conn *c;
 	int fd, slot = !p->conn[0] ? 0 : !p->conn[1] ? 1 : -1;
@@ -737,11 +736,11 @@ int conn_connect(struct peer *p)
 	set_sockopts(fd);
 	set_ttl(fd, cf->address.afi, cf->multihop);
 	if (cf->password && set_md5(fd, &cf->address, cf->password) < 0)
-		log_warn(&p->d->log, p->name, "TCP MD5: %s", strerror(errno));
+		log_warn(p->s->log, p->name, "TCP MD5: %s", strerror(errno));
 	if (src) {
 		sl = sa_from_addr(src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
-			log_debug(&p->d->log, p->name, "bind: %s",
+			log_debug(p->s->log, p->name, "bind: %s",
 				  strerror(errno));
 	}
 	sl = sa_from_addr(&cf->address, cf->port ? cf->port : 179, &ss);
@@ -762,7 +761,7 @@ int conn_connect(struct peer *p)
 		c->local = *src;
 	p->conn[slot] = c;
 	ev_set_cb(&c->wio, conn_connect_cb);
-	ev_io_start(p->d->loop, &c->wio);
+	ev_io_start(p->s->loop, &c->wio);
 	return 0;
 }
 
@@ -771,7 +770,7 @@ int conn_connect(struct peer *p)
 static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct listener *l = w->data;
-	struct daemon *d = l->d;
+	struct session *s = l->s;
 	struct sockaddr_storage ss, ls;
 	socklen_t sl = sizeof(ss), lsl = sizeof(ls);
 	struct addr remote, local;
@@ -787,13 +786,13 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	getsockname(fd, (struct sockaddr *)&ls, &lsl);
 	addr_from_sa(&ls, &local);
 	addr_fmt(&remote, buf, sizeof(buf));
-	p = daemon_peer_by_addr(d, &remote);
+	p = session_peer_by_addr(s, &remote);
 	if (!p) {
-		d->refused_connections++;
-		log_warn(&d->log, NULL,
+		s->refused_connections++;
+		log_warn(s->log, NULL,
 			 "refused connection from %s: not a configured peer",
 			 buf);
-		events_emit(d->events, "peer_refused", NULL,
+		events_emit(s->events, "peer_refused", NULL,
 			    "connection from %s refused: not a configured peer",
 			    buf);
 		close(fd);
@@ -804,7 +803,7 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	fsm_accept(p, fd, &local, &remote);
 }
 
-static int listener_open(struct daemon *d, const struct addr *a, uint16_t port)
+static int listener_open(struct session *s, const struct addr *a, uint16_t port)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sa_from_addr(a, port, &ss);
@@ -818,56 +817,56 @@ static int listener_open(struct daemon *d, const struct addr *a, uint16_t port)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a->afi == AFI_IPV6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	for (unsigned i = 0; i < d->conf->rs.n_peers; i++) {
-		const struct conf_peer *cf = &d->conf->rs.peers[i];
+	for (unsigned i = 0; i < s->conf->rs.n_peers; i++) {
+		const struct conf_peer *cf = &s->conf->rs.peers[i];
 		if (cf->password && cf->address.afi == a->afi &&
 		    set_md5(fd, &cf->address, cf->password) < 0)
-			log_warn(&d->log, cf->name, "TCP MD5 on listener: %s",
+			log_warn(s->log, cf->name, "TCP MD5 on listener: %s",
 				 strerror(errno));
 	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 64) < 0) {
 		char buf[ADDR_STRLEN];
-		log_err(&d->log, NULL, "cannot listen on %s port %u: %s",
+		log_err(s->log, NULL, "cannot listen on %s port %u: %s",
 			addr_fmt(a, buf, sizeof(buf)), port, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	l = &d->listeners[d->n_listeners++];
+	l = &s->listeners[s->n_listeners++];
 	l->fd = fd;
 	l->addr = *a;
-	l->d = d;
+	l->s = s;
 	ev_io_init(&l->io, listener_accept_cb, fd, EV_READ);
 	l->io.data = l;
-	ev_io_start(d->loop, &l->io);
+	ev_io_start(s->loop, &l->io);
 	return 0;
 }
 
-int listeners_start(struct daemon *d)
+int listeners_start(struct session *s)
 {
-	const struct conf_rs *rs = &d->conf->rs;
+	const struct conf_rs *rs = &s->conf->rs;
 	struct addr any4 = {.afi = AFI_IPV4}, any6 = {.afi = AFI_IPV6};
 
-	d->listeners = calloc(rs->n_listen + 2, sizeof(*d->listeners));
-	if (!d->listeners)
+	s->listeners = calloc(rs->n_listen + 2, sizeof(*s->listeners));
+	if (!s->listeners)
 		return -1;
 	if (rs->n_listen == 0) {
-		int a = listener_open(d, &any4, rs->port);
-		int b = listener_open(d, &any6, rs->port);
+		int a = listener_open(s, &any4, rs->port);
+		int b = listener_open(s, &any6, rs->port);
 		return a < 0 && b < 0 ? -1 : 0;
 	}
 	for (unsigned i = 0; i < rs->n_listen; i++)
-		if (listener_open(d, &rs->listen[i], rs->port) < 0)
+		if (listener_open(s, &rs->listen[i], rs->port) < 0)
 			return -1;
 	return 0;
 }
 
-void listeners_stop(struct daemon *d)
+void listeners_stop(struct session *s)
 {
-	for (unsigned i = 0; i < d->n_listeners; i++) {
-		ev_io_stop(d->loop, &d->listeners[i].io);
-		close(d->listeners[i].fd);
+	for (unsigned i = 0; i < s->n_listeners; i++) {
+		ev_io_stop(s->loop, &s->listeners[i].io);
+		close(s->listeners[i].fd);
 	}
-	free(d->listeners);
-	d->listeners = NULL;
-	d->n_listeners = 0;
+	free(s->listeners);
+	s->listeners = NULL;
+	s->n_listeners = 0;
 }

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "wire/wire.h"
-#include "daemon/daemon.h"
+#include "session/session.h"
 
 enum peer_state {
 	PS_IDLE = 0,
@@ -39,7 +39,7 @@ const char *peer_state_name(int s); /* "idle", "connect", ... */
 
 struct conn {
 	struct peer *peer; /* NULL once lingering */
-	struct daemon *d;
+	struct session *s;
 	struct conn *next; /* lingering list */
 	int fd;
 	bool outgoing; /* we connected (for collision resolution) */
@@ -64,7 +64,7 @@ struct conn {
 struct pfxset;
 
 struct peer {
-	struct daemon *d;
+	struct session *s;
 	const struct conf_peer *cf;
 	const char *name;
 	uint32_t rib_id;
@@ -97,11 +97,11 @@ struct peer {
 };
 
 /* Create the peers of the configuration and register them with the RIB. */
-int peers_create(struct daemon *d);
-void peers_free(struct daemon *d);
+int peers_create(struct session *s);
+void peers_free(struct session *s);
 /* Open the listeners (route_server.listen, port). Returns 0 or -1. */
-int listeners_start(struct daemon *d);
-void listeners_stop(struct daemon *d);
+int listeners_start(struct session *s);
+void listeners_stop(struct session *s);
 
 /* Start an outgoing TCP connection for the peer. Returns 0 or -1. */
 int conn_connect(struct peer *p);
@@ -115,7 +115,7 @@ bool conn_send_bytes(struct conn *c, const void *buf, size_t len);
  * written (lingering briefly so the peer reads it). */
 void conn_close(struct conn *c, const struct bgp_notify *notify);
 /* Free every lingering connection immediately (daemon exit). */
-void conns_linger_free(struct daemon *d);
+void conns_linger_free(struct session *s);
 
 /* Prefix-set helpers (received-but-refused prefixes). */
 struct pfxset *pfxset_new(void);

@@ -605,3 +605,19 @@ int bgp_rr_decode(const uint8_t *body, size_t len, struct bgp_route_refresh *r,
 	r->safi = body[3];
 	return 0;
 }
+
+unsigned bgp_count_updates(const uint8_t *buf, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t off = 0; off + BGP_HDR_LEN <= len;) {
+		size_t mlen = (size_t)buf[off + 16] << 8 | buf[off + 17];
+
+		if (mlen < BGP_HDR_LEN)
+			break;
+		if (buf[off + 18] == BGP_UPDATE)
+			n++;
+		off += mlen;
+	}
+	return n;
+}

@@ -455,4 +455,8 @@ int aspath_encode(const struct bgp_attrs *a, bool as4, uint8_t *out,
 /* AS4_PATH for a 2-octet peer: the path without confederation segments. */
 int aspath_encode_as4(const struct bgp_attrs *a, uint8_t *out, size_t cap);
 
+/* UPDATE messages in a block of whole BGP messages (stops at a length
+ * below the header size). */
+unsigned bgp_count_updates(const uint8_t *buf, size_t len);
+
 #endif

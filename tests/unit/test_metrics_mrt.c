@@ -80,6 +80,7 @@ static int setup(void **state)
 	f->d.ex = export_new(f->d.rib, &f->excfg);
 	f->devnull = fopen("/dev/null", "w");
 	f->d.events = events_new(16, NULL, f->devnull);
+	daemon_session_wire(&f->d);
 	for (int i = 0; i < 2; i++) {
 		struct rib_peer rp = {.asn = 65001 + (uint32_t)i};
 		f->cp[i].name = names[i];
@@ -87,7 +88,7 @@ static int setup(void **state)
 		f->cp[i].asn = 65001 + (uint32_t)i;
 		addr_parse(i ? "198.18.1.3" : "198.18.1.2", &f->cp[i].address);
 		rp.addr = f->cp[i].address;
-		f->p[i].d = &f->d;
+		f->p[i].s = &f->d.sess;
 		f->p[i].cf = &f->cp[i];
 		f->p[i].name = names[i];
 		f->p[i].rib_id = rib_peer_add(f->d.rib, &rp);
@@ -95,14 +96,14 @@ static int setup(void **state)
 		f->p[i].up_since = 1000;
 		f->pp[i] = &f->p[i];
 	}
-	f->d.peers = f->pp;
-	f->d.n_peers = 2;
+	f->d.sess.peers = f->pp;
+	f->d.sess.n_peers = 2;
 	for (int i = 0; i < 2; i++) {
 		assert_true(f->p[i].rib_id < 8);
 		f->by_rib[f->p[i].rib_id] = &f->p[i];
 	}
-	f->d.by_rib = f->by_rib;
-	f->d.n_by_rib = 8;
+	f->d.sess.by_rib = f->by_rib;
+	f->d.sess.n_by_rib = 8;
 	f->d.metrics = metrics_new(&f->d);
 	announce(f, 0, "198.19.1.0/24", "198.18.1.2", 65001);
 	announce(f, 1, "198.19.1.0/24", "198.18.1.3", 65002);
@@ -397,9 +398,9 @@ static void test_count_updates(void **state)
 	memcpy(b->data + sizeof(up), ka, sizeof(ka));
 	memcpy(b->data + sizeof(up) + sizeof(ka), up, sizeof(up));
 	b->len = 2 * sizeof(up) + sizeof(ka);
-	assert_int_equal(metrics_count_updates(b), 2);
+	assert_int_equal(bgp_count_updates(b->data, b->len), 2);
 	b->len = sizeof(ka) - 1; /* not even a header */
-	assert_int_equal(metrics_count_updates(b), 0);
+	assert_int_equal(bgp_count_updates(b->data, b->len), 0);
 	out_buf_unref(b);
 }
 

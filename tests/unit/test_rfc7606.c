@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "session/fsm.h"
+#include "session/import.h"
 #include "wire/wire.h"
 #include "hexmsg.h"
 

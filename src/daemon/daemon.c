@@ -1,0 +1,157 @@
+/*
+ * daemon.c - setting up and tearing down the one daemon context: the
+ * loop, events, RIB, exporter, the session floor (with its hooks wired to
+ * the daemon), listeners, fabric, API, metrics, MRT output and signals;
+ * an orderly teardown; the RIB size and memory per route logged at exit.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "api/metrics.h"
+#include "daemon/daemon.h"
+#include "daemon/drill.h"
+#include "daemon/fabric_glue.h"
+#include "daemon/mrt_glue.h"
+#include "daemon/reload.h"
+#include "session/peer.h"
+
+static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	log_info(&d->log, NULL, "signal %d: shutting down", w->signum);
+	daemon_shutdown(d, "pharosd shutting down");
+}
+
+static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+	int status;
+
+	json_decref(daemon_reload(d, &status)); /* logged and an event */
+}
+
+/* The fabric's address spaces are originated to every peer. */
+static int originated_init(struct daemon *d)
+{
+	d->originated = conf_originated(d->conf, &d->n_originated);
+	return d->originated ? 0 : -1;
+}
+
+static void export_config_init(struct daemon *d)
+{
+	const struct conf_rs *rs = &d->conf->rs;
+	struct export_config *x = &d->excfg;
+
+	memset(x, 0, sizeof(*x));
+	x->local_asn = rs->asn;
+	x->branch_to_branch = rs->branch_to_branch;
+	x->transparent_as = rs->transparent_as;
+	x->n_originated = d->n_originated;
+	x->originated = d->originated;
+	x->next_hop_v4 = rs->router_id;
+	for (unsigned i = 0; i < rs->n_listen; i++) {
+		const struct addr *a = &rs->listen[i];
+		static const uint8_t zero[16];
+		if (!memcmp(a->b, zero, 16))
+			continue;
+		if (a->afi == AFI_IPV4 && x->next_hop_v4.afi != AFI_IPV4)
+			x->next_hop_v4 = *a;
+		if (a->afi == AFI_IPV6 && !x->next_hop_v6.afi)
+			x->next_hop_v6 = *a;
+	}
+}
+
+int daemon_init(struct daemon *d)
+{
+	const struct conf_rs *rs = &d->conf->rs;
+	struct rib_config rc = {.local_asn = rs->asn,
+				.routing_pref = rs->routing_pref,
+				.compare_med = rs->compare_med,
+				.max_paths = rs->max_paths ? rs->max_paths : 8};
+
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	d->started = ev_now(d->loop);
+	d->started_wall = time(NULL);
+	d->events = events_new(1000, d->conf->api.events_file, stderr);
+	d->rib = rib_new(&rc);
+	if (!d->events || !d->rib || originated_init(d) < 0)
+		return -1;
+	export_config_init(d);
+	d->ex = export_new(d->rib, &d->excfg);
+	if (!d->ex)
+		return -1;
+	daemon_session_wire(d);
+	if (peers_create(&d->sess) < 0)
+		return -1;
+	if (listeners_start(&d->sess) < 0)
+		return -1;
+	if (fabric_glue_init(d) < 0)
+		return -1;
+	d->api = api_start(d);
+	if (!d->api)
+		return -1;
+	d->metrics = metrics_new(d);
+	d->mrt = mrt_glue_new(d);
+	if (!d->metrics || !d->mrt)
+		return -1;
+	daemon_watchers_start(d);
+	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
+	ev_signal_init(&d->sig_term, sig_stop_cb, SIGTERM);
+	ev_signal_init(&d->sig_hup, sig_hup_cb, SIGHUP);
+	d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
+	ev_signal_start(d->loop, &d->sig_int);
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_hup);
+	return 0;
+}
+
+void daemon_log_final_stats(struct daemon *d)
+{
+	struct rib_stats st;
+
+	if (d->have_final_stats)
+		st = d->final_stats;
+	else
+		rib_stats(d->rib, &st);
+	log_info(&d->log, NULL,
+		 "stopped: RIB %zu prefixes (%zu IPv4, %zu IPv6), %zu routes, "
+		 "%zu attribute sets, %zu bytes, %.1f bytes per route",
+		 st.prefixes[AFI_IPV4] + st.prefixes[AFI_IPV6],
+		 st.prefixes[AFI_IPV4], st.prefixes[AFI_IPV6], st.paths,
+		 st.attrs, st.bytes,
+		 st.paths ? (double)st.bytes / (double)st.paths : 0.0);
+}
+
+void daemon_fini(struct daemon *d)
+{
+	api_stop(d->api);
+	drills_free(d->drills);
+	mrt_glue_free(d->mrt);
+	metrics_free(d->metrics);
+	if (!d->sess.stopping)
+		listeners_stop(&d->sess);
+	if (d->ex) {
+		for (unsigned i = 0; i < d->sess.n_peers; i++)
+			if (d->sess.peers[i]->export_up)
+				export_peer_down(d->ex, d->sess.peers[i]->rib_id);
+	}
+	peers_free(&d->sess);
+	if (d->loop)
+		conns_linger_free(&d->sess);
+	if (d->ex)
+		export_free(d->ex);
+	fabric_glue_free(d);
+	if (d->rib)
+		rib_free(d->rib);
+	events_free(d->events);
+	free(d->originated);
+	if (d->loop) {
+		ev_idle_stop(d->loop, &d->idle);
+		ev_prepare_stop(d->loop, &d->prepare);
+		ev_loop_destroy(d->loop);
+	}
+}

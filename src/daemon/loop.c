@@ -1,0 +1,136 @@
+/*
+ * loop.c - the daemon's loop turn: at the end of every turn (an
+ * ev_prepare watcher) the loc-RIB's change set is drained into export
+ * (out/) and into the fabric (one fabric version per turn), then export
+ * runs one bounded slice; an idle watcher keeps the loop turning while
+ * export has work. Also the session floor's hooks (kick, an UPDATE in for
+ * the MRT log and the metrics) and the orderly shutdown.
+ */
+#include <string.h>
+
+#include "api/metrics.h"
+#include "daemon/daemon.h"
+#include "daemon/fabric_glue.h"
+#include "daemon/mrt_glue.h"
+#include "session/fsm.h"
+
+static void change_cb(const struct rentry *e, uint32_t id, void *arg)
+{
+	struct daemon *d = arg;
+
+	export_change(d->ex, e, id);
+	fabric_turn_change(d, e); /* per-subnet effective-route deltas */
+}
+
+void daemon_process_changes(struct daemon *d)
+{
+	if (rib_changes_pending(d->rib) == 0)
+		return;
+	/* While stopping, the fabric keeps its last version: sessions closed
+	 * by our own shutdown are no failure of the network, and host agents
+	 * keep their routes through a restart (DESIGN 1.4). */
+	if (!d->sess.stopping)
+		fabric_turn_begin(d);
+	rib_changes_drain(d->rib, change_cb, d);
+	export_flush(d->ex);
+	fabric_turn_commit(d);
+}
+
+static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	daemon_process_changes(d);
+	if (export_run(d->ex, d->export_budget))
+		ev_idle_start(loop, &d->idle);
+	else
+		ev_idle_stop(loop, &d->idle);
+}
+
+static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	/* Nothing: being active keeps the loop from blocking so that the
+	 * prepare watcher runs the next export slice. */
+}
+
+void daemon_kick(struct daemon *d)
+{
+	ev_idle_start(d->loop, &d->idle);
+}
+
+void daemon_watchers_start(struct daemon *d)
+{
+	if (!d->export_budget)
+		d->export_budget = 2000;
+	ev_prepare_init(&d->prepare, prepare_cb);
+	d->prepare.data = d;
+	ev_prepare_start(d->loop, &d->prepare);
+	ev_idle_init(&d->idle, idle_cb);
+	d->idle.data = d;
+}
+
+static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+void daemon_shutdown(struct daemon *d, const char *message)
+{
+	struct bgp_notify n;
+
+	if (d->sess.stopping)
+		return;
+	d->sess.stopping = true;
+	rib_stats(d->rib, &d->final_stats);
+	d->have_final_stats = true;
+	listeners_stop(&d->sess);
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		struct peer *p = d->sess.peers[i];
+
+		ev_timer_stop(d->loop, &p->retry);
+		if (!p->conn[0] && !p->conn[1])
+			continue;
+		memset(&n, 0, sizeof(n));
+		bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_SHUTDOWN, message);
+		fsm_peer_reset(p, &n);
+	}
+	daemon_process_changes(d);
+	if (!d->sess.lingering) {
+		ev_break(d->loop, EVBREAK_ALL);
+		return;
+	}
+	ev_timer_init(&d->stop_timer, stop_cb, 1.5, 0);
+	ev_timer_start(d->loop, &d->stop_timer);
+}
+
+/* ------------------------------------------------ the session's hooks */
+
+static void hook_kick(void *ctx)
+{
+	daemon_kick(ctx);
+}
+
+static void hook_update_in(void *ctx, const struct conn *c,
+			   const uint8_t *msg, size_t len)
+{
+	struct daemon *d = ctx;
+
+	mrt_glue_update(d, c, msg, len);
+	metrics_update_in(d);
+}
+
+void daemon_session_wire(struct daemon *d)
+{
+	struct session *s = &d->sess;
+
+	s->loop = d->loop;
+	s->conf = d->conf;
+	s->log = &d->log;
+	s->events = d->events;
+	s->rib = d->rib;
+	s->ex = d->ex;
+	s->started_wall = d->started_wall;
+	s->hooks.kick = hook_kick;
+	s->hooks.update_in = hook_update_in;
+	s->hooks.ctx = d;
+}
