@@ -57,7 +57,7 @@ enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
 	struct api *api = ci ? ci->socket_context : NULL;
 
 	if (api) /* every refused request leaves a log line (docs/security.md) */
-		log_warn(&api->d->log, NULL, "API request refused (%u): %s",
+		log_warn(api->d->log, NULL, "API request refused (%u): %s",
 			 status, msg);
 	return reply_json(con, status, json_pack("{s:s}", "error", msg));
 }
@@ -116,7 +116,7 @@ static enum MHD_Result peer_action(struct api *api, struct MHD_Connection *con,
 				   struct peer *p, const char *action,
 				   struct req *rq)
 {
-	struct daemon *d = api->d;
+	struct api_host *d = api->d;
 	char err[256] = "";
 	char msg[256] = "";
 	enum MHD_Result ret;
@@ -202,7 +202,7 @@ static enum MHD_Result peers_path(struct api *api, struct MHD_Connection *con,
 
 	if (api_parse_peer_path(rest, name, sizeof(name), &sub) < 0)
 		return reply_error(con, 404, "no such peer");
-	p = session_peer_by_name(&api->d->sess, name);
+	p = session_peer_by_name(api->d->sess, name);
 	if (!p) {
 		snprintf(msg, sizeof(msg), "no such peer: %s", name);
 		return reply_error(con, 404, msg);
@@ -420,7 +420,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	return (int)port;
 }
 
-struct api *api_start(struct daemon *d)
+struct api *api_start(struct api_host *d)
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
@@ -429,7 +429,7 @@ struct api *api_start(struct daemon *d)
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (port < 0) {
-		log_err(&d->log, NULL, "api.listen: bad address %s",
+		log_err(d->log, NULL, "api.listen: bad address %s",
 			d->conf->api.listen);
 		return NULL;
 	}
@@ -449,7 +449,7 @@ struct api *api_start(struct daemon *d)
 				    (size_t)API_CONN_MEMORY,
 				    MHD_OPTION_END);
 	if (!api->mhd) {
-		log_err(&d->log, NULL, "cannot start the API on %s",
+		log_err(d->log, NULL, "cannot start the API on %s",
 			d->conf->api.listen ? d->conf->api.listen
 					    : "127.0.0.1:8179");
 		free(api);
@@ -462,7 +462,7 @@ struct api *api_start(struct daemon *d)
 	ev_timer_init(&api->timer, api_timer_cb, 0, 0);
 	api->timer.data = api;
 	api->fabric = api_fabric_new(api);
-	log_info(&d->log, NULL, "API listening on %s",
+	log_info(d->log, NULL, "API listening on %s",
 		 d->conf->api.listen ? d->conf->api.listen : "127.0.0.1:8179");
 	return api;
 }

@@ -1,7 +1,9 @@
 /*
  * api.h - the control API of pharosd: HTTP/JSON over libmicrohttpd, run
  * inside the daemon's libev loop (no thread of its own), so handlers read
- * daemon state directly. Endpoints under /api/v1: status, peers, one
+ * daemon state directly through struct api_host, and ask the daemon for
+ * reloads and drills through its hooks. Endpoints under /api/v1: status,
+ * peers, one
  * peer, its adj-in and adj-out, routes, events; POST disable, enable and
  * refresh on a peer (bearer token from api.token_file).
  */
@@ -11,27 +13,71 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "daemon/daemon.h"
+#include <ev.h>
+
+#include "base/events.h"
+#include "base/log.h"
+#include "conf/conf.h"
+#include "mrt/mrt_dump.h"
+#include "out/export.h"
+#include "rib/rib.h"
+#include "session/session.h"
+
+struct fabric_live;
+struct metrics;
+
+/* What the API asks of the daemon above it (src/daemon/ wires them). */
+struct api_hooks {
+	/* Reload the configuration file: the reply and its HTTP status. */
+	json_t *(*reload)(void *ctx, int *status);
+	/* Start a drill from the request body: its id, or 0 with the HTTP
+	 * status and a message in err. */
+	unsigned (*drill_start)(void *ctx, json_t *req, int *status,
+				char *err, size_t errlen);
+	json_t *(*drills_json)(void *ctx);
+	/* One drill as JSON, or as an SVG timeline; NULL: no such drill. */
+	json_t *(*drill_json)(void *ctx, unsigned id);
+	char *(*drill_svg)(void *ctx, unsigned id);
+	/* The MRT output's counters. */
+	void (*mrt_stats)(void *ctx, struct mrt_glue_stats *st);
+	void *ctx;
+};
+
+/* The daemon as the API sees it: what the API reads (the daemon keeps
+ * these pointers valid while the API runs) and the hooks above. */
+struct api_host {
+	struct ev_loop *loop;
+	struct conf *conf;
+	struct log *log;
+	struct events *events;
+	struct rib *rib;
+	struct exporter *ex;
+	struct session *sess; /* the peers */
+	struct fabric_live *fglue;
+	struct metrics *metrics;
+	ev_tstamp started; /* ev_now at start */
+	struct api_hooks hooks;
+};
 
 struct api;
 
 /* Listen on d->conf->api.listen. Returns NULL (after logging) on error. */
-struct api *api_start(struct daemon *d);
+struct api *api_start(struct api_host *d);
 void api_stop(struct api *api);
 
 /* JSON builders (api_json.c), also usable by tests. */
 struct peer;
-json_t *api_status_json(struct daemon *d);
-json_t *api_peer_json(struct daemon *d, const struct peer *p);
-json_t *api_peers_json(struct daemon *d);
+json_t *api_status_json(struct api_host *d);
+json_t *api_peer_json(struct api_host *d, const struct peer *p);
+json_t *api_peers_json(struct api_host *d);
 /* routes: prefix/match/peer may be NULL; limit 0 = no limit. Returns NULL
  * with a message in err for a bad argument. */
-json_t *api_routes_json(struct daemon *d, const char *prefix,
+json_t *api_routes_json(struct api_host *d, const char *prefix,
 			const char *match, const char *peer, size_t limit,
 			char *err, size_t errlen);
-json_t *api_adj_in_json(struct daemon *d, const struct peer *p);
-json_t *api_adj_out_json(struct daemon *d, const struct peer *p);
+json_t *api_adj_in_json(struct api_host *d, const struct peer *p);
+json_t *api_adj_out_json(struct api_host *d, const struct peer *p);
 /* Prometheus text for GET /metrics (metrics.c); caller frees. */
-char *api_metrics_text(struct daemon *d);
+char *api_metrics_text(struct api_host *d);
 
 #endif

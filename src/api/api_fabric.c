@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
-#include "daemon/fabric_glue.h"
+#include "fabric/live.h"
 #include "fabric/fabric.h"
 
 struct waiter {
@@ -61,7 +61,7 @@ struct api_fabric {
 	ev_timer keepalive;
 };
 
-static struct daemon *D(struct api_fabric *af) { return af->api->d; }
+static struct api_host *D(struct api_fabric *af) { return af->api->d; }
 
 static const char *arg(struct MHD_Connection *con, const char *key)
 {
@@ -94,7 +94,7 @@ static enum MHD_Result reply_410(struct MHD_Connection *con, uint64_t cur)
 
 static json_t *vnet_json(struct api_fabric *af, const struct conf_vnet *v)
 {
-	struct fabric *f = daemon_fabric(D(af));
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	char buf[PREFIX_STRLEN];
 	json_t *o, *sp = json_array(), *sn = json_array(), *ni = json_array(),
 		   *pe = json_array();
@@ -169,7 +169,7 @@ static enum MHD_Result get_fabric(struct api_fabric *af,
 		json_array_append_new(vn, vnet_json(af, &cf->vnets[i]));
 	return reply_json(con, 200, json_pack(
 		"{s:I, s:o, s:o, s:o}", "version",
-		(json_int_t)fab_version(daemon_fabric(D(af))), "region",
+		(json_int_t)fab_version(fabric_live_fabric(D(af)->fglue)), "region",
 		reg ? json_string(reg) : json_null(), "vnets", vn, "regions",
 		regions_json(cf)));
 }
@@ -200,7 +200,7 @@ static enum MHD_Result reply_table(struct api_fabric *af,
 				   struct MHD_Connection *con, uint32_t si,
 				   const char *nic)
 {
-	struct fabric *f = daemon_fabric(D(af));
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	const char *full = fab_subnet_name(f, si), *sub;
 	char vnet[256];
 	json_t *o;
@@ -222,7 +222,7 @@ static enum MHD_Result reply_table(struct api_fabric *af,
 static enum MHD_Result get_nic(struct api_fabric *af,
 			       struct MHD_Connection *con, const char *rest)
 {
-	struct fabric *f = daemon_fabric(D(af));
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	const char *sl = strchr(rest, '/');
 	char name[256], msg[320];
 	int ni;
@@ -257,7 +257,7 @@ static void mark_entry(json_t *hop)
 static enum MHD_Result get_trace(struct api_fabric *af,
 				 struct MHD_Connection *con)
 {
-	struct fabric *f = daemon_fabric(D(af));
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	const char *nic = arg(con, "nic"), *from = arg(con, "from_ip"),
 		   *dst = arg(con, "dst");
 	const char *reg = local_region(&D(af)->conf->fabric);
@@ -321,7 +321,7 @@ static enum MHD_Result reply_deltas(struct api_fabric *af,
 				    struct MHD_Connection *con,
 				    const char *subnet, uint64_t after)
 {
-	struct fabric *f = daemon_fabric(D(af));
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	struct fab_delta d;
 	int si = fab_subnet_find(f, subnet), rc;
 	json_t *o;
@@ -426,9 +426,9 @@ static enum MHD_Result get_deltas(struct api_fabric *af,
 		return reply_error(con, 400, "wait: seconds expected");
 	if (wait > API_FABRIC_MAX_WAIT)
 		wait = API_FABRIC_MAX_WAIT;
-	if (fab_subnet_find(daemon_fabric(D(af)), subnet) < 0)
+	if (fab_subnet_find(fabric_live_fabric(D(af)->fglue), subnet) < 0)
 		return reply_error(con, 404, "no such subnet");
-	if (wait == 0 || has_news(daemon_fabric(D(af)), subnet, after))
+	if (wait == 0 || has_news(fabric_live_fabric(D(af)->fglue), subnet, after))
 		return reply_deltas(af, con, subnet, after);
 	return hold(af, con, subnet, after, (double)wait);
 }
@@ -471,7 +471,7 @@ static int stream_event(struct stream *s, const char *ev, json_t *o)
 /* Queue one event per version newer than s->after. */
 static void stream_fill(struct stream *s)
 {
-	struct fabric *f = daemon_fabric(D(s->af));
+	struct fabric *f = fabric_live_fabric(D(s->af)->fglue);
 	struct fab_delta d;
 	int si = fab_subnet_find(f, s->subnet), rc;
 
@@ -551,7 +551,7 @@ static enum MHD_Result get_stream(struct api_fabric *af,
 
 	if (!parse_u64(arg(con, "after"), &after))
 		return reply_error(con, 400, "after=VERSION is required");
-	if (fab_subnet_find(daemon_fabric(D(af)), subnet) < 0)
+	if (fab_subnet_find(fabric_live_fabric(D(af)->fglue), subnet) < 0)
 		return reply_error(con, 404, "no such subnet");
 	if (af->n_streams >= API_FABRIC_MAX_STREAMS)
 		return reply_error(con, 503, "too many streams");
@@ -604,7 +604,7 @@ static enum MHD_Result post_ack(struct api_fabric *af,
 		return ret;
 	if (rq && rq->too_big)
 		return reply_error(con, 413, "request body too large");
-	if (fab_subnet_find(daemon_fabric(D(af)), subnet) < 0)
+	if (fab_subnet_find(fabric_live_fabric(D(af)->fglue), subnet) < 0)
 		return reply_error(con, 404, "no such subnet");
 	b = rq && rq->len ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
 	agent = json_string_value(json_object_get(b, "agent"));
@@ -615,7 +615,7 @@ static enum MHD_Result post_ack(struct api_fabric *af,
 		return reply_error(con, 400, "body must be {\"agent\":NAME, "
 				   "\"version\":N}");
 	}
-	rc = fabric_agent_ack(D(af), agent, subnet,
+	rc = fabric_agent_ack(D(af)->fglue, agent, subnet,
 			      (uint64_t)json_integer_value(ver));
 	json_decref(b);
 	if (rc < 0)
@@ -627,8 +627,8 @@ static enum MHD_Result get_agents(struct api_fabric *af,
 				  struct MHD_Connection *con)
 {
 	size_t n;
-	const struct fabric_agent *ag = fabric_agents(D(af), &n);
-	uint64_t cur = fab_version(daemon_fabric(D(af)));
+	const struct fabric_agent *ag = fabric_agents(D(af)->fglue, &n);
+	uint64_t cur = fab_version(fabric_live_fabric(D(af)->fglue));
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < n; i++) {
@@ -657,7 +657,7 @@ static enum MHD_Result subnet_path(struct api_fabric *af,
 {
 	const char *last = strrchr(rest, '/');
 	char subnet[256];
-	struct fabric *f = daemon_fabric(D(af));
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	int si;
 
 	if (!last || last == rest || (size_t)(last - rest) >= sizeof(subnet))
@@ -690,7 +690,7 @@ enum MHD_Result api_fabric_route(struct api *api, struct MHD_Connection *con,
 	struct api_fabric *af = api->fabric;
 	struct waiter *w;
 
-	if (!af || !daemon_fabric(api->d))
+	if (!af || !fabric_live_fabric(api->d->fglue))
 		return reply_error(con, 503, "no fabric");
 	if ((w = waiter_find(af, con))) { /* a resumed long poll */
 		char subnet[256];
@@ -718,11 +718,10 @@ enum MHD_Result api_fabric_route(struct api *api, struct MHD_Connection *con,
 
 /* ------------------------------------------------------ life cycle */
 
-static void on_commit(struct daemon *d, uint64_t version, bool rebuilt,
-		      void *arg)
+static void on_commit(void *arg, uint64_t version, bool rebuilt)
 {
 	struct api_fabric *af = arg;
-	struct fabric *f = daemon_fabric(d);
+	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 
 	for (struct waiter *w = af->waiters; w; w = w->next)
 		if (!w->resumed && (rebuilt || has_news(f, w->subnet, w->after)))
@@ -738,7 +737,7 @@ struct api_fabric *api_fabric_new(struct api *api)
 	if (!af)
 		return NULL;
 	af->api = api;
-	af->listen_id = fabric_listen(api->d, on_commit, af);
+	af->listen_id = fabric_listen(api->d->fglue, on_commit, af);
 	ev_timer_init(&af->keepalive, keepalive_cb, API_FABRIC_KEEPALIVE,
 		      API_FABRIC_KEEPALIVE);
 	af->keepalive.data = af;
@@ -753,7 +752,7 @@ void api_fabric_free(struct api *api)
 	if (!af)
 		return;
 	api->fabric = NULL;
-	fabric_unlisten(api->d, af->listen_id);
+	fabric_unlisten(api->d->fglue, af->listen_id);
 	ev_timer_stop(api->d->loop, &af->keepalive);
 	while (af->waiters) {
 		struct waiter *w = af->waiters;

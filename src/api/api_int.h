@@ -13,13 +13,13 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
-#include "daemon/daemon.h"
+#include "api/api.h"
 
 #define API_MAX_BODY 8192
 #define API_PREFIX "/api/v1/"
 
 struct api {
-	struct daemon *d;
+	struct api_host *d;
 	struct MHD_Daemon *mhd;
 	ev_io io;
 	ev_timer timer;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "base/version.h"
 #include "api/api_parse.h"
 #include "session/peer.h"
 
@@ -80,14 +81,14 @@ static void attrs_json(json_t *o, const struct rattr *ra, struct bgp_attrs *tmp)
 	}
 }
 
-static const char *rib_peer_name(struct daemon *d, uint32_t idx)
+static const char *rib_peer_name(struct api_host *d, uint32_t idx)
 {
-	struct peer *p = session_peer_by_rib(&d->sess, idx);
+	struct peer *p = session_peer_by_rib(d->sess, idx);
 
 	return p ? p->name : "local";
 }
 
-static json_t *path_json(struct daemon *d, const struct rpath *rp,
+static json_t *path_json(struct api_host *d, const struct rpath *rp,
 			 struct bgp_attrs *tmp)
 {
 	json_t *o = json_object();
@@ -100,7 +101,7 @@ static json_t *path_json(struct daemon *d, const struct rpath *rp,
 }
 
 struct routes_walk {
-	struct daemon *d;
+	struct api_host *d;
 	json_t *routes;
 	const struct peer *only;
 	struct bgp_attrs *tmp;
@@ -139,7 +140,7 @@ static int routes_cb(const struct rentry *e, void *arg)
 	return 0;
 }
 
-static const struct rentry *routes_lookup(struct daemon *d, const char *prefix,
+static const struct rentry *routes_lookup(struct api_host *d, const char *prefix,
 					  const char *match, char *err,
 					  size_t errlen, int *bad)
 {
@@ -152,14 +153,14 @@ static const struct rentry *routes_lookup(struct daemon *d, const char *prefix,
 			 : rib_lookup(d->rib, &q.prefix);
 }
 
-json_t *api_routes_json(struct daemon *d, const char *prefix,
+json_t *api_routes_json(struct api_host *d, const char *prefix,
 			const char *match, const char *peer, size_t limit,
 			char *err, size_t errlen)
 {
 	struct routes_walk w = {.d = d, .limit = limit};
 	json_t *o;
 
-	if (peer && !(w.only = session_peer_by_name(&d->sess, peer))) {
+	if (peer && !(w.only = session_peer_by_name(d->sess, peer))) {
 		snprintf(err, errlen, "no such peer: %s", peer);
 		return NULL;
 	}
@@ -203,7 +204,7 @@ static int adj_in_cb(const struct rentry *e, const struct rpath *rp, void *arg)
 	return 0;
 }
 
-json_t *api_adj_in_json(struct daemon *d, const struct peer *p)
+json_t *api_adj_in_json(struct api_host *d, const struct peer *p)
 {
 	struct routes_walk w = {.d = d, .only = p};
 	json_t *o = json_object();
@@ -232,7 +233,7 @@ static int adj_out_cb(const struct prefix *pfx, const struct rattr *a, void *arg
 	return 0;
 }
 
-json_t *api_adj_out_json(struct daemon *d, const struct peer *p)
+json_t *api_adj_out_json(struct api_host *d, const struct peer *p)
 {
 	struct routes_walk w = {.d = d, .only = p};
 	json_t *o = json_object();
@@ -269,7 +270,7 @@ static json_t *caps_json(const struct peer *p)
 	return a;
 }
 
-json_t *api_peer_json(struct daemon *d, const struct peer *p)
+json_t *api_peer_json(struct api_host *d, const struct peer *p)
 {
 	const struct conn *c = p->est;
 	double up = c ? ev_now(d->loop) - p->up_since : 0;
@@ -315,25 +316,25 @@ json_t *api_peer_json(struct daemon *d, const struct peer *p)
 	return o;
 }
 
-json_t *api_peers_json(struct daemon *d)
+json_t *api_peers_json(struct api_host *d)
 {
 	json_t *a = json_array(), *o = json_object();
 
-	for (unsigned i = 0; i < d->sess.n_peers; i++)
-		json_array_append_new(a, api_peer_json(d, d->sess.peers[i]));
+	for (unsigned i = 0; i < d->sess->n_peers; i++)
+		json_array_append_new(a, api_peer_json(d, d->sess->peers[i]));
 	json_object_set_new(o, "peers", a);
 	return o;
 }
 
-json_t *api_status_json(struct daemon *d)
+json_t *api_status_json(struct api_host *d)
 {
 	struct rib_stats st;
 	unsigned est = 0;
 	size_t routes;
 	json_t *o, *rib;
 
-	for (unsigned i = 0; i < d->sess.n_peers; i++)
-		est += d->sess.peers[i]->state == PS_ESTABLISHED;
+	for (unsigned i = 0; i < d->sess->n_peers; i++)
+		est += d->sess->peers[i]->state == PS_ESTABLISHED;
 	rib_stats(d->rib, &st);
 	routes = st.paths;
 	rib = json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}",
@@ -348,14 +349,14 @@ json_t *api_status_json(struct daemon *d)
 		      "asn", (json_int_t)d->conf->rs.asn,
 		      "router_id", jaddr(&d->conf->rs.router_id),
 		      "uptime_s", (json_int_t)(ev_now(d->loop) - d->started),
-		      "peers", "configured", (json_int_t)d->sess.n_peers,
+		      "peers", "configured", (json_int_t)d->sess->n_peers,
 		      "established", (json_int_t)est,
 		      "rib", rib);
 	json_object_set_new(o, "export", json_pack("{s:I, s:I}",
 		"groups", (json_int_t)export_groups(d->ex),
 		"bytes", (json_int_t)export_bytes(d->ex)));
 	json_object_set_new(o, "refused_connections",
-			    json_integer((json_int_t)d->sess.refused_connections));
+			    json_integer((json_int_t)d->sess->refused_connections));
 	json_object_set_new(o, "events", json_integer((json_int_t)events_total(d->events)));
 	return o;
 }

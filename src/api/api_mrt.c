@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/mrt_glue.h"
+#include "mrt/mrt_dump.h"
 
 #define API_MRT_STEP 2000 /* prefixes encoded per read of the body */
 
@@ -63,7 +63,7 @@ static enum MHD_Result reply_rib(struct api *api, struct MHD_Connection *con)
 	char disp[96], name[48];
 	int rc;
 
-	if (!s || !(s->x = mrt_dumper_new(api->d, (uint32_t)now))) {
+	if (!s || !(s->x = mrt_dumper_new(api->d->sess, (uint32_t)now))) {
 		free(s);
 		return reply_error(con, 500, "out of memory");
 	}

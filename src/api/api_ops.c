@@ -10,11 +10,10 @@
  */
 #include "api/api_ops.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/drill.h"
-#include "daemon/reload.h"
 
 struct stream {
 	struct api_ops *ops; /* NULL once the API stops */
@@ -238,6 +237,9 @@ void api_ops_free(struct api *api)
 
 /* ------------------------------------------------------ reload, drills */
 
+/* The daemon's hooks. */
+#define H(api) (&(api)->d->hooks)
+
 static enum MHD_Result post_reload(struct api *api, struct MHD_Connection *con)
 {
 	enum MHD_Result ret;
@@ -246,7 +248,7 @@ static enum MHD_Result post_reload(struct api *api, struct MHD_Connection *con)
 
 	if (check_auth(api, con, &ret))
 		return ret;
-	o = daemon_reload(api->d, &status);
+	o = H(api)->reload(H(api)->ctx, &status);
 	return reply_json(con, (unsigned)status, o);
 }
 
@@ -269,18 +271,16 @@ static enum MHD_Result post_drill(struct api *api, struct MHD_Connection *con,
 		return reply_error(con, 400, "body must be a JSON object "
 				   "{\"type\":\"peer-down\",\"peer\":NAME,...}");
 	}
-	id = drill_start(api->d, body, &status, err, sizeof(err));
+	id = H(api)->drill_start(H(api)->ctx, body, &status, err, sizeof(err));
 	json_decref(body);
 	if (!id)
 		return reply_error(con, (unsigned)status, err);
 	return reply_json(con, (unsigned)status,
-			  drill_json(drill_find(api->d, id)));
+			  H(api)->drill_json(H(api)->ctx, id));
 }
 
-static enum MHD_Result reply_svg(struct MHD_Connection *con,
-				 const struct drill *dr)
+static enum MHD_Result reply_svg(struct MHD_Connection *con, char *svg)
 {
-	char *svg = drill_svg(dr);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -300,15 +300,18 @@ static enum MHD_Result get_drill(struct api *api, struct MHD_Connection *con,
 {
 	char *end;
 	unsigned long id = strtoul(rest, &end, 10);
-	const struct drill *dr = end != rest ? drill_find(api->d, (unsigned)id)
-					     : NULL;
+	json_t *dr = end != rest && id <= UINT_MAX
+			     ? H(api)->drill_json(H(api)->ctx, (unsigned)id)
+			     : NULL;
 
 	if (!dr)
 		return reply_error(con, 404, "no such drill");
 	if (!*end)
-		return reply_json(con, 200, drill_json(dr));
+		return reply_json(con, 200, dr);
+	json_decref(dr);
 	if (!strcmp(end, "/report.svg"))
-		return reply_svg(con, dr);
+		return reply_svg(con, H(api)->drill_svg(H(api)->ctx,
+							(unsigned)id));
 	return reply_error(con, 404, "unknown drill resource");
 }
 
@@ -326,7 +329,8 @@ enum MHD_Result api_ops_route(struct api *api, struct MHD_Connection *con,
 			    : reply_error(con, 405, "use POST to reload");
 	if (!strcmp(rest, "drills"))
 		return post ? post_drill(api, con, rq)
-			    : reply_json(con, 200, drills_json(api->d));
+			    : reply_json(con, 200,
+					 H(api)->drills_json(H(api)->ctx));
 	if (post)
 		return reply_error(con, 405, "method not allowed");
 	if (!strcmp(rest, "events/stream"))

@@ -20,16 +20,17 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "base/version.h"
 #include "api/api_int.h"
 #include "session/peer.h"
-#include "daemon/fabric_glue.h"
-#include "daemon/mrt_glue.h"
+#include "fabric/live.h"
+#include "mrt/mrt_dump.h"
 
 #define MAX_CODES 24
 #define MAX_EVENT_TYPES 48
 
 struct metrics {
-	struct daemon *d;
+	struct api_host *d;
 	ev_prepare after_turn;
 	ev_tstamp conv_start; /* ev_now of the first UPDATE not yet flushed */
 	struct histogram convergence;
@@ -120,7 +121,7 @@ static void after_turn_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	count_new_events(m);
 }
 
-struct metrics *metrics_new(struct daemon *d)
+struct metrics *metrics_new(struct api_host *d)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 
@@ -144,7 +145,7 @@ void metrics_free(struct metrics *m)
 	free(m);
 }
 
-void metrics_update_in(struct daemon *d)
+void metrics_update_in(struct api_host *d)
 {
 	struct metrics *m = d->metrics;
 
@@ -152,7 +153,7 @@ void metrics_update_in(struct daemon *d)
 		m->conv_start = ev_now(d->loop);
 }
 
-void metrics_api_reply(struct daemon *d, unsigned status)
+void metrics_api_reply(struct api_host *d, unsigned status)
 {
 	struct metrics *m = d->metrics;
 	unsigned i;
@@ -247,24 +248,24 @@ static void peer_labels(struct mbuf *m, const struct peer *p, const char *extra)
 		extra ? "," : "", extra ? extra : "");
 }
 
-typedef double (*peer_val)(const struct daemon *d, const struct peer *p);
+typedef double (*peer_val)(const struct api_host *d, const struct peer *p);
 
-static double v_state(const struct daemon *d, const struct peer *p) { return p->state; }
-static double v_up(const struct daemon *d, const struct peer *p) { return p->state == PS_ESTABLISHED; }
-static double v_uptime(const struct daemon *d, const struct peer *p)
+static double v_state(const struct api_host *d, const struct peer *p) { return p->state; }
+static double v_up(const struct api_host *d, const struct peer *p) { return p->state == PS_ESTABLISHED; }
+static double v_uptime(const struct api_host *d, const struct peer *p)
 {
 	return p->state == PS_ESTABLISHED ? ev_now(d->loop) - p->up_since : 0;
 }
-static double v_flaps(const struct daemon *d, const struct peer *p) { return (double)p->flaps; }
-static double v_sessions(const struct daemon *d, const struct peer *p) { return (double)p->sessions_up; }
-static double v_rcvd(const struct daemon *d, const struct peer *p) { return (double)peer_prefixes_received(p); }
-static double v_acc(const struct daemon *d, const struct peer *p) { return (double)peer_prefixes_accepted(p); }
-static double v_adv(const struct daemon *d, const struct peer *p)
+static double v_flaps(const struct api_host *d, const struct peer *p) { return (double)p->flaps; }
+static double v_sessions(const struct api_host *d, const struct peer *p) { return (double)p->sessions_up; }
+static double v_rcvd(const struct api_host *d, const struct peer *p) { return (double)peer_prefixes_received(p); }
+static double v_acc(const struct api_host *d, const struct peer *p) { return (double)peer_prefixes_accepted(p); }
+static double v_adv(const struct api_host *d, const struct peer *p)
 {
 	return p->export_up ? (double)export_peer_advertised(d->ex, p->rib_id) : 0;
 }
-static double v_maxpfx(const struct daemon *d, const struct peer *p) { return (double)p->max_prefix_hits; }
-static double v_default(const struct daemon *d, const struct peer *p)
+static double v_maxpfx(const struct api_host *d, const struct peer *p) { return (double)p->max_prefix_hits; }
+static double v_default(const struct api_host *d, const struct peer *p)
 {
 	static const char *dflt[] = {"0.0.0.0/0", "::/0"};
 	double n = 0;
@@ -280,14 +281,14 @@ static double v_default(const struct daemon *d, const struct peer *p)
 	}
 	return n;
 }
-static double v_default_refused(const struct daemon *d, const struct peer *p) { return (double)p->default_refused; }
-static double v_upd_in(const struct daemon *d, const struct peer *p) { return (double)p->updates_in; }
-static double v_upd_out(const struct daemon *d, const struct peer *p) { return (double)p->updates_out; }
-static double v_msgs_in(const struct daemon *d, const struct peer *p) { return (double)p->msgs_in; }
-static double v_notif_in(const struct daemon *d, const struct peer *p) { return (double)p->notifications_in; }
-static double v_notif_out(const struct daemon *d, const struct peer *p) { return (double)p->notifications_out; }
-static double v_taw(const struct daemon *d, const struct peer *p) { return (double)p->treat_as_withdraw; }
-static double v_outq(const struct daemon *d, const struct peer *p)
+static double v_default_refused(const struct api_host *d, const struct peer *p) { return (double)p->default_refused; }
+static double v_upd_in(const struct api_host *d, const struct peer *p) { return (double)p->updates_in; }
+static double v_upd_out(const struct api_host *d, const struct peer *p) { return (double)p->updates_out; }
+static double v_msgs_in(const struct api_host *d, const struct peer *p) { return (double)p->msgs_in; }
+static double v_notif_in(const struct api_host *d, const struct peer *p) { return (double)p->notifications_in; }
+static double v_notif_out(const struct api_host *d, const struct peer *p) { return (double)p->notifications_out; }
+static double v_taw(const struct api_host *d, const struct peer *p) { return (double)p->treat_as_withdraw; }
+static double v_outq(const struct api_host *d, const struct peer *p)
 {
 	size_t n = 0;
 
@@ -321,12 +322,12 @@ static const struct {
 	{"pharos_peer_output_queue_bytes", "gauge", "Bytes queued on the peer's connections, not yet written", v_outq},
 };
 
-static void put_peers(struct mbuf *m, struct daemon *d)
+static void put_peers(struct mbuf *m, struct api_host *d)
 {
 	for (size_t k = 0; k < sizeof(peer_metrics) / sizeof(peer_metrics[0]); k++) {
 		help(m, peer_metrics[k].name, peer_metrics[k].type, peer_metrics[k].help);
-		for (unsigned i = 0; i < d->sess.n_peers; i++) {
-			const struct peer *p = d->sess.peers[i];
+		for (unsigned i = 0; i < d->sess->n_peers; i++) {
+			const struct peer *p = d->sess->peers[i];
 			mprintf(m, "%s", peer_metrics[k].name);
 			peer_labels(m, p, NULL);
 			mprintf(m, " %.15g\n", peer_metrics[k].fn(d, p));
@@ -334,8 +335,8 @@ static void put_peers(struct mbuf *m, struct daemon *d)
 	}
 	help(m, "pharos_peer_routes_refused_total", "counter",
 	     "Routes refused on import, by reason");
-	for (unsigned i = 0; i < d->sess.n_peers; i++) {
-		const struct peer *p = d->sess.peers[i];
+	for (unsigned i = 0; i < d->sess->n_peers; i++) {
+		const struct peer *p = d->sess->peers[i];
 		const struct {
 			const char *why;
 			uint64_t n;
@@ -372,7 +373,7 @@ static void put_histogram(struct mbuf *m, const char *name, const char *text,
 	mprintf(m, "%s_count %llu\n", name, (unsigned long long)count);
 }
 
-static void put_rib(struct mbuf *m, struct daemon *d)
+static void put_rib(struct mbuf *m, struct api_host *d)
 {
 	struct rib_stats st;
 
@@ -395,13 +396,13 @@ static void put_rib(struct mbuf *m, struct daemon *d)
 	mprintf(m, "pharos_export_adj_out_bytes %zu\n", export_bytes(d->ex));
 }
 
-static void put_totals(struct mbuf *m, struct daemon *d)
+static void put_totals(struct mbuf *m, struct api_host *d)
 {
 	uint64_t in = 0, out = 0;
 	size_t qmax = 0;
 
-	for (unsigned i = 0; i < d->sess.n_peers; i++) {
-		const struct peer *p = d->sess.peers[i];
+	for (unsigned i = 0; i < d->sess->n_peers; i++) {
+		const struct peer *p = d->sess->peers[i];
 		size_t q = (size_t)v_outq(d, p);
 		in += p->updates_in;
 		out += p->updates_out;
@@ -427,10 +428,10 @@ static void put_totals(struct mbuf *m, struct daemon *d)
 	mprintf(m, "pharos_api_body_limit_bytes %u\n", API_MAX_BODY);
 	help(m, "pharos_refused_connections_total", "counter", "Connections from unconfigured addresses");
 	mprintf(m, "pharos_refused_connections_total %llu\n",
-		(unsigned long long)d->sess.refused_connections);
+		(unsigned long long)d->sess->refused_connections);
 }
 
-static void put_measured(struct mbuf *m, struct daemon *d)
+static void put_measured(struct mbuf *m, struct api_host *d)
 {
 	struct metrics *x = d->metrics;
 
@@ -456,9 +457,9 @@ static void put_measured(struct mbuf *m, struct daemon *d)
 			(unsigned long long)x->events_lost);
 }
 
-static void put_fabric(struct mbuf *m, struct daemon *d)
+static void put_fabric(struct mbuf *m, struct api_host *d)
 {
-	const struct fabric_prog *fp = daemon_fabric_prog(d);
+	const struct fabric_prog *fp = fabric_live_prog(d->fglue);
 	double bounds[FABRIC_LAT_BUCKETS];
 	const struct fabric_agent *ag;
 	size_t n = 0;
@@ -473,7 +474,7 @@ static void put_fabric(struct mbuf *m, struct daemon *d)
 		      "Time from the first loc-RIB change of a loop turn to the fabric commit",
 		      fp->bucket, bounds, FABRIC_LAT_BUCKETS, true, fp->commits,
 		      fp->sum_s);
-	ag = fabric_agents(d, &n);
+	ag = fabric_agents(d->fglue, &n);
 	help(m, "pharos_fabric_agent_version", "gauge", "Last fabric version each host agent acknowledged");
 	for (size_t i = 0; ag && i < n; i++) {
 		mprintf(m, "pharos_fabric_agent_version{agent=\"");
@@ -484,11 +485,11 @@ static void put_fabric(struct mbuf *m, struct daemon *d)
 	}
 }
 
-static void put_mrt(struct mbuf *m, struct daemon *d)
+static void put_mrt(struct mbuf *m, struct api_host *d)
 {
 	struct mrt_glue_stats st;
 
-	mrt_glue_stats(d->mrt, &st);
+	d->hooks.mrt_stats(d->hooks.ctx, &st);
 	help(m, "pharos_mrt_rib_dumps_total", "counter", "Periodic MRT RIB dump files written");
 	mprintf(m, "pharos_mrt_rib_dumps_total %llu\n", (unsigned long long)st.rib_dumps);
 	help(m, "pharos_mrt_write_errors_total", "counter", "MRT files that could not be opened or written");
@@ -501,7 +502,7 @@ static void put_mrt(struct mbuf *m, struct daemon *d)
 	mprintf(m, "pharos_mrt_buffered_bytes %zu\n", st.buffered);
 }
 
-static void put_process(struct mbuf *m, struct daemon *d)
+static void put_process(struct mbuf *m, struct api_host *d)
 {
 	unsigned long long pages_total = 0, pages_rss = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -520,7 +521,7 @@ static void put_process(struct mbuf *m, struct daemon *d)
 	mprintf(m, "pharos_build_info{version=\"%s\"} 1\n", PHAROS_VERSION);
 }
 
-char *api_metrics_text(struct daemon *d)
+char *api_metrics_text(struct api_host *d)
 {
 	struct mbuf m = {0};
 

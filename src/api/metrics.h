@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/daemon.h"
+#include "api/api.h"
 #include "out/export.h"
 
 #define METRICS_NBUCKETS 13
@@ -29,12 +29,12 @@ struct metrics;
 
 /* Start measuring (a prepare watcher at the lowest priority, after the
  * daemon's own). Returns NULL without memory. */
-struct metrics *metrics_new(struct daemon *d);
+struct metrics *metrics_new(struct api_host *d);
 void metrics_free(struct metrics *m);
 
 /* Hooks: an UPDATE arrived; the API replied with status. */
-void metrics_update_in(struct daemon *d);
-void metrics_api_reply(struct daemon *d, unsigned status);
+void metrics_update_in(struct api_host *d);
+void metrics_api_reply(struct api_host *d, unsigned status);
 /* An API request is over (libmicrohttpd's completion callback): count
  * the status it was answered with. */
 struct api;

@@ -13,7 +13,7 @@
 #include "api/metrics.h"
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
-#include "daemon/fabric_glue.h"
+#include "fabric/live.h"
 #include "daemon/mrt_glue.h"
 #include "daemon/reload.h"
 #include "session/peer.h"
@@ -89,12 +89,15 @@ int daemon_init(struct daemon *d)
 		return -1;
 	if (listeners_start(&d->sess) < 0)
 		return -1;
-	if (fabric_glue_init(d) < 0)
+	d->fglue = fabric_live_new(&d->conf->fabric, d->rib, d->loop, &d->log);
+	if (!d->fglue)
 		return -1;
-	d->api = api_start(d);
+	daemon_api_wire(d);
+	d->api = api_start(&d->apih);
 	if (!d->api)
 		return -1;
-	d->metrics = metrics_new(d);
+	d->metrics = metrics_new(&d->apih);
+	d->apih.metrics = d->metrics;
 	d->mrt = mrt_glue_new(d);
 	if (!d->metrics || !d->mrt)
 		return -1;
@@ -144,7 +147,7 @@ void daemon_fini(struct daemon *d)
 		conns_linger_free(&d->sess);
 	if (d->ex)
 		export_free(d->ex);
-	fabric_glue_free(d);
+	fabric_live_free(d->fglue);
 	if (d->rib)
 		rib_free(d->rib);
 	events_free(d->events);

@@ -20,10 +20,11 @@
 #include "base/prefix.h"
 #include "policy/policy.h"
 #include "out/export.h"
+#include "api/api.h"
 #include "session/session.h"
 #include "rib/rib.h"
 
-#define PHAROS_VERSION "0.1.0"
+#include "base/version.h"
 
 struct peer;
 struct conn;
@@ -45,8 +46,10 @@ struct daemon {
 	 * its pointers are this context's own. */
 	struct session sess;
 
+	/* What the API reads of this context, and its hooks (api/api.h). */
+	struct api_host apih;
 	struct api *api;
-	struct fabric_glue *fglue; /* the fabric and its programming stats */
+	struct fabric_live *fglue; /* the fabric and its programming stats */
 	struct mrt_glue *mrt; /* MRT dumps and update log (core/mrt_glue.h) */
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (core/drill.h), NULL until one */
@@ -77,9 +80,11 @@ void daemon_kick(struct daemon *d);
 /* Drain loc-RIB changes to export and to the fabric (one fabric version
  * per turn, see daemon/fabric_glue.h) and flush. */
 void daemon_process_changes(struct daemon *d);
-/* Point d->sess at the daemon's loop, log, events, configuration, RIB
- * and exporter, and wire its hooks to the daemon. */
+/* Wiring (src/daemon/hooks.c): point d->sess at the daemon's loop, log,
+ * events, configuration, RIB and exporter and wire its hooks; fill
+ * d->apih likewise (after the fabric and metrics exist). */
 void daemon_session_wire(struct daemon *d);
+void daemon_api_wire(struct daemon *d);
 /* Cease every session and stop the loop once NOTIFICATIONs are out. */
 void daemon_shutdown(struct daemon *d, const char *message);
 

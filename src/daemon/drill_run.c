@@ -17,7 +17,7 @@
 #include "session/fsm.h"
 #include "session/peer.h"
 #include "daemon/daemon.h"
-#include "daemon/fabric_glue.h"
+#include "fabric/live.h"
 #include "fabric/fabric.h"
 
 #define DRILLS_KEEP 32
@@ -89,7 +89,7 @@ static bool others_written(const struct daemon *d, const struct peer *self)
 static bool agents_at(const struct daemon *d, uint64_t v0, uint64_t version)
 {
 	size_t n = 0;
-	const struct fabric_agent *a = fabric_agents(d, &n);
+	const struct fabric_agent *a = fabric_agents(d->fglue, &n);
 
 	for (size_t i = 0; i < n; i++)
 		if (a[i].version >= v0 && a[i].version < version)
@@ -101,7 +101,7 @@ static bool agents_at(const struct daemon *d, uint64_t v0, uint64_t version)
 static size_t agents_live(const struct daemon *d, uint64_t version)
 {
 	size_t n = 0, live = 0;
-	const struct fabric_agent *a = fabric_agents(d, &n);
+	const struct fabric_agent *a = fabric_agents(d->fglue, &n);
 
 	for (size_t i = 0; i < n; i++)
 		live += a[i].version >= version;
@@ -152,7 +152,7 @@ static bool phase_holds(struct drills *ds, struct peer *p, int ph,
 			int64_t *when)
 {
 	struct daemon *d = ds->d;
-	const struct fabric_prog *fp = daemon_fabric_prog(d);
+	const struct fabric_prog *fp = fabric_live_prog(d->fglue);
 	bool settled = rib_changes_pending(d->rib) == 0;
 
 	switch (ph) {
@@ -224,7 +224,7 @@ static void restore_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct drills *ds = w->data;
 	struct drill *dr = ds->run;
 	struct peer *p;
-	const struct fabric_prog *fp = daemon_fabric_prog(ds->d);
+	const struct fabric_prog *fp = fabric_live_prog(ds->d->fglue);
 	int ph;
 
 	if (!dr)
@@ -352,7 +352,7 @@ unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 {
 	struct drills *ds = drills_get(d);
 	struct drill *dr = calloc(1, sizeof(*dr));
-	const struct fabric_prog *fp = daemon_fabric_prog(d);
+	const struct fabric_prog *fp = fabric_live_prog(d->fglue);
 	size_t n_agents = 0;
 	char msg[64];
 	struct peer *p;
@@ -380,8 +380,8 @@ unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 		dr->applies[ph] = true;
 	}
 	dr->applies[DP_FABRIC_PROGRAMMED] = dr->applies[DP_FABRIC_REPROGRAMMED] =
-		daemon_fabric(d) && fab_keeps_bgp(daemon_fabric(d));
-	dr->applies[DP_AGENTS_ACKED] = daemon_fabric(d) && n_agents > 0;
+		fabric_live_fabric(d->fglue) && fab_keeps_bgp(fabric_live_fabric(d->fglue));
+	dr->applies[DP_AGENTS_ACKED] = fabric_live_fabric(d->fglue) && n_agents > 0;
 	dr->id = ds->next_id++;
 	log_time_iso(dr->started, sizeof(dr->started));
 	p = session_peer_by_name(&d->sess, dr->peer);

@@ -3,15 +3,12 @@
  * ev_prepare watcher) the loc-RIB's change set is drained into export
  * (out/) and into the fabric (one fabric version per turn), then export
  * runs one bounded slice; an idle watcher keeps the loop turning while
- * export has work. Also the session floor's hooks (kick, an UPDATE in for
- * the MRT log and the metrics) and the orderly shutdown.
+ * export has work. Also the orderly shutdown.
  */
 #include <string.h>
 
-#include "api/metrics.h"
 #include "daemon/daemon.h"
-#include "daemon/fabric_glue.h"
-#include "daemon/mrt_glue.h"
+#include "fabric/live.h"
 #include "session/fsm.h"
 
 static void change_cb(const struct rentry *e, uint32_t id, void *arg)
@@ -19,7 +16,7 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 	struct daemon *d = arg;
 
 	export_change(d->ex, e, id);
-	fabric_turn_change(d, e); /* per-subnet effective-route deltas */
+	fabric_turn_change(d->fglue, e); /* per-subnet effective-route deltas */
 }
 
 void daemon_process_changes(struct daemon *d)
@@ -30,10 +27,10 @@ void daemon_process_changes(struct daemon *d)
 	 * by our own shutdown are no failure of the network, and host agents
 	 * keep their routes through a restart (DESIGN 1.4). */
 	if (!d->sess.stopping)
-		fabric_turn_begin(d);
+		fabric_turn_begin(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
 	export_flush(d->ex);
-	fabric_turn_commit(d);
+	fabric_turn_commit(d->fglue);
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -101,36 +98,4 @@ void daemon_shutdown(struct daemon *d, const char *message)
 	}
 	ev_timer_init(&d->stop_timer, stop_cb, 1.5, 0);
 	ev_timer_start(d->loop, &d->stop_timer);
-}
-
-/* ------------------------------------------------ the session's hooks */
-
-static void hook_kick(void *ctx)
-{
-	daemon_kick(ctx);
-}
-
-static void hook_update_in(void *ctx, const struct conn *c,
-			   const uint8_t *msg, size_t len)
-{
-	struct daemon *d = ctx;
-
-	mrt_glue_update(d, c, msg, len);
-	metrics_update_in(d);
-}
-
-void daemon_session_wire(struct daemon *d)
-{
-	struct session *s = &d->sess;
-
-	s->loop = d->loop;
-	s->conf = d->conf;
-	s->log = &d->log;
-	s->events = d->events;
-	s->rib = d->rib;
-	s->ex = d->ex;
-	s->started_wall = d->started_wall;
-	s->hooks.kick = hook_kick;
-	s->hooks.update_in = hook_update_in;
-	s->hooks.ctx = d;
 }

@@ -17,7 +17,7 @@
 
 #include "session/fsm.h"
 #include "session/peer.h"
-#include "daemon/fabric_glue.h"
+#include "fabric/live.h"
 #include "policy/policy.h"
 
 /* The peers of one reload, by outcome (names, for the reply). */
@@ -539,14 +539,14 @@ static void swap_conf(struct daemon *d, struct conf *nc, json_t *changed)
 	struct conf tmp, fa = {.fabric = d->conf->fabric},
 			 fb = {.fabric = nc->fabric};
 	char err[256];
-	bool fab = daemon_fabric(d) != NULL && !conf_equal(&fa, &fb);
+	bool fab = fabric_live_fabric(d->fglue) != NULL && !conf_equal(&fa, &fb);
 
 	if (fab)
 		daemon_process_changes(d);
 	tmp = *d->conf;
 	*d->conf = *nc;
 	*nc = tmp;
-	if (fab && fabric_glue_rebuild(d, d->conf, err, sizeof(err)) < 0)
+	if (fab && fabric_live_rebuild(d->fglue, d->conf, err, sizeof(err)) < 0)
 		log_err(&d->log, NULL, "reload: fabric not rebuilt: %s", err);
 	else if (fab)
 		json_array_append_new(changed, json_string("fabric"));

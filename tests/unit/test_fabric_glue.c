@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "daemon/daemon.h"
-#include "daemon/fabric_glue.h"
+#include "fabric/live.h"
 #include "fabric/fabric.h"
 
 static const char yaml[] =
@@ -39,8 +39,7 @@ struct heard {
 	uint64_t version;
 };
 
-static void listener(struct daemon *d, uint64_t version, bool rebuilt,
-		     void *arg)
+static void listener(void *arg, uint64_t version, bool rebuilt)
 {
 	struct heard *h = arg;
 	h->calls++;
@@ -65,15 +64,17 @@ static struct bgp_attrs *attrs(unsigned hops, const char *nh)
 
 static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 {
-	fabric_turn_change(arg, e);
+	struct daemon *d = arg;
+
+	fabric_turn_change(d->fglue, e);
 }
 
 /* One loop turn: drain the RIB's change set into the fabric. */
 static void turn(struct daemon *d)
 {
-	fabric_turn_begin(d);
+	fabric_turn_begin(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
-	fabric_turn_commit(d);
+	fabric_turn_commit(d->fglue);
 }
 
 static void announce(struct daemon *d, uint32_t peer, const char *pfx,
@@ -90,9 +91,9 @@ static size_t bgp_routes(struct daemon *d, const char *subnet)
 {
 	struct fab_table t = {0};
 	size_t n = 0;
-	int si = fab_subnet_find(daemon_fabric(d), subnet);
+	int si = fab_subnet_find(fabric_live_fabric(d->fglue), subnet);
 	assert_true(si >= 0);
-	assert_int_equal(fab_subnet_table(daemon_fabric(d), (uint32_t)si, &t), 0);
+	assert_int_equal(fab_subnet_table(fabric_live_fabric(d->fglue), (uint32_t)si, &t), 0);
 	for (size_t i = 0; i < t.n; i++)
 		n += t.routes[i].source == FAB_SRC_GATEWAY;
 	fab_table_free(&t);
@@ -109,13 +110,15 @@ static void setup(struct daemon *d)
 	d->loop = ev_loop_new(EVFLAG_AUTO);
 	d->rib = rib_new(&rc);
 	assert_non_null(d->rib);
-	assert_int_equal(fabric_glue_init(d), 0);
+	d->fglue = fabric_live_new(&d->conf->fabric, d->rib, d->loop, &d->log);
+	assert_non_null(d->fglue);
 }
 
 static void teardown(struct daemon *d)
 {
-	fabric_glue_free(d);
-	assert_null(daemon_fabric(d));
+	fabric_live_free(d->fglue);
+	d->fglue = NULL;
+	assert_null(fabric_live_fabric(d->fglue));
 	rib_free(d->rib);
 	ev_loop_destroy(d->loop);
 	conf_free(d->conf);
@@ -129,10 +132,10 @@ static void test_turns_and_latency(void **state)
 	uint64_t v0;
 
 	setup(&d);
-	v0 = daemon_fabric_prog(&d)->version;
-	assert_int_equal(v0, fab_version(daemon_fabric(&d)));
-	assert_int_equal(daemon_fabric_prog(&d)->commits, 0);
-	assert_true(fabric_listen(&d, listener, &h) >= 0);
+	v0 = fabric_live_prog(d.fglue)->version;
+	assert_int_equal(v0, fab_version(fabric_live_fabric(d.fglue)));
+	assert_int_equal(fabric_live_prog(d.fglue)->commits, 0);
+	assert_true(fabric_listen(d.fglue, listener, &h) >= 0);
 	assert_int_equal(addr_parse("198.18.0.10", &rp.addr), 0);
 	uint32_t peer = rib_peer_add(d.rib, &rp);
 
@@ -140,7 +143,7 @@ static void test_turns_and_latency(void **state)
 	announce(&d, peer, "198.19.200.0/24", 1, "198.18.0.10");
 	announce(&d, peer, "198.19.201.0/24", 1, "198.18.0.10");
 	turn(&d);
-	const struct fabric_prog *fp = daemon_fabric_prog(&d);
+	const struct fabric_prog *fp = fabric_live_prog(d.fglue);
 	assert_int_equal(fp->version, v0 + 1);
 	assert_int_equal(fp->commits, 1);
 	assert_true(fp->last_s >= 0 && fp->max_s >= fp->last_s);
@@ -172,7 +175,7 @@ static void test_turns_and_latency(void **state)
 	assert_int_equal(bgp_routes(&d, "spoke/app"), 1);
 
 	/* Changes outside a turn are not taken. */
-	fabric_turn_commit(&d);
+	fabric_turn_commit(d.fglue);
 	assert_int_equal(fp->commits, 2);
 	teardown(&d);
 }
@@ -186,25 +189,25 @@ static void test_rebuild_and_listeners(void **state)
 	int id;
 
 	setup(&d);
-	id = fabric_listen(&d, listener, &h);
-	assert_true(fabric_listen(&d, listener, &h2) >= 0);
+	id = fabric_listen(d.fglue, listener, &h);
+	assert_true(fabric_listen(d.fglue, listener, &h2) >= 0);
 	assert_int_equal(addr_parse("198.18.0.10", &rp.addr), 0);
 	uint32_t peer = rib_peer_add(d.rib, &rp);
 	announce(&d, peer, "198.19.200.0/24", 1, "198.18.0.10");
 	turn(&d);
-	uint64_t v = fab_version(daemon_fabric(&d));
+	uint64_t v = fab_version(fabric_live_fabric(d.fglue));
 
 	/* A rebuild starts after the old version and keeps the routes. */
-	assert_int_equal(fabric_glue_rebuild(&d, d.conf, err, sizeof(err)), 0);
-	assert_true(fab_version(daemon_fabric(&d)) > v);
-	assert_int_equal(daemon_fabric_prog(&d)->version,
-			 fab_version(daemon_fabric(&d)));
+	assert_int_equal(fabric_live_rebuild(d.fglue, d.conf, err, sizeof(err)), 0);
+	assert_true(fab_version(fabric_live_fabric(d.fglue)) > v);
+	assert_int_equal(fabric_live_prog(d.fglue)->version,
+			 fab_version(fabric_live_fabric(d.fglue)));
 	assert_int_equal(h.rebuilt, 1);
 	assert_int_equal(h2.rebuilt, 1);
 	assert_int_equal(bgp_routes(&d, "spoke/app"), 1);
 
 	/* An unlistened callback hears nothing more. */
-	fabric_unlisten(&d, id);
+	fabric_unlisten(d.fglue, id);
 	rib_peer_flush(d.rib, peer);
 	turn(&d);
 	assert_int_equal(h.calls, 2); /* the first turn and the rebuild */
@@ -220,13 +223,13 @@ static void test_agents(void **state)
 	size_t n;
 
 	setup(&d);
-	a = fabric_agents(&d, &n);
+	a = fabric_agents(d.fglue, &n);
 	assert_int_equal(n, 0);
-	assert_int_equal(fabric_agent_ack(&d, "host-1", "spoke/app", 3), 0);
-	assert_int_equal(fabric_agent_ack(&d, "host-1", "spoke/app", 5), 0);
-	assert_int_equal(fabric_agent_ack(&d, "host-1", "hub/nva", 4), 0);
-	assert_int_equal(fabric_agent_ack(&d, "host-2", "spoke/app", 5), 0);
-	a = fabric_agents(&d, &n);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 3), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 5), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "hub/nva", 4), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-2", "spoke/app", 5), 0);
+	a = fabric_agents(d.fglue, &n);
 	assert_int_equal(n, 3);
 	assert_string_equal(a[0].agent, "host-1");
 	assert_string_equal(a[0].subnet, "spoke/app");
@@ -236,8 +239,8 @@ static void test_agents(void **state)
 	assert_int_equal(a[1].version, 4);
 	teardown(&d);
 	/* Without a fabric there is nothing to record. */
-	assert_int_equal(fabric_agent_ack(&d, "host-1", "spoke/app", 1), -1);
-	assert_null(daemon_fabric_prog(&d));
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 1), -1);
+	assert_null(fabric_live_prog(d.fglue));
 }
 
 static void test_bounds(void **state)

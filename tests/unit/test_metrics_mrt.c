@@ -104,7 +104,9 @@ static int setup(void **state)
 	}
 	f->d.sess.by_rib = f->by_rib;
 	f->d.sess.n_by_rib = 8;
-	f->d.metrics = metrics_new(&f->d);
+	daemon_api_wire(&f->d);
+	f->d.metrics = metrics_new(&f->d.apih);
+	f->d.apih.metrics = f->d.metrics;
 	announce(f, 0, "198.19.1.0/24", "198.18.1.2", 65001);
 	announce(f, 1, "198.19.1.0/24", "198.18.1.3", 65002);
 	announce(f, 0, "2001:db8:10::/48", "2001:db8::2", 65001);
@@ -140,7 +142,7 @@ static void test_rib_dump_reads_back(void **state)
 	char buf[64];
 	unsigned recs = 0, entries = 0;
 
-	assert_int_equal(mrt_rib_dump(&f->d, &w, 1234), 3);
+	assert_int_equal(mrt_rib_dump(&f->d.sess, &w, 1234), 3);
 	mrt_reader_init(&r, w.p, w.len);
 	assert_int_equal(mrt_next(&r, &rec), 1);
 	assert_int_equal(rec.kind, MRT_REC_PEER_INDEX);
@@ -198,8 +200,8 @@ static void test_dumper_steps(void **state)
 	struct mrt_dumper *x;
 	int rc, steps = 0;
 
-	assert_int_equal(mrt_rib_dump(&f->d, &whole, 77), 3);
-	x = mrt_dumper_new(&f->d, 77);
+	assert_int_equal(mrt_rib_dump(&f->d.sess, &whole, 77), 3);
+	x = mrt_dumper_new(&f->d.sess, 77);
 	while ((rc = mrt_dumper_step(x, &w, 1)) == 1)
 		steps++;
 	assert_int_equal(rc, 0);
@@ -211,7 +213,7 @@ static void test_dumper_steps(void **state)
 	mrt_wbuf_free(&w);
 
 	/* 0.0.0.0/0 first (from the second peer), then the peer goes. */
-	x = mrt_dumper_new(&f->d, 77);
+	x = mrt_dumper_new(&f->d.sess, 77);
 	assert_int_equal(mrt_dumper_step(x, &w, 1), 1);
 	f->by_rib[f->p[1].rib_id] = NULL;
 	assert_int_equal(mrt_dumper_step(x, &w, 100), 0);
@@ -247,10 +249,10 @@ static void test_metrics_text(void **state)
 	events_emit(f->d.events, "session_up", "nva-a", "up");
 	events_emit(f->d.events, "session_up", "nva-a", "up");
 	events_emit(f->d.events, "max_prefix", "nva-a", "over");
-	metrics_api_reply(&f->d, 200);
-	metrics_api_reply(&f->d, 200);
-	metrics_api_reply(&f->d, 404);
-	t = api_metrics_text(&f->d);
+	metrics_api_reply(&f->d.apih, 200);
+	metrics_api_reply(&f->d.apih, 200);
+	metrics_api_reply(&f->d.apih, 404);
+	t = api_metrics_text(&f->d.apih);
 	assert_non_null(t);
 	assert_non_null(strstr(t, "# HELP pharos_peer_up 1 when the session is established\n"
 				  "# TYPE pharos_peer_up gauge\n"
@@ -273,7 +275,7 @@ static void test_metrics_text(void **state)
 	assert_null(strstr(t, "pharos_fabric_version")); /* no fabric here */
 	free(t);
 	/* Events are counted once, however often the text is built. */
-	t = api_metrics_text(&f->d);
+	t = api_metrics_text(&f->d.apih);
 	assert_non_null(strstr(t, "pharos_events_total{type=\"session_up\"} 2\n"));
 	free(t);
 }
@@ -284,16 +286,16 @@ static void test_convergence_measured(void **state)
 	struct fake *f = *state;
 	char *t;
 
-	metrics_update_in(&f->d);
+	metrics_update_in(&f->d.apih);
 	ev_run(f->d.loop, EVRUN_NOWAIT);
-	t = api_metrics_text(&f->d);
+	t = api_metrics_text(&f->d.apih);
 	assert_non_null(strstr(t, "pharos_convergence_seconds_count 1\n"));
 	assert_non_null(strstr(t, "pharos_convergence_seconds_bucket{le=\"10\"} 1\n"));
 	assert_non_null(strstr(t, "pharos_convergence_seconds_bucket{le=\"+Inf\"} 1\n"));
 	free(t);
 	/* No UPDATE since: nothing more is observed. */
 	ev_run(f->d.loop, EVRUN_NOWAIT);
-	t = api_metrics_text(&f->d);
+	t = api_metrics_text(&f->d.apih);
 	assert_non_null(strstr(t, "pharos_convergence_seconds_count 1\n"));
 	free(t);
 }

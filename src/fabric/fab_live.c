@@ -7,13 +7,14 @@
  * when the UPDATE that caused the change was read) to the commit is the
  * programming latency kept for metrics and drills.
  */
-#include "daemon/fabric_glue.h"
+#include "fabric/live.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "base/log.h"
+#include "rib/rib.h"
 #include "fabric/fabric.h"
 
 #define MAX_AGENTS 4096
@@ -28,61 +29,61 @@ double fabric_lat_bound(unsigned i)
 	return i < FABRIC_LAT_BUCKETS ? lat_bounds[i] : 0;
 }
 
-struct fabric *daemon_fabric(const struct daemon *d)
+struct fabric *fabric_live_fabric(const struct fabric_live *g)
 {
-	return d->fglue ? d->fglue->fab : NULL;
+	return g ? g->fab : NULL;
 }
 
-const struct fabric_prog *daemon_fabric_prog(const struct daemon *d)
+const struct fabric_prog *fabric_live_prog(const struct fabric_live *g)
 {
-	return d->fglue ? &d->fglue->prog : NULL;
+	return g ? &g->prog : NULL;
 }
 
-static void notify(struct daemon *d, uint64_t version, bool rebuilt)
+static void notify(struct fabric_live *g, uint64_t version, bool rebuilt)
 {
-	struct fabric_glue *g = d->fglue;
-
 	for (unsigned i = 0; i < FABRIC_MAX_LISTENERS; i++)
 		if (g->listeners[i].cb)
-			g->listeners[i].cb(d, version, rebuilt,
-					   g->listeners[i].arg);
+			g->listeners[i].cb(g->listeners[i].arg, version,
+					   rebuilt);
 }
 
-static void mark_committed(struct fabric_glue *g, uint64_t version)
+static void mark_committed(struct fabric_live *g, uint64_t version)
 {
 	g->prog.version = version;
 	g->prog.committed_at = ev_time();
 	g->prog.committed_wall = time(NULL);
 }
 
-int fabric_glue_init(struct daemon *d)
+struct fabric_live *fabric_live_new(const struct conf_fabric *cf,
+				    struct rib *rib, struct ev_loop *loop,
+				    struct log *log)
 {
 	char err[256] = "";
-	struct fabric_glue *g = calloc(1, sizeof(*g));
+	struct fabric_live *g = calloc(1, sizeof(*g));
 
 	if (!g)
-		return -1;
-	g->fab = fab_new(&d->conf->fabric, 1, err, sizeof(err));
+		return NULL;
+	g->rib = rib;
+	g->loop = loop;
+	g->log = log;
+	g->fab = fab_new(cf, 1, err, sizeof(err));
 	if (!g->fab) {
-		log_err(&d->log, NULL, "fabric: %s", err);
+		log_err(log, NULL, "fabric: %s", err);
 		free(g);
-		return -1;
+		return NULL;
 	}
-	d->fglue = g;
-	if (rib_changes_pending(d->rib) == 0)
-		mark_committed(g, fab_load_rib(g->fab, d->rib));
+	if (rib_changes_pending(rib) == 0)
+		mark_committed(g, fab_load_rib(g->fab, rib));
 	else
 		mark_committed(g, fab_version(g->fab));
-	log_info(&d->log, NULL, "fabric: %zu VNets, %zu subnets, %zu NICs, "
+	log_info(log, NULL, "fabric: %zu VNets, %zu subnets, %zu NICs, "
 		 "version %llu", fab_n_vnets(g->fab), fab_n_subnets(g->fab),
 		 fab_n_nics(g->fab), (unsigned long long)g->prog.version);
-	return 0;
+	return g;
 }
 
-void fabric_glue_free(struct daemon *d)
+void fabric_live_free(struct fabric_live *g)
 {
-	struct fabric_glue *g = d->fglue;
-
 	if (!g)
 		return;
 	for (size_t i = 0; i < g->n_agents; i++) {
@@ -92,26 +93,23 @@ void fabric_glue_free(struct daemon *d)
 	free(g->agents);
 	fab_free(g->fab);
 	free(g);
-	d->fglue = NULL;
 }
 
 /* ------------------------------------------------------ loop turn */
 
-void fabric_turn_begin(struct daemon *d)
+void fabric_turn_begin(struct fabric_live *g)
 {
-	struct fabric_glue *g = d->fglue;
-
 	if (!g || g->in_turn)
 		return;
 	g->in_turn = true;
-	g->turn_start = ev_now(d->loop);
+	g->turn_start = ev_now(g->loop);
 	fab_change_begin(g->fab);
 }
 
-void fabric_turn_change(struct daemon *d, const struct rentry *e)
+void fabric_turn_change(struct fabric_live *g, const struct rentry *e)
 {
-	if (d->fglue && d->fglue->in_turn)
-		fab_rib_change(e, 0, d->fglue->fab);
+	if (g && g->in_turn)
+		fab_rib_change(e, 0, g->fab);
 }
 
 static void record_latency(struct fabric_prog *p, double s)
@@ -128,9 +126,8 @@ static void record_latency(struct fabric_prog *p, double s)
 			p->bucket[i]++;
 }
 
-void fabric_turn_commit(struct daemon *d)
+void fabric_turn_commit(struct fabric_live *g)
 {
-	struct fabric_glue *g = d->fglue;
 	uint64_t before, after;
 
 	if (!g || !g->in_turn)
@@ -142,13 +139,12 @@ void fabric_turn_commit(struct daemon *d)
 		return;
 	mark_committed(g, after);
 	record_latency(&g->prog, g->prog.committed_at - g->turn_start);
-	notify(d, after, false);
+	notify(g, after, false);
 }
 
-int fabric_glue_rebuild(struct daemon *d, const struct conf *c, char *err,
+int fabric_live_rebuild(struct fabric_live *g, const struct conf *c, char *err,
 			size_t errlen)
 {
-	struct fabric_glue *g = d->fglue;
 	struct fabric *nf;
 
 	if (!g) {
@@ -156,24 +152,22 @@ int fabric_glue_rebuild(struct daemon *d, const struct conf *c, char *err,
 		return -1;
 	}
 	if (g->in_turn)
-		fabric_turn_commit(d);
+		fabric_turn_commit(g);
 	nf = fab_new(&c->fabric, fab_version(g->fab) + 1, err, errlen);
 	if (!nf)
 		return -1;
-	fab_load_rib(nf, d->rib);
+	fab_load_rib(nf, g->rib);
 	fab_free(g->fab);
 	g->fab = nf;
 	mark_committed(g, fab_version(nf));
-	notify(d, g->prog.version, true);
+	notify(g, g->prog.version, true);
 	return 0;
 }
 
 /* ------------------------------------------------------ listeners */
 
-int fabric_listen(struct daemon *d, fabric_listener_cb cb, void *arg)
+int fabric_listen(struct fabric_live *g, fabric_listener_cb cb, void *arg)
 {
-	struct fabric_glue *g = d->fglue;
-
 	if (!g)
 		return -1;
 	for (int i = 0; i < FABRIC_MAX_LISTENERS; i++)
@@ -185,16 +179,16 @@ int fabric_listen(struct daemon *d, fabric_listener_cb cb, void *arg)
 	return -1;
 }
 
-void fabric_unlisten(struct daemon *d, int id)
+void fabric_unlisten(struct fabric_live *g, int id)
 {
-	if (d->fglue && id >= 0 && id < FABRIC_MAX_LISTENERS)
-		memset(&d->fglue->listeners[id], 0,
-		       sizeof(d->fglue->listeners[id]));
+	if (g && id >= 0 && id < FABRIC_MAX_LISTENERS)
+		memset(&g->listeners[id], 0,
+		       sizeof(g->listeners[id]));
 }
 
 /* ------------------------------------------------------ agents */
 
-static struct fabric_agent *agent_slot(struct fabric_glue *g,
+static struct fabric_agent *agent_slot(struct fabric_live *g,
 				       const char *agent, const char *subnet)
 {
 	size_t oldest = 0;
@@ -232,12 +226,12 @@ static struct fabric_agent *agent_slot(struct fabric_glue *g,
 	return a;
 }
 
-int fabric_agent_ack(struct daemon *d, const char *agent, const char *subnet,
+int fabric_agent_ack(struct fabric_live *g, const char *agent, const char *subnet,
 		     uint64_t version)
 {
 	struct fabric_agent *a;
 
-	if (!d->fglue || !(a = agent_slot(d->fglue, agent, subnet)))
+	if (!g || !(a = agent_slot(g, agent, subnet)))
 		return -1;
 	a->version = version;
 	a->acked_at = time(NULL);
@@ -245,8 +239,8 @@ int fabric_agent_ack(struct daemon *d, const char *agent, const char *subnet,
 	return 0;
 }
 
-const struct fabric_agent *fabric_agents(const struct daemon *d, size_t *n)
+const struct fabric_agent *fabric_agents(const struct fabric_live *g, size_t *n)
 {
-	*n = d->fglue ? d->fglue->n_agents : 0;
-	return d->fglue ? d->fglue->agents : NULL;
+	*n = g ? g->n_agents : 0;
+	return g ? g->agents : NULL;
 }

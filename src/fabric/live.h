@@ -1,5 +1,5 @@
 /*
- * fabric_glue.h - the fabric inside pharosd: built from the configuration
+ * live.h - the live fabric inside pharosd: built from the configuration
  * at start, fed every loc-RIB change set in the same loop turn as export,
  * committed once per turn. It also keeps what the rest of the daemon wants
  * to know about programming: the latency from the first change of a turn
@@ -7,8 +7,8 @@
  * short list of listeners told about each new version (the API's long
  * polls and streams).
  */
-#ifndef PHAROS_CORE_FABRIC_GLUE_H
-#define PHAROS_CORE_FABRIC_GLUE_H
+#ifndef PHAROS_FABRIC_LIVE_H
+#define PHAROS_FABRIC_LIVE_H
 
 #include <ev.h>
 #include <stdbool.h>
@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <time.h>
 
-struct daemon;
 struct conf;
+struct conf_fabric;
+struct log;
+struct rib;
 struct fabric;
 struct rentry;
 
@@ -46,12 +48,15 @@ struct fabric_agent {
 
 /* Called after each commit that bumped the version, and after a rebuild
  * (rebuilt = true: subnet indexes may have changed). */
-typedef void (*fabric_listener_cb)(struct daemon *d, uint64_t version,
-				   bool rebuilt, void *arg);
+typedef void (*fabric_listener_cb)(void *arg, uint64_t version,
+				   bool rebuilt);
 #define FABRIC_MAX_LISTENERS 8
 
-struct fabric_glue {
+struct fabric_live {
 	struct fabric *fab;
+	struct rib *rib; /* read at each rebuild */
+	struct ev_loop *loop;
+	struct log *log;
 	struct fabric_prog prog;
 	ev_tstamp turn_start; /* ev_now() of the turn being drained */
 	bool in_turn;
@@ -63,31 +68,34 @@ struct fabric_glue {
 	} listeners[FABRIC_MAX_LISTENERS];
 };
 
-/* Build d->fglue from d->conf (fab_new + fab_load_rib). 0 or -1 (logged). */
-int fabric_glue_init(struct daemon *d);
-void fabric_glue_free(struct daemon *d);
-/* The daemon's fabric (NULL before init). */
-struct fabric *daemon_fabric(const struct daemon *d);
-/* Latency and version numbers for metrics and drills (NULL before init). */
-const struct fabric_prog *daemon_fabric_prog(const struct daemon *d);
+/* Build the fabric of cf and load rib's routes into it (fab_new +
+ * fab_load_rib). NULL on error (logged). */
+struct fabric_live *fabric_live_new(const struct conf_fabric *cf,
+				    struct rib *rib, struct ev_loop *loop,
+				    struct log *log);
+void fabric_live_free(struct fabric_live *g);
+/* The current fabric (NULL when g is). */
+struct fabric *fabric_live_fabric(const struct fabric_live *g);
+/* Latency and version numbers for metrics and drills (NULL when g is). */
+const struct fabric_prog *fabric_live_prog(const struct fabric_live *g);
 
-/* One turn's change set (see daemon_process_changes() in src/bgp/fsm.c). */
-void fabric_turn_begin(struct daemon *d);
-void fabric_turn_change(struct daemon *d, const struct rentry *e);
-void fabric_turn_commit(struct daemon *d);
+/* One turn's change set (see daemon_process_changes() in src/daemon/loop.c). */
+void fabric_turn_begin(struct fabric_live *g);
+void fabric_turn_change(struct fabric_live *g, const struct rentry *e);
+void fabric_turn_commit(struct fabric_live *g);
 
 /* Replace the fabric with one built from c (on reload). The new fabric
  * starts after the old version, so followers resync. Pending RIB changes
  * must have been drained. 0, or -1 with a message in err (old kept). */
-int fabric_glue_rebuild(struct daemon *d, const struct conf *c, char *err,
+int fabric_live_rebuild(struct fabric_live *g, const struct conf *c, char *err,
 			size_t errlen);
 
-int fabric_listen(struct daemon *d, fabric_listener_cb cb, void *arg);
-void fabric_unlisten(struct daemon *d, int id);
+int fabric_listen(struct fabric_live *g, fabric_listener_cb cb, void *arg);
+void fabric_unlisten(struct fabric_live *g, int id);
 
 /* Record an agent's ack; 0, or -1 when out of memory. */
-int fabric_agent_ack(struct daemon *d, const char *agent, const char *subnet,
+int fabric_agent_ack(struct fabric_live *g, const char *agent, const char *subnet,
 		     uint64_t version);
-const struct fabric_agent *fabric_agents(const struct daemon *d, size_t *n);
+const struct fabric_agent *fabric_agents(const struct fabric_live *g, size_t *n);
 
 #endif

@@ -1,0 +1,108 @@
+/*
+ * hooks.c - how the daemon wires the floors below it: struct session
+ * (session/session.h) gets the daemon's loop, log, events, RIB and
+ * exporter, and hooks for kick and for each UPDATE received (the MRT log,
+ * the metrics); struct api_host (api/api.h) gets what the API reads and
+ * hooks for reload, drills and the MRT counters. No floor below calls
+ * the daemon except through these.
+ */
+#include "api/api.h"
+#include "api/metrics.h"
+#include "daemon/daemon.h"
+#include "daemon/drill.h"
+#include "daemon/mrt_glue.h"
+#include "daemon/reload.h"
+
+/* ------------------------------------------------- the session's hooks */
+
+static void hook_kick(void *ctx)
+{
+	daemon_kick(ctx);
+}
+
+static void hook_update_in(void *ctx, const struct conn *c,
+			   const uint8_t *msg, size_t len)
+{
+	struct daemon *d = ctx;
+
+	mrt_glue_update(d, c, msg, len);
+	metrics_update_in(&d->apih);
+}
+
+void daemon_session_wire(struct daemon *d)
+{
+	struct session *s = &d->sess;
+
+	s->loop = d->loop;
+	s->conf = d->conf;
+	s->log = &d->log;
+	s->events = d->events;
+	s->rib = d->rib;
+	s->ex = d->ex;
+	s->started_wall = d->started_wall;
+	s->hooks.kick = hook_kick;
+	s->hooks.update_in = hook_update_in;
+	s->hooks.ctx = d;
+}
+
+/* ----------------------------------------------------- the API's hooks */
+
+static json_t *hook_reload(void *ctx, int *status)
+{
+	return daemon_reload(ctx, status);
+}
+
+static unsigned hook_drill_start(void *ctx, json_t *req, int *status,
+				 char *err, size_t errlen)
+{
+	return drill_start(ctx, req, status, err, errlen);
+}
+
+static json_t *hook_drills_json(void *ctx)
+{
+	return drills_json(ctx);
+}
+
+static json_t *hook_drill_json(void *ctx, unsigned id)
+{
+	const struct drill *dr = drill_find(ctx, id);
+
+	return dr ? drill_json(dr) : NULL;
+}
+
+static char *hook_drill_svg(void *ctx, unsigned id)
+{
+	const struct drill *dr = drill_find(ctx, id);
+
+	return dr ? drill_svg(dr) : NULL;
+}
+
+static void hook_mrt_stats(void *ctx, struct mrt_glue_stats *st)
+{
+	struct daemon *d = ctx;
+
+	mrt_glue_stats(d->mrt, st);
+}
+
+void daemon_api_wire(struct daemon *d)
+{
+	struct api_host *h = &d->apih;
+
+	h->loop = d->loop;
+	h->conf = d->conf;
+	h->log = &d->log;
+	h->events = d->events;
+	h->rib = d->rib;
+	h->ex = d->ex;
+	h->sess = &d->sess;
+	h->fglue = d->fglue;
+	h->metrics = d->metrics;
+	h->started = d->started;
+	h->hooks.reload = hook_reload;
+	h->hooks.drill_start = hook_drill_start;
+	h->hooks.drills_json = hook_drills_json;
+	h->hooks.drill_json = hook_drill_json;
+	h->hooks.drill_svg = hook_drill_svg;
+	h->hooks.mrt_stats = hook_mrt_stats;
+	h->hooks.ctx = d;
+}
