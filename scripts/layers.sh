@@ -1,24 +1,30 @@
 #!/bin/bash
 # layers.sh - check the floors of src/ (docs/design.md, "Floors").
 #
-# Usage: scripts/layers.sh [--graph] [TOP]
+# Usage: scripts/layers.sh [--graph] [TOP [OBJDIR]]
 #
 # Reads the #include "..." lines of TOP/src and TOP/tools (TOP defaults to
-# the repository) and checks:
+# the repository; OBJDIR to TOP/build/obj, the objects of `make`) and
+# checks:
 #   floors   every include of src/ goes to the same folder or to a folder
 #            on a lower floor (so the folder graph has no loop);
 #   base     src/base/ includes no other folder;
 #   api      only src/daemon/ and src/pharosd.c include src/api/;
 #   daemon   daemon_* functions are defined only in src/daemon/;
 #   size     no .c or .h file of src/ or tools/ is over 1,500 lines;
-#   tools    no two files of one tool include each other, and no tool
-#            includes its own main.c's neighbours in a loop.
+#   tools    no two headers of one tool include each other, no file
+#            includes a .c file;
+#   entry    no entry file (src/api/api.c, a tool's main.c or NAME.c)
+#            defines a function that another file of its folder calls:
+#            shared helpers live in files of their own (read from the
+#            objects' symbol tables with nm).
 # Prints one line per broken rule ("layers: RULE: what") and exits 1 if
 # any; --graph prints the folder-level include graph (FROM -> TO, count).
 set -u
 graph=0
 [ "${1:-}" = --graph ] && { graph=1; shift; }
 TOP=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+OBJ=${2:-$TOP/build/obj}
 cd "$TOP" || exit 2
 
 # Floors from the ground up; a folder may include only folders before it.
@@ -94,6 +100,30 @@ for t in tools/*/; do
 			[ -e "$t$inc" ] || continue
 			if grep -qE "^#[[:space:]]*include[[:space:]]+\"$(basename "$h")\"" "$t$inc"; then
 				broken tools "$h and $t$inc include each other"
+			fi
+		done
+	done
+done
+
+# Entry files: what they define that a neighbour uses.
+for dir in src/api tools/*; do
+	dir=${dir%/}
+	entry=
+	for e in "$dir/main.c" "$dir/$(basename "$dir").c" "$dir/api.c"; do
+		[ -e "$e" ] && { entry=$e; break; }
+	done
+	[ -n "$entry" ] || continue
+	eo=$OBJ/${entry%.c}.o
+	if [ ! -e "$eo" ]; then
+		broken entry "no object $eo (build first)"
+		continue
+	fi
+	defs=$(nm --defined-only -g "$eo" | awk '$2 ~ /^[TDBR]$/ {print $3}')
+	for o in "$OBJ/$dir"/*.o; do
+		[ "$o" = "$eo" ] && continue
+		for sym in $(nm -u "$o" | awk '{print $2}'); do
+			if grep -qx -- "$sym" <<<"$defs"; then
+				broken entry "$entry defines $sym, used by ${o#"$OBJ"/}"
 			fi
 		done
 	done

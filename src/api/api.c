@@ -30,38 +30,6 @@
 #define API_MAX_HEADERS 16384u /* bytes of all header names and values */
 #define API_CONN_MEMORY (256u * 1024) /* libmicrohttpd's pool per connection */
 
-/* ------------------------------------------------------ replies */
-
-enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
-			   json_t *o)
-{
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	json_decref(o);
-	if (!s)
-		s = strdup("{\"error\":\"cannot encode reply\"}");
-	r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
-	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(con, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
-			    const char *msg)
-{
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct api *api = ci ? ci->socket_context : NULL;
-
-	if (api) /* every refused request leaves a log line (docs/security.md) */
-		log_warn(api->d->log, NULL, "API request refused (%u): %s",
-			 status, msg);
-	return reply_json(con, status, json_pack("{s:s}", "error", msg));
-}
-
 /* Each API connection carries the api as its socket context, so that
  * reply_error can log. */
 static void api_notify_connection(void *cls, struct MHD_Connection *con,
@@ -70,44 +38,6 @@ static void api_notify_connection(void *cls, struct MHD_Connection *con,
 {
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
 		*socket_context = cls;
-}
-
-/* ------------------------------------------------------ auth */
-
-static bool token_eq(const char *given, const char *want)
-{
-	size_t gl = strlen(given), wl = strlen(want);
-	unsigned diff;
-
-	while (wl && (want[wl - 1] == '\n' || want[wl - 1] == '\r' ||
-		      want[wl - 1] == ' ' || want[wl - 1] == '\t'))
-		wl--;
-	diff = gl != wl;
-	for (size_t i = 0; i < gl && i < wl; i++)
-		diff |= (unsigned)(given[i] ^ want[i]);
-	return diff == 0 && wl > 0;
-}
-
-int check_auth(struct api *api, struct MHD_Connection *con,
-	       enum MHD_Result *ret)
-{
-	const char *token = api->d->conf->api.token;
-	const char *h = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-						    "Authorization");
-
-	if (!token || !*token) {
-		*ret = reply_error(con, MHD_HTTP_FORBIDDEN,
-				   "changes over the API are disabled: set "
-				   "api.token_file in the configuration");
-		return 403;
-	}
-	if (!h || strncmp(h, "Bearer ", 7) || !token_eq(h + 7, token)) {
-		*ret = reply_error(con, MHD_HTTP_UNAUTHORIZED,
-				   h ? "wrong API token" : "missing API token "
-				   "(Authorization: Bearer TOKEN)");
-		return 401;
-	}
-	return 0;
 }
 
 /* ------------------------------------------------------ handlers */
@@ -354,13 +284,6 @@ static void api_schedule(struct api *api)
 		ev_timer_set(&api->timer, ms / 1000.0, 0);
 		ev_timer_start(api->d->loop, &api->timer);
 	}
-}
-
-void api_kick(struct api *api)
-{
-	ev_timer_stop(api->d->loop, &api->timer);
-	ev_timer_set(&api->timer, 0., 0.);
-	ev_timer_start(api->d->loop, &api->timer);
 }
 
 static void api_io_cb(struct ev_loop *loop, ev_io *w, int revents)
