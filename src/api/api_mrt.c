@@ -1,7 +1,7 @@
 /*
  * api_mrt.c - GET /api/v1/mrt/rib (see api_mrt.h): the loc-RIB's paths,
  * each one peer's accepted route, as a TABLE_DUMP_V2 dump built by
- * core/mrt_glue.c. The body is streamed: each time the client's socket
+ * mrt/mrt_dump.c. The body is streamed: each time the client's socket
  * can take more, the next API_MRT_STEP prefixes are encoded, so a large
  * RIB never holds up the event loop for long nor sits whole in memory.
  */

@@ -50,9 +50,9 @@ struct daemon {
 	struct api_host apih;
 	struct api *api;
 	struct fabric_live *fglue; /* the fabric and its programming stats */
-	struct mrt_glue *mrt; /* MRT dumps and update log (core/mrt_glue.h) */
+	struct mrt_glue *mrt; /* MRT dumps and update log (daemon/mrt_glue.h) */
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
-	struct drills *drills; /* failover drills (core/drill.h), NULL until one */
+	struct drills *drills; /* failover drills (daemon/drill.h), NULL until one */
 
 	ev_signal sig_int, sig_term, sig_hup;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */

@@ -1,8 +1,7 @@
 /*
- * mrt_glue.c - pharosd's MRT output (see mrt_glue.h): the TABLE_DUMP_V2
- * RIB dump built from the loc-RIB (each candidate path is one peer's
- * accepted route, that is its adj-RIB-in after import), the periodic dump
- * files and the BGP4MP log of received UPDATEs.
+ * mrt_glue.c - pharosd's MRT output (see mrt_glue.h): the periodic
+ * TABLE_DUMP_V2 dump files (the dump itself is mrt/mrt_dump.c) and the
+ * BGP4MP log of received UPDATEs.
  *
  * A dump is encoded in memory, then written to NAME.tmp a slice per loop
  * turn and renamed when complete, so readers never see half a file. The

@@ -419,7 +419,7 @@ const char *bgp_capa_name(uint8_t code);
 int bgp_attr_fmt(const struct bgp_attrs *a, uint8_t code, char *buf,
 		 size_t len);
 
-/* ------------------------------------- codec internals (shared by src/bgp) */
+/* ------------------------------------- codec internals (shared by src/wire) */
 
 /* Fill *err: code, subcode, data (truncated to sizeof err->data) and a
  * printf-style reason. Safe with err == NULL. */

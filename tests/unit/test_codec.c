@@ -1,5 +1,5 @@
 /*
- * test_codec.c - unit tests of the BGP wire codec (src/bgp/wire.h):
+ * test_codec.c - unit tests of the BGP wire codec (src/wire/wire.h):
  * round trips of every message type and attribute, one test per RFC 7606
  * error case (action, code, subcode), header and OPEN errors, AS4_PATH
  * reconciliation (RFC 6793 4.2.3), AS_PATH helpers and builder packing.

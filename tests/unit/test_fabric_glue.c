@@ -1,5 +1,5 @@
 /*
- * test_fabric_glue.c - the daemon side of the fabric (core/fabric_glue.c):
+ * test_fabric_glue.c - the live fabric (fabric/fab_live.c):
  * built from the configuration, fed one loc-RIB change set per turn and
  * committed once, latency recorded only for commits that bump the
  * version, listeners told about each version and about a rebuild,
