@@ -2,7 +2,7 @@
  * test_vectors.c - the codec against third-party decoder vectors.
  *
  * Reads ExaBGP's QA vectors from $PHAROS_DATA/vectors (default
- * ../shared/data/bgp/vectors): *.ci files ("N:raw:HEX" lines, each
+ * tests/data/vectors): *.ci files ("N:raw:HEX" lines, each
  * followed by an optional "N:json:{...}" decode) and exabgp_decoding files
  * (description, hex, JSON). Every raw OPEN/UPDATE must decode; IPv4/IPv6
  * unicast content is compared field by field with the JSON; messages in
@@ -619,7 +619,7 @@ int main(void)
 	unsigned n = 0, n_ci, n_ci0;
 
 	if (!data)
-		data = "../shared/data/bgp";
+		data = "tests/data";
 	snprintf(dir, sizeof(dir), "%s/vectors/exabgp_encoding", data);
 	n = list_dir(dir, ".ci", v, n, MAX, &c);
 	snprintf(dir, sizeof(dir), "%s/vectors/exabgp_api", data);
