@@ -312,6 +312,11 @@ static double v_outq(const struct daemon *d, const struct peer *p)
 	return (double)n;
 }
 
+static double v_outq_hwm(const struct daemon *d, const struct peer *p)
+{
+	return (double)p->outq_hwm;
+}
+
 static const struct {
 	const char *name, *type, *help;
 	peer_val fn;
@@ -334,6 +339,7 @@ static const struct {
 	{"pharos_peer_notifications_sent_total", "counter", "NOTIFICATION messages sent", v_notif_out},
 	{"pharos_peer_treat_as_withdraw_total", "counter", "Malformed UPDATEs handled as withdraw (RFC 7606)", v_taw},
 	{"pharos_peer_output_queue_bytes", "gauge", "Bytes queued on the peer's connections, not yet written", v_outq},
+	{"pharos_peer_output_queue_bytes_hwm", "gauge", "Largest output queue of one of the peer's connections since pharosd started", v_outq_hwm},
 };
 
 static void put_peers(struct mbuf *m, struct daemon *d)
@@ -413,7 +419,7 @@ static void put_rib(struct mbuf *m, struct daemon *d)
 static void put_totals(struct mbuf *m, struct daemon *d)
 {
 	uint64_t in = 0, out = 0;
-	size_t qmax = 0;
+	size_t qmax = 0, hwm = 0;
 
 	for (unsigned i = 0; i < d->n_peers; i++) {
 		const struct peer *p = d->peers[i];
@@ -422,6 +428,8 @@ static void put_totals(struct mbuf *m, struct daemon *d)
 		out += p->updates_out;
 		if (q > qmax)
 			qmax = q;
+		if (p->outq_hwm > hwm)
+			hwm = p->outq_hwm;
 	}
 	help(m, "pharos_updates_received_total", "counter", "UPDATE messages received from all peers");
 	mprintf(m, "pharos_updates_received_total %llu\n", (unsigned long long)in);
@@ -429,6 +437,8 @@ static void put_totals(struct mbuf *m, struct daemon *d)
 	mprintf(m, "pharos_updates_sent_total %llu\n", (unsigned long long)out);
 	help(m, "pharos_output_queue_bytes_max", "gauge", "Largest output queue of any peer");
 	mprintf(m, "pharos_output_queue_bytes_max %zu\n", qmax);
+	help(m, "pharos_output_queue_bytes_hwm", "gauge", "Largest output queue of any peer since pharosd started");
+	mprintf(m, "pharos_output_queue_bytes_hwm %zu\n", hwm);
 	/* every queue's limit next to its fill (docs/security.md) */
 	help(m, "pharos_output_queue_limit_bytes", "gauge", "Output queue bytes of a peer at which export to it pauses");
 	mprintf(m, "pharos_output_queue_limit_bytes %u\n", CONN_OUTQ_BOUND);
