@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/api_fabric.h"
 #include "api/api_int.h"
 #include "bgp/peer.h"
 #include "core/fabric_glue.h"
@@ -486,7 +487,7 @@ static void put_fabric(struct mbuf *m, struct daemon *d)
 	const struct fabric_prog *fp = daemon_fabric_prog(d);
 	double bounds[FABRIC_LAT_BUCKETS];
 	const struct fabric_agent *ag;
-	size_t n = 0;
+	size_t n = 0, polls, streams;
 
 	if (!fp)
 		return;
@@ -498,6 +499,11 @@ static void put_fabric(struct mbuf *m, struct daemon *d)
 		      "Time from the first loc-RIB change of a loop turn to the fabric commit",
 		      fp->bucket, bounds, FABRIC_LAT_BUCKETS, true, fp->commits,
 		      fp->sum_s);
+	api_fabric_held(d->api, &polls, &streams);
+	help(m, "pharos_api_long_polls_held", "gauge", "Fabric delta long polls held, waiting for a newer version");
+	mprintf(m, "pharos_api_long_polls_held %zu\n", polls);
+	help(m, "pharos_api_streams_open", "gauge", "Fabric delta streams (server-sent events) open");
+	mprintf(m, "pharos_api_streams_open %zu\n", streams);
 	ag = fabric_agents(d, &n);
 	help(m, "pharos_fabric_agent_version", "gauge", "Last fabric version each host agent acknowledged");
 	for (size_t i = 0; ag && i < n; i++) {
