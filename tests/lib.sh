@@ -21,13 +21,14 @@
 #
 # Environment: PHAROS_TOP (repository top), PHAROS_BIN (where pharosd is
 # taken from: tests/run.sh points it at the sanitizer build; default build/),
-# PHAROS_DATA (third-party test data), KEEP=1 keeps the scratch directory.
+# PHAROS_DATA (third-party test data, default tests/data), KEEP=1 keeps the
+# scratch directory.
 
 # ------------------------------------------------------------ locations
 
 PHAROS_TOP=${PHAROS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 PHAROS_BIN=${PHAROS_BIN:-$PHAROS_TOP/build}
-PHAROS_DATA=${PHAROS_DATA:-$PHAROS_TOP/../shared/data/bgp}
+PHAROS_DATA=${PHAROS_DATA:-$PHAROS_TOP/tests/data}
 PHAROSD=${PHAROSD:-$PHAROS_BIN/pharosd}
 PHAROSCTL=${PHAROSCTL:-$PHAROS_TOP/build/pharosctl}
 PHAROS_PEER=${PHAROS_PEER:-$PHAROS_TOP/build/pharos-peer}

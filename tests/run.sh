@@ -17,7 +17,7 @@ export PHAROS_BIN=${PHAROS_BIN:-$TOP/build/asan}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=TAP
-export PHAROS_DATA=${PHAROS_DATA:-$(cd "$TOP/.." && pwd)/shared/data/bgp}
+export PHAROS_DATA=${PHAROS_DATA:-$TOP/tests/data}
 pass=0 fail=0
 filter=${TESTS:-}
 

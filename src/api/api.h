@@ -55,6 +55,7 @@ struct api_host {
 	struct session *sess; /* the peers */
 	struct fabric_live *fglue;
 	struct metrics *metrics;
+	struct api *api; /* the server (api_start's result) */
 	ev_tstamp started; /* ev_now at start */
 	struct api_hooks hooks;
 };

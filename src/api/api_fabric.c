@@ -745,6 +745,14 @@ struct api_fabric *api_fabric_new(struct api *api)
 	return af;
 }
 
+void api_fabric_held(const struct api *api, size_t *polls, size_t *streams)
+{
+	const struct api_fabric *af = api ? api->fabric : NULL;
+
+	*polls = af ? af->n_waiters : 0;
+	*streams = af ? af->n_streams : 0;
+}
+
 void api_fabric_free(struct api *api)
 {
 	struct api_fabric *af = api ? api->fabric : NULL;

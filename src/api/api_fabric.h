@@ -30,5 +30,7 @@ enum MHD_Result api_fabric_route(struct api *api, struct MHD_Connection *con,
 				 const char *rest, bool post, struct req *rq);
 /* A connection ended (MHD's completed callback). */
 void api_fabric_completed(struct api *api, struct MHD_Connection *con);
+/* Long polls held and SSE streams open right now (metrics). */
+void api_fabric_held(const struct api *api, size_t *polls, size_t *streams);
 
 #endif

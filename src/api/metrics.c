@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/api_fabric.h"
 #include "base/version.h"
 #include "api/api_int.h"
 #include "session/peer.h"
@@ -298,6 +299,11 @@ static double v_outq(const struct api_host *d, const struct peer *p)
 	return (double)n;
 }
 
+static double v_outq_hwm(const struct api_host *d, const struct peer *p)
+{
+	return (double)p->outq_hwm;
+}
+
 static const struct {
 	const char *name, *type, *help;
 	peer_val fn;
@@ -320,6 +326,7 @@ static const struct {
 	{"pharos_peer_notifications_sent_total", "counter", "NOTIFICATION messages sent", v_notif_out},
 	{"pharos_peer_treat_as_withdraw_total", "counter", "Malformed UPDATEs handled as withdraw (RFC 7606)", v_taw},
 	{"pharos_peer_output_queue_bytes", "gauge", "Bytes queued on the peer's connections, not yet written", v_outq},
+	{"pharos_peer_output_queue_bytes_hwm", "gauge", "Largest output queue of one of the peer's connections since pharosd started", v_outq_hwm},
 };
 
 static void put_peers(struct mbuf *m, struct api_host *d)
@@ -399,7 +406,7 @@ static void put_rib(struct mbuf *m, struct api_host *d)
 static void put_totals(struct mbuf *m, struct api_host *d)
 {
 	uint64_t in = 0, out = 0;
-	size_t qmax = 0;
+	size_t qmax = 0, hwm = 0;
 
 	for (unsigned i = 0; i < d->sess->n_peers; i++) {
 		const struct peer *p = d->sess->peers[i];
@@ -408,6 +415,8 @@ static void put_totals(struct mbuf *m, struct api_host *d)
 		out += p->updates_out;
 		if (q > qmax)
 			qmax = q;
+		if (p->outq_hwm > hwm)
+			hwm = p->outq_hwm;
 	}
 	help(m, "pharos_updates_received_total", "counter", "UPDATE messages received from all peers");
 	mprintf(m, "pharos_updates_received_total %llu\n", (unsigned long long)in);
@@ -415,6 +424,8 @@ static void put_totals(struct mbuf *m, struct api_host *d)
 	mprintf(m, "pharos_updates_sent_total %llu\n", (unsigned long long)out);
 	help(m, "pharos_output_queue_bytes_max", "gauge", "Largest output queue of any peer");
 	mprintf(m, "pharos_output_queue_bytes_max %zu\n", qmax);
+	help(m, "pharos_output_queue_bytes_hwm", "gauge", "Largest output queue of any peer since pharosd started");
+	mprintf(m, "pharos_output_queue_bytes_hwm %zu\n", hwm);
 	/* every queue's limit next to its fill (docs/security.md) */
 	help(m, "pharos_output_queue_limit_bytes", "gauge", "Output queue bytes of a peer at which export to it pauses");
 	mprintf(m, "pharos_output_queue_limit_bytes %u\n", CONN_OUTQ_BOUND);
@@ -462,7 +473,7 @@ static void put_fabric(struct mbuf *m, struct api_host *d)
 	const struct fabric_prog *fp = fabric_live_prog(d->fglue);
 	double bounds[FABRIC_LAT_BUCKETS];
 	const struct fabric_agent *ag;
-	size_t n = 0;
+	size_t n = 0, polls, streams;
 
 	if (!fp)
 		return;
@@ -474,6 +485,11 @@ static void put_fabric(struct mbuf *m, struct api_host *d)
 		      "Time from the first loc-RIB change of a loop turn to the fabric commit",
 		      fp->bucket, bounds, FABRIC_LAT_BUCKETS, true, fp->commits,
 		      fp->sum_s);
+	api_fabric_held(d->api, &polls, &streams);
+	help(m, "pharos_api_long_polls_held", "gauge", "Fabric delta long polls held, waiting for a newer version");
+	mprintf(m, "pharos_api_long_polls_held %zu\n", polls);
+	help(m, "pharos_api_streams_open", "gauge", "Fabric delta streams (server-sent events) open");
+	mprintf(m, "pharos_api_streams_open %zu\n", streams);
 	ag = fabric_agents(d->fglue, &n);
 	help(m, "pharos_fabric_agent_version", "gauge", "Last fabric version each host agent acknowledged");
 	for (size_t i = 0; ag && i < n; i++) {

@@ -71,6 +71,7 @@ void events_emit_json(struct events *ev, const char *type, const char *peer,
 	char *line;
 
 	json_object_set_new(o, "time", json_string(log_time_iso(ts, sizeof(ts))));
+	json_object_set_new(o, "seq", json_integer((json_int_t)ev->total + 1));
 	json_object_set_new(o, "type", json_string(type));
 	json_object_set_new(o, "peer", peer ? json_string(peer) : json_null());
 	json_object_set_new(o, "reason", json_string(reason ? reason : ""));

@@ -96,6 +96,7 @@ int daemon_init(struct daemon *d)
 	d->api = api_start(&d->apih);
 	if (!d->api)
 		return -1;
+	d->apih.api = d->api;
 	d->metrics = metrics_new(&d->apih);
 	d->apih.metrics = d->metrics;
 	d->mrt = mrt_glue_new(d);

@@ -339,6 +339,8 @@ bool conn_send(struct conn *c, struct out_buf *b)
 	if (c->oq_bytes == 0)
 		c->last_drain = ev_now(c->s->loop);
 	c->oq_bytes += b->len;
+	if (c->peer && c->oq_bytes > c->peer->outq_hwm)
+		c->peer->outq_hwm = c->oq_bytes;
 	if (c->fd >= 0 && c->state != PS_CONNECT)
 		ev_io_start(c->s->loop, &c->wio);
 	if (c->peer)

@@ -89,6 +89,7 @@ struct peer {
 		notifications_out, sessions_up;
 	uint64_t eor_in; /* End-of-RIB markers received */
 	uint64_t updates_out; /* UPDATE messages queued (metrics) */
+	size_t outq_hwm; /* largest output queue seen, bytes (metrics) */
 	uint64_t defaults_learned; /* default routes accepted (new ones) */
 	/* Route-count jump watch (api.route_jump_threshold). */
 	size_t jump_base; /* accepted count at the start of the window */

@@ -164,7 +164,15 @@ check_match "the log line gives the status and the reason" \
 # Every request below names the secret file (never in the config) one way
 # or another; strace records each file pharosd opens meanwhile.
 start_bg strace strace -f -qq -e trace=open,openat,openat2 -o "$T_DIR/open.trace" -p "$PID"
-wait_until 10 test -s "$T_DIR/open.trace" || sleep 1
+# Positive control: a reload must open the configuration; until its open
+# shows in the trace, strace is not following pharosd yet.
+conf_in_trace() { grep -qF "\"$CONF\"" "$T_DIR/open.trace" 2>/dev/null; }
+reload_traced() {
+	req control -X POST -H "Authorization: Bearer $TOKEN" "$URL/api/v1/reload"
+	wait_until 1 conf_in_trace
+}
+check_wait "control: a reload's open of the configuration shows in the trace" 15 reload_traced
+check_eq "control: that reload was answered 200" "$(code control)" 200
 SECRET=$T_DIR/secret.txt
 rel=../../../../../../../..$SECRET
 enc=$(printf '%s' "$rel" | sed 's#/#%2F#g; s#\.#%2E#g')
@@ -199,7 +207,8 @@ for i in $(seq 1 $npath); do
 done
 check_eq "every request naming the file in its path got a 4xx answer" "$bad" 0
 check "pharosd still answers after the traversal requests" peer_field_is nva-1 name nva-1
-check "strace recorded pharosd's opens" test -e "$T_DIR/open.trace"
+check "strace recorded pharosd's opens (the trace is not empty)" test -s "$T_DIR/open.trace"
+check "the trace holds the control's open of the configuration" conf_in_trace
 # only files the configuration names (itself, on reload; the token file)
 opened=$(grep -E 'open(at2?)?\(' "$T_DIR/open.trace" | grep -vE '"/(proc|sys)/' |
 	grep -v ENOENT | grep -oE '"[^"]*"' | tr -d '"' | sort -u)

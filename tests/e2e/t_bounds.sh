@@ -3,8 +3,9 @@
 #   1. a slow peer that stops reading (pharos-peer --no-read) while another
 #      peer floods about 11 MB of routes (far more than the 4 MiB queue
 #      limit): its output queue fills up to the limit and never goes past
-#      it (pharos_peer_output_queue_bytes, pharos_output_queue_bytes_max vs
-#      pharos_output_queue_limit_bytes, sampled all along), it is reset
+#      it (the high-water marks pharos_peer_output_queue_bytes_hwm and
+#      pharos_output_queue_bytes_hwm vs pharos_output_queue_limit_bytes),
+#      it is reset
 #      once nothing drained for its hold time, and a fast receiver gets
 #      every route meanwhile; a peer that is frozen (SIGSTOP) during the
 #      flood and thawed after it gets every route exactly once (export
@@ -69,6 +70,7 @@ _refused_at_least() { [ "$(metric pharos_refused_connections_total)" -ge "$1" ];
 # ------------------------------------------------------ 4. queue metrics
 m=$(metrics)
 for name in pharos_peer_output_queue_bytes pharos_output_queue_bytes_max \
+	pharos_peer_output_queue_bytes_hwm pharos_output_queue_bytes_hwm \
 	pharos_output_queue_limit_bytes pharos_events_held pharos_events_limit \
 	pharos_mrt_buffered_bytes pharos_mrt_buffered_limit_bytes pharos_api_body_limit_bytes \
 	pharos_refused_connections_total; do
@@ -110,34 +112,28 @@ awk -v n="$FLOOD" 'BEGIN {
 }' >"$T_DIR/flood.script"
 start_in flood rs "$PHAROS_PEER" -a 65002 -R 65515 -b 198.18.0.2 -o none \
 	-f "$T_DIR/flood.script" "$RS" $PORT
-# Sample the queues until the slow peer is reset: the slow and the frozen
-# peer's queue, and the largest of all, must never pass the limit.
-qmax=0 fmax=0 amax=0 samples=0
-for _ in $(seq 1 400); do
-	m=$(metrics)
-	q=$(awk 'index($0, "pharos_peer_output_queue_bytes{peer=\"slow\"") == 1 { print $2 }' <<<"$m")
-	f=$(awk 'index($0, "pharos_peer_output_queue_bytes{peer=\"frozen\"") == 1 { print $2 }' <<<"$m")
-	a=$(awk '$1 == "pharos_output_queue_bytes_max" { print $2 }' <<<"$m")
-	samples=$((samples + 1))
-	[ "${q:-0}" -gt "$qmax" ] && qmax=$q
-	[ "${f:-0}" -gt "$fmax" ] && fmax=$f
-	[ "${a:-0}" -gt "$amax" ] && amax=$a
-	peer_established slow || break
-	sleep 0.2
-done
-diag "largest output queues over $samples samples: slow $qmax, frozen $fmax, any $amax bytes (limit $LIMIT)"
-# a queue is full when the next 64 KiB export block would not fit
-check "the slow peer's queue filled up to its limit ($qmax)" test "$qmax" -ge $((LIMIT - 65536 - 4096))
-check "the slow peer's queue never passed the limit ($qmax <= $LIMIT)" test "$qmax" -le "$LIMIT"
-check "the frozen peer's queue never passed the limit ($fmax <= $LIMIT)" test "$fmax" -le "$LIMIT"
-check "pharos_output_queue_bytes_max never passed the limit ($amax <= $LIMIT)" test "$amax" -le "$LIMIT"
-check_wait "the slow peer is reset once its queue stalls for its hold time" 30 \
+# The high-water marks (the most bytes ever queued, kept by pharosd at
+# every queued block) say how far each queue got, with nothing missed
+# between two polls of the gauges.
+check_wait "the slow peer is reset once its queue stalls for its hold time" 110 \
 	not_established slow
 check_match "its last error says why" "$(peer_field slow last_error)" \
 	'[Hh]old|not drained'
 check_wait "pharosd accepted all $FLOOD flooded routes" 60 \
 	peer_field_is flood prefixes_accepted "$FLOOD"
 check_wait "the fast receiver got all $FLOOD routes" 60 _gone_or_done fast
+qmax=$(peer_metric pharos_peer_output_queue_bytes_hwm slow)
+fmax=$(peer_metric pharos_peer_output_queue_bytes_hwm frozen)
+amax=$(metric pharos_output_queue_bytes_hwm)
+diag "output queue high-water marks: slow $qmax, frozen $fmax, any $amax bytes (limit $LIMIT)"
+# a queue is full when the next 64 KiB export block would not fit
+check "the slow peer's queue filled up to its limit ($qmax)" test "${qmax:-0}" -ge $((LIMIT - 65536 - 4096))
+check "the frozen peer's queue filled up too ($fmax)" test "${fmax:-0}" -ge $((LIMIT - 65536 - 4096))
+check "the slow peer's queue never passed the limit ($qmax <= $LIMIT)" test "${qmax:-0}" -le "$LIMIT"
+check "the frozen peer's queue never passed the limit ($fmax <= $LIMIT)" test "${fmax:-0}" -le "$LIMIT"
+check "pharos_output_queue_bytes_hwm never passed the limit ($amax <= $LIMIT)" test "${amax:-0}" -le "$LIMIT"
+check "pharos_output_queue_bytes_hwm is the largest of the peers' ($amax)" \
+	test "${amax:-0}" -ge "${qmax:-0}" -a "${amax:-0}" -ge "${fmax:-0}"
 check "the flooding peer is still established" peer_established flood
 q=$(peer_metric pharos_peer_output_queue_bytes slow)
 check_eq "the slow peer's queue was released" "${q:-0}" 0

@@ -37,7 +37,6 @@ fabric:
       nics: [{name: vm-1, subnet: app, ip: 198.18.8.4}]
 EOF
 pharosd_start rs "$CONF" "$API"
-ok "pharosd started with a fabric"
 
 ctl() { nsx rs "$PHAROSCTL" -s "http://$API" -t "$TOKEN" "$@"; }
 # An NVA that reconnects whenever its session ends (as a real one does).

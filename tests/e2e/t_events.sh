@@ -20,7 +20,6 @@ pharos_conf_api "$CONF" "$API"
 echo "  route_jump_threshold: 50" >>"$CONF"
 pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 pharosd_start rs "$CONF" "$API"
-ok "pharosd started"
 
 events() { nsx rs curl -sf "http://$API/api/v1/events?type=$1"; }
 

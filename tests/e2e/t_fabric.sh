@@ -77,7 +77,6 @@ fabric:
       routes: []
 EOF
 pharosd_start rs "$CONF" "$API"
-ok "pharosd started with a fabric and its API on $API"
 
 # nva NAME ASN BIND NEXT_HOP ROUTES...: a pharos-peer NVA announcing ROUTES.
 nva() {
@@ -221,12 +220,22 @@ check_match "pharosctl show subnet spoke-a/app: version and table" \
 # ---------------------------------------------------------- deltas
 V=$(table_version spoke-a/app)
 check_match "spoke-a/app has a table version" "$V" '^[0-9]+$'
+# held_is N M: pharosd holds N long polls and has M streams open
+held_is() {
+	local m
+	m=$(metrics_of rs "$API")
+	[ "$(metric_value pharos_api_long_polls_held <<<"$m")" = "$1" ] &&
+		[ "$(metric_value pharos_api_streams_open <<<"$m")" = "$2" ]
+}
+check "before the long poll pharosd holds none (control)" held_is 0 0
 start_in poll rs curl -s --max-time 40 -o "$T_DIR/poll.json" \
 	"http://$API/api/v1/fabric/subnets/spoke-a/app/deltas?after=$V&wait=30"
 start_in sse rs curl -s -N --max-time 40 -o "$T_DIR/sse.txt" \
 	"http://$API/api/v1/fabric/subnets/spoke-a/app/stream?after=$V"
-sleep 1
-check "a long poll with nothing newer is held" alive poll
+check_wait "pharosd holds the long poll and the stream (pharos_api_long_polls_held 1, streams 1)" 10 \
+	held_is 1 1
+check "a long poll with nothing newer is held (no answer yet)" \
+	bash -c 'kill -0 "$1" && ! [ -s "$2" ]' _ "$(pid_of poll)" "$T_DIR/poll.json"
 check_eq "other requests are answered while it is held" "$(code /api/v1/fabric/subnets/spoke-b/web/table)" 200
 stop_proc nva-2
 poll_done() { ! alive poll; }
@@ -278,9 +287,12 @@ check "GET /api/v1/fabric/agents lists the ack" \
 check_match "pharosctl show agents" "$(nsx rs "$PHAROSCTL" -s "http://$API" show agents)" "host-a1 +spoke-a/app +$((V + 1))"
 
 # ---------------------------------------------------------- shutdown
-start_in poll2 rs curl -s --max-time 30 -o /dev/null \
+start_in poll2 rs curl -s --max-time 30 -o /dev/null -w '%{http_code}' \
 	"http://$API/api/v1/fabric/subnets/spoke-a/app/deltas?after=$((V + 1))&wait=30"
-sleep 0.5
+polls_held() { [ "$(metrics_of rs "$API" | metric_value pharos_api_long_polls_held)" = "$1" ]; }
+check_wait "a long poll is held before the shutdown (pharos_api_long_polls_held 1)" 10 polls_held 1
 check "pharosd exits 0 on SIGTERM with a long poll held" pharosd_stop
+poll2_done() { ! alive poll2; }
+check_wait "the held long poll was answered or closed at the shutdown, not left to time out" 5 poll2_done
 check "pharosd stderr has no sanitizer report" sanitizer_clean "$T_DIR/pharosd.log"
 t_done

@@ -25,7 +25,6 @@ pharos_conf_peer "$CONF" "'odd \"peer\" \\ one'" nva 127.0.0.9 65009 passive=tru
 pharos_conf_api "$CONF" "$API"
 pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 pharosd_start rs "$CONF" "$API"
-ok "pharosd started"
 
 # Prometheus, in the test's namespace, scraping pharosd every second.
 mkdir -p "$T_DIR/tsdb"

@@ -30,7 +30,6 @@ pharos_conf_api "$CONF" "$API"
 } >>"$CONF"
 pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 pharosd_start rs "$CONF" "$API"
-ok "pharosd started with mrt_dir, mrt_interval 2 s and mrt_updates"
 
 # peer NAME ASN BIND [pharos-peer options...]
 peer() {

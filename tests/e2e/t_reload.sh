@@ -39,7 +39,6 @@ conf() {
 ns_create rs
 conf "$CONF" base
 pharosd_start rs "$CONF" "$API"
-ok "pharosd started"
 
 # peer NAME ASN BIND [pharos-peer options...]: an NVA connecting to pharosd.
 peer() {
@@ -149,10 +148,19 @@ check_wait "SIGHUP: nva-d is no longer listed" 5 not_listed nva-d
 check_wait "SIGHUP: nva-d's route is withdrawn" 10 no_route 198.19.4.0/24
 check_eq "SIGHUP: a third reload event with result ok" "$(reloads ok)" 3
 echo "route_server: {asn: [}" >"$CONF"
+# Earlier steps left failed reloads and their log lines: count from here.
+failed0=$(reloads failed)
+ok0=$(reloads ok)
+lines0=$(wc -l <"$(log_of pharosd)")
+log_since_mark() { tail -n +$((lines0 + 1)) "$(log_of pharosd)"; }
 kill -HUP "$(pid_of pharosd)"
-check_wait "SIGHUP with a bad file: a reload event with result failed" 5 reloads_at_least failed 3
-check "SIGHUP with a bad file: the error is logged as FILE:LINE:COL" \
-	grep -qE "reload: .*pharosd\.yaml:[0-9]+:[0-9]+: " "$(log_of pharosd)"
+check_wait "SIGHUP with a bad file: one more reload event with result failed" 5 \
+	reloads_at_least failed $((failed0 + 1))
+check_eq "SIGHUP with a bad file: exactly one failed reload since the mark" \
+	"$(reloads failed)" $((failed0 + 1))
+check_eq "SIGHUP with a bad file: no reload with result ok since the mark" "$(reloads ok)" "$ok0"
+check_match "SIGHUP with a bad file: the error is logged as FILE:LINE:COL after the mark" \
+	"$(log_since_mark)" "reload: .*pharosd\.yaml:[0-9]+:[0-9]+: "
 check "nva-a and nva-c are untouched" both_up
 check_eq "nva-c still has not flapped" "$(peer_field nva-c flaps)" "$flaps_c"
 

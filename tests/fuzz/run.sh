@@ -8,7 +8,8 @@
 #
 # Seeds, per kind of target:
 #   BGP messages (fuzz_decode, fuzz_update_rib): every folder of
-#     $PHAROS_DATA/fuzz (LICENSE files skipped) and the raw messages of
+#     $PHAROS_DATA/fuzz (default tests/data/fuzz; LICENSE files skipped)
+#     and the raw messages of
 #     $PHAROS_DATA/vectors, turned into binary files under build/fuzz/run/;
 #   configuration (fuzz_conf): tests/golden/conf/*.yaml, examples/*.yaml
 #     and the regression inputs of tests/fuzz/seeds/conf (findings);
@@ -23,7 +24,7 @@ set -u
 mode=${1:-short}
 cd "$(dirname "$0")/../.."
 TOP=$PWD
-DATA=${PHAROS_DATA:-$TOP/../shared/data/bgp}
+DATA=${PHAROS_DATA:-$TOP/tests/data}
 bins=(build/fuzz/fuzz_*)
 if [ ! -x "${bins[0]}" ]; then
 	echo "FAIL no fuzz target in build/fuzz (run make fuzzers)"

@@ -5,7 +5,7 @@
 # Prints one TAP line per corpus replay and per fuzzing run.
 set -u
 cd "$(dirname "$0")/../.."
-export PHAROS_DATA=${PHAROS_DATA:-$PWD/../shared/data/bgp}
+export PHAROS_DATA=${PHAROS_DATA:-$PWD/tests/data}
 fail=0
 if ! ls build/fuzz/fuzz_* >/dev/null 2>&1; then
 	echo "not ok - fuzz targets built (run make fuzzers)"

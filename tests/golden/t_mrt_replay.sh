@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 TOP=$PWD
 BIN=${PHAROS_BIN:-$TOP/build}
 PEER=$BIN/pharos-peer
-DATA=${PHAROS_DATA:-../shared/data/bgp}
+DATA=${PHAROS_DATA:-$PWD/tests/data}
 TMP=$(mktemp -d /tmp/pharos-mrt.XXXXXX)
 PORT=$((20000 + $$ % 20000))
 PIDS=()

@@ -134,6 +134,9 @@ done >>"$script"
 echo "raw $(upd "$BASE" "$(nlri 99)")" >>"$script" # the end marker
 
 wup0=$(peer_field witness uptime_s)
+# Every event carries seq; the sender's cases are matched to the events
+# after this mark, one each, in the order the script sent them.
+seq0=$(nsx rs curl -s -m 5 "http://$API/api/v1/events?limit=1000" | jq '[.events[].seq] | max // 0')
 start_in sender rs stdbuf -oL "$PHAROS_PEER" -a 65003 -R 65515 -b 127.0.0.3 -o json \
 	-f "$script" 127.0.0.1 $PORT
 check_wait "the sender is established" 15 peer_established sender
@@ -148,14 +151,26 @@ events_json >"$T_DIR/events.json"
 snap_paths() { jq -c --arg p "$1" --arg peer "$2" \
 	'.routes[]? | select(.prefix == $p) | .paths[] | select(.peer == $peer)' "$T_DIR/routes.json"; }
 snap_gone() { [ -z "$(snap_paths "$1" "$2")" ]; }
-snap_event() { jq -r --arg p "$1" '.events[] | select(.peer == $p) | .reason' \
-	"$T_DIR/events.json" | grep -qiE -- "$2"; }
+# the sender's update_error reasons after the mark, in seq order
+mapfile -t SEV < <(jq -r --arg p sender --argjson s "$seq0" \
+	'[.events[] | select(.peer == $p and .seq > $s)] | sort_by(.seq) | .[].reason' \
+	"$T_DIR/events.json")
+check_eq "one update_error event per malformed UPDATE ($nsteps)" "${#SEV[@]}" "$nsteps"
+# case_event K REGEX: the K-th (from 0) event after the mark matches REGEX
+case_event() {
+	printf '%s\n' "${SEV[$1]:-}" | grep -qiE -- "$2" && return 0
+	diag "  event $1: ${SEV[$1]:-none}"
+	return 1
+}
+ci=0
 for c in "${TAW_CASES[@]}"; do
 	IFS='|' read -r name i bad kind re <<<"$c"
 	if [ "$kind" = v6 ]; then p=$(p6 "$i"); else p=$(pfx "$i"); fi
 	check "$name: announced cleanly first (the witness got $p)" witness_saw "$p"
 	check "$name: treat-as-withdraw, $p left the loc-RIB" snap_gone "$p" sender
-	check "$name: event names the sender and the error ($re)" snap_event sender "treat-as-withdraw.*$re"
+	check "$name: its own event (#$((ci + 1))) says treat-as-withdraw and $re" \
+		case_event $ci "treat-as-withdraw.*$re"
+	ci=$((ci + 1))
 done
 check "every treat-as-withdraw case kept the session established" peer_established sender
 ups=$(peer_field sender uptime_s)
@@ -170,7 +185,8 @@ for c in "${DISCARD_CASES[@]}"; do
 		not_ok "$name: attribute discard, $p kept without it"
 		diag "  path: $got"
 	fi
-	check "$name: event names the sender and the discard ($re)" snap_event sender "discard.*$re"
+	check "$name: its own event (#$((ci + 1))) says discard and $re" case_event $ci "discard.*$re"
+	ci=$((ci + 1))
 done
 check_eq "the sender's session was never reset (no NOTIFICATION received)" \
 	"$(grep -c '"type":"notification"' "$(log_of sender)")" 0

@@ -1,8 +1,9 @@
 /*
  * test_mrt.c - the MRT reader and writer against real dumps.
  *
- * Every third-party MRT file in $PHAROS_DATA (bgpdump's test set, the
- * mrtparse and ryu samples, a cut-short RouteViews RIB) is read with our
+ * Every third-party MRT file in $PHAROS_DATA (default tests/data, run
+ * from the top of the repository: bgpdump's test set, the mrtparse and
+ * ryu samples, a cut-short RouteViews RIB) is read with our
  * reader and the BGP codec, and the counts of RIB entries, announced and
  * withdrawn prefixes and state changes are compared with bgpdump's own
  * output for the same file (the stored expectation, or bgpdump -m run
@@ -38,7 +39,7 @@ static const char *data_dir(void)
 {
 	const char *d = getenv("PHAROS_DATA");
 
-	return d && *d ? d : "../shared/data/bgp";
+	return d && *d ? d : "tests/data";
 }
 
 /* Count bgpdump -m style lines read from a command's output. */
