@@ -22,7 +22,7 @@
 #include "rib/export.h"
 #include "rib/rib.h"
 
-#define PHAROS_VERSION "0.1.0"
+#include "version.h"
 
 struct peer;
 struct conn;
