@@ -2,14 +2,20 @@
  * pharosd.c - the route server daemon: command line, setup of the one
  * daemon context (configuration, RIB, exporter, peers, listeners, API),
  * signals, the event loop, and an orderly shutdown that says goodbye to
- * every peer and logs the RIB size and memory per route.
+ * every peer and logs the RIB size and memory per route. Under systemd
+ * (Type=notify) it reports readiness, reloads and stopping on
+ * $NOTIFY_SOCKET.
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "bgp/fsm.h"
@@ -24,11 +30,52 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pharosd -c FILE [-n] [-p] [-d]\n"
-		"  -c FILE  configuration (YAML)\n"
-		"  -n       check the configuration and exit\n"
-		"  -p       print the parsed configuration and exit\n"
-		"  -d       debug logging\n");
+		"usage: pharosd -c FILE [-n] [-p] [-d] [-L TARGET] [-e FILE]\n"
+		"  -c, --config FILE       configuration (YAML)\n"
+		"  -n, --check             check the configuration and exit\n"
+		"  -p, --print             print the parsed configuration and exit\n"
+		"  -d, --debug             debug logging\n"
+		"  -L, --log TARGET        auto (default), stderr, journal or syslog\n"
+		"  -e, --events-file FILE  events as JSON lines into FILE\n"
+		"                          (instead of api.events_file)\n"
+		"  -V, --version           print the version and exit\n"
+		"  -h, --help              print this text\n");
+}
+
+/* Tell systemd (Type=notify) about a state change: one datagram to
+ * $NOTIFY_SOCKET (sd_notify(3) protocol); nothing when it is not set. */
+static void notify_systemd(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	n = strlen(path);
+	if (n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (path[0] == '@')
+		sa.sun_path[0] = 0; /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		     (struct sockaddr *)&sa,
+		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+	close(fd);
+}
+
+/* Log rotation: the events file and the MRT update log are reopened. */
+static void reopen_files(struct daemon *d)
+{
+	int rc = events_reopen(d->events);
+
+	mrt_glue_reopen(d->mrt);
+	log_info(&d->log, NULL, "log files reopened%s",
+		 rc < 0 ? " (events file failed)" : "");
 }
 
 static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -36,6 +83,7 @@ static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct daemon *d = w->data;
 
 	log_info(&d->log, NULL, "signal %d: shutting down", w->signum);
+	notify_systemd("STOPPING=1");
 	daemon_shutdown(d, "pharosd shutting down");
 }
 
@@ -44,7 +92,15 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct daemon *d = w->data;
 	int status;
 
+	notify_systemd("RELOADING=1");
+	reopen_files(d);
 	json_decref(daemon_reload(d, &status)); /* logged and an event */
+	notify_systemd("READY=1");
+}
+
+static void sig_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	reopen_files(w->data);
 }
 
 /* The fabric's address spaces are originated to every peer. */
@@ -78,7 +134,7 @@ static void export_config_init(struct daemon *d)
 	}
 }
 
-static int daemon_init(struct daemon *d)
+static int daemon_init(struct daemon *d, const char *events_file)
 {
 	const struct conf_rs *rs = &d->conf->rs;
 	struct rib_config rc = {.local_asn = rs->asn,
@@ -89,7 +145,12 @@ static int daemon_init(struct daemon *d)
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	d->started = ev_now(d->loop);
 	d->started_wall = time(NULL);
-	d->events = events_new(1000, d->conf->api.events_file, stderr);
+	if (!events_file)
+		events_file = d->conf->api.events_file;
+	/* Events are echoed on stderr only into a text log without a file. */
+	d->events = events_new(1000, events_file,
+			       events_file || d->log.target != PLOG_TEXT ?
+			       NULL : stderr);
 	d->rib = rib_new(&rc);
 	if (!d->events || !d->rib || originated_init(d) < 0)
 		return -1;
@@ -112,10 +173,13 @@ static int daemon_init(struct daemon *d)
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
 	ev_signal_init(&d->sig_term, sig_stop_cb, SIGTERM);
 	ev_signal_init(&d->sig_hup, sig_hup_cb, SIGHUP);
+	ev_signal_init(&d->sig_usr1, sig_usr1_cb, SIGUSR1);
 	d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
+	d->sig_usr1.data = d;
 	ev_signal_start(d->loop, &d->sig_int);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_usr1);
 	return 0;
 }
 
@@ -166,16 +230,28 @@ static void daemon_fini(struct daemon *d)
 	}
 }
 
-static int run(struct conf *conf, bool debug)
+struct opts {
+	const char *path, *events_file;
+	bool check, print, debug;
+	int log_target; /* -1: auto */
+};
+
+static int run(struct conf *conf, const struct opts *o)
 {
 	struct daemon d;
 	int rc = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.conf = conf;
-	log_init(&d.log, debug ? PLOG_DEBUG : PLOG_INFO, stderr);
+	log_init(&d.log, o->debug ? PLOG_DEBUG : PLOG_INFO, stderr);
+	log_set_target(&d.log, o->log_target >= 0 ? o->log_target :
+		       log_stderr_is_journal() ? PLOG_JOURNAL : PLOG_TEXT,
+		       "pharosd");
 	signal(SIGPIPE, SIG_IGN);
-	if (daemon_init(&d) < 0) {
+	if (geteuid() == 0)
+		log_warn(&d.log, NULL, "running as root: pharosd needs only "
+			 "CAP_NET_BIND_SERVICE (see pharosd@.service)");
+	if (daemon_init(&d, o->events_file) < 0) {
 		log_err(&d.log, NULL, "startup failed");
 		rc = 1;
 	} else {
@@ -184,46 +260,79 @@ static int run(struct conf *conf, bool debug)
 			 conf->rs.port);
 		for (unsigned i = 0; i < d.n_peers; i++)
 			fsm_start(d.peers[i]);
+		notify_systemd("READY=1");
 		ev_run(d.loop, 0);
 		log_final_stats(&d);
 	}
 	daemon_fini(&d);
+	log_set_target(&d.log, PLOG_TEXT, NULL);
 	return rc;
+}
+
+static int log_target_arg(const char *s)
+{
+	static const char *names[] = {"stderr", "journal", "syslog"};
+
+	if (!strcmp(s, "auto"))
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i]))
+			return i; /* PLOG_TEXT, PLOG_JOURNAL, PLOG_SYSLOG */
+	return -2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL;
-	bool check = false, print = false, debug = false;
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check", no_argument, NULL, 'n'},
+		{"print", no_argument, NULL, 'p'},
+		{"debug", no_argument, NULL, 'd'},
+		{"log", required_argument, NULL, 'L'},
+		{"events-file", required_argument, NULL, 'e'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	struct opts o = {.log_target = -1};
 	struct conf *conf;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "c:npdh")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:npdL:e:Vh", longopts,
+				NULL)) != -1) {
 		switch (c) {
-		case 'c': path = optarg; break;
-		case 'n': check = true; break;
-		case 'p': print = true; break;
-		case 'd': debug = true; break;
+		case 'c': o.path = optarg; break;
+		case 'n': o.check = true; break;
+		case 'p': o.print = true; break;
+		case 'd': o.debug = true; break;
+		case 'e': o.events_file = optarg; break;
+		case 'L':
+			o.log_target = log_target_arg(optarg);
+			if (o.log_target == -2) {
+				fprintf(stderr, "pharosd: bad --log %s\n", optarg);
+				return 1;
+			}
+			break;
+		case 'V': printf("pharosd %s\n", PHAROS_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 1;
 		}
 	}
-	if (!path || optind != argc) {
+	if (!o.path || optind != argc) {
 		usage(stderr);
 		return 1;
 	}
-	conf = conf_load(path, stderr);
+	conf = conf_load(o.path, stderr);
 	if (!conf)
 		return 1;
-	if (check || print) {
-		if (print)
+	if (o.check || o.print) {
+		if (o.print)
 			conf_print(conf, stdout);
 		else
-			printf("%s: configuration ok\n", path);
+			printf("%s: configuration ok\n", o.path);
 		conf_free(conf);
 		return 0;
 	}
-	rc = run(conf, debug);
+	rc = run(conf, &o);
 	conf_free(conf);
 	return rc;
 }

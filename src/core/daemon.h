@@ -75,7 +75,7 @@ struct daemon {
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (core/drill.h), NULL until one */
 
-	ev_signal sig_int, sig_term, sig_hup;
+	ev_signal sig_int, sig_term, sig_hup, sig_usr1;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */
 	ev_idle idle; /* keeps the loop turning while export has work */
 	ev_timer stop_timer; /* bounds the shutdown linger */
