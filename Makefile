@@ -106,6 +106,62 @@ bench: deps
 clean:
 	rm -rf build
 
+# ------------------------------------------------------------- install
+# make install DESTDIR=/tmp/root PREFIX=/usr: programs, man pages, systemd
+# units, sysusers and tmpfiles entries, logrotate, bash completion and an
+# example configuration. With PREFIX=/usr the configuration lives in /etc
+# and the units where systemd looks for them (pkg-config systemd).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/pharos
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LIBDIR_    = $(if $(filter /usr,$(PREFIX)),/usr/lib,$(PREFIX)/lib)
+UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/usr/lib/systemd/system),$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(LIBDIR_)/sysusers.d
+TMPFILESDIR ?= $(LIBDIR_)/tmpfiles.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL    ?= install
+UNITS      = $(patsubst dist/systemd/%.in,build/dist/%,$(wildcard dist/systemd/*.in))
+
+build/dist/%: dist/systemd/%.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
+
+install: build/programs $(UNITS)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(SYSCONFDIR)/pharos $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR)
+	$(INSTALL) -m 755 build/pharosd build/pharos-agent $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 755 build/pharosctl build/pharos-peer $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 644 dist/pharos.sysusers $(DESTDIR)$(SYSUSERSDIR)/pharos.conf
+	$(INSTALL) -m 644 dist/pharos.tmpfiles $(DESTDIR)$(TMPFILESDIR)/pharos.conf
+	$(INSTALL) -m 644 dist/pharos.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/pharos
+	$(INSTALL) -m 644 dist/pharosctl.bash-completion $(DESTDIR)$(COMPLETIONDIR)/pharosctl
+	$(INSTALL) -m 644 examples/minimal.yaml $(DESTDIR)$(DOCDIR)/examples/hub.yaml
+	$(INSTALL) -m 644 dist/agent.env $(DESTDIR)$(DOCDIR)/examples/agent.env
+
+# ----------------------------------------------------------------- deb
+# Debian packages (debhelper) into build/deb/, built from a copy of the
+# tracked files so that the tree stays clean.
+deb:
+	@rm -rf build/deb && mkdir -p build/deb/src/pharos-$(VERSION)
+	git ls-files -z | xargs -0 cp --parents -t build/deb/src/pharos-$(VERSION)
+	cd build/deb/src/pharos-$(VERSION) && \
+		dpkg-buildpackage -us -uc -b -j$(or $(DEB_JOBS),2) >../../build.log 2>&1 || \
+		{ tail -40 ../../build.log; exit 1; }
+	mv build/deb/src/*.deb build/deb/src/*.changes build/deb/src/*.buildinfo build/deb/
+	rm -rf build/deb/src
+	@ls build/deb/*.deb
+
 # RIB benchmark: time and memory at 1M routes (see bench/rib_bench.c).
 build/bench/rib-bench: bench/rib_bench.c build/libpharos.a
 	@mkdir -p $(dir $@)
