@@ -114,6 +114,7 @@ exec setpriv --reuid=$RUN_UID --regid=$RUN_GID --clear-groups --no-new-privs \\
 EOF
 chmod 755 "$T_DIR/pharosd-unit" "$T_DIR/pharosd-nocap"
 mkdir -m 777 "$T_DIR/logs"
+jqq() { jq "$@" >/dev/null; }
 
 # ------------------------------------------------ topology and configs
 RS4=198.18.1.1 B4=198.18.1.2 HUB=198.18.100.0/24 BR=198.19.77.0/24
@@ -195,17 +196,17 @@ check "log lines carry journal priorities (<6> info)" grep -q "^<6>pharosd $VERS
 check "every log line has a priority prefix" bash -c "! grep -qv '^<[0-7]>' '$PLOG'"
 check "no event JSON line in the log" bash -c "! grep -q '^<.>{\\|^{' '$PLOG'"
 check "the session_up event is in the events file" \
-	jq -e -s 'any(.[]; .type == "session_up" and .peer == "bird")' "$T_DIR/logs/events.json" >/dev/null
+	jqq -e -s 'any(.[]; .type == "session_up" and .peer == "bird")' "$T_DIR/logs/events.json"
 
 # logrotate: move the file away, SIGUSR1, then an event (a reload).
-mv "$T_DIR/logs/events.json" "$T_DIR/logs/events.json.1" >/dev/null
+mv "$T_DIR/logs/events.json" "$T_DIR/logs/events.json.1"
 kill -USR1 "$PID"
-check_wait "SIGUSR1 reopens the events file under its name" 5 test -e "$T_DIR/logs/events.json" >/dev/null
+check_wait "SIGUSR1 reopens the events file under its name" 5 test -e "$T_DIR/logs/events.json"
 kill -HUP "$PID"
 check_wait "the reload (SIGHUP, ExecReload) event goes to the new file" 10 \
-	jq -e -s 'any(.[]; .type == "reload")' "$T_DIR/logs/events.json" >/dev/null
+	jqq -e -s 'any(.[]; .type == "reload")' "$T_DIR/logs/events.json"
 check "the rotated file keeps the old events only" \
-	jq -e -s 'all(.[]; .type != "reload")' "$T_DIR/logs/events.json.1" >/dev/null
+	jqq -e -s 'all(.[]; .type != "reload")' "$T_DIR/logs/events.json.1"
 check_wait "it told systemd RELOADING=1 then READY=1" 5 \
 	bash -c "grep -A1 'RELOADING=1' '$(log_of notify)' | grep -q READY=1"
 check "the session survived the reload" peer_established bird
