@@ -123,13 +123,9 @@ SYSUSERSDIR ?= $(LIBDIR_)/sysusers.d
 TMPFILESDIR ?= $(LIBDIR_)/tmpfiles.d
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL    ?= install
-UNITS      = $(patsubst dist/systemd/%.in,build/dist/%,$(wildcard dist/systemd/*.in))
+UNIT_INS   = $(wildcard dist/systemd/*.in)
 
-build/dist/%: dist/systemd/%.in Makefile
-	@mkdir -p $(dir $@)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< >$@
-
-install: build/programs $(UNITS)
+install: build/programs
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples \
@@ -141,7 +137,11 @@ install: build/programs $(UNITS)
 	$(INSTALL) -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
-	$(INSTALL) -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	for u in $(UNIT_INS); do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u \
+			>$(DESTDIR)$(UNITDIR)/$$(basename $$u .in) && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$u .in) || exit 1; \
+	done
 	$(INSTALL) -m 644 dist/pharos.sysusers $(DESTDIR)$(SYSUSERSDIR)/pharos.conf
 	$(INSTALL) -m 644 dist/pharos.tmpfiles $(DESTDIR)$(TMPFILESDIR)/pharos.conf
 	$(INSTALL) -m 644 dist/pharos.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/pharos
