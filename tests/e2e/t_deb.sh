@@ -27,7 +27,7 @@ ok "build/deb/ holds pharos_${VERSION}_amd64.deb"
 check_eq "the package's version is the one of src/version.h" \
 	"$(dpkg-deb -f "$DEB" Version)" "$VERSION"
 
-lintian --display-info "$PHAROS_TOP"/build/deb/pharos_"${VERSION}"_amd64.changes \
+lintian --display-info --pedantic "$PHAROS_TOP"/build/deb/pharos_"${VERSION}"_amd64.changes \
 	>"$T_DIR/lintian.out" 2>&1
 lrc=$?
 sed 's/^/# lintian: /' "$T_DIR/lintian.out" | grep -v 'root privileges'
@@ -210,6 +210,11 @@ check "the rotated file keeps the old events only" \
 check_wait "it told systemd RELOADING=1 then READY=1" 5 \
 	bash -c "grep -A1 'RELOADING=1' '$(log_of notify)' | grep -q READY=1"
 check "the session survived the reload" peer_established bird
+
+check_eq "the API reports the version (GET /api/v1/status)" \
+	"$(pctl show status | jq -r .version)" "$VERSION"
+check_eq "the metric pharos_build_info carries the version" \
+	"$(metrics_of rs 127.0.0.1:8179 | grep '^pharos_build_info')" "pharos_build_info{version=\"$VERSION\"} 1"
 
 check "pharosd exits 0 on SIGTERM" pharosd_stop
 check "it told systemd STOPPING=1" grep -q 'STOPPING=1' "$(log_of notify)"
