@@ -1,13 +1,29 @@
 #!/bin/sh
-# install-deps.sh - install every Debian package that pharos needs to build,
-# test, benchmark and run its demo. Idempotent and quick when nothing is
-# missing: it asks dpkg first and calls apt-get only for what is absent.
+# install-deps.sh [build|all] - install the Debian packages pharos needs.
+#
+#   build  what `make` needs: the compiler, pkg-config and the -dev
+#          libraries (the Build-Depends of debian/control);
+#   all    (default) also everything `make test`, `make demo` and
+#          `make bench` use: the BGP daemons of the test lab, tshark,
+#          Prometheus, clang for the fuzzers, and the packaging tools.
+#
+# Idempotent and quick when nothing is missing: it asks dpkg first and
+# calls apt-get only for what is absent. As a user other than root it
+# only lists what is missing and fails.
 set -e
 
-PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev
+BUILD="build-essential pkg-config
+libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev"
+LAB="clang libclang-rt-14-dev
 iproute2 procps curl psmisc iputils-ping jq libxml2-utils bsdextrautils bzip2 xxd python3
+util-linux git debhelper dpkg-dev fakeroot lintian systemd logrotate bash-completion binutils
 bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus"
+
+case "${1:-all}" in
+build) PKGS=$BUILD ;;
+all) PKGS="$BUILD $LAB" ;;
+*) echo "usage: install-deps.sh [build|all]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do

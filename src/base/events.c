@@ -14,7 +14,8 @@ struct events {
 	size_t cap, head, n; /* head: index of the oldest */
 	uint64_t total;
 	FILE *file; /* events_file, NULL when not configured */
-	FILE *err; /* stderr */
+	char *path; /* its name, for events_reopen */
+	FILE *err; /* echo stream, may be NULL */
 };
 
 struct events *events_new(size_t cap, const char *file, FILE *err)
@@ -25,17 +26,33 @@ struct events *events_new(size_t cap, const char *file, FILE *err)
 		return NULL;
 	ev->cap = cap ? cap : 1;
 	ev->ring = calloc(ev->cap, sizeof(*ev->ring));
-	ev->err = err ? err : stderr;
+	ev->err = err;
 	if (file) {
-		ev->file = fopen(file, "a");
-		if (!ev->file)
-			fprintf(ev->err, "cannot open events file %s\n", file);
+		ev->path = strdup(file);
+		events_reopen(ev);
 	}
 	if (!ev->ring) {
+		free(ev->path);
+		if (ev->file)
+			fclose(ev->file);
 		free(ev);
 		return NULL;
 	}
 	return ev;
+}
+
+int events_reopen(struct events *ev)
+{
+	if (!ev->path)
+		return 0;
+	if (ev->file)
+		fclose(ev->file);
+	ev->file = fopen(ev->path, "a");
+	if (!ev->file) {
+		fprintf(stderr, "cannot open events file %s\n", ev->path);
+		return -1;
+	}
+	return 0;
 }
 
 void events_free(struct events *ev)
@@ -46,6 +63,7 @@ void events_free(struct events *ev)
 		json_decref(ev->ring[(ev->head + i) % ev->cap]);
 	if (ev->file)
 		fclose(ev->file);
+	free(ev->path);
 	free(ev->ring);
 	free(ev);
 }
@@ -81,8 +99,10 @@ void events_emit_json(struct events *ev, const char *type, const char *peer,
 	}
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line) {
-		fprintf(ev->err, "%s\n", line);
-		fflush(ev->err);
+		if (ev->err) {
+			fprintf(ev->err, "%s\n", line);
+			fflush(ev->err);
+		}
 		if (ev->file) {
 			fprintf(ev->file, "%s\n", line);
 			fflush(ev->file);

@@ -2,8 +2,9 @@
  * events.h - operational events (session up/down, max-prefix, refused
  * routes and peers, update errors) as JSON objects:
  *   {"time":"ISO8601","type":"session_up","peer":"nva-1","reason":"..."}
- * Each event is written as one line to stderr (and to an events file when
- * configured) and kept in a bounded ring for the API.
+ * Each event is written as one line to an events file when configured,
+ * to an echo stream when one is given (pharosd's stderr in the foreground
+ * without an events file), and kept in a bounded ring for the API.
  */
 #ifndef PHAROS_CORE_EVENTS_H
 #define PHAROS_CORE_EVENTS_H
@@ -15,8 +16,11 @@
 
 struct events;
 
-/* cap: how many events the ring keeps; file may be NULL. */
-struct events *events_new(size_t cap, const char *file, FILE *err);
+/* cap: how many events the ring keeps; file and echo may be NULL. */
+struct events *events_new(size_t cap, const char *file, FILE *echo);
+/* Close and reopen the events file (after logrotate moved it away);
+ * 0 when there is none or it reopened, -1 (and a line on stderr) if not. */
+int events_reopen(struct events *ev);
 void events_free(struct events *ev);
 /* Record an event; peer may be NULL; reason is printf-style. */
 void events_emit(struct events *ev, const char *type, const char *peer,

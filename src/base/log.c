@@ -1,18 +1,47 @@
 /*
- * log.c - timestamped log lines for pharosd (see log.h).
+ * log.c - timestamped log lines, journal lines and syslog for pharosd
+ * (see log.h).
  */
 #include "base/log.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <syslog.h>
 #include <time.h>
 
 static const char *level_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
+static const int level_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
 void log_init(struct log *l, int level, FILE *out)
 {
 	l->level = level;
 	l->out = out ? out : stderr;
+	l->target = PLOG_TEXT;
+}
+
+void log_set_target(struct log *l, int target, const char *ident)
+{
+	if (l->target == PLOG_SYSLOG && target != PLOG_SYSLOG)
+		closelog();
+	if (target == PLOG_SYSLOG && l->target != PLOG_SYSLOG)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	l->target = target;
+}
+
+bool log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(2, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
 }
 
 char *log_time_iso(char *buf, size_t len)
@@ -41,6 +70,21 @@ void log_vmsg(const struct log *l, int level, const char *peer,
 	log_time_iso(ts, sizeof(ts));
 	if (level < 0 || level > PLOG_DEBUG)
 		level = PLOG_INFO;
+	if (l->target == PLOG_SYSLOG) {
+		if (peer)
+			syslog(level_prio[level], "[%s] %s", peer, msg);
+		else
+			syslog(level_prio[level], "%s", msg);
+		return;
+	}
+	if (l->target == PLOG_JOURNAL) {
+		if (peer)
+			fprintf(out, "<%d>[%s] %s\n", level_prio[level], peer, msg);
+		else
+			fprintf(out, "<%d>%s\n", level_prio[level], msg);
+		fflush(out);
+		return;
+	}
 	if (peer)
 		fprintf(out, "%s %s [%s] %s\n", ts, level_names[level], peer,
 			msg);

@@ -1,6 +1,8 @@
 /*
- * version.h - the version of pharos, shown by every binary, the API and
- * the pharos_build_info metric.
+ * version.h - the one place the version of pharos is written down. Every
+ * program prints it for --version; pharosd reports it in the API and in
+ * the pharos_build_info metric; the Makefile and the Debian changelog
+ * read it from here.
  */
 #ifndef PHAROS_BASE_VERSION_H
 #define PHAROS_BASE_VERSION_H

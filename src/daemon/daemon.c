@@ -1,13 +1,19 @@
 /*
  * daemon.c - setting up and tearing down the one daemon context: the
  * loop, events, RIB, exporter, the session floor (with its hooks wired to
- * the daemon), listeners, fabric, API, metrics, MRT output and signals;
+ * the daemon), listeners, fabric, API, metrics, MRT output and signals
+ * (SIGHUP reloads and reopens the log files, SIGUSR1 only reopens them;
+ * systemd is told of reloads and stopping on $NOTIFY_SOCKET);
  * an orderly teardown; the RIB size and memory per route logged at exit.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/metrics.h"
@@ -18,11 +24,48 @@
 #include "daemon/reload.h"
 #include "session/peer.h"
 
+/* Tell systemd (Type=notify) about a state change: one datagram to
+ * $NOTIFY_SOCKET (sd_notify(3) protocol); nothing when it is not set. */
+void daemon_notify_systemd(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	n = strlen(path);
+	if (n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (path[0] == '@')
+		sa.sun_path[0] = 0; /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	(void)sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		     (struct sockaddr *)&sa,
+		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+	close(fd);
+}
+
+/* Log rotation: the events file and the MRT update log are reopened. */
+static void reopen_files(struct daemon *d)
+{
+	int rc = events_reopen(d->events);
+
+	mrt_glue_reopen(d->mrt);
+	log_info(&d->log, NULL, "log files reopened%s",
+		 rc < 0 ? " (events file failed)" : "");
+}
+
 static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct daemon *d = w->data;
 
 	log_info(&d->log, NULL, "signal %d: shutting down", w->signum);
+	daemon_notify_systemd("STOPPING=1");
 	daemon_shutdown(d, "pharosd shutting down");
 }
 
@@ -31,7 +74,15 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	struct daemon *d = w->data;
 	int status;
 
+	daemon_notify_systemd("RELOADING=1");
+	reopen_files(d);
 	json_decref(daemon_reload(d, &status)); /* logged and an event */
+	daemon_notify_systemd("READY=1");
+}
+
+static void sig_usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	reopen_files(w->data);
 }
 
 /* The fabric's address spaces are originated to every peer. */
@@ -65,7 +116,7 @@ static void export_config_init(struct daemon *d)
 	}
 }
 
-int daemon_init(struct daemon *d)
+int daemon_init(struct daemon *d, const char *events_file)
 {
 	const struct conf_rs *rs = &d->conf->rs;
 	struct rib_config rc = {.local_asn = rs->asn,
@@ -76,7 +127,12 @@ int daemon_init(struct daemon *d)
 	d->loop = ev_default_loop(EVFLAG_AUTO);
 	d->started = ev_now(d->loop);
 	d->started_wall = time(NULL);
-	d->events = events_new(1000, d->conf->api.events_file, stderr);
+	if (!events_file)
+		events_file = d->conf->api.events_file;
+	/* Events are echoed on stderr only into a text log without a file. */
+	d->events = events_new(1000, events_file,
+			       events_file || d->log.target != PLOG_TEXT ?
+			       NULL : stderr);
 	d->rib = rib_new(&rc);
 	if (!d->events || !d->rib || originated_init(d) < 0)
 		return -1;
@@ -106,10 +162,13 @@ int daemon_init(struct daemon *d)
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
 	ev_signal_init(&d->sig_term, sig_stop_cb, SIGTERM);
 	ev_signal_init(&d->sig_hup, sig_hup_cb, SIGHUP);
+	ev_signal_init(&d->sig_usr1, sig_usr1_cb, SIGUSR1);
 	d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
+	d->sig_usr1.data = d;
 	ev_signal_start(d->loop, &d->sig_int);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_usr1);
 	return 0;
 }
 

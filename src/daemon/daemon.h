@@ -54,7 +54,7 @@ struct daemon {
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (daemon/drill.h), NULL until one */
 
-	ev_signal sig_int, sig_term, sig_hup;
+	ev_signal sig_int, sig_term, sig_hup, sig_usr1;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */
 	ev_idle idle; /* keeps the loop turning while export has work */
 	ev_timer stop_timer; /* bounds the shutdown linger */
@@ -67,9 +67,13 @@ struct daemon {
 };
 
 /* Setup and teardown (src/daemon/daemon.c). daemon_init needs d->conf
- * and d->log set; daemon_fini undoes whatever part of it was done. */
-int daemon_init(struct daemon *d);
+ * and d->log set; events_file (NULL: api.events_file) receives the
+ * events; daemon_fini undoes whatever part of it was done. */
+int daemon_init(struct daemon *d, const char *events_file);
 void daemon_fini(struct daemon *d);
+/* Tell systemd (Type=notify) a state such as "READY=1": one datagram to
+ * $NOTIFY_SOCKET (sd_notify(3)); nothing when it is not set. */
+void daemon_notify_systemd(const char *state);
 /* Log the RIB's size and memory per route (at exit). */
 void daemon_log_final_stats(struct daemon *d);
 

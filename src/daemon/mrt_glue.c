@@ -403,6 +403,14 @@ struct mrt_glue *mrt_glue_new(struct daemon *d)
 	return g;
 }
 
+void mrt_glue_reopen(struct mrt_glue *g)
+{
+	if (g && g->upd_fd >= 0) {
+		close(g->upd_fd);
+		g->upd_fd = -1;
+	}
+}
+
 void mrt_glue_free(struct mrt_glue *g)
 {
 	if (!g)

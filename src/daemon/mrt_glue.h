@@ -24,6 +24,8 @@ struct mrt_glue;
 /* Start periodic dumps and update logging as configured (api.mrt_dir,
  * api.mrt_interval, api.mrt_updates). Returns NULL only without memory. */
 struct mrt_glue *mrt_glue_new(struct daemon *d);
+/* Close the update log file; the next record reopens it (logrotate). */
+void mrt_glue_reopen(struct mrt_glue *g);
 /* Write out what is buffered, then free. */
 void mrt_glue_free(struct mrt_glue *g);
 void mrt_glue_stats(const struct mrt_glue *g, struct mrt_glue_stats *st);

@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "agent.h"
+#include "base/version.h"
 
 #define AG_MAXSRV 8
 #define AG_RESYNC_S 30.0 /* periodic re-dump and reconcile */
@@ -490,9 +491,11 @@ static const char usage_text[] =
 	"  -1, --once              fetch, install, acknowledge, exit\n"
 	"  -F, --flush             remove every route we own from the table, exit\n"
 	"  -v, --verbose           log every poll answer\n"
-	"  -h, --help              print this text\n";
+	"  -h, --help              print this text\n"
+	"  -V, --version           print the version\n";
 
 static const struct option long_opts[] = {
+	{ "version", no_argument, NULL, 'V' },
 	{ "server", required_argument, NULL, 's' },
 	{ "subnet", required_argument, NULL, 'S' },
 	{ "table", required_argument, NULL, 'T' },
@@ -615,6 +618,7 @@ static int parse_opt(struct agent *a, struct cli *c, int o, const char *arg)
 	case 'F': c->flush = true; return 0;
 	case 'v': a->verbose = true; return 0;
 	case 'h': return usage(NULL, NULL) - 1; /* -1: exit 0 */
+	case 'V': printf("pharos-agent %s\n", PHAROS_VERSION); return -1;
 	default: return usage("unknown option", NULL);
 	}
 }
@@ -626,7 +630,7 @@ static int parse_args(struct agent *a, struct cli *c, int argc, char **argv)
 	a->p.proto = 200;
 	a->stale_s = 120;
 	a->wait_s = 30;
-	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:n:M:1Fvh",
+	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:n:M:1FvhV",
 				long_opts, NULL)) != -1)
 		if ((rc = parse_opt(a, c, o, optarg)) != 0)
 			return rc;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "peer.h"
+#include "base/version.h"
 
 static const char usage_text[] =
 "usage: pharos-peer [OPTIONS] HOST [PORT]\n"
@@ -82,6 +83,7 @@ static const char usage_text[] =
 "                            keepalives still go out, own hold timer off,\n"
 "                            small receive buffer\n"
 "  -h, --help                print this text\n"
+"  -V, --version             print the version\n"
 "\n"
 "Exit status: 0 success; 1 usage or connection error; 2 the session was\n"
 "closed by a NOTIFICATION.\n";
@@ -93,6 +95,7 @@ enum {
 };
 
 static const struct option longopts[] = {
+	{ "version", no_argument, NULL, 'V' },
 	{ "asn", required_argument, NULL, 'a' },
 	{ "remote-as", required_argument, NULL, 'R' },
 	{ "router-id", required_argument, NULL, 'i' },
@@ -310,6 +313,9 @@ static int handle_opt(struct peer *p, int c, const char *arg)
 	case 'h':
 		fputs(usage_text, stdout);
 		return 2;
+	case 'V':
+		printf("pharos-peer %s\n", PHAROS_VERSION);
+		return 2;
 	default:
 		return handle_script_opt(p, c, arg);
 	}
@@ -392,7 +398,7 @@ static int parse_args(struct peer *p, int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "a:R:i:b:H:2P:n:A:W:f:m:g:o:t:h",
+	while ((c = getopt_long(argc, argv, "a:R:i:b:H:2P:n:A:W:f:m:g:o:t:hV",
 				longopts, NULL)) != -1) {
 		int r = handle_opt(p, c, optarg);
 

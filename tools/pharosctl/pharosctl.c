@@ -6,6 +6,7 @@
  * stderr and exit status 1.
  */
 #include <curl/curl.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,13 +19,14 @@
 #include "cmd_mrt.h"
 #include "cmd_ops.h"
 #include "ctl.h"
+#include "base/version.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8179"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: pharosctl [-s URL] [-j] [-t TOKENFILE] COMMAND\n"
+		"usage: pharosctl [-s URL] [-j] [-t TOKENFILE] COMMAND | -V\n"
 		"  show status\n"
 		"  show peers\n"
 		"  show peer NAME\n"
@@ -283,16 +285,21 @@ int main(int argc, char **argv)
 {
 	struct ctl c = {.url = getenv("PHAROS_URL")};
 	const char *token_file = NULL;
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
 	int opt, rc;
 
 	if (!c.url || !*c.url)
 		c.url = DEFAULT_URL;
-	while ((opt = getopt(argc, argv, "+s:jt:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:jt:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': c.url = optarg; break;
 		case 'j': c.json = true; break;
 		case 't': token_file = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("pharosctl %s\n", PHAROS_VERSION); return 0;
 		default: usage(stderr); return 1;
 		}
 	}
