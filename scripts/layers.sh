@@ -17,7 +17,9 @@
 #   entry    no entry file (src/api/api.c, a tool's main.c or NAME.c)
 #            defines a function that another file of its folder calls:
 #            shared helpers live in files of their own (read from the
-#            objects' symbol tables with nm).
+#            objects' symbol tables with nm);
+#   calls    the files of src/api/ and of each tool call each other
+#            without a loop (nm, then tsort).
 # Prints one line per broken rule ("layers: RULE: what") and exits 1 if
 # any; --graph prints the folder-level include graph (FROM -> TO, count).
 set -u
@@ -127,6 +129,26 @@ for dir in src/api tools/*; do
 			fi
 		done
 	done
+done
+
+# Call loops between the files of src/api/ and of each tool: "user
+# definer" pairs from one nm of each object, then tsort.
+for dir in src/api tools/*; do
+	dir=${dir%/}
+	[ -d "$OBJ/$dir" ] || continue
+	edges=$(for o in "$OBJ/$dir"/*.o; do
+		b=$(basename "$o" .o)
+		nm --defined-only -g "$o" | awk -v b="$b" '$2 ~ /^[TDBR]$/ {print "D", $3, b}'
+		nm -u "$o" | awk -v b="$b" '{print "U", $2, b}'
+	done | awk '$1 == "D" {def[$2] = $3; next}
+		    {use[NR] = $2 " " $3}
+		    END {for (i in use) {split(use[i], u, " ");
+			 if ((u[1] in def) && def[u[1]] != u[2]) print u[2], def[u[1]]}}' |
+		sort -u)
+	[ -n "$edges" ] || continue
+	if ! tsort <<<"$edges" >/dev/null 2>&1; then
+		broken calls "$dir: its files call each other in a loop: $(tsort <<<"$edges" 2>&1 >/dev/null | grep -v 'input contains a loop' | sed 's/^tsort: //' | tr '\n' ' ')"
+	fi
 done
 
 exit $bad

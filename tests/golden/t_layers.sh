@@ -4,7 +4,8 @@
 # other folder, only src/daemon/ and src/pharosd.c include src/api/,
 # daemon_* functions are defined only in src/daemon/, no file of src/ or
 # tools/ is over 1,500 lines, and no entry file defines a helper that its
-# neighbours call. Each rule is also broken once on a copy of the tree, to
+# neighbours call, and the files of src/api/ and of each tool call each
+# other without a loop. Each rule is also broken once on a copy of the tree, to
 # show that the check sees it.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -82,5 +83,19 @@ cp -r "$PHAROS_TOP/build/obj/src" "$PHAROS_TOP/build/obj/tools" "$T_DIR/obj/" 2>
 o=$("$LAYERS" "$T_DIR/tree" "$T_DIR/obj" 2>&1)
 check_match "a helper in main.c used by another file is refused" "$o" \
 	'^layers: entry: tools/demo/main.c defines helper, used by tools/demo/use.o$'
+
+# Two files of a tool that call each other.
+printf 'int ping(int n);\nint pong(int n);\nint ping(int n) { return n ? pong(n - 1) : 0; }\n' \
+	>"$T_DIR/tree/tools/demo/ping.c"
+printf 'int ping(int n);\nint pong(int n);\nint pong(int n) { return n ? ping(n - 1) : 1; }\n' \
+	>"$T_DIR/tree/tools/demo/pong.c"
+rm -f "$T_DIR/tree/tools/demo/use.c" "$T_DIR/obj/tools/demo/use.o"
+printf 'int main(void) { return 0; }\n' >"$T_DIR/tree/tools/demo/main.c"
+cc -c -o "$T_DIR/obj/tools/demo/main.o" "$T_DIR/tree/tools/demo/main.c"
+cc -c -o "$T_DIR/obj/tools/demo/ping.o" "$T_DIR/tree/tools/demo/ping.c"
+cc -c -o "$T_DIR/obj/tools/demo/pong.o" "$T_DIR/tree/tools/demo/pong.c"
+o=$("$LAYERS" "$T_DIR/tree" "$T_DIR/obj" 2>&1)
+check_match "two files of a tool calling each other are refused" "$o" \
+	'^layers: calls: tools/demo: its files call each other in a loop'
 
 t_done

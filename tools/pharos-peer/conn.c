@@ -26,63 +26,13 @@
 #define WRITE_CHUNK (1u << 20)
 #define CONNECT_TIMEOUT 30 /* seconds */
 
-size_t out_pending(const struct peer *p)
-{
-	return p->out.len - p->out.head;
-}
-
-/* Room for n more bytes at the tail of the output buffer. */
-uint8_t *out_reserve(struct peer *p, size_t n)
-{
-	struct obuf *o = &p->out;
-
-	if (o->head && o->head == o->len)
-		o->head = o->len = 0;
-	if (o->cap - o->len < n && o->head > o->cap / 2) {
-		memmove(o->p, o->p + o->head, o->len - o->head);
-		o->len -= o->head;
-		o->head = 0;
-	}
-	if (o->cap - o->len < n) {
-		size_t ncap = o->cap ? o->cap : 4u << 20;
-		uint8_t *np;
-
-		while (ncap - o->len < n)
-			ncap *= 2;
-		np = realloc(o->p, ncap);
-		if (!np) {
-			fprintf(stderr, "pharos-peer: out of memory\n");
-			exit(1);
-		}
-		o->p = np;
-		o->cap = ncap;
-	}
-	return o->p + o->len;
-}
-
-void out_queued(struct peer *p, size_t n, bool is_update)
-{
-	p->out.len += n;
-	p->st.msgs_sent++;
-	if (is_update) {
-		p->st.upd_sent++;
-		p->st.upd_unflushed = true;
-	}
-}
-
-static void queue_bytes(struct peer *p, const uint8_t *b, size_t n)
-{
-	memcpy(out_reserve(p, n), b, n);
-	out_queued(p, n, n > BGP_HDR_LEN && b[18] == BGP_UPDATE);
-}
-
 static void queue_keepalive(struct peer *p)
 {
 	uint8_t b[BGP_HDR_LEN];
 	int n = bgp_keepalive_encode(b, sizeof(b));
 
 	if (n > 0)
-		queue_bytes(p, b, (size_t)n);
+		out_bytes(p, b, (size_t)n);
 	p->last_ka_sent = now_s();
 }
 
@@ -346,7 +296,7 @@ static void queue_open(struct peer *p)
 	int n;
 
 	if (p->raw_open) {
-		queue_bytes(p, p->raw_open, p->raw_open_len);
+		out_bytes(p, p->raw_open, p->raw_open_len);
 		return;
 	}
 	memset(&o, 0, sizeof(o));
@@ -363,34 +313,7 @@ static void queue_open(struct peer *p)
 	o.afs[1] = (struct bgp_af){ AFI_IPV6, SAFI_UNICAST };
 	n = bgp_open_encode(&o, buf, sizeof(buf));
 	if (n > 0)
-		queue_bytes(p, buf, (size_t)n);
-}
-
-/* Send a NOTIFICATION (when code != 0), then close our side and drain what
- * the peer still sends, so the peer reads everything before the end. */
-void peer_leave(struct peer *p, uint8_t code, uint8_t subcode, const char *text)
-{
-	if (p->state == S_CLOSING)
-		return;
-	if (code && p->fd >= 0) {
-		struct bgp_notify n;
-		uint8_t buf[512];
-		int len;
-
-		memset(&n, 0, sizeof(n));
-		if (code == BGP_ERR_CEASE && text) {
-			bgp_notify_shutdown(&n, subcode, text);
-		} else {
-			n.code = code;
-			n.subcode = subcode;
-		}
-		len = bgp_notify_encode(&n, buf, sizeof(buf));
-		if (len > 0)
-			queue_bytes(p, buf, (size_t)len);
-		print_notify(p, &n, true);
-	}
-	p->state = S_CLOSING;
-	p->done = true;
+		out_bytes(p, buf, (size_t)n);
 }
 
 /* Split the input into messages and hand them on. */

@@ -177,25 +177,29 @@ struct peer {
 	struct bgp_attrs tmp_attrs;
 };
 
-/* main.c */
+/* util.c */
 double now_s(void);
 int64_t realtime_ns(void);
 int parse_hex(const char *s, uint8_t **out, size_t *len);
 
 /* conn.c */
 int peer_run(struct peer *p);
+
+/* out.c */
 void peer_leave(struct peer *p, uint8_t code, uint8_t subcode,
 		const char *text);
 uint8_t *out_reserve(struct peer *p, size_t n);
 void out_queued(struct peer *p, size_t n, bool is_update);
+/* Copy n bytes (one whole message) to the output buffer. */
+void out_bytes(struct peer *p, const uint8_t *b, size_t n);
 size_t out_pending(const struct peer *p);
+void print_notify(struct peer *p, const struct bgp_notify *n, bool sent);
 
 /* recv.c */
 /* The family was negotiated (both OPENs offered it, RFC 4760). */
 bool af_negotiated(const struct peer *p, uint16_t afi);
 void recv_message(struct peer *p, const uint8_t *msg, size_t len);
 void print_state(struct peer *p);
-void print_notify(struct peer *p, const struct bgp_notify *n, bool sent);
 void print_stats(struct peer *p);
 int pset_add(struct pset *s, const struct prefix *pfx);
 int pset_del(struct pset *s, const struct prefix *pfx);

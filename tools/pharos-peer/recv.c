@@ -244,22 +244,6 @@ void pset_free(struct pset *s)
 
 /* ------------------------------------------------------ printing */
 
-static void json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
-}
-
 void print_state(struct peer *p)
 {
 	if (p->mode == OUT_JSON)
@@ -268,29 +252,6 @@ void print_state(struct peer *p)
 	else if (p->mode == OUT_TEXT)
 		fprintf(p->o, "state established peer_as %u hold %u\n",
 			p->remote_as, p->hold_neg);
-	fflush(p->o);
-}
-
-void print_notify(struct peer *p, const struct bgp_notify *n, bool sent)
-{
-	char name[128];
-
-	bgp_err_name(n->code, n->subcode, name, sizeof(name));
-	fflush(p->o); /* no line of ours cut by this one when both share a file */
-	fprintf(stderr, "pharos-peer: NOTIFICATION %s: %u/%u %s\n",
-		sent ? "sent" : "received", n->code, n->subcode,
-		n->reason[0] ? n->reason : name);
-	if (sent)
-		return;
-	if (p->mode == OUT_JSON) {
-		fprintf(p->o, "{\"type\":\"notification\",\"code\":%u,"
-			"\"subcode\":%u,\"reason\":", n->code, n->subcode);
-		json_str(p->o, n->reason[0] ? n->reason : name);
-		fputs("}\n", p->o);
-	} else if (p->mode == OUT_TEXT) {
-		fprintf(p->o, "notification code %u subcode %u reason %s\n",
-			n->code, n->subcode, n->reason[0] ? n->reason : name);
-	}
 	fflush(p->o);
 }
 
