@@ -66,6 +66,8 @@ static enum MHD_Result peer_action(struct api *api, struct MHD_Connection *con,
 		rc = peer_enable(p, err, sizeof(err));
 	else if (!strcmp(action, "refresh"))
 		rc = peer_refresh(p, err, sizeof(err));
+	else if (!strcmp(action, "clear"))
+		rc = peer_clear(p, err, sizeof(err));
 	else
 		return reply_error(con, 404, "unknown peer action");
 	if (rc < 0)
@@ -146,7 +148,7 @@ static enum MHD_Result peers_path(struct api *api, struct MHD_Connection *con,
 	if (!strcmp(sub, "adj-out"))
 		return reply_json(con, 200, api_adj_out_json(api->d, p));
 	if (!strcmp(sub, "disable") || !strcmp(sub, "enable") ||
-	    !strcmp(sub, "refresh"))
+	    !strcmp(sub, "refresh") || !strcmp(sub, "clear"))
 		return reply_error(con, 405, "use POST for this action");
 	return reply_error(con, 404, "unknown peer resource");
 }

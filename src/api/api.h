@@ -28,8 +28,9 @@ struct metrics;
 
 /* What the API asks of the daemon above it (src/daemon/ wires them). */
 struct api_hooks {
-	/* Reload the configuration file: the reply and its HTTP status. */
-	json_t *(*reload)(void *ctx, int *status);
+	/* Reload the configuration file (check: only say what would change):
+	 * the reply and its HTTP status. */
+	json_t *(*reload)(void *ctx, bool check, int *status);
 	/* Start a drill from the request body: its id, or 0 with the HTTP
 	 * status and a message in err. */
 	unsigned (*drill_start)(void *ctx, json_t *req, int *status,

@@ -242,13 +242,17 @@ void api_ops_free(struct api *api)
 
 static enum MHD_Result post_reload(struct api *api, struct MHD_Connection *con)
 {
+	const char *chk;
 	enum MHD_Result ret;
 	int status = 500;
 	json_t *o;
 
 	if (check_auth(api, con, &ret))
 		return ret;
-	o = H(api)->reload(H(api)->ctx, &status);
+	chk = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "check");
+	o = H(api)->reload(H(api)->ctx,
+			   chk && (!strcmp(chk, "1") || !strcmp(chk, "true")),
+			   &status);
 	return reply_json(con, (unsigned)status, o);
 }
 

@@ -76,7 +76,7 @@ static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 	daemon_notify_systemd("RELOADING=1");
 	reopen_files(d);
-	json_decref(daemon_reload(d, &status)); /* logged and an event */
+	json_decref(daemon_reload(d, false, &status)); /* logged and an event */
 	daemon_notify_systemd("READY=1");
 }
 

@@ -47,9 +47,9 @@ void daemon_session_wire(struct daemon *d)
 
 /* ----------------------------------------------------- the API's hooks */
 
-static json_t *hook_reload(void *ctx, int *status)
+static json_t *hook_reload(void *ctx, bool check, int *status)
 {
-	return daemon_reload(ctx, status);
+	return daemon_reload(ctx, check, status);
 }
 
 static unsigned hook_drill_start(void *ctx, json_t *req, int *status,

@@ -23,6 +23,7 @@
 /* The peers of one reload, by outcome (names, for the reply). */
 struct reload_sum {
 	json_t *reset, *added, *removed, *unchanged, *updated;
+	json_t *why; /* peer name -> why its session is reset */
 };
 
 /* ------------------------------------------------------ validation */
@@ -61,7 +62,8 @@ const char *reload_restart_needed(const struct conf *old,
 }
 
 /* Load path, collecting error lines (warnings are only logged). */
-static struct conf *load_new(struct daemon *d, const char *path, json_t *errs)
+static struct conf *load_new(struct daemon *d, const char *path, json_t *errs,
+			     json_t *warns)
 {
 	char *text = NULL, *save = NULL;
 	size_t len = 0;
@@ -76,6 +78,7 @@ static struct conf *load_new(struct daemon *d, const char *path, json_t *errs)
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, ": warning: ")) {
 			log_warn(&d->log, NULL, "reload: %s", line);
+			json_array_append_new(warns, json_string(line));
 			continue;
 		}
 		log_err(&d->log, NULL, "reload: %s", line);
@@ -97,11 +100,38 @@ static uint16_t eff_keepalive(const struct conf *c, const struct conf_peer *cf)
 	return cf->keepalive ? cf->keepalive : c->rs.keepalive;
 }
 
+/* Why the session of a peer (a as running, b as in the new file) must be
+ * reset; NULL when it may stay. */
+static const char *reset_reason(const struct conf *old,
+				const struct conf_peer *a,
+				const struct conf *nc,
+				const struct conf_peer *b)
+{
+	if (!addr_eq(&a->address, &b->address))
+		return "address changed";
+	if (a->asn != b->asn)
+		return "asn changed";
+	if (a->kind != b->kind)
+		return "kind changed";
+	if (!str_eq(a->password_file, b->password_file) ||
+	    !str_eq(a->password, b->password))
+		return "TCP MD5 password changed";
+	if (a->passive != b->passive || a->port != b->port ||
+	    a->multihop != b->multihop)
+		return "connection settings changed (passive, port or multihop)";
+	if (eff_hold(old, a) != eff_hold(nc, b))
+		return "hold time changed";
+	if (eff_keepalive(old, a) != eff_keepalive(nc, b))
+		return "keepalive changed";
+	if (!conf_peer_equal(a, b))
+		return "session settings changed";
+	return NULL;
+}
+
 static bool needs_reset(const struct conf *old, const struct conf_peer *a,
 			const struct conf *nc, const struct conf_peer *b)
 {
-	return !conf_peer_equal(a, b) || eff_hold(old, a) != eff_hold(nc, b) ||
-	       eff_keepalive(old, a) != eff_keepalive(nc, b);
+	return reset_reason(old, a, nc, b) != NULL;
 }
 
 /* TCP MD5 keys on the listeners for a peer address (NULL/empty: delete). */
@@ -406,16 +436,26 @@ static void export_changed(struct daemon *d, struct peer *p)
 }
 
 /* Same session settings: keep the session, apply limits and policy. */
+/* What changed of a peer whose session stays. */
+static void soft_changes(const struct conf_peer *old,
+			 const struct conf_peer *cf, bool *imp, bool *exp,
+			 bool *lim)
+{
+	*imp = old->accept_default != cf->accept_default ||
+	       !pol_rules_equal(old->import, old->n_import, cf->import,
+				cf->n_import);
+	*exp = !pol_rules_equal(old->export, old->n_export, cf->export,
+				cf->n_export);
+	*lim = old->max_prefixes != cf->max_prefixes;
+}
+
 static void peer_soft(struct daemon *d, struct peer *p,
 		      const struct conf_peer *cf, struct reload_sum *s)
 {
 	const struct conf_peer *old = p->cf;
-	bool imp = old->accept_default != cf->accept_default ||
-		   !pol_rules_equal(old->import, old->n_import, cf->import,
-				    cf->n_import);
-	bool exp = !pol_rules_equal(old->export, old->n_export, cf->export,
-				    cf->n_export);
-	bool lim = old->max_prefixes != cf->max_prefixes;
+	bool imp, exp, lim;
+
+	soft_changes(old, cf, &imp, &exp, &lim);
 
 	p->cf = cf;
 	p->name = cf->name;
@@ -461,6 +501,9 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 		np[k] = p;
 		if (needs_reset(d->conf, p->cf, nc, cf)) {
 			json_array_append_new(s->reset, json_string(cf->name));
+			json_object_set_new(s->why, cf->name,
+					    json_string(reset_reason(d->conf, p->cf,
+								     nc, cf)));
 			peer_reset_to(d, p, cf);
 			start[n_start++] = p;
 		} else {
@@ -555,29 +598,94 @@ static void swap_conf(struct daemon *d, struct conf *nc, json_t *changed)
 
 /* ------------------------------------------------------ entry */
 
-static json_t *failed(struct daemon *d, int *status, const char *error,
-		      json_t *errs)
+static json_t *failed(struct daemon *d, bool check, int *status,
+		      const char *error, json_t *errs, json_t *warns)
 {
-	json_t *ev = json_pack("{s:s, s:O}", "result", "failed", "errors", errs);
+	if (!check) {
+		json_t *ev = json_pack("{s:s, s:O}", "result", "failed",
+				       "errors", errs);
 
-	events_emit_json(d->events, "reload", NULL, ev, error);
+		events_emit_json(d->events, "reload", NULL, ev, error);
+	}
 	*status = 400;
-	return json_pack("{s:s, s:s, s:o}", "result", "failed", "error", error,
-			 "errors", errs);
+	return json_pack("{s:s, s:b, s:s, s:o, s:o}", "result", "failed",
+			 "check", check, "error", error, "errors", errs,
+			 "warnings", warns);
 }
 
-json_t *daemon_reload(struct daemon *d, int *status)
+/* ------------------------------------------------------ the plan */
+
+/* What peers_apply would do, without doing it. */
+static void peers_plan(struct daemon *d, const struct conf *nc,
+		       struct reload_sum *s)
 {
-	json_t *errs = json_array();
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		const struct peer *p = d->sess.peers[i];
+		const struct conf_peer *cf = conf_find_peer(nc, p->name);
+		const char *why;
+		bool imp, exp, lim;
+
+		if (!cf) {
+			json_array_append_new(s->removed, json_string(p->name));
+			continue;
+		}
+		why = reset_reason(d->conf, p->cf, nc, cf);
+		if (why) {
+			json_array_append_new(s->reset, json_string(cf->name));
+			json_object_set_new(s->why, cf->name, json_string(why));
+			continue;
+		}
+		soft_changes(p->cf, cf, &imp, &exp, &lim);
+		json_array_append_new(imp || exp || lim ? s->updated
+							: s->unchanged,
+				      json_string(cf->name));
+	}
+	for (unsigned k = 0; k < nc->rs.n_peers; k++)
+		if (!session_peer_by_name(&d->sess, nc->rs.peers[k].name))
+			json_array_append_new(s->added,
+					      json_string(nc->rs.peers[k].name));
+}
+
+/* What rs_apply would change, without changing it. */
+static void rs_plan(struct daemon *d, const struct conf *nc, json_t *changed)
+{
+	const struct conf_rs *o = &d->conf->rs, *n = &nc->rs;
+	unsigned n_orig = 0;
+	struct prefix *orig = conf_originated(nc, &n_orig);
+	bool orig_same = orig && n_orig == d->n_originated;
+
+	for (unsigned i = 0; orig_same && i < n_orig; i++)
+		orig_same = prefix_eq(&orig[i], &d->originated[i]);
+	free(orig);
+	if (o->routing_pref != n->routing_pref ||
+	    o->compare_med != n->compare_med || o->max_paths != n->max_paths)
+		json_array_append_new(changed, json_string("decision"));
+	if (!orig_same || o->branch_to_branch != n->branch_to_branch ||
+	    o->transparent_as != n->transparent_as)
+		json_array_append_new(changed, json_string("export"));
+}
+
+static json_t *peers_json(struct reload_sum *s)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "reset", s->reset,
+			 "added", s->added, "removed", s->removed, "unchanged",
+			 s->unchanged, "updated", s->updated, "reset_why",
+			 s->why);
+}
+
+json_t *daemon_reload(struct daemon *d, bool check, int *status)
+{
+	json_t *errs = json_array(), *warns = json_array();
 	struct reload_sum s = {json_array(), json_array(), json_array(),
-			       json_array(), json_array()};
+			       json_array(), json_array(), json_object()};
 	json_t *changed = json_array(), *peers, *ev;
 	struct conf *old = d->conf, *nc;
 	const char *why;
 	char reason[160];
 
-	log_info(&d->log, NULL, "reloading %s", old->path);
-	nc = load_new(d, old->path, errs);
+	log_info(&d->log, NULL, "%s %s", check ? "checking" : "reloading",
+		 old->path);
+	nc = load_new(d, old->path, errs, warns);
 	why = !nc ? "the new configuration has errors; the running one is kept"
 		  : reload_restart_needed(old, nc);
 	if (!nc || why) {
@@ -586,22 +694,26 @@ json_t *daemon_reload(struct daemon *d, int *status)
 		bool restart = nc != NULL;
 		conf_free(nc);
 		json_decref(changed);
-		peers = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reset", s.reset,
-				  "added", s.added, "removed", s.removed,
-				  "unchanged", s.unchanged, "updated", s.updated);
-		json_decref(peers);
+		json_decref(peers_json(&s));
 		if (restart)
 			json_array_append_new(errs, json_string(why));
-		return failed(d, status, why, errs);
+		return failed(d, check, status, why, errs, warns);
 	}
 	json_decref(errs);
+	if (check) {
+		peers_plan(d, nc, &s);
+		rs_plan(d, nc, changed);
+		conf_free(nc);
+		*status = 200;
+		return json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", "ok",
+				 "check", true, "peers", peers_json(&s),
+				 "rs_changed", changed, "warnings", warns);
+	}
 	if (peers_apply(d, nc, &s) < 0)
 		log_err(&d->log, NULL, "reload: out of memory applying peers");
 	rs_apply(d, nc, changed);
 	swap_conf(d, nc, changed);
-	peers = json_pack("{s:o, s:o, s:o, s:o, s:o}", "reset", s.reset, "added",
-			  s.added, "removed", s.removed, "unchanged",
-			  s.unchanged, "updated", s.updated);
+	peers = peers_json(&s);
 	snprintf(reason, sizeof(reason),
 		 "%zu reset, %zu added, %zu removed, %zu updated, %zu unchanged",
 		 json_array_size(s.reset), json_array_size(s.added),
@@ -612,6 +724,7 @@ json_t *daemon_reload(struct daemon *d, int *status)
 		       "rs_changed", changed);
 	events_emit_json(d->events, "reload", NULL, ev, reason);
 	*status = 200;
-	return json_pack("{s:s, s:o, s:o}", "result", "ok", "peers", peers,
-			 "rs_changed", changed);
+	return json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", "ok", "check",
+			 false, "peers", peers, "rs_changed", changed,
+			 "warnings", warns);
 }

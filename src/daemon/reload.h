@@ -14,18 +14,22 @@
 #define PHAROS_CORE_RELOAD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "daemon/daemon.h"
 
 /*
  * Reload d->conf->path. Returns the reply as JSON (caller owns it) and
  * the HTTP status in *status: 200 with
- *   {"result":"ok","peers":{"reset":[],"added":[],"removed":[],
- *    "unchanged":[],"updated":[]},"rs_changed":[...]}
- * or 400 with {"result":"failed","error":"...","errors":["FILE:LINE:COL: ..."]}.
- * A "reload" event says which.
+ *   {"result":"ok","check":false,"peers":{"reset":[],"added":[],
+ *    "removed":[],"unchanged":[],"updated":[],"reset_why":{NAME:WHY}},
+ *    "rs_changed":[...],"warnings":[...]}
+ * or 400 with {"result":"failed","check":false,"error":"...",
+ * "errors":["FILE:LINE:COL: ..."],"warnings":[...]}. A "reload" event
+ * says which. With check, the reply is the same but nothing is applied
+ * ("check":true) and no event is raised.
  */
-json_t *daemon_reload(struct daemon *d, int *status);
+json_t *daemon_reload(struct daemon *d, bool check, int *status);
 
 /* What a reload would need a restart for (asn, router_id, listen, port,
  * api.listen); NULL when nothing. Exposed for tests. */

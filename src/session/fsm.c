@@ -702,3 +702,25 @@ int peer_refresh(struct peer *p, char *err, size_t len)
 	session_kick(p->s);
 	return 0;
 }
+
+int peer_clear(struct peer *p, char *err, size_t len)
+{
+	struct bgp_notify n;
+
+	if (p->disabled) {
+		snprintf(err, len, "peer %s is disabled", p->name);
+		return -1;
+	}
+	if (!p->conn[0] && !p->conn[1]) {
+		snprintf(err, len, "peer %s has no session to clear", p->name);
+		return -1;
+	}
+	memset(&n, 0, sizeof(n));
+	bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_RESET, "cleared by operator");
+	log_info(p->s->log, p->name, "session cleared by operator");
+	events_emit(p->s->events, "peer_cleared", p->name,
+		    "session cleared by operator");
+	p->backoff = FSM_RETRY_MIN;
+	fsm_peer_reset(p, &n);
+	return 0;
+}

@@ -53,5 +53,8 @@ void fsm_max_prefix(struct peer *p, uint16_t afi);
 int peer_disable(struct peer *p, const char *message, char *err, size_t len);
 int peer_enable(struct peer *p, char *err, size_t len);
 int peer_refresh(struct peer *p, char *err, size_t len);
+/* Hard reset: Cease/Administrative Reset on the session, which then
+ * comes back as after any loss (connect retry at the shortest delay). */
+int peer_clear(struct peer *p, char *err, size_t len);
 
 #endif

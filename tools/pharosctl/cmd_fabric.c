@@ -153,13 +153,13 @@ int cmd_fabric_show(struct ctl *c, int argc, char **argv)
 
 	if (!strcmp(argv[0], "fabric") || !strcmp(argv[0], "agents")) {
 		if (argc != 1)
-			die("usage: show %s", argv[0]);
+			usage_die("usage: show %s", argv[0]);
 		return argv[0][0] == 'f'
 			       ? do_get(c, "/api/v1/fabric", show_fabric)
 			       : do_get(c, "/api/v1/fabric/agents", show_agents);
 	}
 	if (argc != 2)
-		die("usage: show %s %s", argv[0],
+		usage_die("usage: show %s %s", argv[0],
 		    argv[0][0] == 'e' ? "NIC" : "VNET/SUBNET");
 	if (!strcmp(argv[0], "effective-routes")) {
 		char *e = esc(argv[1]);
@@ -170,7 +170,7 @@ int cmd_fabric_show(struct ctl *c, int argc, char **argv)
 	}
 	const char *sl = strchr(argv[1], '/');
 	if (!sl || sl == argv[1] || !sl[1])
-		die("usage: show subnet VNET/SUBNET");
+		usage_die("usage: show subnet VNET/SUBNET");
 	char vnet[512];
 	snprintf(vnet, sizeof(vnet), "%.*s", (int)(sl - argv[1]), argv[1]);
 	char *ev = esc(vnet), *es = esc(sl + 1);
@@ -281,7 +281,7 @@ int cmd_trace(struct ctl *c, int argc, char **argv)
 	json_t *o;
 
 	if (argc != 2 && !from)
-		die("usage: trace NIC DEST-IP | trace --from IP DEST-IP");
+		usage_die("usage: trace NIC DEST-IP | trace --from IP DEST-IP");
 	dst = argv[argc - 1];
 	trace_path(path, sizeof(path), from, argv[from ? 1 : 0], dst);
 	if (!c->json)

@@ -105,8 +105,8 @@ static int mrt_dump(struct ctl *c, const char *file)
 int cmd_mrt(struct ctl *c, int argc, char **argv)
 {
 	if (argc < 1 || strcmp(argv[0], "dump"))
-		die("usage: mrt dump FILE");
+		usage_die("usage: mrt dump FILE");
 	if (argc != 2)
-		die("usage: mrt dump FILE (- for standard output)");
+		usage_die("usage: mrt dump FILE (- for standard output)");
 	return mrt_dump(c, argv[1]);
 }

@@ -103,7 +103,8 @@ static long raw_request(struct ctl *c, const char *method, const char *path,
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	if (rc != CURLE_OK && !(b->stream && status == 200))
-		die("cannot reach pharosd at %s: %s", c->url, curl_easy_strerror(rc));
+		unreachable_die("cannot reach pharosd at %s: %s", c->url,
+				curl_easy_strerror(rc));
 	if (!b->p)
 		b->p = strdup("");
 	return status;
@@ -124,21 +125,34 @@ static void print_names(json_t *peers, const char *key)
 	printf("\n");
 }
 
-static int cmd_reload(struct ctl *c)
+static int cmd_reload(struct ctl *c, bool check)
 {
 	struct rbuf b = {0};
-	long st = raw_request(c, "POST", "/api/v1/reload", "{}", &b, 60);
-	json_t *o = json_loads(b.p, 0, NULL), *v;
+	long st = raw_request(c, "POST", check ? "/api/v1/reload?check=1"
+					       : "/api/v1/reload",
+			      "{}", &b, 60);
+	json_t *o = json_loads(b.p, 0, NULL), *v, *why;
+	const char *name;
 	size_t i;
 	int rc = st == 200 ? 0 : 1;
 
 	if (c->json) {
 		printf("%s\n", b.p);
 	} else if (st == 200 && o) {
-		printf("reload ok\n");
+		printf(check ? "reload check: nothing applied; a reload would "
+			       "do this:\n"
+			     : "reload ok\n");
 		for (const char *const *k = (const char *const[]){"reset", "added",
 			     "removed", "updated", "unchanged", NULL}; *k; k++)
 			print_names(json_object_get(o, "peers"), *k);
+		why = json_object_get(json_object_get(o, "peers"), "reset_why");
+		json_object_foreach(why, name, v)
+			printf("  %s is reset: %s\n", name, json_string_value(v));
+		json_array_foreach(json_object_get(o, "rs_changed"), i, v)
+			printf("  route server: %s settings change\n",
+			       json_string_value(v));
+		json_array_foreach(json_object_get(o, "warnings"), i, v)
+			printf("  %s\n", json_string_value(v));
 	} else if (o && json_object_get(o, "errors")) {
 		fprintf(stderr, "pharosctl: reload refused, the running "
 			"configuration is kept:\n");
@@ -298,10 +312,10 @@ static int drill_start_cmd(struct ctl *c, int argc, char **argv)
 		else if (argv[i][0] != '-' && !name)
 			name = argv[i];
 		else
-			die("drill peer-down: unexpected argument %s", argv[i]);
+			usage_die("drill peer-down: unexpected argument %s", argv[i]);
 	}
 	if (!name)
-		die("usage: drill peer-down NAME [--restore-after S] "
+		usage_die("usage: drill peer-down NAME [--restore-after S] "
 		    "[--expect FILE] [--wait]");
 	req = json_pack("{s:s, s:s, s:f}", "type", "peer-down", "peer", name,
 			"restore_after", restore);
@@ -333,7 +347,7 @@ static int drill_report(struct ctl *c, int argc, char **argv)
 	FILE *f;
 
 	if (argc != 3 || strcmp(argv[1], "--svg"))
-		die("usage: drill report ID --svg FILE");
+		usage_die("usage: drill report ID --svg FILE");
 	snprintf(path, sizeof(path), "/api/v1/drills/%lu/report.svg",
 		 strtoul(argv[0], NULL, 10));
 	svg = request(c, "GET", path, NULL);
@@ -355,15 +369,15 @@ bool ops_command_word(const char *w)
 int cmd_ops(struct ctl *c, int argc, char **argv)
 {
 	if (!strcmp(argv[0], "reload")) {
-		if (argc != 1)
-			die("usage: reload");
-		return cmd_reload(c);
+		if (argc > 2 || (argc == 2 && strcmp(argv[1], "--check")))
+			usage_die("usage: reload [--check]");
+		return cmd_reload(c, argc == 2);
 	}
 	if (argc >= 2 && !strcmp(argv[1], "peer-down"))
 		return drill_start_cmd(c, argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return drill_report(c, argc - 2, argv + 2);
-	die("usage: drill peer-down NAME [--restore-after S] [--expect FILE] "
+	usage_die("usage: drill peer-down NAME [--restore-after S] [--expect FILE] "
 	    "[--wait] | drill report ID --svg FILE");
 	return 1;
 }
@@ -382,7 +396,7 @@ int cmd_ops_show(struct ctl *c, int argc, char **argv)
 		return do_get(c, "/api/v1/drills", show_drills);
 	if (!strcmp(argv[0], "drill")) {
 		if (argc != 2)
-			die("usage: show drill ID");
+			usage_die("usage: show drill ID");
 		snprintf(path, sizeof(path), "/api/v1/drills/%lu",
 			 strtoul(argv[1], NULL, 10));
 		return do_get(c, path, show_drill);
@@ -397,6 +411,6 @@ int cmd_ops_show(struct ctl *c, int argc, char **argv)
 			die("event stream refused (HTTP %ld)", st);
 		return 0;
 	}
-	die("usage: show events [--follow]");
+	usage_die("usage: show events [--follow]");
 	return 1;
 }

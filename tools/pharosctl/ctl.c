@@ -18,16 +18,38 @@ struct buf {
 	size_t len;
 };
 
+static void vexit(int status, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0), noreturn));
+static void vexit(int status, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "pharosctl: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "pharosctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	vexit(CTL_EXIT_FAILED, fmt, ap);
+}
+
+void usage_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vexit(CTL_EXIT_USAGE, fmt, ap);
+}
+
+void unreachable_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vexit(CTL_EXIT_UNREACHABLE, fmt, ap);
 }
 
 /* ------------------------------------------------------ HTTP */
@@ -106,7 +128,8 @@ char *request_len(struct ctl *c, const char *method, const char *path,
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	if (rc != CURLE_OK)
-		die("cannot reach pharosd at %s: %s", c->url, curl_easy_strerror(rc));
+		unreachable_die("cannot reach pharosd at %s: %s", c->url,
+				curl_easy_strerror(rc));
 	if (status >= 400)
 		http_error(status, b.p);
 	if (!b.p)
@@ -197,14 +220,14 @@ const char *jstr(json_t *o, const char *key, char *buf, size_t len)
 
 void fmt_uptime(long s, char *buf, size_t len)
 {
-	if (s <= 0)
+	if (s < 0)
 		snprintf(buf, len, "-");
-	else if (s < 3600)
-		snprintf(buf, len, "%02ld:%02ld", s / 60, s % 60);
 	else if (s < 86400)
-		snprintf(buf, len, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+		snprintf(buf, len, "%02ld:%02ld:%02ld", s / 3600, (s / 60) % 60,
+			 s % 60);
 	else
-		snprintf(buf, len, "%ldd%02ldh", s / 86400, (s / 3600) % 24);
+		snprintf(buf, len, "%ldd%02ldh%02ldm", s / 86400,
+			 (s / 3600) % 24, (s / 60) % 60);
 }
 
 

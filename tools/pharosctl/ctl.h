@@ -26,8 +26,21 @@ struct table {
 	size_t width[MAX_COLS];
 };
 
-/* Print "pharosctl: message" on stderr and exit 1. */
+/* Exit statuses (docs/cli.md). */
+enum {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_FAILED = 1, /* the daemon refused or failed, or a local error */
+	CTL_EXIT_USAGE = 2, /* the command line is wrong */
+	CTL_EXIT_UNREACHABLE = 3, /* pharosd could not be reached */
+};
+
+/* Print "pharosctl: message" on stderr and exit with CTL_EXIT_FAILED,
+ * CTL_EXIT_USAGE or CTL_EXIT_UNREACHABLE. */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void usage_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+void unreachable_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 /* One HTTP request to the API (path under the base URL, body may be NULL);
  * returns the reply body (caller frees), or dies with a clear message when
  * the daemon is unreachable or answers with an error status. */
@@ -43,6 +56,7 @@ void table_row(struct table *t, ...);
 void table_print(struct table *t);
 /* A JSON member as text (strings, numbers, booleans); "" when absent. */
 const char *jstr(json_t *o, const char *key, char *buf, size_t len);
+/* Seconds as HH:MM:SS, or 1d02h03m past a day; "-" when negative. */
 void fmt_uptime(long s, char *buf, size_t len);
 void show_kv(json_t *o, const char *indent);
 /* URL-escape s (caller frees with curl_free). */

@@ -2,8 +2,11 @@
  * pharosctl.c - the command-line client of pharosd's control API.
  *
  * Each command maps to one HTTP request (libcurl); the JSON reply is shown
- * as aligned tables, or printed unchanged with -j. Errors are one line on
- * stderr and exit status 1.
+ * as aligned tables, or printed unchanged with -j. Commands are one table
+ * (words, arguments, help, handler); each word may be shortened to a
+ * unique prefix ("sh pe"), options may come anywhere, and every command
+ * has its own help. Errors are one line on stderr; the exit status says
+ * which kind (ctl.h: 1 refused or failed, 2 usage, 3 unreachable).
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -20,34 +23,9 @@
 #include "cmd_ops.h"
 #include "ctl.h"
 #include "base/version.h"
+#include "filter.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8179"
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: pharosctl [-s URL] [-j] [-t TOKENFILE] COMMAND | -V\n"
-		"  show status\n"
-		"  show peers\n"
-		"  show peer NAME\n"
-		"  show routes [PREFIX] [--peer NAME] [--longest]\n"
-		"  show adj-in NAME\n"
-		"  show adj-out NAME\n"
-		"  show events [--follow]\n"
-		"  show drills | show drill ID\n"
-		"  reload\n"
-		"  drill peer-down NAME [--restore-after S] [--expect FILE] [--wait]\n"
-		"  drill report ID --svg FILE\n"
-		"  show fabric | show subnet VNET/SUBNET | show agents\n"
-		"  show effective-routes NIC\n"
-		"  trace NIC DEST-IP | trace --from IP DEST-IP\n"
-		"  peer disable NAME [MESSAGE]\n"
-		"  peer enable NAME\n"
-		"  peer refresh NAME\n"
-		"  mrt dump FILE\n"
-		"-s URL (default %s or $PHAROS_URL), -j raw JSON,\n"
-		"-t FILE token for changes (or $PHAROS_TOKEN)\n", DEFAULT_URL);
-}
 
 static void show_peers(json_t *o)
 {
@@ -177,23 +155,83 @@ static void load_token(struct ctl *c, const char *file)
 static void show_status(json_t *o) { show_kv(o, ""); }
 static void show_routes_marks(json_t *o) { show_routes(o, true); }
 
-static int cmd_routes(struct ctl *c, int argc, char **argv)
+static void show_adj_in(json_t *o) { show_routes(o, true); }
+
+
+/* ------------------------------------------------------ commands */
+
+static int run_status(struct ctl *c, int argc, char **argv)
+{
+	return do_get(c, "/api/v1/status", show_status);
+}
+
+static int run_peers(struct ctl *c, int argc, char **argv)
+{
+	return do_get(c, "/api/v1/peers", show_peers);
+}
+
+/* GET /api/v1/peers/NAME[/what] shown with fn. */
+static int peer_get(struct ctl *c, const char *name, const char *what,
+		    void (*fn)(json_t *))
+{
+	char path[512], *e = esc(name);
+
+	snprintf(path, sizeof(path), "/api/v1/peers/%s%s%s", e, what ? "/" : "",
+		 what ? what : "");
+	curl_free(e);
+	return do_get(c, path, fn);
+}
+
+static int run_peer(struct ctl *c, int argc, char **argv)
+{
+	return peer_get(c, argv[0], NULL, show_status);
+}
+
+static int run_adj_in(struct ctl *c, int argc, char **argv)
+{
+	return peer_get(c, argv[0], "adj-in", show_adj_in);
+}
+
+static int run_adj_out(struct ctl *c, int argc, char **argv)
+{
+	return peer_get(c, argv[0], "adj-out", show_adj_out);
+}
+
+static int run_events(struct ctl *c, int argc, char **argv)
+{
+	if (argc)
+		return cmd_ops_show(c, argc + 1, argv - 1);
+	return do_get(c, "/api/v1/events", show_events);
+}
+
+/* show routes [PREFIX|ADDRESS] [--peer NAME] [--longest] and the filters
+ * of filter.h. A bare address (no /len) does a longest match. */
+static int run_routes(struct ctl *c, int argc, char **argv)
 {
 	const char *prefix = NULL, *peer = NULL;
+	struct route_filter f;
 	bool longest = false;
-	char path[1024];
+	char path[1024], *body;
 	size_t off;
+	json_t *o;
 
+	filter_init(&f);
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--peer") && i + 1 < argc)
+		int n = filter_option(&f, argc - i, argv + i);
+
+		if (n > 0)
+			i += n - 1;
+		else if (!strcmp(argv[i], "--peer") && i + 1 < argc)
 			peer = argv[++i];
 		else if (!strcmp(argv[i], "--longest"))
 			longest = true;
 		else if (argv[i][0] != '-' && !prefix)
 			prefix = argv[i];
 		else
-			die("show routes: unexpected argument %s", argv[i]);
+			usage_die("show routes: unexpected argument %s", argv[i]);
 	}
+	if (prefix && !strchr(prefix, '/'))
+		longest = true;
 	off = (size_t)snprintf(path, sizeof(path), "/api/v1/routes?");
 	if (prefix) {
 		char *e = esc(prefix);
@@ -207,61 +245,87 @@ static int cmd_routes(struct ctl *c, int argc, char **argv)
 		curl_free(e);
 	}
 	path[off - 1] = 0;
-	return do_get(c, path, show_routes_marks);
+	if (!f.active)
+		return do_get(c, path, show_routes_marks);
+	body = request(c, "GET", path, NULL);
+	o = json_loads(body, 0, NULL);
+	free(body);
+	if (!o)
+		die("the reply is not JSON");
+	filter_routes(&f, json_object_get(o, "routes"));
+	if (c->json) {
+		char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", t ? t : "{}");
+		free(t);
+	} else {
+		show_routes(o, true);
+	}
+	json_decref(o);
+	return 0;
 }
 
-static void show_adj_in(json_t *o) { show_routes(o, true); }
-
-static int cmd_show(struct ctl *c, int argc, char **argv)
+/* show summary: the route server in a few lines, from /status and
+ * /peers. */
+static int run_summary(struct ctl *c, int argc, char **argv)
 {
-	char path[512];
-	char *e;
+	char *sb = request(c, "GET", "/api/v1/status", NULL);
+	char *pb = request(c, "GET", "/api/v1/peers", NULL);
+	json_t *st = json_loads(sb, 0, NULL), *ps = json_loads(pb, 0, NULL);
+	json_t *p, *sum;
+	unsigned by_state[6] = {0}, disabled = 0, n = 0;
+	static const char *states[] = {"idle", "connect", "active", "opensent",
+				       "openconfirm", "established"};
+	size_t i;
 
-	if (argc < 1)
-		die("show what? (status, peers, peer, routes, adj-in, adj-out, events)");
-	if (!strcmp(argv[0], "status"))
-		return do_get(c, "/api/v1/status", show_status);
-	if (!strcmp(argv[0], "peers"))
-		return do_get(c, "/api/v1/peers", show_peers);
-	if (ops_show_word(argc, argv))
-		return cmd_ops_show(c, argc, argv);
-	if (!strcmp(argv[0], "events"))
-		return do_get(c, "/api/v1/events", show_events);
-	if (!strcmp(argv[0], "routes"))
-		return cmd_routes(c, argc - 1, argv + 1);
-	if (fabric_show_word(argv[0]))
-		return cmd_fabric_show(c, argc, argv);
-	if (argc != 2)
-		die("usage: show %s NAME", argv[0]);
-	e = esc(argv[1]);
-	if (!strcmp(argv[0], "peer")) {
-		snprintf(path, sizeof(path), "/api/v1/peers/%s", e);
-		curl_free(e);
-		return do_get(c, path, show_status);
+	free(sb);
+	free(pb);
+	if (!st || !ps)
+		die("the reply is not JSON");
+	json_array_foreach(json_object_get(ps, "peers"), i, p) {
+		const char *state = json_string_value(json_object_get(p, "state"));
+
+		n++;
+		for (unsigned k = 0; state && k < 6; k++)
+			by_state[k] += !strcmp(state, states[k]);
+		disabled += json_is_true(json_object_get(p, "disabled")) ||
+			    !strcmp(json_string_value(json_object_get(p, "admin_state")) ?
+					    json_string_value(json_object_get(p, "admin_state")) : "",
+				    "disabled");
 	}
-	if (!strcmp(argv[0], "adj-in") || !strcmp(argv[0], "adj-out")) {
-		snprintf(path, sizeof(path), "/api/v1/peers/%s/%s", e, argv[0]);
-		curl_free(e);
-		return do_get(c, path, argv[0][4] == 'i' ? show_adj_in : show_adj_out);
+	sum = json_pack("{s:O?,s:{s:i,s:i,s:i,s:i}}", "status", st, "peers",
+			"configured", (json_int_t)n, "established",
+			(json_int_t)by_state[5], "down",
+			(json_int_t)(n - by_state[5]), "disabled",
+			(json_int_t)disabled);
+	if (c->json) {
+		char *t = json_dumps(sum, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", t ? t : "{}");
+		free(t);
+	} else {
+		show_kv(st, "");
+		printf("peers: %u configured, %u established, %u down (%u disabled)\n",
+		       n, by_state[5], n - by_state[5], disabled);
 	}
-	curl_free(e);
-	die("unknown show command: %s", argv[0]);
-	return 1;
+	json_decref(sum);
+	json_decref(st);
+	json_decref(ps);
+	return 0;
 }
 
-static int cmd_peer(struct ctl *c, int argc, char **argv)
+/* peer disable|enable|refresh|clear NAME [MESSAGE]; argv[0] is the
+ * action. */
+static int run_peer_action(struct ctl *c, int argc, char **argv)
 {
 	char path[512], *body = NULL, *reply, *e;
-	const char *action;
+	const char *action = argv[0];
+	static const char *done[][2] = {{"disable", "disabled"},
+					{"enable", "enabled"},
+					{"refresh", "refresh requested"},
+					{"clear", "session reset"}};
+	const char *said = action;
 
-	if (argc < 2)
-		die("usage: peer disable|enable|refresh NAME [MESSAGE]");
-	action = argv[0];
-	if (strcmp(action, "disable") && strcmp(action, "enable") &&
-	    strcmp(action, "refresh"))
-		die("unknown peer command: %s", action);
-	if (argc > 3 || (argc == 3 && strcmp(action, "disable")))
-		die("too many arguments");
 	if (argc == 3) {
 		json_t *o = json_pack("{s:s}", "message", argv[2]);
 		body = json_dumps(o, JSON_COMPACT);
@@ -271,56 +335,264 @@ static int cmd_peer(struct ctl *c, int argc, char **argv)
 	snprintf(path, sizeof(path), "/api/v1/peers/%s/%s", e, action);
 	curl_free(e);
 	reply = request(c, "POST", path, body ? body : "{}");
+	for (size_t i = 0; i < sizeof(done) / sizeof(done[0]); i++)
+		if (!strcmp(done[i][0], action))
+			said = done[i][1];
 	if (c->json)
 		printf("%s\n", reply);
 	else
-		printf("peer %s: %s%s\n", argv[1], action,
-		       !strcmp(action, "refresh") ? " requested" : "d");
+		printf("peer %s: %s\n", argv[1], said);
 	free(reply);
 	free(body);
 	return 0;
 }
 
+struct command {
+	const char *words[3];
+	int skip; /* leading words the handler does not see */
+	int min_args, max_args; /* positional arguments, -1: any */
+	const char *args;
+	const char *help;
+	int (*run)(struct ctl *c, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{{"show", "status"}, 2, 0, 0, "", "the route server's status", run_status},
+	{{"show", "summary"}, 2, 0, 0, "", "status and peer counts in a few lines", run_summary},
+	{{"show", "peers"}, 2, 0, 0, "", "every peer: state, uptime, prefixes, last error", run_peers},
+	{{"show", "peer"}, 2, 1, 1, "NAME", "one peer in detail", run_peer},
+	{{"show", "routes"}, 2, 0, -1,
+	 "[PREFIX|ADDRESS] [--peer NAME] [--longest] [--community C] [--as ASN]\n"
+	 "        [--origin-as ASN] [--family ipv4|ipv6] [--best]",
+	 "the loc-RIB: every path, best and ECMP marked; an address finds its\n"
+	 "        longest match; the filters keep the paths that match them all", run_routes},
+	{{"show", "adj-in"}, 2, 1, 1, "NAME", "routes accepted from a peer", run_adj_in},
+	{{"show", "adj-out"}, 2, 1, 1, "NAME", "routes advertised to a peer", run_adj_out},
+	{{"show", "events"}, 2, 0, 0, "[--follow]", "recent events; --follow streams them", run_events},
+	{{"show", "drills"}, 1, 0, 0, "", "drills run so far", cmd_ops_show},
+	{{"show", "drill"}, 1, 1, 1, "ID", "one drill's timeline and score", cmd_ops_show},
+	{{"show", "fabric"}, 1, 0, 0, "", "VNets, subnets and the fabric's version", cmd_fabric_show},
+	{{"show", "subnet"}, 1, 1, 1, "VNET/SUBNET", "a subnet's effective routes", cmd_fabric_show},
+	{{"show", "agents"}, 1, 0, 0, "", "host agents and the versions they applied", cmd_fabric_show},
+	{{"show", "effective-routes"}, 1, 1, 1, "NIC", "a NIC's effective routes", cmd_fabric_show},
+	{{"trace"}, 1, 2, 3, "NIC DEST-IP | --from IP DEST-IP", "the hop-by-hop path to an address", cmd_trace},
+	{{"peer", "disable"}, 1, 1, 2, "NAME [MESSAGE]", "stop a peer's session (Cease, shutdown message)", run_peer_action},
+	{{"peer", "enable"}, 1, 1, 1, "NAME", "let a disabled peer connect again", run_peer_action},
+	{{"peer", "refresh"}, 1, 1, 1, "NAME", "soft reset: ask for and resend the routes", run_peer_action},
+	{{"peer", "clear"}, 1, 1, 1, "NAME", "hard reset: close the session, it comes back", run_peer_action},
+	{{"reload"}, 0, 0, 0, "[--check]", "apply the configuration file (--check: only say what would change)", cmd_ops},
+	{{"drill", "peer-down"}, 0, 1, -1, "NAME [--restore-after S] [--expect FILE] [--wait]",
+	 "take a peer down on purpose and score the failover", cmd_ops},
+	{{"drill", "report"}, 0, 1, -1, "ID --svg FILE", "a drill's timeline as SVG", cmd_ops},
+	{{"mrt", "dump"}, 1, 1, 1, "FILE", "a TABLE_DUMP_V2 dump of every peer's routes (- for stdout)", cmd_mrt},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static unsigned n_words(const struct command *k)
+{
+	unsigned n = 0;
+
+	while (n < 3 && k->words[n])
+		n++;
+	return n;
+}
+
+static void print_command(FILE *o, const struct command *k)
+{
+	fprintf(o, "  ");
+	for (unsigned w = 0; w < n_words(k); w++)
+		fprintf(o, "%s ", k->words[w]);
+	fprintf(o, "%s\n        %s\n", k->args, k->help);
+}
+
+static void usage(FILE *o)
+{
+	fprintf(o, "usage: pharosctl [-s URL] [-j] [-t TOKENFILE] COMMAND [ARGS]\n"
+		   "       pharosctl help [COMMAND] | COMMAND --help | --version\n"
+		   "commands (each word may be shortened to a unique prefix):\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		print_command(o, &commands[i]);
+	fprintf(o, "options, anywhere on the line (-- ends them):\n"
+		   "  -s, --server URL   the API (default %s or $PHAROS_URL)\n"
+		   "  -j, --json         print the API's JSON\n"
+		   "  -t, --token FILE   token for changes (or $PHAROS_TOKEN)\n"
+		   "  -h, --help         help; -V, --version\n"
+		   "exit status: 0 ok, 1 refused or failed, 2 usage, 3 cannot reach pharosd\n",
+		DEFAULT_URL);
+}
+
+/* Positional arguments: those that are not options (rough: an option's
+ * value counts too, which only matters when choosing between commands
+ * that differ by arity). */
+static int positional(int argc, char **argv)
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++)
+		n += argv[i][0] != '-' || !argv[i][1];
+	return n;
+}
+
+/* Find the command for argv (words possibly shortened). Sets *nw to the
+ * words used. Exits with a usage error when none or several fit. */
+static const struct command *lookup(int argc, char **argv, unsigned *nw,
+				    bool quiet_arity)
+{
+	const struct command *best[N_COMMANDS];
+	unsigned nbest = 0, best_score = 0;
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *k = &commands[i];
+		unsigned n = n_words(k), score = 1, w;
+
+		if ((int)n > argc)
+			continue;
+		for (w = 0; w < n; w++) {
+			size_t l = strlen(argv[w]);
+
+			if (!l || strncmp(k->words[w], argv[w], l))
+				break;
+			score += !strcmp(k->words[w], argv[w]) ? 2 : 0;
+		}
+		if (w < n)
+			continue;
+		score += 4 * n; /* more words typed and matched wins */
+		if (!quiet_arity) {
+			int pos = positional(argc - (int)n, argv + n);
+
+			if (pos >= k->min_args &&
+			    (k->max_args < 0 || pos <= k->max_args))
+				score += 1;
+		}
+		if (score > best_score) {
+			best_score = score;
+			nbest = 0;
+		}
+		if (score == best_score)
+			best[nbest++] = k;
+	}
+	if (!nbest)
+		usage_die("unknown command: %s (try pharosctl help)",
+			  argc ? argv[0] : "");
+	if (nbest > 1) {
+		fprintf(stderr, "pharosctl: ambiguous command; it could be:\n");
+		for (unsigned i = 0; i < nbest; i++)
+			print_command(stderr, best[i]);
+		exit(CTL_EXIT_USAGE);
+	}
+	*nw = n_words(best[0]);
+	return best[0];
+}
+
+struct cli {
+	int argc;
+	char **argv; /* the words and arguments, options removed */
+	const char *token_file;
+	bool help, version;
+};
+
+/* Take the global options from anywhere on the line. */
+static void parse_globals(struct ctl *c, struct cli *cl, int argc, char **argv)
+{
+	bool opts = true;
+
+	cl->argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (!cl->argv)
+		die("out of memory");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool val = i + 1 < argc;
+
+		if (opts && !strcmp(a, "--")) {
+			opts = false;
+		} else if (opts && (!strcmp(a, "-j") || !strcmp(a, "--json"))) {
+			c->json = true;
+		} else if (opts && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
+			cl->help = true;
+		} else if (opts && (!strcmp(a, "-V") || !strcmp(a, "--version"))) {
+			cl->version = true;
+		} else if (opts && (!strcmp(a, "-s") || !strcmp(a, "--server"))) {
+			if (!val)
+				usage_die("%s needs a URL", a);
+			c->url = argv[++i];
+		} else if (opts && !strncmp(a, "--server=", 9)) {
+			c->url = a + 9;
+		} else if (opts && (!strcmp(a, "-t") || !strcmp(a, "--token"))) {
+			if (!val)
+				usage_die("%s needs a file", a);
+			cl->token_file = argv[++i];
+		} else if (opts && !strncmp(a, "--token=", 8)) {
+			cl->token_file = a + 8;
+		} else {
+			cl->argv[cl->argc++] = argv[i];
+		}
+	}
+}
+
+/* The base URL without trailing slashes. */
+static const char *trim_url(const char *u)
+{
+	size_t n = strlen(u);
+	char *t;
+
+	while (n > 1 && u[n - 1] == '/')
+		n--;
+	t = strndup(u, n);
+	if (!t)
+		die("out of memory");
+	return t;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = {.url = getenv("PHAROS_URL")};
-	const char *token_file = NULL;
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}};
-	int opt, rc;
+	struct cli cl = {0};
+	const struct command *k;
+	unsigned nw;
+	int rc, nargs;
 
 	if (!c.url || !*c.url)
 		c.url = DEFAULT_URL;
-	while ((opt = getopt_long(argc, argv, "+s:jt:hV", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 's': c.url = optarg; break;
-		case 'j': c.json = true; break;
-		case 't': token_file = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("pharosctl %s\n", PHAROS_VERSION); return 0;
-		default: usage(stderr); return 1;
+	parse_globals(&c, &cl, argc, argv);
+	if (cl.version) {
+		printf("pharosctl %s\n", PHAROS_VERSION);
+		return 0;
+	}
+	if (cl.argc && !strcmp(cl.argv[0], "help")) {
+		if (cl.argc == 1) {
+			usage(stdout);
+			return 0;
 		}
+		k = lookup(cl.argc - 1, cl.argv + 1, &nw, true);
+		print_command(stdout, k);
+		return 0;
 	}
-	if (optind >= argc) {
+	if (!cl.argc) {
+		if (cl.help) {
+			usage(stdout);
+			return 0;
+		}
 		usage(stderr);
-		return 1;
+		return CTL_EXIT_USAGE;
 	}
-	load_token(&c, token_file);
+	k = lookup(cl.argc, cl.argv, &nw, false);
+	if (cl.help) {
+		print_command(stdout, k);
+		return 0;
+	}
+	for (unsigned w = 0; w < nw; w++)
+		cl.argv[w] = (char *)k->words[w]; /* handlers see whole words */
+	nargs = positional(cl.argc - (int)nw, cl.argv + nw);
+	if (nargs < k->min_args || (k->max_args >= 0 && nargs > k->max_args)) {
+		fprintf(stderr, "pharosctl: usage:\n");
+		print_command(stderr, k);
+		return CTL_EXIT_USAGE;
+	}
+	c.url = trim_url(c.url);
+	load_token(&c, cl.token_file);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (!strcmp(argv[optind], "show"))
-		rc = cmd_show(&c, argc - optind - 1, argv + optind + 1);
-	else if (!strcmp(argv[optind], "peer"))
-		rc = cmd_peer(&c, argc - optind - 1, argv + optind + 1);
-	else if (!strcmp(argv[optind], "trace"))
-		rc = cmd_trace(&c, argc - optind - 1, argv + optind + 1);
-	else if (!strcmp(argv[optind], "mrt"))
-		rc = cmd_mrt(&c, argc - optind - 1, argv + optind + 1);
-	else if (ops_command_word(argv[optind]))
-		rc = cmd_ops(&c, argc - optind, argv + optind);
-	else
-		die("unknown command: %s (try -h)", argv[optind]);
+	rc = k->run(&c, cl.argc - k->skip, cl.argv + k->skip);
 	curl_global_cleanup();
+	free(cl.argv);
 	return rc;
 }

@@ -1,0 +1,162 @@
+#!/bin/bash
+# t_cli.sh - pharosctl as an operator uses it: options anywhere, help per
+# command, unique-prefix abbreviations, exit statuses (0 ok, 1 refused or
+# failed, 2 usage, 3 unreachable), a trailing slash on -s, a bare address
+# doing a longest match, the route filters (--community, --as,
+# --origin-as, --family, --best), show summary, peer clear (a hard reset
+# the peer sees as Cease/Administrative Reset), and reload --check, which
+# says what a reload would do and applies nothing.
+. "$(dirname "$0")/../lib.sh"
+
+need_bin "$PHAROSD" "$PHAROSCTL" "$PHAROS_PEER" jq curl
+PORT=1792
+API=127.0.0.1:18182
+CONF=$T_DIR/pharosd.yaml
+TOKEN=$T_DIR/token
+echo "cli-test-token" >"$TOKEN"
+chmod 600 "$TOKEN"
+
+write_conf() { # HOLD of nva-b
+	rm -f "$CONF"
+	pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1 \
+		port=$PORT hold_time=30 keepalive=10
+	pharos_conf_peer "$CONF" nva-a nva 127.0.0.2 65001 passive=true
+	pharos_conf_peer "$CONF" nva-b nva 127.0.0.3 65002 passive=true hold_time="$1"
+	pharos_conf_api "$CONF" "$API" "$TOKEN"
+	pharos_conf_vnet "$CONF" hub 198.18.0.0/24
+}
+write_conf 30
+ns_create rs
+pharosd_start rs "$CONF" "$API"
+
+ctl() { nsx rs "$PHAROSCTL" "$@"; }
+rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+
+# nva-a: 198.19.1.0/24 with community 65001:100, path 65001 64900;
+# 2001:db8:100::/48. nva-b: 198.19.0.0/16 (covers 198.19.2.7) and
+# 198.19.1.0/24 with a longer path (loses to nva-a).
+start_in nva-a rs "$PHAROS_PEER" -a 65001 -R 65515 -b 127.0.0.2 -o none \
+	-A "198.19.1.0/24 path 64900 community 65001:100" \
+	-A "2001:db8:100::/48 nh 2001:db8::2" 127.0.0.1 $PORT
+start_in nva-b rs "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 -o json \
+	-A "198.19.0.0/16" -A "198.19.1.0/24 path 64800 64900" 127.0.0.1 $PORT
+check_wait "nva-a established" 15 peer_established nva-a
+check_wait "nva-b established" 15 peer_established nva-b
+check_wait "nva-a's routes accepted" 10 peer_field_is nva-a prefixes_accepted 2
+check_wait "nva-b's routes accepted" 10 peer_field_is nva-b prefixes_accepted 2
+
+# Options anywhere; -j after the command prints JSON.
+check "show peers -j (option after the command) prints JSON" \
+	bash -c '"$@" | jq -e ".peers | length == 2"' _ \
+	nsx rs "$PHAROSCTL" show peers -j -s "http://$API"
+check "--server=URL/ with trailing slashes works" \
+	bash -c '"$@" | jq -e ".peers | length == 2"' _ \
+	nsx rs "$PHAROSCTL" --server="http://$API//" --json show peers
+check_match "the peer table shows uptime as HH:MM:SS" \
+	"$(ctl -s "http://$API" show peers)" 'nva-a .* established +00:[0-9]{2}:[0-9]{2} '
+
+# Abbreviations: "sh pe" is show peers, "sh pe nva-a" show peer nva-a.
+check "sh pe: show peers" bash -c '"$@" | jq -e ".peers | length == 2"' _ \
+	nsx rs "$PHAROSCTL" -s "http://$API" -j sh pe
+check "sh pe nva-a: show peer nva-a" bash -c '"$@" | jq -e ".name == \"nva-a\""' _ \
+	nsx rs "$PHAROSCTL" -s "http://$API" -j sh pe nva-a
+check_eq "an ambiguous word is a usage error (show a: adj-in, adj-out, agents?)" \
+	"$(rc_of ctl -s "http://$API" show a nva-a)" 2
+check_match "... which lists the candidates" \
+	"$(ctl -s "http://$API" show a nva-a 2>&1)" "show adj-in"
+check_eq "'show ro' is show routes" \
+	"$(ctl -s "http://$API" -j sh ro | jq '.routes | length')" 3
+
+# Help.
+check_match "help lists the commands" "$(ctl help)" 'show routes'
+check_match "show routes --help is that command's help" \
+	"$(ctl show routes --help)" '^  show routes .*--community'
+check_match "help peer clear" "$(ctl help peer clear)" 'hard reset'
+check_eq "help exits 0" "$(rc_of ctl --help)" 0
+check_match "--version" "$(ctl --version)" '^pharosctl [0-9]+\.[0-9]+'
+
+# Exit statuses.
+check_eq "an unknown command exits 2" "$(rc_of ctl -s "http://$API" frobnicate)" 2
+check_eq "a missing argument exits 2" "$(rc_of ctl -s "http://$API" show peer)" 2
+check_eq "an unknown peer (404 from pharosd) exits 1" \
+	"$(rc_of ctl -s "http://$API" show peer nosuch)" 1
+check_eq "a change without the token (401) exits 1" \
+	"$(rc_of ctl -s "http://$API" peer clear nva-a)" 1
+check_eq "an unreachable daemon exits 3" \
+	"$(rc_of ctl -s http://127.0.0.1:1 show peers)" 3
+
+# A bare address does a longest match.
+R=$(ctl -s "http://$API" -j show routes 198.19.2.7)
+check_eq "show routes 198.19.2.7 finds 198.19.0.0/16" \
+	"$(jq -r '[.routes[].prefix] | join(",")' <<<"$R")" "198.19.0.0/16"
+R=$(ctl -s "http://$API" -j show routes 198.19.1.9)
+check_eq "show routes 198.19.1.9 finds the /24" \
+	"$(jq -r '[.routes[].prefix] | join(",")' <<<"$R")" "198.19.1.0/24"
+
+# Filters.
+sr() { ctl -s "http://$API" -j show routes "$@"; }
+check_eq "--community 65001:100 keeps nva-a's path only" \
+	"$(sr --community 65001:100 | jq -c '[.routes[] | .prefix + "=" + ([.paths[].peer] | join("+"))]')" \
+	'["198.19.1.0/24=nva-a"]'
+check_eq "--as 64900 keeps both paths of 198.19.1.0/24" \
+	"$(sr --as 64900 | jq -c '[.routes[] | .prefix + "=" + (.paths | length | tostring)]')" \
+	'["198.19.1.0/24=2"]'
+check_eq "--origin-as 65002 keeps nva-b's own /16" \
+	"$(sr --origin-as 65002 | jq -c '[.routes[].prefix]')" '["198.19.0.0/16"]'
+check_eq "--family ipv6" "$(sr --family ipv6 | jq -c '[.routes[].prefix]')" \
+	'["2001:db8:100::/48"]'
+check_eq "--best drops the losing path" \
+	"$(sr 198.19.1.0/24 --best | jq -c '[.routes[].paths[].peer]')" '["nva-a"]'
+check_eq "a bad --family is a usage error" "$(rc_of sr --family ipx)" 2
+check_match "filters work on the table view too" \
+	"$(ctl -s "http://$API" show routes --community 65001:100)" '198\.19\.1\.0/24'
+
+# show summary.
+S=$(ctl -s "http://$API" -j show summary)
+check_eq "show summary counts the peers" "$(jq -c '.peers' <<<"$S")" \
+	'{"configured":2,"established":2,"down":0,"disabled":0}'
+check_match "show summary's text" "$(ctl -s "http://$API" show summary)" \
+	'peers: 2 configured, 2 established, 0 down'
+
+# peer clear: Cease/Administrative Reset to nva-b, and the session returns.
+ups=$(nsx rs curl -sf "http://$API/metrics" | awk '$1 ~ /^pharos_peer_sessions_established_total\{peer="nva-b"/ {print $2}')
+check_match "peer clear nva-b" "$(ctl -s "http://$API" -t "$TOKEN" peer clear nva-b)" \
+	'peer nva-b: session reset'
+_notified() { grep -q '"type":"notification".*"code":6,"subcode":4' "$(log_of nva-b)"; }
+check_wait "nva-b received Cease/Administrative Reset" 10 _notified
+# The peer reconnects (pharos-peer runs one session): pharosd takes it.
+stop_proc nva-b TERM 5
+start_in nva-b2 rs "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 -o none \
+	-A "198.19.0.0/16" -A "198.19.1.0/24 path 64800 64900" 127.0.0.1 $PORT
+_back() {
+	local n
+	n=$(nsx rs curl -sf "http://$API/metrics" | awk '$1 ~ /^pharos_peer_sessions_established_total\{peer="nva-b"/ {print $2}')
+	[ -n "$n" ] && [ "${n%.*}" -gt "${ups%.*}" ]
+}
+check_wait "nva-b's session comes back when it reconnects" 20 _back
+check_match "a peer_cleared event" \
+	"$(nsx rs curl -sf "http://$API/api/v1/events?type=peer_cleared")" '"peer": *"nva-b"'
+
+# reload --check: a changed hold time would reset nva-b; nothing applied.
+write_conf 60
+up_before=$(nsx rs curl -sf "http://$API/metrics" | awk '$1 ~ /^pharos_peer_sessions_established_total\{peer="nva-b"/ {print $2}')
+C=$(ctl -s "http://$API" -t "$TOKEN" -j reload --check)
+check_eq "reload --check says nva-b would be reset" "$(jq -c '.peers.reset' <<<"$C")" '["nva-b"]'
+check_eq "... and why" "$(jq -r '.peers.reset_why["nva-b"]' <<<"$C")" "hold time changed"
+check_eq "... and that it was only a check" "$(jq '.check' <<<"$C")" true
+check_match "the text form says nothing was applied" \
+	"$(ctl -s "http://$API" -t "$TOKEN" reload --check)" 'nothing applied.*'
+sleep 1
+up_after=$(nsx rs curl -sf "http://$API/metrics" | awk '$1 ~ /^pharos_peer_sessions_established_total\{peer="nva-b"/ {print $2}')
+check_eq "no session was reset by the checks" "$up_after" "$up_before"
+# The real reload applies it: nva-b is reset with the new hold time.
+R=$(ctl -s "http://$API" -t "$TOKEN" -j reload)
+check_eq "the real reload resets nva-b" "$(jq -c '[.check, .peers.reset]' <<<"$R")" '[false,["nva-b"]]'
+stop_proc nva-b2 TERM 5
+start_in nva-b3 rs "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 -o none \
+	-A "198.19.0.0/16" 127.0.0.1 $PORT
+_hold60() { [ "$(ctl -s "http://$API" -j show peer nva-b | jq '.hold_time')" = 60 ]; }
+check_wait "nva-b comes back with the new hold time (60 s)" 20 _hold60
+check "pharosd exits 0 on SIGTERM" pharosd_stop
+check "pharosd stderr has no sanitizer report" sanitizer_clean "$T_DIR/pharosd.log"
+t_done
