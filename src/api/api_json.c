@@ -108,15 +108,41 @@ struct routes_walk {
 	size_t limit;
 };
 
+/* The decision step a path that is neither best nor ECMP lost at,
+ * against the best path (DESIGN 1.2's numbered steps). Tied on every
+ * step, it lost because the ECMP set was full (max_paths). */
+static const char *lost_reason(const struct rib *rib, const struct rpath *best,
+			       const struct rpath *rp)
+{
+	static const char *names[] = {"", "local_pref", "routing_preference",
+				      "as_path_length", "med"};
+	int step = 0;
+
+	if (!best || rib_path_cmp(rib, best, rp, &step) == 0)
+		return "max_paths";
+	return step >= 1 && step <= 4 ? names[step] : "max_paths";
+}
+
 static json_t *entry_json(struct routes_walk *w, const struct rentry *e)
 {
 	json_t *o = json_object(), *paths = json_array();
+	const struct rpath *best = NULL;
 	char buf[PREFIX_STRLEN];
 
+	for (const struct rpath *rp = e->paths; rp && !best; rp = rp->next)
+		if (rp->flags & RPATH_BEST)
+			best = rp;
 	for (const struct rpath *rp = e->paths; rp; rp = rp->next) {
+		json_t *pj;
+
 		if (w->only && rp->peer != w->only->rib_id)
 			continue;
-		json_array_append_new(paths, path_json(w->d, rp, w->tmp));
+		pj = path_json(w->d, rp, w->tmp);
+		if (!(rp->flags & (RPATH_BEST | RPATH_ECMP)))
+			json_object_set_new(pj, "reason",
+					    json_string(lost_reason(w->d->rib,
+								    best, rp)));
+		json_array_append_new(paths, pj);
 	}
 	json_object_set_new(o, "prefix",
 			    json_string(prefix_fmt(&e->prefix, buf, sizeof(buf))));

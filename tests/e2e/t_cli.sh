@@ -111,6 +111,13 @@ check_eq "a bad --family is a usage error" "$(rc_of sr --family ipx)" 2
 check_match "filters work on the table view too" \
 	"$(ctl -s "http://$API" show routes --community 65001:100)" '198\.19\.1\.0/24'
 
+# Why a path lost: nva-b's 198.19.1.0/24 has the longer AS path.
+check_eq "a losing path carries the step it lost at" \
+	"$(sr 198.19.1.0/24 | jq -c '[.routes[].paths[] | [.peer, .best, .reason]]')" \
+	'[["nva-a",true,null],["nva-b",false,"as_path_length"]]'
+check_match "the table says it too" "$(ctl -s "http://$API" show routes 198.19.1.0/24)" \
+	'198\.19\.1\.0/24 from nva-b lost at: as_path_length'
+
 # show summary.
 S=$(ctl -s "http://$API" -j show summary)
 check_eq "show summary counts the peers" "$(jq -c '.peers' <<<"$S")" \

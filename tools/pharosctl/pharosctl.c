@@ -88,12 +88,23 @@ static void show_routes(json_t *o, bool marks)
 
 	table_row(&t, " ", "PREFIX", "NEXT-HOP", "PEER", "LP", "MED", "ORIGIN",
 		  "AS-PATH", "COMMUNITIES");
+	json_t *p;
+	size_t k;
+
 	json_array_foreach(json_object_get(o, "routes"), i, r) {
 		route_rows(&t, r, marks);
 		n++;
 	}
 	table_print(&t);
 	printf("%zu prefixes%s\n", n, marks ? "  (* best, = ECMP member)" : "");
+	/* Why each other path lost (the decision step). */
+	json_array_foreach(json_object_get(o, "routes"), i, r)
+		json_array_foreach(json_object_get(r, "paths"), k, p)
+			if (json_is_string(json_object_get(p, "reason")))
+				printf("  %s from %s lost at: %s\n",
+				       json_string_value(json_object_get(r, "prefix")),
+				       json_string_value(json_object_get(p, "peer")),
+				       json_string_value(json_object_get(p, "reason")));
 }
 
 static void show_adj_out(json_t *o)
