@@ -122,6 +122,16 @@ static void stream_fill(struct stream *s)
 	a = events_json(ev, (size_t)(n > 100000 ? 100000 : n), NULL);
 	json_array_foreach(a, i, e) {
 		char *js = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		char id[40];
+		json_t *seq = json_object_get(e, "seq");
+
+		if (js && json_is_integer(seq)) {
+			/* The event's seq as the SSE id, so that a client that
+			 * reconnects with Last-Event-ID resumes after it. */
+			int idlen = snprintf(id, sizeof(id), "id: %lld\n",
+					 (long long)json_integer_value(seq));
+			sbuf_add(s, id, (size_t)idlen);
+		}
 		if (js) {
 			sbuf_add(s, "data: ", 6);
 			sbuf_add(s, js, strlen(js));
@@ -180,6 +190,7 @@ static enum MHD_Result get_stream(struct api *api, struct MHD_Connection *con)
 	struct api_ops *o = ops_get(api);
 	const char *h = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
 						    "history");
+	const char *last;
 	uint64_t total = events_total(api->d->events), back;
 	struct MHD_Response *r;
 	struct stream *s;
@@ -196,6 +207,17 @@ static enum MHD_Result get_stream(struct api *api, struct MHD_Connection *con)
 	s->ops = o;
 	s->con = con;
 	s->seen = back < total ? total - back : 0;
+	/* Last-Event-ID: resume after that event (the ring still holds what
+	 * it holds; an id from before a restart of pharosd sends all). */
+	last = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Last-Event-ID");
+	if (last && *last) {
+		char *end;
+		unsigned long long id = strtoull(last, &end, 10);
+
+		if (*end)
+			id = 0;
+		s->seen = id <= total ? id : 0;
+	}
 	sbuf_add(s, ": pharos events\n\n", 17);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
 					      stream_read, s, stream_free);

@@ -164,6 +164,19 @@ start_in nva-b3 rs "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 -o none \
 	-A "198.19.0.0/16" 127.0.0.1 $PORT
 _hold60() { [ "$(ctl -s "http://$API" -j show peer nva-b | jq '.hold_time')" = 60 ]; }
 check_wait "nva-b comes back with the new hold time (60 s)" 20 _hold60
+# The event stream: ids are the events' seq; Last-Event-ID resumes.
+stream() { nsx rs curl -sN --max-time 2 "$@" "http://$API/api/v1/events/stream" 2>/dev/null; }
+ALL=$(stream -G -d history=1000)
+total=$(grep -c '^id: ' <<<"$ALL")
+check "the stream gives every event an id" test "$total" -ge 5
+check_eq "each id is the seq of its data" \
+	"$(awk '/^id: / {id = $2} /^data: / {sub(/^data: /, ""); print id " " $0}' <<<"$ALL" |
+		while read -r id js; do [ "$(jq .seq <<<"$js")" = "$id" ] || echo bad; done | grep -c bad)" 0
+mid=$((total - 2))
+R=$(stream -H "Last-Event-ID: $mid")
+check_eq "Last-Event-ID: N resumes right after N" \
+	"$(grep '^id: ' <<<"$R" | awk '{print $2}' | paste -sd, -)" "$((mid + 1)),$((mid + 2))"
+
 check "pharosd exits 0 on SIGTERM" pharosd_stop
 check "pharosd stderr has no sanitizer report" sanitizer_clean "$T_DIR/pharosd.log"
 t_done
