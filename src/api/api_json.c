@@ -333,6 +333,11 @@ json_t *api_peer_json(struct api_host *d, const struct peer *p)
 	json_object_set_new(o, "notifications_out", json_integer((json_int_t)p->notifications_out));
 	json_object_set_new(o, "passive", json_boolean(p->cf->passive));
 	json_object_set_new(o, "disabled", json_boolean(p->disabled));
+	json_object_set_new(o, "admin_state",
+			    json_string(p->disabled ? "disabled" : "enabled"));
+	json_object_set_new(o, "description",
+			    p->cf->description ? json_string(p->cf->description)
+					       : json_null());
 	if (c) {
 		uint32_t rid = htonl(c->open.bgp_id);
 		inet_ntop(AF_INET, &rid, id, sizeof(id));

@@ -258,6 +258,7 @@ static double v_uptime(const struct api_host *d, const struct peer *p)
 	return p->state == PS_ESTABLISHED ? ev_now(d->loop) - p->up_since : 0;
 }
 static double v_flaps(const struct api_host *d, const struct peer *p) { return (double)p->flaps; }
+static double v_admin(const struct api_host *d, const struct peer *p) { return p->disabled ? 0 : 1; }
 static double v_sessions(const struct api_host *d, const struct peer *p) { return (double)p->sessions_up; }
 static double v_rcvd(const struct api_host *d, const struct peer *p) { return (double)peer_prefixes_received(p); }
 static double v_acc(const struct api_host *d, const struct peer *p) { return (double)peer_prefixes_accepted(p); }
@@ -310,6 +311,7 @@ static const struct {
 } peer_metrics[] = {
 	{"pharos_peer_state", "gauge", "FSM state: 0 idle, 1 connect, 2 active, 3 opensent, 4 openconfirm, 5 established", v_state},
 	{"pharos_peer_up", "gauge", "1 when the session is established", v_up},
+	{"pharos_peer_admin_enabled", "gauge", "1 when the peer is administratively enabled, 0 when disabled (API, drill or configuration)", v_admin},
 	{"pharos_peer_uptime_seconds", "gauge", "Seconds since the session was established (0 when down)", v_uptime},
 	{"pharos_peer_flaps_total", "counter", "Sessions that went down after being established", v_flaps},
 	{"pharos_peer_sessions_established_total", "counter", "Sessions that reached Established", v_sessions},

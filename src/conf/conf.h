@@ -81,6 +81,8 @@ struct conf_peer {
 	uint32_t max_prefixes; /* default 1000 */
 	bool accept_default;
 	bool passive; /* default false: pharosd also connects */
+	bool disabled; /* kept down (admin state) until enabled */
+	char *description; /* free text for operators, NULL: none */
 	uint16_t port; /* remote port for active connects, default 179 */
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */
 	uint16_t hold_time, keepalive; /* 0 = route_server's values */

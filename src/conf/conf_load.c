@@ -404,6 +404,8 @@ static const struct field peer_fields[] = {
 	PF("max_prefixes", F_U32, max_prefixes, 1, 0),
 	PF("accept_default", F_BOOL, accept_default, 0, 0),
 	PF("passive", F_BOOL, passive, 0, 0),
+	PF("disabled", F_BOOL, disabled, 0, 0),
+	PF("description", F_STR, description, 0, 0),
 	PF("port", F_U16, port, 1, 65535),
 	PF("multihop", F_UINT, multihop, 1, 255),
 	PF("hold_time", F_U16, hold_time, 0, 65535),

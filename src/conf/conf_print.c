@@ -173,7 +173,10 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 	put_str(o, p->name);
 	fprintf(o, "\n      kind: %s\n      address: ", peer_kind_name(p->kind));
 	put_addr(o, &p->address);
-	fprintf(o, "\n      asn: %u\n      password_file: ", p->asn);
+	fprintf(o, "\n      asn: %u\n      description: ", p->asn);
+	put_str(o, p->description);
+	fprintf(o, "\n      disabled: %s\n      password_file: ",
+		b2s(p->disabled));
 	put_str(o, p->password_file);
 	fprintf(o, "\n      max_prefixes: %u\n      accept_default: %s\n"
 		   "      passive: %s\n      port: %u\n      multihop: %u\n"
@@ -471,6 +474,7 @@ void conf_free(struct conf *c)
 		free(p->name);
 		free(p->password_file);
 		free(p->password);
+		free(p->description);
 		pol_rules_free(p->import, p->n_import);
 		pol_rules_free(p->export, p->n_export);
 	}

@@ -194,6 +194,7 @@ static struct peer *peer_new(struct daemon *d, const struct conf_peer *cf)
 	p->s = &d->sess;
 	p->cf = cf;
 	p->name = cf->name;
+	p->disabled = cf->disabled;
 	p->refused = pfxset_new();
 	p->backoff = FSM_RETRY_MIN;
 	if (!p->refused || peer_register(d, p) < 0) {
@@ -446,7 +447,27 @@ static void soft_changes(const struct conf_peer *old,
 				cf->n_import);
 	*exp = !pol_rules_equal(old->export, old->n_export, cf->export,
 				cf->n_export);
-	*lim = old->max_prefixes != cf->max_prefixes;
+	*lim = old->max_prefixes != cf->max_prefixes ||
+	       old->disabled != cf->disabled ||
+	       (old->description == NULL) != (cf->description == NULL) ||
+	       (old->description && strcmp(old->description, cf->description));
+}
+
+/* disabled: changed in the file: disable or enable the peer as the
+ * operator would (an admin state set over the API is left alone while
+ * the file does not change it). */
+static void admin_apply(struct peer *p, bool was_off,
+			const struct conf_peer *cf)
+{
+	char err[128];
+
+	if (was_off == cf->disabled)
+		return;
+	if (cf->disabled)
+		peer_disable(p, "disabled in the configuration", err,
+			     sizeof(err));
+	else
+		peer_enable(p, err, sizeof(err));
 }
 
 static void peer_soft(struct daemon *d, struct peer *p,
@@ -482,6 +503,7 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 	struct peer **start = calloc(nc->rs.n_peers ? nc->rs.n_peers : 1,
 				     sizeof(*start));
 	unsigned n_start = 0;
+	bool was_off;
 
 	if (!np || !start) {
 		free(np);
@@ -499,6 +521,7 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 			continue;
 		}
 		np[k] = p;
+		was_off = p->cf->disabled;
 		if (needs_reset(d->conf, p->cf, nc, cf)) {
 			json_array_append_new(s->reset, json_string(cf->name));
 			json_object_set_new(s->why, cf->name,
@@ -509,6 +532,7 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 		} else {
 			peer_soft(d, p, cf, s);
 		}
+		admin_apply(p, was_off, cf);
 	}
 	for (unsigned k = 0; k < nc->rs.n_peers; k++) {
 		if (np[k])

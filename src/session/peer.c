@@ -274,6 +274,7 @@ int peers_create(struct session *s)
 		p->s = s;
 		p->cf = cf;
 		p->name = cf->name;
+		p->disabled = cf->disabled; /* disabled: true in the file */
 		p->refused = pfxset_new();
 		p->backoff = FSM_RETRY_MIN;
 		p->rib_id = rib_peer_add(s->rib, &rp);

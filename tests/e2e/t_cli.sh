@@ -16,16 +16,18 @@ TOKEN=$T_DIR/token
 echo "cli-test-token" >"$TOKEN"
 chmod 600 "$TOKEN"
 
-write_conf() { # HOLD of nva-b
+write_conf() { # HOLD of nva-b, DISABLED of nva-c
 	rm -f "$CONF"
 	pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1 \
 		port=$PORT hold_time=30 keepalive=10
 	pharos_conf_peer "$CONF" nva-a nva 127.0.0.2 65001 passive=true
 	pharos_conf_peer "$CONF" nva-b nva 127.0.0.3 65002 passive=true hold_time="$1"
+	pharos_conf_peer "$CONF" nva-c nva 127.0.0.4 65003 passive=true \
+		disabled="${2:-true}" description='"spare firewall"'
 	pharos_conf_api "$CONF" "$API" "$TOKEN"
 	pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 }
-write_conf 30
+write_conf 30 true
 ns_create rs
 pharosd_start rs "$CONF" "$API"
 
@@ -121,9 +123,26 @@ check_match "the table says it too" "$(ctl -s "http://$API" show routes 198.19.1
 # show summary.
 S=$(ctl -s "http://$API" -j show summary)
 check_eq "show summary counts the peers" "$(jq -c '.peers' <<<"$S")" \
-	'{"configured":2,"established":2,"down":0,"disabled":0}'
+	'{"configured":3,"established":2,"down":1,"disabled":1}'
 check_match "show summary's text" "$(ctl -s "http://$API" show summary)" \
-	'peers: 2 configured, 2 established, 0 down'
+	'peers: 3 configured, 2 established, 1 down \(1 disabled\)'
+
+# disabled: true in the file: an admin state apart from the session's.
+P=$(ctl -s "http://$API" -j show peer nva-c)
+check_eq "nva-c is disabled by the file, with its description" \
+	"$(jq -c '[.admin_state, .state, .description]' <<<"$P")" '["disabled","idle","spare firewall"]'
+check_eq "nva-a's admin state is enabled" \
+	"$(ctl -s "http://$API" -j show peer nva-a | jq -r .admin_state)" enabled
+check_match "the table has an ADMIN column" "$(ctl -s "http://$API" show peers)" \
+	'nva-c +127\.0\.0\.4 +65003 +nva +disabled +idle'
+check_match "pharos_peer_admin_enabled is 0 for nva-c" \
+	"$(nsx rs curl -sf "http://$API/metrics")" 'pharos_peer_admin_enabled\{peer="nva-c"[^}]*\} 0'
+start_in nva-c rs "$PHAROS_PEER" -a 65003 -R 65515 -b 127.0.0.4 -o json -t 0 \
+	-A "198.19.3.0/24" 127.0.0.1 $PORT
+_refused() { grep -q '"type":"notification".*"code":6' "$(log_of nva-c)"; }
+check_wait "a disabled peer that connects is turned away (Cease)" 10 _refused
+check_eq "... and has no route in" \
+	"$(ctl -s "http://$API" -j show peer nva-c | jq .prefixes_received)" 0
 
 # peer clear: Cease/Administrative Reset to nva-b, and the session returns.
 ups=$(nsx rs curl -sf "http://$API/metrics" | awk '$1 ~ /^pharos_peer_sessions_established_total\{peer="nva-b"/ {print $2}')
@@ -145,7 +164,7 @@ check_match "a peer_cleared event" \
 	"$(nsx rs curl -sf "http://$API/api/v1/events?type=peer_cleared")" '"peer": *"nva-b"'
 
 # reload --check: a changed hold time would reset nva-b; nothing applied.
-write_conf 60
+write_conf 60 true
 up_before=$(nsx rs curl -sf "http://$API/metrics" | awk '$1 ~ /^pharos_peer_sessions_established_total\{peer="nva-b"/ {print $2}')
 C=$(ctl -s "http://$API" -t "$TOKEN" -j reload --check)
 check_eq "reload --check says nva-b would be reset" "$(jq -c '.peers.reset' <<<"$C")" '["nva-b"]'
@@ -159,6 +178,16 @@ check_eq "no session was reset by the checks" "$up_after" "$up_before"
 # The real reload applies it: nva-b is reset with the new hold time.
 R=$(ctl -s "http://$API" -t "$TOKEN" -j reload)
 check_eq "the real reload resets nva-b" "$(jq -c '[.check, .peers.reset]' <<<"$R")" '[false,["nva-b"]]'
+
+# disabled: false in the file and a reload enable nva-c.
+write_conf 60 false
+R=$(ctl -s "http://$API" -t "$TOKEN" -j reload)
+check_eq "the reload updates nva-c" "$(jq -c '.peers.updated' <<<"$R")" '["nva-c"]'
+check_eq "nva-c is enabled" \
+	"$(ctl -s "http://$API" -j show peer nva-c | jq -r .admin_state)" enabled
+start_in nva-c2 rs "$PHAROS_PEER" -a 65003 -R 65515 -b 127.0.0.4 -o none \
+	-A "198.19.3.0/24" 127.0.0.1 $PORT
+check_wait "and its session comes up" 15 peer_established nva-c
 stop_proc nva-b2 TERM 5
 start_in nva-b3 rs "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 -o none \
 	-A "198.19.0.0/16" 127.0.0.1 $PORT

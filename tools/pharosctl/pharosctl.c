@@ -29,23 +29,24 @@
 
 static void show_peers(json_t *o)
 {
-	struct table t = {.ncols = 10};
+	struct table t = {.ncols = 11};
 	json_t *p;
 	size_t i;
 
-	table_row(&t, "NAME", "ADDRESS", "ASN", "KIND", "STATE", "UPTIME",
-		  "RCVD", "ACCEPTED", "ADVERTISED", "LAST-ERROR");
+	table_row(&t, "NAME", "ADDRESS", "ASN", "KIND", "ADMIN", "STATE",
+		  "UPTIME", "RCVD", "ACCEPTED", "ADVERTISED", "LAST-ERROR");
 	json_array_foreach(json_object_get(o, "peers"), i, p) {
-		char b[9][64], le[300];
+		char b[10][64], le[300];
 
 		fmt_uptime((long)json_integer_value(json_object_get(p, "uptime_s")),
 			   b[0], sizeof(b[0]));
 		if (!strcmp(b[0], "-") &&
 		    !strcmp(jstr(p, "state", b[1], 64), "established"))
-			snprintf(b[0], sizeof(b[0]), "00:00");
+			snprintf(b[0], sizeof(b[0]), "00:00:00");
 		table_row(&t, jstr(p, "name", b[1], 64),
 			  jstr(p, "address", b[2], 64), jstr(p, "asn", b[3], 64),
-			  jstr(p, "kind", b[4], 64), jstr(p, "state", b[5], 64),
+			  jstr(p, "kind", b[4], 64), jstr(p, "admin_state", b[9], 64),
+			  jstr(p, "state", b[5], 64),
 			  b[0], jstr(p, "prefixes_received", b[6], 64),
 			  jstr(p, "prefixes_accepted", b[7], 64),
 			  jstr(p, "prefixes_advertised", b[8], 64),
