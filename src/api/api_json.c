@@ -314,6 +314,10 @@ json_t *api_peer_json(struct api_host *d, const struct peer *p)
 		      "prefixes_accepted", (json_int_t)peer_prefixes_accepted(p),
 		      "prefixes_advertised",
 		      (json_int_t)(p->export_up ? export_peer_advertised(d->ex, p->rib_id) : 0));
+	json_object_set_new(o, "last_error_time",
+			    p->last_error_time[0] ? json_string(p->last_error_time)
+						  : json_null());
+	json_object_set_new(o, "last_error_old", json_boolean(p->last_error_old));
 	json_object_set_new(o, "flaps", json_integer((json_int_t)p->flaps));
 	json_object_set_new(o, "hold_time", json_integer(c ? c->hold_time
 		: (p->cf->hold_time ? p->cf->hold_time : d->conf->rs.hold_time)));

@@ -87,6 +87,8 @@ static void note_notify(struct peer *p, const struct bgp_notify *n, bool sent)
 		 sent ? "sending" : "received", n->code, n->subcode, name, data);
 	snprintf(p->last_error, sizeof(p->last_error), "%s: %s",
 		 sent ? "sent" : "received", name);
+	log_time_iso(p->last_error_time, sizeof(p->last_error_time));
+	p->last_error_old = false;
 	if (sent)
 		p->notifications_out++;
 	else
@@ -146,6 +148,7 @@ static void session_up(struct peer *p, struct conn *c)
 	struct conn *o = other_conn(p, c);
 	char caps[128];
 
+	p->last_error_old = p->last_error[0] != 0;
 	if (o) {
 		struct bgp_notify n = {.code = BGP_ERR_CEASE,
 				       .subcode = BGP_CEASE_COLLISION};
@@ -291,8 +294,11 @@ void fsm_conn_lost(struct conn *c, const char *reason)
 	bool was_est = p->est == c;
 
 	log_info(p->s->log, p->name, "connection lost: %s", reason);
-	if (was_est || !p->last_error[0])
+	if (was_est || !p->last_error[0]) {
 		snprintf(p->last_error, sizeof(p->last_error), "%s", reason);
+		log_time_iso(p->last_error_time, sizeof(p->last_error_time));
+		p->last_error_old = false;
+	}
 	conn_close(c, NULL);
 	if (was_est)
 		session_down(p, reason);

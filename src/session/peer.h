@@ -81,6 +81,8 @@ struct peer {
 	unsigned rand_seed; /* connect-retry jitter */
 	ev_tstamp up_since;
 	char last_error[320];
+	char last_error_time[32]; /* RFC 3339 UTC, ms; "" when none */
+	bool last_error_old; /* the session has been up since */
 	bool afi_v4, afi_v6; /* negotiated families */
 	/* Counters. */
 	uint64_t flaps, max_prefix_hits, default_refused, loop_refused,

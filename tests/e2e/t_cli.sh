@@ -160,6 +160,13 @@ _back() {
 	[ -n "$n" ] && [ "${n%.*}" -gt "${ups%.*}" ]
 }
 check_wait "nva-b's session comes back when it reconnects" 20 _back
+P=$(ctl -s "http://$API" -j show peer nva-b)
+check_match "the last error says what happened, with its time" \
+	"$(jq -r '.last_error + " @ " + .last_error_time' <<<"$P")" \
+	'^sent: .*[Aa]dministrative [Rr]eset.* @ [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z$'
+check_eq "... marked old now that the session is up again" "$(jq .last_error_old <<<"$P")" true
+check_match "the table marks it old" "$(ctl -s "http://$API" show peers)" \
+	'nva-b .*\(old\) [0-9]{2}:[0-9]{2}:[0-9]{2} sent: '
 check_match "a peer_cleared event" \
 	"$(nsx rs curl -sf "http://$API/api/v1/events?type=peer_cleared")" '"peer": *"nva-b"'
 

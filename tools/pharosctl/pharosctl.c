@@ -27,6 +27,24 @@
 
 #define DEFAULT_URL "http://127.0.0.1:8179"
 
+/* LAST-ERROR: "HH:MM:SS message" (the UTC time of day; the date and
+ * milliseconds are in show peer), "(old) ..." once the session has been
+ * up since. */
+static const char *last_error_cell(json_t *p, char *buf, size_t len)
+{
+	const char *e = json_string_value(json_object_get(p, "last_error"));
+	const char *t = json_string_value(json_object_get(p, "last_error_time"));
+
+	if (!e || !*e) {
+		snprintf(buf, len, "%s", "");
+		return buf;
+	}
+	snprintf(buf, len, "%s%.8s%s%s",
+		 json_is_true(json_object_get(p, "last_error_old")) ? "(old) " : "",
+		 t && strlen(t) >= 19 ? t + 11 : "", t ? " " : "", e);
+	return buf;
+}
+
 static void show_peers(json_t *o)
 {
 	struct table t = {.ncols = 11};
@@ -50,7 +68,7 @@ static void show_peers(json_t *o)
 			  b[0], jstr(p, "prefixes_received", b[6], 64),
 			  jstr(p, "prefixes_accepted", b[7], 64),
 			  jstr(p, "prefixes_advertised", b[8], 64),
-			  jstr(p, "last_error", le, sizeof(le)));
+			  last_error_cell(p, le, sizeof(le)));
 	}
 	table_print(&t);
 }
