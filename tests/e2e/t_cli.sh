@@ -193,13 +193,18 @@ check_eq "the reload updates nva-c" "$(jq -c '.peers.updated' <<<"$R")" '["nva-c
 check_eq "nva-c is enabled" \
 	"$(ctl -s "http://$API" -j show peer nva-c | jq -r .admin_state)" enabled
 start_in nva-c2 rs "$PHAROS_PEER" -a 65003 -R 65515 -b 127.0.0.4 -o none \
-	-A "198.19.3.0/24" 127.0.0.1 $PORT
+	-A "198.18.128.0/24" 127.0.0.1 $PORT
 check_wait "and its session comes up" 15 peer_established nva-c
 stop_proc nva-b2 TERM 5
 start_in nva-b3 rs "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 -o none \
 	-A "198.19.0.0/16" 127.0.0.1 $PORT
 _hold60() { [ "$(ctl -s "http://$API" -j show peer nva-b | jq '.hold_time')" = 60 ]; }
 check_wait "nva-b comes back with the new hold time (60 s)" 20 _hold60
+_adj3() { [ "$(ctl -s "http://$API" -j show adj-out nva-a | jq '.routes | length')" = 3 ]; }
+check_wait "nva-a is sent nva-b's and nva-c's routes" 10 _adj3
+check_eq "show adj-out lists the prefixes in address order" \
+	"$(ctl -s "http://$API" show adj-out nva-a | awk 'NR > 1 && $1 ~ /\// {print $1}' | paste -sd' ')" \
+	"198.18.0.0/24 198.18.128.0/24 198.19.0.0/16"
 # The event stream: ids are the events' seq; Last-Event-ID resumes.
 stream() { nsx rs curl -sN --max-time 2 "$@" "http://$API/api/v1/events/stream" 2>/dev/null; }
 ALL=$(stream -G -d history=1000)

@@ -22,6 +22,7 @@
 #include "cmd_mrt.h"
 #include "cmd_ops.h"
 #include "ctl.h"
+#include "base/prefix.h"
 #include "base/version.h"
 #include "filter.h"
 
@@ -126,12 +127,42 @@ static void show_routes(json_t *o, bool marks)
 				       json_string_value(json_object_get(p, "reason")));
 }
 
+/* Routes in address order (IPv4 first), as adj-in and the loc-RIB are
+ * shown; the API gives adj-out in the order export keeps it. */
+static int route_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	struct prefix px, py;
+
+	if (prefix_parse(json_string_value(json_object_get(x, "prefix")) ?: "", &px) < 0 ||
+	    prefix_parse(json_string_value(json_object_get(y, "prefix")) ?: "", &py) < 0)
+		return 0;
+	return prefix_cmp(&px, &py);
+}
+
+static void sort_routes(json_t *routes)
+{
+	size_t n = json_array_size(routes);
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(routes, i));
+	qsort(v, n, sizeof(*v), route_cmp);
+	json_array_clear(routes);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(routes, v[i]);
+	free(v);
+}
+
 static void show_adj_out(json_t *o)
 {
 	struct table t = {.ncols = 5};
 	json_t *r;
 	size_t i;
 
+	sort_routes(json_object_get(o, "routes"));
 	table_row(&t, "PREFIX", "NEXT-HOP", "AS-PATH", "ORIGIN", "COMMUNITIES");
 	json_array_foreach(json_object_get(o, "routes"), i, r) {
 		char b[5][512];
