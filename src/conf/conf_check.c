@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 
 #define TCP_MD5_MAXKEY 80
@@ -220,6 +221,38 @@ static void check_rs(struct checker *k, const struct ynode *rsn)
 
 /* -------------------------------------------------------------- api */
 
+/* A path pharosd will write to: the directory of a file (file) or the
+ * directory itself must exist, else a warning says what will be lost.
+ * Paths are taken as pharosd will open them (relative to its working
+ * directory). */
+static void check_dir(struct checker *k, const struct ynode *n,
+		      const char *key, const char *path, bool file)
+{
+	char dir[4096];
+	struct stat st;
+
+	if (!path || !*path)
+		return;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (file) {
+		char *slash = strrchr(dir, '/');
+
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = 0;
+		else
+			*slash = 0;
+	}
+	if (stat(dir, &st) < 0)
+		diag_warn(k->d, n, "%s '%s': directory '%s' does not exist (%s): "
+			  "nothing will be written there", key, path, dir,
+			  strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		diag_warn(k->d, n, "%s '%s': '%s' is not a directory: nothing "
+			  "will be written there", key, path, dir);
+}
+
 static void check_api(struct checker *k, const struct ynode *an)
 {
 	struct conf_api *api = &k->c->api;
@@ -250,6 +283,9 @@ static void check_api(struct checker *k, const struct ynode *an)
 	if (api->token_file)
 		api->token = read_secret(k, at(an, "token_file"), "token_file",
 					 api->token_file);
+	check_dir(k, at(an, "events_file"), "events_file", api->events_file,
+		  true);
+	check_dir(k, at(an, "mrt_dir"), "mrt_dir", api->mrt_dir, false);
 }
 
 /* ----------------------------------------------------------- entry */

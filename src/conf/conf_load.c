@@ -168,6 +168,56 @@ static void load_field(struct loader *L, const struct field *f,
 	}
 }
 
+/* Edit distance (insert, delete, substitute, swap of neighbours) of two
+ * short keys, capped at 9. */
+static unsigned key_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned d[33][33];
+
+	if (la > 32 || lb > 32)
+		return 9;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+		}
+	}
+	return d[la][lb] > 9 ? 9 : d[la][lb];
+}
+
+/* The known key closest to an unknown one, if close enough to be a typo
+ * (at most a third of its length, at least one edit). */
+static const char *did_you_mean(const struct field *fields, const char *key)
+{
+	const char *best = NULL;
+	unsigned bd = 9, limit = (unsigned)(strlen(key) / 3);
+
+	if (limit < 1)
+		limit = 1;
+	for (const struct field *f = fields; f->key; f++) {
+		unsigned dist = key_distance(key, f->key);
+
+		if (dist < bd) {
+			bd = dist;
+			best = f->key;
+		}
+	}
+	return bd <= limit ? best : NULL;
+}
+
 /* Apply a field table to mapping m; what names m in messages. */
 static void load_map(struct loader *L, const struct ynode *m,
 		     const struct field *fields, void *base, const char *what)
@@ -182,7 +232,14 @@ static void load_map(struct loader *L, const struct ynode *m,
 		for (f = fields; f->key && strcmp(f->key, k->str); f++)
 			;
 		if (!f->key) {
-			diag_err(L->d, k, "unknown key '%s' in %s", k->str, what);
+			const char *near = did_you_mean(fields, k->str);
+
+			if (near)
+				diag_err(L->d, k, "unknown key '%s' in %s (did you "
+					 "mean '%s'?)", k->str, what, near);
+			else
+				diag_err(L->d, k, "unknown key '%s' in %s", k->str,
+					 what);
 			continue;
 		}
 		/* A duplicate key was reported by the tree; use the first. */

@@ -153,8 +153,8 @@ static const char full_yaml[] =
 	"    - {name: vpn-1, kind: vpn_gateway, address: 198.18.1.2, asn: 65002}\n"
 	"api:\n"
 	"  listen: \"[::1]:9179\"\n"
-	"  events_file: /var/log/pharos/events.jsonl\n"
-	"  mrt_dir: /var/lib/pharos/mrt\n"
+	"  events_file: /tmp/events.jsonl\n"
+	"  mrt_dir: /tmp\n"
 	"  mrt_interval: 300\n"
 	"  mrt_updates: true\n"
 	"  route_jump_threshold: 500\n"
@@ -228,8 +228,8 @@ static void check_full(const struct conf *c)
 	assert_int_equal(p->export[0].prefixes[0].ge, 9);
 	assert_int_equal(c->rs.peers[1].kind, PEER_VPN_GATEWAY);
 	assert_string_equal(c->api.listen, "[::1]:9179");
-	assert_string_equal(c->api.events_file, "/var/log/pharos/events.jsonl");
-	assert_string_equal(c->api.mrt_dir, "/var/lib/pharos/mrt");
+	assert_string_equal(c->api.events_file, "/tmp/events.jsonl");
+	assert_string_equal(c->api.mrt_dir, "/tmp");
 	assert_int_equal(c->api.mrt_interval, 300);
 	assert_true(c->api.mrt_updates);
 	assert_int_equal(c->api.route_jump_threshold, 500);
@@ -364,6 +364,13 @@ static const struct err_case err_cases[] = {
 	{"route_server:\n  asn: 1\n asn: [\n", "3:2", "YAML syntax error", false},
 	/* 1 unknown key */
 	{RS "  colour: blue\n", "3:3", "unknown key 'colour' in route_server", false},
+	/* 1d paths pharosd writes to must exist (warnings) */
+	{RS "api:\n  events_file: /nonexistent-pharos/ev.json\n", "4:16", "events_file '/nonexistent-pharos/ev.json': directory '/nonexistent-pharos' does not exist", true},
+	{RS "api:\n  mrt_dir: /dev/null\n", "4:12", "mrt_dir '/dev/null': '/dev/null' is not a directory", true},
+	/* 1b a misspelt key: the nearest one is suggested */
+	{RS "  hold_tiem: 90\n", "3:3", "unknown key 'hold_tiem' in route_server (did you mean 'hold_time'?)", false},
+	/* 1c a misspelt peer key */
+	{PEERS "    - {name: a, address: 198.18.1.1, asn: 65001, pasive: true}\n", "4:50", "unknown key 'pasive' in peer (did you mean 'passive'?)", false},
 	/* 2 wrong type: number */
 	{RS "  asn: [1]\n", "3:8", "'asn' must be a number", false},
 	/* 3 wrong type: mapping */
