@@ -7,6 +7,7 @@
 #include "daemon/drill.h"
 
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,9 +205,8 @@ double drill_score(const struct drill *dr)
 {
 	unsigned met = 0, total = dr->n_expect;
 
-	/* A drill that could not run to its end proves nothing. */
-	if (dr->state == DS_FAILED)
-		return 0.0;
+	/* The share of expectations met, failed drill or not: an expectation
+	 * never checked (the drill stopped before its moment) is not met. */
 	for (unsigned i = 0; i < dr->n_checks; i++)
 		met += dr->checks[i].ok;
 	return total ? 100.0 * met / total : 100.0;
@@ -306,23 +306,54 @@ json_t *drill_json(const struct drill *dr)
 
 /* ------------------------------------------------------ SVG */
 
+/* The time axis is logarithmic (log10(1 + ms)), so that phases of a few
+ * milliseconds stay visible beside a restore wait of seconds. */
+static int svg_x(double ms, double max_ms, int x0, int w)
+{
+	return x0 + (int)(log10(1.0 + (ms > 0 ? ms : 0)) /
+			  log10(1.0 + max_ms) * w);
+}
+
 static void svg_axis(FILE *f, double max_ms, int x0, int w, int y)
 {
-	double step = 1;
-
-	while (max_ms / step > 8)
-		step *= step == 1 || (int)step % 5 == 0 ? 2 : 2.5;
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 		"stroke=\"#333\"/>\n", x0, y, x0 + w, y);
-	for (double t = 0; t <= max_ms + 1e-9; t += step) {
-		int x = x0 + (int)(t / max_ms * w);
+	for (double t = 0; t <= max_ms + 1e-9; t = t ? t * 10 : 1) {
+		int x = svg_x(t, max_ms, x0, w);
 		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
 			"stroke=\"#333\"/><text x=\"%d\" y=\"%d\" "
 			"font-size=\"10\" text-anchor=\"middle\">%.0f</text>\n",
 			x, y, x, y + 4, x, y + 16, t);
 	}
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
-		"text-anchor=\"end\">ms</text>\n", x0 + w, y + 30);
+		"text-anchor=\"end\">ms (logarithmic)</text>\n", x0 + w,
+		y + 30);
+}
+
+/* s with &, <, >, " and ' as XML entities (caller frees); NULL without
+ * memory. */
+static char *xml_escape(const char *s)
+{
+	size_t n = 1;
+	char *o, *q;
+
+	for (const char *p = s; *p; p++)
+		n += strchr("&<>\"'", *p) ? 6 : 1;
+	o = q = malloc(n);
+	if (!o)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		switch (*p) {
+		case '&': q = stpcpy(q, "&amp;"); break;
+		case '<': q = stpcpy(q, "&lt;"); break;
+		case '>': q = stpcpy(q, "&gt;"); break;
+		case '"': q = stpcpy(q, "&quot;"); break;
+		case '\'': q = stpcpy(q, "&apos;"); break;
+		default: *q++ = *p;
+		}
+	}
+	*q = 0;
+	return o;
 }
 
 char *drill_svg(const struct drill *dr)
@@ -331,12 +362,14 @@ char *drill_svg(const struct drill *dr)
 	int n = 0, y;
 	double max_ms = 1;
 	int64_t prev = 0;
-	char *out = NULL;
+	char *out = NULL, *peer = xml_escape(dr->peer);
 	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	FILE *f = peer ? open_memstream(&out, &len) : NULL;
 
-	if (!f)
+	if (!f) {
+		free(peer);
 		return NULL;
+	}
 	for (int ph = 0; ph < DP_N; ph++) {
 		n += dr->applies[ph];
 		if (dr->applies[ph] && dr->ms[ph] > max_ms)
@@ -348,8 +381,9 @@ char *drill_svg(const struct drill *dr)
 		"<title>pharos drill %u: peer-down %s</title>\n"
 		"<text x=\"10\" y=\"20\" font-size=\"14\">drill %u: peer-down "
 		"%s, score %.0f%%</text>\n",
-		x0 + w + 90, top + n * row + 50, dr->id, dr->peer, dr->id,
-		dr->peer, drill_score(dr));
+		x0 + w + 90, top + n * row + 50, dr->id, peer, dr->id, peer,
+		drill_score(dr));
+	free(peer);
 	y = top;
 	for (int ph = 0; ph < DP_N; ph++) {
 		int64_t t = dr->ms[ph];
@@ -357,8 +391,8 @@ char *drill_svg(const struct drill *dr)
 
 		if (!dr->applies[ph])
 			continue;
-		bx = x0 + (int)((double)prev / max_ms * w);
-		bw = t >= 0 ? (int)((double)(t - prev) / max_ms * w) : 0;
+		bx = svg_x((double)prev, max_ms, x0, w);
+		bw = t >= 0 ? svg_x((double)t, max_ms, x0, w) - bx : 0;
 		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
 			"text-anchor=\"end\">%s</text>\n", x0 - 8, y + 15,
 			phase_labels[ph]);

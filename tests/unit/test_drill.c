@@ -187,6 +187,18 @@ static void test_checks_and_score(void **state)
 	json_decref(j);
 	drill_clear(&dr);
 
+	/* A failed drill scores the share it met too (3 of 4 here). */
+	drill_init(&dr, false, false);
+	e = expect_json();
+	assert_int_equal(drill_expect_parse(&dr, e, err, sizeof(err)), 0);
+	json_decref(e);
+	drill_check_moment(&dr, DM_BEFORE, fake_lookup, &rb);
+	drill_check_moment(&dr, DM_DURING, fake_lookup, &r1);
+	drill_check_moment(&dr, DM_AFTER, fake_lookup, &rb);
+	dr.state = DS_FAILED;
+	assert_true(drill_score(&dr) > 74.9 && drill_score(&dr) < 75.1);
+	drill_clear(&dr);
+
 	drill_init(&dr, false, false); /* no expectations: 100 */
 	assert_true(drill_score(&dr) > 99.9);
 }
@@ -219,6 +231,34 @@ static void test_reports(void **state)
 	assert_non_null(strstr(svg, ">peers updated</text>"));
 	assert_non_null(strstr(svg, ">2003 ms</text>"));
 	assert_non_null(strstr(svg, "not reached"));
+	assert_non_null(strstr(svg, "ms (logarithmic)"));
+	{
+		/* The 2 ms withdrawal stays visible beside the 2 s restore
+		 * (a linear axis gave it 1 pixel of 560). */
+		const char *r = svg;
+		int widest_short = 0, n_rect = 0;
+
+		while ((r = strstr(r, "<rect "))) {
+			int wpx = 0;
+			const char *wp = strstr(r, "width=\"");
+
+			if (wp && sscanf(wp, "width=\"%d\"", &wpx) == 1 &&
+			    n_rect < 4 && wpx > widest_short)
+				widest_short = wpx;
+			n_rect++;
+			r++;
+		}
+		assert_int_equal(n_rect, 5);
+		assert_true(widest_short >= 40);
+	}
+	free(svg);
+
+	/* A peer name with XML's special characters is escaped. */
+	snprintf(dr.peer, sizeof(dr.peer), "%s", "fw<1>&b\"'");
+	svg = drill_svg(&dr);
+	assert_non_null(svg);
+	assert_non_null(strstr(svg, "peer-down fw&lt;1&gt;&amp;b&quot;&apos;"));
+	assert_null(strstr(svg, "fw<1>"));
 	free(svg);
 }
 
