@@ -20,6 +20,7 @@
 
 struct loader {
 	struct conf_diag *d;
+	const struct ynode *groups; /* route_server.peer_groups, or NULL */
 };
 
 enum ftype { F_U16, F_U32, F_UINT, F_BOOL, F_STR, F_ADDR, F_ENUM, F_FUNC };
@@ -433,6 +434,8 @@ static void load_rule(struct loader *L, const struct ynode *v, void *b)
 static void f_import(struct loader *L, const struct ynode *v, void *b)
 {
 	struct conf_peer *p = b;
+
+	pol_rules_free(p->import, p->n_import); /* a group's, replaced */
 	p->import = load_seq(L, v, "import", sizeof(struct pol_rule),
 			     &p->n_import, load_rule);
 }
@@ -440,6 +443,8 @@ static void f_import(struct loader *L, const struct ynode *v, void *b)
 static void f_export(struct loader *L, const struct ynode *v, void *b)
 {
 	struct conf_peer *p = b;
+
+	pol_rules_free(p->export, p->n_export); /* a group's, replaced */
 	p->export = load_seq(L, v, "export", sizeof(struct pol_rule),
 			     &p->n_export, load_rule);
 }
@@ -452,6 +457,93 @@ static const char *const pref_names[] = {"expressroute", "vpn", "aspath",
 					 NULL};
 
 #define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
+
+/* A peer group (route_server.peer_groups): the settings its peers share.
+ * The first entry, the group's name, is not applied to a peer. */
+static const struct field group_fields[] = {
+	{"name", F_STR, offsetof(struct conf_peer, name), 0, 0, NULL, NULL, true},
+	{"kind", F_ENUM, offsetof(struct conf_peer, kind), 0, 0, kind_names, NULL, false},
+	PF("password_file", F_STR, password_file, 0, 0),
+	PF("max_prefixes", F_U32, max_prefixes, 1, 0),
+	PF("accept_default", F_BOOL, accept_default, 0, 0),
+	PF("passive", F_BOOL, passive, 0, 0),
+	PF("disabled", F_BOOL, disabled, 0, 0),
+	PF("description", F_STR, description, 0, 0),
+	PF("port", F_U16, port, 1, 65535),
+	PF("multihop", F_UINT, multihop, 1, 255),
+	PF("hold_time", F_U16, hold_time, 0, 65535),
+	PF("keepalive", F_U16, keepalive, 0, 65535),
+	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
+	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+/* The group node named name, or NULL. */
+static const struct ynode *group_find(const struct loader *L, const char *name)
+{
+	const struct ynode *g = L->groups;
+
+	for (unsigned i = 0; g && g->type == Y_SEQ && i < g->n; i++) {
+		const struct ynode *n = ymap_get(g->items[i], "name");
+
+		if (g->items[i]->type == Y_MAP && n && n->type == Y_SCALAR &&
+		    !strcmp(n->str, name))
+			return g->items[i];
+	}
+	return NULL;
+}
+
+/* peer key "group": checked here, applied first by load_peer. */
+static void f_group(struct loader *L, const struct ynode *v, void *b)
+{
+	if (want(L, v, "group", Y_SCALAR) && !group_find(L, v->str))
+		diag_err(L->d, v, "unknown peer group '%s'", v->str);
+}
+
+/* Lay a group's settings on p (its own errors were reported once, at
+ * the group: here they are dropped). */
+static void group_apply(struct loader *L, const struct ynode *g,
+			struct conf_peer *p)
+{
+	struct conf_diag quiet = {.file = L->d->file}, *d = L->d;
+
+	L->d = &quiet;
+	load_map(L, g, group_fields + 1, p, "peer group");
+	L->d = d;
+	diag_flush(&quiet, NULL);
+}
+
+static void load_group(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_peer *p = b;
+
+	if (want(L, v, "peer_groups item", Y_MAP))
+		load_map(L, v, group_fields, p, "peer group");
+}
+
+/* route_server.peer_groups: each group checked on its own (the peers
+ * take its settings when they are loaded); names must be unique. */
+static void f_peer_groups(struct loader *L, const struct ynode *v, void *b)
+{
+	unsigned n = 0;
+	struct conf_peer *g = load_seq(L, v, "peer_groups",
+				       sizeof(struct conf_peer), &n, load_group);
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (g[i].name && g[j].name && !strcmp(g[i].name, g[j].name))
+				diag_err(L->d, v->items[i],
+					 "duplicate peer group '%s'", g[i].name);
+	for (unsigned i = 0; i < n; i++) {
+		free(g[i].name);
+		free(g[i].password_file);
+		free(g[i].description);
+		pol_rules_free(g[i].import, g[i].n_import);
+		pol_rules_free(g[i].export, g[i].n_export);
+	}
+	free(g);
+}
+
 static const struct field peer_fields[] = {
 	{"name", F_STR, offsetof(struct conf_peer, name), 0, 0, NULL, NULL, true},
 	{"kind", F_ENUM, offsetof(struct conf_peer, kind), 0, 0, kind_names, NULL, false},
@@ -469,6 +561,7 @@ static const struct field peer_fields[] = {
 	PF("keepalive", F_U16, keepalive, 0, 65535),
 	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
 	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
+	{"group", F_FUNC, 0, 0, 0, NULL, f_group, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -480,8 +573,13 @@ static void load_peer(struct loader *L, const struct ynode *v, void *b)
 	p->max_prefixes = 1000;
 	p->port = 179;
 	p->multihop = 255;
-	if (want(L, v, "peers item", Y_MAP))
+	if (want(L, v, "peers item", Y_MAP)) {
+		const struct ynode *gn = ymap_get(v, "group"), *g;
+
+		if (gn && gn->type == Y_SCALAR && (g = group_find(L, gn->str)))
+			group_apply(L, g, p); /* then the peer's own keys */
 		load_map(L, v, peer_fields, p, "peer");
+	}
 }
 
 static void f_peers(struct loader *L, const struct ynode *v, void *b)
@@ -520,6 +618,7 @@ static const struct field rs_fields[] = {
 	RF("max_paths", F_U16, max_paths, 1, 64),
 	RF("restart_delay", F_U32, restart_delay, 1, 86400),
 	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
+	{"peer_groups", F_FUNC, 0, 0, 0, NULL, f_peer_groups, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -735,8 +834,10 @@ static const struct field fabric_fields[] = {
 static void f_rs(struct loader *L, const struct ynode *v, void *b)
 {
 	struct conf *c = b;
-	if (!ynode_is_null(v) && want(L, v, "route_server", Y_MAP))
+	if (!ynode_is_null(v) && want(L, v, "route_server", Y_MAP)) {
+		L->groups = ymap_get(v, "peer_groups");
 		load_map(L, v, rs_fields, &c->rs, "route_server");
+	}
 }
 
 static void f_api(struct loader *L, const struct ynode *v, void *b)

@@ -83,6 +83,60 @@ static void test_defaults(void **state)
 	free(errs);
 }
 
+/* route_server.peer_groups: a peer takes its group's settings, then its
+ * own keys win; a group's error is reported once, at the group. */
+static void test_peer_groups(void **state)
+{
+	char *errs = NULL;
+	const char *yaml =
+		"route_server:\n  router_id: 198.18.0.1\n  peer_groups:\n"
+		"    - name: fw\n      max_prefixes: 2000\n      hold_time: 30\n"
+		"      description: hub firewalls\n"
+		"      import: [{match: {prefix: [198.19.0.0/16 le 24]}}, {action: deny}]\n"
+		"  peers:\n"
+		"    - {name: a, address: 198.18.1.1, asn: 65001, group: fw}\n"
+		"    - {name: b, group: fw, address: 198.18.1.2, asn: 65002,\n"
+		"       max_prefixes: 50, import: []}\n"
+		"    - {name: c, address: 198.18.1.3, asn: 65003}\n";
+	struct conf *c = load(yaml, &errs);
+
+	assert_non_null(c);
+	assert_string_equal(errs, "");
+	assert_int_equal(c->rs.n_peers, 3);
+	assert_int_equal(c->rs.peers[0].max_prefixes, 2000);
+	assert_int_equal(c->rs.peers[0].hold_time, 30);
+	assert_int_equal(c->rs.peers[0].n_import, 2);
+	assert_string_equal(c->rs.peers[0].description, "hub firewalls");
+	assert_int_equal(c->rs.peers[1].max_prefixes, 50); /* its own wins */
+	assert_int_equal(c->rs.peers[1].hold_time, 30);
+	assert_int_equal(c->rs.peers[1].n_import, 0);
+	assert_int_equal(c->rs.peers[2].max_prefixes, 1000); /* no group */
+	assert_null(c->rs.peers[2].description);
+	conf_free(c);
+	free(errs);
+
+	/* A bad group: one error, at the group, whatever its peers. */
+	errs = NULL;
+	c = load("route_server:\n  router_id: 198.18.0.1\n  peer_groups:\n"
+		 "    - {name: fw, max_prefixes: 0}\n  peers:\n"
+		 "    - {name: a, address: 198.18.1.1, asn: 65001, group: fw}\n"
+		 "    - {name: b, address: 198.18.1.2, asn: 65002, group: fw}\n",
+		 &errs);
+	assert_null(c);
+	assert_non_null(strstr(errs, "t.yaml:4:"));
+	assert_non_null(strstr(errs, "max_prefixes 0 is out of range"));
+	assert_null(strstr(strstr(errs, "out of range") + 1, "out of range"));
+	free(errs);
+
+	/* Duplicate group names. */
+	errs = NULL;
+	c = load("route_server:\n  router_id: 198.18.0.1\n  peer_groups:\n"
+		 "    - {name: fw}\n    - {name: fw}\n", &errs);
+	assert_null(c);
+	assert_non_null(strstr(errs, "t.yaml:5:7: duplicate peer group 'fw'"));
+	free(errs);
+}
+
 static void test_peer_defaults(void **state)
 {
 	char *errs = NULL;
@@ -367,6 +421,8 @@ static const struct err_case err_cases[] = {
 	/* 1d paths pharosd writes to must exist (warnings) */
 	{RS "api:\n  events_file: /nonexistent-pharos/ev.json\n", "4:16", "events_file '/nonexistent-pharos/ev.json': directory '/nonexistent-pharos' does not exist", true},
 	{RS "api:\n  mrt_dir: /dev/null\n", "4:12", "mrt_dir '/dev/null': '/dev/null' is not a directory", true},
+	/* 1e a peer naming a group that does not exist */
+	{PEERS "    - {name: a, address: 198.18.1.1, asn: 65001, group: nope}\n", "4:57", "unknown peer group 'nope'", false},
 	/* 1b a misspelt key: the nearest one is suggested */
 	{RS "  hold_tiem: 90\n", "3:3", "unknown key 'hold_tiem' in route_server (did you mean 'hold_time'?)", false},
 	/* 1c a misspelt peer key */
@@ -711,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_originated),
 		cmocka_unit_test(test_peer_defaults),
 		cmocka_unit_test(test_every_key_round_trip),
+		cmocka_unit_test(test_peer_groups),
 		cmocka_unit_test(test_equal_detects_changes),
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_all_errors_collected),
