@@ -205,6 +205,12 @@ check_wait "nva-a is sent nva-b's and nva-c's routes" 10 _adj3
 check_eq "show adj-out lists the prefixes in address order" \
 	"$(ctl -s "http://$API" show adj-out nva-a | awk 'NR > 1 && $1 ~ /\// {print $1}' | paste -sd' ')" \
 	"198.18.0.0/24 198.18.128.0/24 198.19.0.0/16"
+# JSON is always well formed, whatever a name holds.
+Q='a"b\\c.mrt'
+J=$(cd "$T_DIR" && ctl -s "http://$API" -j mrt dump "$Q")
+check_eq "mrt dump -j of a file name with quotes and backslashes is valid JSON" \
+	"$(jq -r .file <<<"$J")" "$Q"
+
 # The event stream: ids are the events' seq; Last-Event-ID resumes.
 stream() { nsx rs curl -sN --max-time 2 "$@" "http://$API/api/v1/events/stream" 2>/dev/null; }
 ALL=$(stream -G -d history=1000)

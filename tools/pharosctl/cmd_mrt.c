@@ -6,6 +6,7 @@
  */
 #include "cmd_mrt.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,11 +92,21 @@ static int mrt_dump(struct ctl *c, const char *file)
 	save(file, &b);
 	if (!strcmp(file, "-"))
 		;
-	else if (c->json)
-		printf("{\"file\":\"%s\",\"bytes\":%zu,\"peers\":%u,"
-		       "\"prefixes\":%zu,\"routes\":%zu}\n", file, b.len,
-		       s.peers, s.prefixes, s.routes);
-	else
+	else if (c->json) {
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", file,
+				      "bytes", (json_int_t)b.len, "peers",
+				      (json_int_t)s.peers, "prefixes",
+				      (json_int_t)s.prefixes, "routes",
+				      (json_int_t)s.routes);
+		char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
+			    : NULL;
+
+		if (!t)
+			die("out of memory");
+		printf("%s\n", t);
+		free(t);
+		json_decref(o);
+	} else
 		printf("wrote %s: %zu bytes, %u peers, %zu prefixes, %zu routes\n",
 		       file, b.len, s.peers, s.prefixes, s.routes);
 	free(b.p);
