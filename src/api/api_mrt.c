@@ -17,7 +17,7 @@
 
 #include "mrt/mrt_dump.h"
 
-#define API_MRT_STEP 2000 /* prefixes encoded per read of the body */
+#define API_MRT_STEP 500 /* prefixes encoded per read of the body */
 /* What one dump holds: its queue of prefixes and about a step of
  * records (mrt_dump.c). */
 #define API_MRT_BYTES (MRT_DUMP_QUEUE * sizeof(struct prefix) + (1u << 20))
