@@ -15,6 +15,7 @@
 #include "api/api_stream.h"
 #include "api/api_int.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <netinet/in.h>
 
 #define API_STREAM_FILLS 4 /* fill calls per read at most */
+#define API_TRIM_BYTES (8u << 20) /* a slot this big trims the heap */
 
 struct api_slot {
 	struct api *api;
@@ -152,6 +154,10 @@ void api_slot_release(struct api_slot *s)
 	}
 	api->n_slots--;
 	api->slot_bytes -= s->bytes;
+	/* A big snapshot is gone: give its pages back to the system now
+	 * rather than keep them in the heap for good. */
+	if (s->bytes >= API_TRIM_BYTES)
+		malloc_trim(0);
 	free(s);
 }
 

@@ -18,7 +18,7 @@ struct api;
 
 #define API_LARGE_MAX 16 /* large replies being produced at once */
 #define API_LARGE_PER_ADDR 8 /* of them for one client address */
-#define API_LARGE_BYTES (256u << 20) /* memory all of them may hold */
+#define API_LARGE_BYTES (128u << 20) /* memory all of them may hold */
 #define API_STREAM_CHUNK (64u * 1024) /* bytes produced per read */
 #define API_STREAM_STEP 512 /* items looked at per fill call */
 #define API_RETRY_AFTER 2 /* seconds, in a 503's Retry-After */
