@@ -9,6 +9,13 @@
  * line). Below that, the handler refuses URLs (path and query) over
  * API_MAX_URL and headers over API_MAX_HEADERS with a JSON error and a
  * log line, like every other refusal.
+ *
+ * Connections: at most API_PER_ADDR_CONNECTIONS from one client address
+ * and API_MAX_CONNECTIONS in all (bounded by the process's file limit);
+ * libmicrohttpd closes the ones beyond at once. A connection that moves
+ * no byte for API_IDLE_TIMEOUT seconds is closed (a suspended long poll
+ * or event stream waits for news, not for its client, and is exempt).
+ * Large replies are streamed and limited (api_stream.h).
  */
 #include "api/api.h"
 #include "api/api_int.h"
@@ -22,6 +29,7 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "session/fsm.h"
 #include "session/peer.h"
@@ -29,6 +37,9 @@
 #define API_MAX_URL 8192u /* bytes of path plus query */
 #define API_MAX_HEADERS 16384u /* bytes of all header names and values */
 #define API_CONN_MEMORY (256u * 1024) /* libmicrohttpd's pool per connection */
+#define API_IDLE_TIMEOUT 15 /* s without a byte either way: closed */
+#define API_MAX_CONNECTIONS 512 /* open at once, all clients */
+#define API_PER_ADDR_CONNECTIONS 32 /* open at once, one client address */
 
 /* Each API connection carries the api as its socket context, so that
  * reply_error can log. */
@@ -82,13 +93,25 @@ static enum MHD_Result get_routes(struct api *api, struct MHD_Connection *con)
 	char err[256];
 	const char *lim = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
 						      "limit");
-	json_t *o = api_routes_json(
-		api->d,
-		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "prefix"),
-		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "match"),
-		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "peer"),
-		lim ? strtoul(lim, NULL, 10) : 0, err, sizeof(err));
+	const char *prefix = MHD_lookup_connection_value(
+		con, MHD_GET_ARGUMENT_KIND, "prefix");
+	const char *peer = MHD_lookup_connection_value(
+		con, MHD_GET_ARGUMENT_KIND, "peer");
+	const struct peer *p = NULL;
+	json_t *o;
 
+	if (!prefix) { /* the whole table: streamed */
+		if (peer && !(p = session_peer_by_name(api->d->sess, peer))) {
+			snprintf(err, sizeof(err), "no such peer: %s", peer);
+			return reply_error(con, 404, err);
+		}
+		return api_routes_reply(api, con, p,
+					lim ? strtoul(lim, NULL, 10) : 0);
+	}
+	o = api_routes_json(
+		api->d, prefix,
+		MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "match"),
+		peer, lim ? strtoul(lim, NULL, 10) : 0, err, sizeof(err));
 	if (!o)
 		return reply_error(con, strncmp(err, "no such peer", 12) ? 400 : 404,
 				   err);
@@ -101,7 +124,10 @@ static enum MHD_Result get_events(struct api *api, struct MHD_Connection *con)
 						      "limit");
 	const char *type = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
 						       "type");
-	json_t *a = events_json(api->d->events, lim ? strtoul(lim, NULL, 10) : 0,
+	json_t *a;
+
+	events_flush_limited(api->d->events);
+	a = events_json(api->d->events, lim ? strtoul(lim, NULL, 10) : 0,
 				type);
 
 	return reply_json(con, 200, json_pack("{s:o}", "events", a));
@@ -144,9 +170,9 @@ static enum MHD_Result peers_path(struct api *api, struct MHD_Connection *con,
 	if (!*sub)
 		return reply_json(con, 200, api_peer_json(api->d, p));
 	if (!strcmp(sub, "adj-in"))
-		return reply_json(con, 200, api_adj_in_json(api->d, p));
+		return api_adj_in_reply(api, con, p);
 	if (!strcmp(sub, "adj-out"))
-		return reply_json(con, 200, api_adj_out_json(api->d, p));
+		return api_adj_out_reply(api, con, p);
 	if (!strcmp(sub, "disable") || !strcmp(sub, "enable") ||
 	    !strcmp(sub, "refresh") || !strcmp(sub, "clear"))
 		return reply_error(con, 405, "use POST for this action");
@@ -345,6 +371,19 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	return (int)port;
 }
 
+/* At most API_MAX_CONNECTIONS, and never more than half the files the
+ * process may open: the rest is for BGP, MRT and the events file. */
+static unsigned api_connection_limit(void)
+{
+	struct rlimit rl;
+	unsigned n = API_MAX_CONNECTIONS;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 2 < n)
+		n = (unsigned)(rl.rlim_cur / 2);
+	return n ? n : 1;
+}
+
 struct api *api_start(struct api_host *d)
 {
 	struct sockaddr_storage ss;
@@ -369,7 +408,12 @@ struct api *api_start(struct api_host *d)
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, api,
 				    MHD_OPTION_NOTIFY_CONNECTION,
 				    api_notify_connection, api,
-				    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				    MHD_OPTION_CONNECTION_TIMEOUT,
+				    (unsigned)API_IDLE_TIMEOUT,
+				    MHD_OPTION_CONNECTION_LIMIT,
+				    api_connection_limit(),
+				    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				    (unsigned)API_PER_ADDR_CONNECTIONS,
 				    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 				    (size_t)API_CONN_MEMORY,
 				    MHD_OPTION_END);

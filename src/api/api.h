@@ -77,8 +77,6 @@ json_t *api_peers_json(struct api_host *d);
 json_t *api_routes_json(struct api_host *d, const char *prefix,
 			const char *match, const char *peer, size_t limit,
 			char *err, size_t errlen);
-json_t *api_adj_in_json(struct api_host *d, const struct peer *p);
-json_t *api_adj_out_json(struct api_host *d, const struct peer *p);
 /* Prometheus text for GET /metrics (metrics.c); caller frees. */
 char *api_metrics_text(struct api_host *d);
 

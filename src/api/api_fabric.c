@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/api_stream.h"
 #include "fabric/live.h"
 #include "fabric/fabric.h"
 
@@ -57,7 +58,6 @@ struct api_fabric {
 	size_t n_waiters;
 	struct stream *streams;
 	size_t n_streams;
-	struct fab_table tbuf; /* reused for every table reply */
 	ev_timer keepalive;
 };
 
@@ -176,13 +176,36 @@ static enum MHD_Result get_fabric(struct api_fabric *af,
 
 /* ------------------------------------------------------ tables */
 
-static json_t *routes_json(const struct fab_table *t)
-{
-	json_t *a = json_array();
+/* A table reply streamed from its own snapshot of the table, taken
+ * when the request came: the routes go out a step at a time. */
+struct table_cursor {
+	struct fab_table t;
+	size_t i;
+};
 
-	for (size_t i = 0; i < t->n; i++)
-		json_array_append_new(a, fab_route_json(&t->routes[i]));
-	return a;
+static void table_cursor_free(void *ctx)
+{
+	struct table_cursor *c = ctx;
+
+	fab_table_free(&c->t);
+	free(c);
+}
+
+static int table_cursor_fill(struct api_stream *st, void *ctx)
+{
+	struct table_cursor *c = ctx;
+
+	for (unsigned k = 0; c->i < c->t.n && k < API_STREAM_STEP &&
+			     !api_stream_full(st); k++, c->i++)
+		if (api_stream_item(st, fab_route_json(&c->t.routes[c->i])) < 0)
+			return -1;
+	return c->i < c->t.n;
+}
+
+static size_t table_bytes(const struct fab_table *t)
+{
+	return sizeof(*t) + t->cap * sizeof(*t->routes) +
+	       t->pool_cap * sizeof(*t->nh_pool);
 }
 
 /* Split "vnet/subnet" after the first slash into buffers. */
@@ -202,21 +225,33 @@ static enum MHD_Result reply_table(struct api_fabric *af,
 {
 	struct fabric *f = fabric_live_fabric(D(af)->fglue);
 	const char *full = fab_subnet_name(f, si), *sub;
-	char vnet[256];
+	struct table_cursor *c = calloc(1, sizeof(*c));
+	enum MHD_Result ret;
+	char vnet[256], *h;
 	json_t *o;
 
-	if (fab_subnet_table_into(f, si, &af->tbuf) != FAB_OK)
+	if (!c)
+		return reply_error(con, 500, "out of memory");
+	if (fab_subnet_table_into(f, si, &c->t) != FAB_OK) {
+		table_cursor_free(c);
 		return reply_error(con, 404, "no such subnet");
+	}
 	split_subnet(full, vnet, sizeof(vnet), &sub);
 	o = json_object();
 	if (nic)
 		json_object_set_new(o, "nic", json_string(nic));
 	json_object_set_new(o, "vnet", json_string(vnet));
 	json_object_set_new(o, "subnet", json_string(sub));
-	json_object_set_new(o, "version",
-			    json_integer((json_int_t)af->tbuf.version));
-	json_object_set_new(o, "routes", routes_json(&af->tbuf));
-	return reply_json(con, 200, o);
+	json_object_set_new(o, "version", json_integer((json_int_t)c->t.version));
+	h = api_stream_head(o, "routes");
+	if (!h) {
+		table_cursor_free(c);
+		return reply_error(con, 500, "out of memory");
+	}
+	ret = api_stream_reply(af->api, con, h, "]}", table_cursor_fill,
+			       table_cursor_free, c, table_bytes(&c->t));
+	free(h);
+	return ret;
 }
 
 static enum MHD_Result get_nic(struct api_fabric *af,
@@ -776,7 +811,6 @@ void api_fabric_free(struct api *api)
 		s->suspended = false;
 		s->af = NULL; /* stream_free() frees it alone */
 	}
-	fab_table_free(&af->tbuf);
 	free(af);
 }
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "api/api.h"
 
@@ -25,6 +26,10 @@ struct api {
 	ev_timer timer;
 	struct api_fabric *fabric; /* fabric endpoints' state (api_fabric.c) */
 	struct api_ops *ops; /* event streams (api_ops.c), NULL until one */
+	/* Large replies in progress (api_stream.c). */
+	struct api_slot *slots;
+	size_t n_slots, slot_bytes;
+	uint64_t slots_refused; /* 503s for want of a slot */
 };
 
 /* Per-request state: the collected body of a POST. */
@@ -42,6 +47,16 @@ enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
  * allowed, else the HTTP status, with the error reply queued in *ret. */
 int check_auth(struct api *api, struct MHD_Connection *con,
 	       enum MHD_Result *ret);
+/* Streamed replies (api_json.c): every route (only p's paths when p is
+ * not NULL; at most limit prefixes, 0: all), p's adj-RIB-in, p's
+ * adj-RIB-out. */
+struct peer;
+enum MHD_Result api_routes_reply(struct api *api, struct MHD_Connection *con,
+				 const struct peer *p, size_t limit);
+enum MHD_Result api_adj_in_reply(struct api *api, struct MHD_Connection *con,
+				 const struct peer *p);
+enum MHD_Result api_adj_out_reply(struct api *api, struct MHD_Connection *con,
+				  const struct peer *p);
 /* Make libmicrohttpd look at resumed connections in this loop turn. */
 void api_kick(struct api *api);
 

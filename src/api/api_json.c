@@ -1,13 +1,17 @@
 /*
  * api_json.c - the JSON documents of the control API (DESIGN 4): status,
  * peers, routes with their paths (best and ECMP flags), adj-RIB-in and
- * adj-RIB-out. Pure readers of daemon state.
+ * adj-RIB-out. Pure readers of daemon state. The large ones (the
+ * loc-RIB, a peer's adj-RIB-in and adj-RIB-out) are streamed: a cursor
+ * resumes where the last chunk stopped (api_stream.h).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_int.h"
+#include "api/api_stream.h"
 #include "base/version.h"
 #include "api/api_parse.h"
 #include "session/peer.h"
@@ -216,62 +220,216 @@ json_t *api_routes_json(struct api_host *d, const char *prefix,
 	return o;
 }
 
-static int adj_in_cb(const struct rentry *e, const struct rpath *rp, void *arg)
-{
-	struct routes_walk *w = arg;
-	json_t *o = json_object(), *paths = json_array();
-	char buf[PREFIX_STRLEN];
+/* ------------------------------------------------------ streamed */
 
-	json_object_set_new(o, "prefix",
-			    json_string(prefix_fmt(&e->prefix, buf, sizeof(buf))));
-	json_array_append_new(paths, path_json(w->d, rp, w->tmp));
-	json_object_set_new(o, "paths", paths);
-	json_array_append_new(w->routes, o);
+/* A streamed walk of the loc-RIB (all routes, or one peer's: its
+ * adj-RIB-in), resuming after the last prefix it looked at. */
+struct rib_cursor {
+	struct api_host *d;
+	struct bgp_attrs tmp;
+	bool have_cursor, adj_in;
+	struct prefix cursor;
+	char *peer; /* only this peer's paths (by name and RIB index) */
+	uint32_t rib_id;
+	size_t limit, emitted;
+	unsigned looked;
+	struct api_stream *st;
+	int err;
+};
+
+static void rib_cursor_free(void *ctx)
+{
+	struct rib_cursor *c = ctx;
+
+	free(c->peer);
+	free(c);
+}
+
+/* The peer of a filtered walk, NULL once a reload removed it. */
+static const struct peer *cursor_peer(struct rib_cursor *c)
+{
+	const struct peer *p = session_peer_by_name(c->d->sess, c->peer);
+
+	return p && p->rib_id == c->rib_id ? p : NULL;
+}
+
+static int rib_cursor_cb(const struct rentry *e, void *arg)
+{
+	struct rib_cursor *c = arg;
+	struct routes_walk w = {.d = c->d, .tmp = &c->tmp};
+	json_t *o = NULL;
+
+	c->cursor = e->prefix;
+	c->have_cursor = true;
+	if (c->peer && !(w.only = cursor_peer(c)))
+		return 2; /* the peer is gone: the reply ends here */
+	if (c->adj_in) {
+		const struct rpath *rp = e->paths;
+		while (rp && rp->peer != c->rib_id)
+			rp = rp->next;
+		if (rp) {
+			char buf[PREFIX_STRLEN];
+			o = json_pack("{s:s, s:[o]}", "prefix",
+				      prefix_fmt(&e->prefix, buf, sizeof(buf)),
+				      "paths", path_json(c->d, rp, &c->tmp));
+		}
+	} else {
+		o = entry_json(&w, e);
+		if (!json_array_size(json_object_get(o, "paths"))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	if (o && api_stream_item(c->st, o) < 0) {
+		c->err = 1;
+		return 2;
+	}
+	if (o && c->limit && ++c->emitted >= c->limit)
+		return 2;
+	if (++c->looked >= API_STREAM_STEP || api_stream_full(c->st))
+		return 1;
 	return 0;
 }
 
-json_t *api_adj_in_json(struct api_host *d, const struct peer *p)
+static int rib_cursor_fill(struct api_stream *st, void *ctx)
 {
-	struct routes_walk w = {.d = d, .only = p};
-	json_t *o = json_object();
+	struct rib_cursor *c = ctx;
+	int rc;
 
-	w.tmp = malloc(sizeof(*w.tmp));
-	w.routes = json_array();
-	if (w.tmp)
-		rib_walk_peer(d->rib, p->rib_id, adj_in_cb, &w);
-	free(w.tmp);
-	json_object_set_new(o, "peer", json_string(p->name));
-	json_object_set_new(o, "routes", w.routes);
-	return o;
+	c->st = st;
+	c->looked = 0;
+	rc = rib_walk_after(c->d->rib, c->have_cursor ? &c->cursor : NULL,
+			    rib_cursor_cb, c);
+	return c->err ? -1 : rc == 1;
 }
 
-static int adj_out_cb(const struct prefix *pfx, const struct rattr *a, void *arg)
+static enum MHD_Result rib_stream(struct api *api, struct MHD_Connection *con,
+				  struct rib_cursor *c, json_t *head)
 {
-	struct routes_walk *w = arg;
+	char *h = api_stream_head(head, "routes");
+	enum MHD_Result ret;
+
+	if (!h) {
+		rib_cursor_free(c);
+		return reply_error(con, 500, "out of memory");
+	}
+	ret = api_stream_reply(api, con, h, "]}", rib_cursor_fill,
+			       rib_cursor_free, c, sizeof(*c));
+	free(h);
+	return ret;
+}
+
+static struct rib_cursor *rib_cursor_new(struct api_host *d,
+					 const struct peer *p)
+{
+	struct rib_cursor *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->d = d;
+	if (p) {
+		c->rib_id = p->rib_id;
+		if (!(c->peer = strdup(p->name))) {
+			free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+enum MHD_Result api_routes_reply(struct api *api, struct MHD_Connection *con,
+				 const struct peer *p, size_t limit)
+{
+	struct rib_cursor *c = rib_cursor_new(api->d, p);
+
+	if (!c)
+		return reply_error(con, 500, "out of memory");
+	c->limit = limit;
+	return rib_stream(api, con, c, json_object());
+}
+
+enum MHD_Result api_adj_in_reply(struct api *api, struct MHD_Connection *con,
+				 const struct peer *p)
+{
+	struct rib_cursor *c = rib_cursor_new(api->d, p);
+
+	if (!c)
+		return reply_error(con, 500, "out of memory");
+	c->adj_in = true;
+	return rib_stream(api, con, c, json_pack("{s:s}", "peer", p->name));
+}
+
+/* A streamed walk of one peer's adj-RIB-out, by position. */
+struct out_cursor {
+	struct api_host *d;
+	struct bgp_attrs tmp;
+	char *peer;
+	uint32_t rib_id;
+	uint64_t pos;
+	struct api_stream *st;
+	int err;
+};
+
+static void out_cursor_free(void *ctx)
+{
+	struct out_cursor *c = ctx;
+
+	free(c->peer);
+	free(c);
+}
+
+static int out_cursor_cb(const struct prefix *pfx, const struct rattr *a,
+			 void *arg)
+{
+	struct out_cursor *c = arg;
 	json_t *o = json_object();
 	char buf[PREFIX_STRLEN];
 
 	json_object_set_new(o, "prefix",
 			    json_string(prefix_fmt(pfx, buf, sizeof(buf))));
 	if (a)
-		attrs_json(o, a, w->tmp);
-	json_array_append_new(w->routes, o);
+		attrs_json(o, a, &c->tmp);
+	if (api_stream_item(c->st, o) < 0)
+		c->err = 1;
 	return 0;
 }
 
-json_t *api_adj_out_json(struct api_host *d, const struct peer *p)
+static int out_cursor_fill(struct api_stream *st, void *ctx)
 {
-	struct routes_walk w = {.d = d, .only = p};
-	json_t *o = json_object();
+	struct out_cursor *c = ctx;
+	const struct peer *p = session_peer_by_name(c->d->sess, c->peer);
+	int rc;
 
-	w.tmp = malloc(sizeof(*w.tmp));
-	w.routes = json_array();
-	if (w.tmp && p->export_up)
-		export_walk_peer(d->ex, p->rib_id, adj_out_cb, &w);
-	free(w.tmp);
-	json_object_set_new(o, "peer", json_string(p->name));
-	json_object_set_new(o, "routes", w.routes);
-	return o;
+	if (!p || p->rib_id != c->rib_id || !p->export_up)
+		return 0; /* gone or down since: the reply ends here */
+	c->st = st;
+	rc = export_walk_peer_from(c->d->ex, c->rib_id, &c->pos,
+				   API_STREAM_STEP / 2, out_cursor_cb, c);
+	return c->err ? -1 : rc;
+}
+
+enum MHD_Result api_adj_out_reply(struct api *api, struct MHD_Connection *con,
+				  const struct peer *p)
+{
+	struct out_cursor *c = calloc(1, sizeof(*c));
+	enum MHD_Result ret;
+	char *h;
+
+	if (!c || !(c->peer = strdup(p->name))) {
+		free(c);
+		return reply_error(con, 500, "out of memory");
+	}
+	c->d = api->d;
+	c->rib_id = p->rib_id;
+	h = api_stream_head(json_pack("{s:s}", "peer", p->name), "routes");
+	if (!h) {
+		out_cursor_free(c);
+		return reply_error(con, 500, "out of memory");
+	}
+	ret = api_stream_reply(api, con, h, "]}", out_cursor_fill,
+			       out_cursor_free, c, sizeof(*c));
+	free(h);
+	return ret;
 }
 
 static json_t *caps_json(const struct peer *p)

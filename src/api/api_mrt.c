@@ -4,9 +4,12 @@
  * mrt/mrt_dump.c. The body is streamed: each time the client's socket
  * can take more, the next API_MRT_STEP prefixes are encoded, so a large
  * RIB never holds up the event loop for long nor sits whole in memory.
+ * Each dump holds a slot like every other large reply (api_stream.h):
+ * their number, per client and in all, and their memory are bounded.
  */
 #include "api/api_mrt.h"
 #include "api/api_int.h"
+#include "api/api_stream.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +17,13 @@
 
 #include "mrt/mrt_dump.h"
 
-#define API_MRT_STEP 2000 /* prefixes encoded per read of the body */
+#define API_MRT_STEP 500 /* prefixes encoded per read of the body */
+/* What one dump holds: its queue of prefixes and about a step of
+ * records (mrt_dump.c). */
+#define API_MRT_BYTES (MRT_DUMP_QUEUE * sizeof(struct prefix) + (1u << 20))
 
 struct rib_stream {
+	struct api_slot *slot;
 	struct mrt_dumper *x;
 	struct mrt_wbuf w;
 	size_t off;
@@ -29,6 +36,7 @@ static void stream_free(void *cls)
 
 	mrt_dumper_free(s->x);
 	mrt_wbuf_free(&s->w);
+	api_slot_release(s->slot);
 	free(s);
 }
 
@@ -67,6 +75,11 @@ static enum MHD_Result reply_rib(struct api *api, struct MHD_Connection *con)
 		free(s);
 		return reply_error(con, 500, "out of memory");
 	}
+	s->slot = api_slot_take(api, con, API_MRT_BYTES, &ret);
+	if (!s->slot) {
+		stream_free(s);
+		return ret;
+	}
 	/* The first step (peer table and first prefixes) here, so that a
 	 * failure can still be an error reply. */
 	rc = mrt_dumper_step(s->x, &s->w, API_MRT_STEP);
@@ -85,6 +98,7 @@ static enum MHD_Result reply_rib(struct api *api, struct MHD_Connection *con)
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
 	MHD_add_response_header(r, "Content-Type", "application/octet-stream");
 	MHD_add_response_header(r, "Content-Disposition", disp);
+	api_slot_timeout(con);
 	ret = MHD_queue_response(con, 200, r);
 	MHD_destroy_response(r);
 	return ret;

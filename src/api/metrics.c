@@ -23,6 +23,7 @@
 #include "api/api_fabric.h"
 #include "base/version.h"
 #include "api/api_int.h"
+#include "api/api_stream.h"
 #include "session/peer.h"
 #include "fabric/live.h"
 #include "mrt/mrt_dump.h"
@@ -405,6 +406,25 @@ static void put_rib(struct mbuf *m, struct api_host *d)
 	mprintf(m, "pharos_export_adj_out_bytes %zu\n", export_bytes(d->ex));
 }
 
+/* Large API replies (api_stream.h): in progress, memory, refusals. */
+static void put_api_large(struct mbuf *m, struct api_host *d)
+{
+	size_t n = 0, bytes = 0;
+
+	api_slots_stats(d->api, &n, &bytes);
+	help(m, "pharos_api_large_replies", "gauge", "Large API replies (routes, adj-RIB-in/out, tables, MRT) being streamed");
+	mprintf(m, "pharos_api_large_replies %zu\n", n);
+	help(m, "pharos_api_large_replies_limit", "gauge", "Large API replies streamed at once at most (per client address: half)");
+	mprintf(m, "pharos_api_large_replies_limit %u\n", API_LARGE_MAX);
+	help(m, "pharos_api_large_reply_bytes", "gauge", "Memory held by the large API replies being streamed");
+	mprintf(m, "pharos_api_large_reply_bytes %zu\n", bytes);
+	help(m, "pharos_api_large_reply_limit_bytes", "gauge", "Memory the large API replies may hold at most");
+	mprintf(m, "pharos_api_large_reply_limit_bytes %u\n", API_LARGE_BYTES);
+	help(m, "pharos_api_large_refused_total", "counter", "Large API requests answered 503 (over a limit)");
+	mprintf(m, "pharos_api_large_refused_total %llu\n",
+		(unsigned long long)(d->api ? d->api->slots_refused : 0));
+}
+
 static void put_totals(struct mbuf *m, struct api_host *d)
 {
 	uint64_t in = 0, out = 0;
@@ -442,6 +462,7 @@ static void put_totals(struct mbuf *m, struct api_host *d)
 	help(m, "pharos_refused_connections_total", "counter", "Connections from unconfigured addresses");
 	mprintf(m, "pharos_refused_connections_total %llu\n",
 		(unsigned long long)d->sess->refused_connections);
+	put_api_large(m, d);
 }
 
 static void put_measured(struct mbuf *m, struct api_host *d)

@@ -10,6 +10,7 @@
 #define PHAROS_CORE_EVENTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,24 @@ void events_emit(struct events *ev, const char *type, const char *peer,
 /* Same, with extra fields (the call takes ownership of extra, may be NULL). */
 void events_emit_json(struct events *ev, const char *type, const char *peer,
 		      json_t *extra, const char *reason);
+/*
+ * Rate-limited events, for what an outsider can cause at will (a
+ * connection from an unconfigured address): of one type, the first
+ * EVENTS_BURST in a window of EVENTS_WINDOW_S seconds are recorded and
+ * logged (WARN, the reason as the line) as usual; later ones are only
+ * counted (key, e.g. the address, remembered for the summary). Once the
+ * window is over, the next call of events_limited, events_emit* or
+ * events_flush_limited records one aggregate event of the same type
+ * ("aggregated": true, "count": N) and one WARN line. Returns true when
+ * this one was recorded. log may be NULL.
+ */
+#define EVENTS_BURST 5u
+#define EVENTS_WINDOW_S 10u
+struct log;
+bool events_limited(struct events *ev, const struct log *log,
+		    const char *type, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void events_flush_limited(struct events *ev);
 /* A new JSON array of the kept events, oldest first (at most limit, 0 =
  * all); type filters when not NULL. */
 json_t *events_json(const struct events *ev, size_t limit, const char *type);

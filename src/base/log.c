@@ -1,6 +1,9 @@
 /*
  * log.c - timestamped log lines, journal lines and syslog for pharosd
- * (see log.h).
+ * (see log.h). Every line is one line: control characters in a message
+ * or a peer name, whatever their source (a peer's shutdown communication,
+ * an API request, a file name), are written escaped (\n, \r, \t, \xHH),
+ * so that no input can forge a line or send terminal escapes.
  */
 #include "base/log.h"
 
@@ -57,16 +60,50 @@ char *log_time_iso(char *buf, size_t len)
 	return buf;
 }
 
+size_t log_escape(char *dst, size_t len, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!len)
+		return 0;
+	for (const unsigned char *s = (const unsigned char *)src; *s; s++) {
+		char e[5];
+		size_t n = 0;
+
+		if (*s >= 0x20 && *s != 0x7f && *s != '\\') {
+			e[n++] = (char)*s;
+		} else if (*s == '\\') {
+			e[n++] = '\\', e[n++] = '\\';
+		} else if (*s == '\n' || *s == '\r' || *s == '\t') {
+			e[n++] = '\\';
+			e[n++] = *s == '\n' ? 'n' : *s == '\r' ? 'r' : 't';
+		} else {
+			e[n++] = '\\', e[n++] = 'x';
+			e[n++] = hex[*s >> 4], e[n++] = hex[*s & 15];
+		}
+		if (o + n >= len)
+			break;
+		memcpy(dst + o, e, n);
+		o += n;
+	}
+	dst[o] = 0;
+	return o;
+}
+
 void log_vmsg(const struct log *l, int level, const char *peer,
 	      const char *fmt, va_list ap)
 {
-	char ts[40], msg[1024];
+	char ts[40], raw[1024], msg[4096], pbuf[512];
 	FILE *out;
 
 	if (!l || level > l->level)
 		return;
 	out = l->out ? l->out : stderr;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	log_escape(msg, sizeof(msg), raw);
+	if (peer)
+		peer = (log_escape(pbuf, sizeof(pbuf), peer), pbuf);
 	log_time_iso(ts, sizeof(ts));
 	if (level < 0 || level > PLOG_DEBUG)
 		level = PLOG_INFO;

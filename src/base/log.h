@@ -34,6 +34,10 @@ void log_msg(const struct log *l, int level, const char *peer,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void log_vmsg(const struct log *l, int level, const char *peer,
 	      const char *fmt, va_list ap);
+/* src with every control character and backslash escaped (\n, \r, \t,
+ * \\, \xHH) into dst (len bytes, always terminated, cut at a whole
+ * escape). Returns the length written. log_msg applies it to every line. */
+size_t log_escape(char *dst, size_t len, const char *src);
 /* "2026-01-02T03:04:05.678Z" into buf (at least 32 bytes). */
 char *log_time_iso(char *buf, size_t len);
 

@@ -12,9 +12,11 @@
 #include "conf/conf_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 
 #define TCP_MD5_MAXKEY 80
@@ -36,6 +38,41 @@ static const struct ynode *at(const struct ynode *n, const char *key)
 
 /* --------------------------------------------------------- secrets */
 
+/* Open a secret file: a regular file (a FIFO or a device is refused at
+ * once, without blocking on it); a warning when group or others may
+ * read or write it. Returns a stream, or NULL after reporting at n. */
+static FILE *open_secret(struct checker *k, const struct ynode *n,
+			 const char *key, const char *file, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_err(k->d, n, "%s '%s' is not a regular file", key, file);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		diag_warn(k->d, n, "%s '%s' is open to group or others (mode "
+			  "%04o): it holds a secret, make it 0600 (chmod "
+			  "600)", key, file, (unsigned)(st.st_mode & 07777));
+	f = fdopen(fd, "r");
+	if (!f) {
+		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
+			 strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 /* Read a small secret file, trailing newline/space removed. Returns
  * the text, or NULL after reporting at node n. */
 static char *read_secret(struct checker *k, const struct ynode *n,
@@ -49,12 +86,9 @@ static char *read_secret(struct checker *k, const struct ynode *n,
 		snprintf(path, sizeof(path), "%s/%s", k->basedir, file);
 	else
 		snprintf(path, sizeof(path), "%s", file);
-	f = fopen(path, "r");
-	if (!f) {
-		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
-			 strerror(errno));
+	f = open_secret(k, n, key, file, path);
+	if (!f)
 		return NULL;
-	}
 	len = fread(buf, 1, sizeof(buf) - 1, f);
 	if (ferror(f)) {
 		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
@@ -134,35 +168,89 @@ static void check_rules(struct checker *k, const struct conf_peer *p,
 
 /* ------------------------------------------------------------ peers */
 
+/* Duplicate names and addresses, found by sorting indices (so that
+ * checking N peers costs N log N, not N squared): for each peer, the
+ * first earlier peer with its name (dup_name) or address (dup_addr), or
+ * UINT32_MAX. */
+struct dup_index {
+	const struct conf_peer *peers;
+	uint32_t *dup_name, *dup_addr;
+	bool names; /* the key of the sort under way */
+};
+
+static bool same_key(const struct conf_peer *x, const struct conf_peer *y,
+		     bool names)
+{
+	return names ? !strcmp(x->name, y->name)
+		     : addr_eq(&x->address, &y->address);
+}
+
+/* Order of indices by key (name or address), then by index. */
+static int by_key(const void *a, const void *b, void *arg)
+{
+	const struct dup_index *dx = arg;
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const struct conf_peer *x = &dx->peers[i], *y = &dx->peers[j];
+	int c;
+
+	if (dx->names)
+		c = strcmp(x->name, y->name);
+	else if (!(c = x->address.afi - y->address.afi))
+		c = memcmp(x->address.b, y->address.b, sizeof(x->address.b));
+	return c ? c : (i > j) - (i < j);
+}
+
+/* Sort the indices of the peers that have a name (or an address): in
+ * each run of one key, every peer after the first points at the first. */
+static void dup_pass(struct dup_index *dx, unsigned n, bool names,
+		     uint32_t *idx, uint32_t *dup)
+{
+	const struct conf_peer *peers = dx->peers;
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		dup[i] = UINT32_MAX;
+		if (names ? peers[i].name != NULL : peers[i].address.afi != 0)
+			idx[m++] = i;
+	}
+	dx->names = names;
+	qsort_r(idx, m, sizeof(*idx), by_key, dx);
+	for (unsigned j = 1, first = 0; j < m; j++) {
+		if (same_key(&peers[idx[first]], &peers[idx[j]], names))
+			dup[idx[j]] = idx[first];
+		else
+			first = j;
+	}
+}
+
 static void check_peer_dups(struct checker *k, const struct ynode *seq,
-			    unsigned i)
+			    unsigned i, const struct dup_index *dx)
 {
 	const struct conf_peer *p = &k->c->rs.peers[i];
 	const struct ynode *pn = yseq_item(seq, i);
 
-	for (unsigned j = 0; j < i; j++) {
-		const struct conf_peer *o = &k->c->rs.peers[j];
-		if (p->name && o->name && !strcmp(p->name, o->name))
-			diag_err(k->d, at(pn, "name"),
-				 "duplicate peer name '%s' (first at line %u)",
-				 p->name, o->line);
-		if (p->address.afi && addr_eq(&p->address, &o->address)) {
-			char a[ADDR_STRLEN];
-			diag_err(k->d, at(pn, "address"),
-				 "duplicate peer address %s (peer '%s' at line %u)",
-				 addr_fmt(&p->address, a, sizeof(a)),
-				 o->name ? o->name : "?", o->line);
-		}
+	if (dx->dup_name[i] != UINT32_MAX)
+		diag_err(k->d, at(pn, "name"),
+			 "duplicate peer name '%s' (first at line %u)",
+			 p->name, k->c->rs.peers[dx->dup_name[i]].line);
+	if (dx->dup_addr[i] != UINT32_MAX) {
+		const struct conf_peer *o = &k->c->rs.peers[dx->dup_addr[i]];
+		char a[ADDR_STRLEN];
+		diag_err(k->d, at(pn, "address"),
+			 "duplicate peer address %s (peer '%s' at line %u)",
+			 addr_fmt(&p->address, a, sizeof(a)),
+			 o->name ? o->name : "?", o->line);
 	}
 }
 
-static void check_peer(struct checker *k, const struct ynode *seq, unsigned i)
+static void check_peer(struct checker *k, const struct ynode *seq, unsigned i,
+		       const struct dup_index *dx)
 {
 	struct conf_rs *rs = &k->c->rs;
 	struct conf_peer *p = &rs->peers[i];
 	const struct ynode *pn = yseq_item(seq, i);
 
-	check_peer_dups(k, seq, i);
+	check_peer_dups(k, seq, i, dx);
 	if (p->asn && p->asn == rs->asn)
 		diag_err(k->d, at(pn, "asn"),
 			 "peer asn %u equals the local ASN: only eBGP peers are supported",
@@ -191,6 +279,9 @@ static void check_rs(struct checker *k, const struct ynode *rsn)
 {
 	struct conf_rs *rs = &k->c->rs;
 	const struct ynode *peers = ymap_get(rsn, "peers");
+	unsigned n = rs->n_peers;
+	struct dup_index dx;
+	uint32_t *idx;
 
 	if (!rs->router_id.afi) {
 		for (unsigned i = 0; i < rs->n_listen; i++) {
@@ -215,8 +306,19 @@ static void check_rs(struct checker *k, const struct ynode *rsn)
 		rs->keepalive = rs->hold_time / 3;
 	check_timers(k, at(rsn, "hold_time"), at(rsn, "keepalive"),
 		     rs->hold_time, rs->keepalive);
-	for (unsigned i = 0; i < rs->n_peers; i++)
-		check_peer(k, peers, i);
+	dx.peers = rs->peers;
+	dx.dup_name = calloc(n ? n : 1, sizeof(uint32_t));
+	dx.dup_addr = calloc(n ? n : 1, sizeof(uint32_t));
+	idx = calloc(n ? n : 1, sizeof(uint32_t));
+	if (!dx.dup_name || !dx.dup_addr || !idx)
+		abort(); /* as conf's other allocations */
+	dup_pass(&dx, n, true, idx, dx.dup_name);
+	dup_pass(&dx, n, false, idx, dx.dup_addr);
+	for (unsigned i = 0; i < n; i++)
+		check_peer(k, peers, i, &dx);
+	free(idx);
+	free(dx.dup_name);
+	free(dx.dup_addr);
 }
 
 /* -------------------------------------------------------------- api */

@@ -50,26 +50,36 @@ void diag_add(struct conf_diag *d, bool warning, unsigned line, unsigned col,
 		d->n_errors++;
 }
 
+/* By line, then column, then the order they were added (stable). */
+static int msg_cmp(const void *a, const void *b, void *arg)
+{
+	const struct conf_msg *msgs = arg;
+	unsigned i = *(const unsigned *)a, j = *(const unsigned *)b;
+	const struct conf_msg *x = &msgs[i], *y = &msgs[j];
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
 void diag_flush(struct conf_diag *d, FILE *out)
 {
-	/* Insertion sort: stable, so messages at one spot keep their order. */
-	for (unsigned i = 0; i + 1 < d->n_msgs; i++) {
-		for (unsigned j = i + 1; j > 0 &&
-		     (d->msgs[j].line < d->msgs[j - 1].line ||
-		      (d->msgs[j].line == d->msgs[j - 1].line &&
-		       d->msgs[j].col < d->msgs[j - 1].col)); j--) {
-			struct conf_msg t = d->msgs[j];
-			d->msgs[j] = d->msgs[j - 1];
-			d->msgs[j - 1] = t;
-		}
-	}
+	unsigned *order = xrealloc(NULL, (d->n_msgs + 1) * sizeof(*order));
+
+	for (unsigned i = 0; i < d->n_msgs; i++)
+		order[i] = i;
+	qsort_r(order, d->n_msgs, sizeof(*order), msg_cmp, d->msgs);
 	for (unsigned i = 0; i < d->n_msgs; i++) {
-		struct conf_msg *m = &d->msgs[i];
+		struct conf_msg *m = &d->msgs[order[i]];
 		if (out)
 			fprintf(out, "%s:%u:%u: %s%s\n", d->file, m->line,
 				m->col, m->warning ? "warning: " : "", m->text);
-		free(m->text);
 	}
+	free(order);
+	for (unsigned i = 0; i < d->n_msgs; i++)
+		free(d->msgs[i].text);
 	free(d->msgs);
 	d->msgs = NULL;
 	d->n_msgs = d->cap_msgs = 0;

@@ -9,15 +9,25 @@
  * not fit are counted and dropped, never allowed to grow memory without
  * bound. Both are written by a check watcher (after each poll) while an
  * idle watcher keeps the loop turning until the work is done.
+ *
+ * Files in mrt_dir are never reached through a symbolic link, nor an
+ * existing file taken over: a dump's .tmp is created with O_EXCL |
+ * O_NOFOLLOW (a stale or planted one is unlinked first, which removes a
+ * link, never its target) and renamed into place; the update log is
+ * opened with O_NOFOLLOW and kept only when it is a regular file of
+ * pharosd's own user with one link. Stale .tmp files of a dump that a
+ * killed pharosd left behind are removed when the directory is set.
  */
 #include "daemon/mrt_glue.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "session/peer.h"
@@ -150,8 +160,12 @@ static void dump_start(struct mrt_glue *g, time_t now)
 		write_error(g, "build", g->dump_name);
 		return;
 	}
-	g->dump_fd = open(g->dump_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			  0644);
+	/* Never through a link, never into a file that exists. */
+	if (unlink(g->dump_name) == 0)
+		log_warn(&g->d->log, NULL, "MRT: removed a stale %s",
+			 g->dump_name);
+	g->dump_fd = open(g->dump_name, O_WRONLY | O_CREAT | O_EXCL |
+			  O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (g->dump_fd < 0) {
 		write_error(g, "open", g->dump_name);
 		mrt_dumper_free(g->dumper);
@@ -181,6 +195,38 @@ static void dump_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_start(loop, w);
 }
 
+/* A regular file of this process's user, with no other name. */
+static bool own_regular_file(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == geteuid() && st.st_nlink == 1;
+}
+
+/* Remove the .tmp files of dumps that a killed pharosd left in dir
+ * (names rib.*.tmp only; unlink removes a link, never its target). */
+static void clean_stale_tmp(struct mrt_glue *g)
+{
+	DIR *dir = opendir(g->dir);
+	struct dirent *de;
+
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 9 || strncmp(de->d_name, "rib.", 4) ||
+		    strcmp(de->d_name + n - 4, ".tmp"))
+			continue;
+		if (unlinkat(dirfd(dir), de->d_name, 0) == 0)
+			log_warn(&g->d->log, NULL, "MRT: removed stale %s/%s "
+				 "(a dump that did not finish)", g->dir,
+				 de->d_name);
+	}
+	closedir(dir);
+}
+
 /* Open (append) the update file of the current period. */
 static int upd_open(struct mrt_glue *g, time_t now)
 {
@@ -193,10 +239,19 @@ static int upd_open(struct mrt_glue *g, time_t now)
 		close(g->upd_fd);
 	mrt_file_name(name, sizeof(name), "updates", period);
 	snprintf(path, sizeof(path), "%s/%s", g->dir, name);
-	g->upd_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	g->upd_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+			 O_NONBLOCK | O_CLOEXEC, 0644);
 	g->upd_period = period;
 	if (g->upd_fd < 0) {
 		write_error(g, "open", path);
+		return -1;
+	}
+	if (!own_regular_file(g->upd_fd)) {
+		close(g->upd_fd);
+		g->upd_fd = -1;
+		errno = EPERM;
+		write_error(g, "append to (not a regular file of ours with "
+			    "one link)", path);
 		return -1;
 	}
 	return 0;
@@ -376,6 +431,8 @@ static void conf_apply(struct mrt_glue *g)
 			     next_boundary(ev_now(loop), g->interval), 0);
 		ev_timer_start(loop, &g->dump_timer);
 	}
+	if (g->dir && g->dump_fd < 0)
+		clean_stale_tmp(g);
 	if (g->dir)
 		log_info(&g->d->log, NULL, "MRT: %s%s%s in %s",
 			 g->interval ? "RIB dumps" : "",

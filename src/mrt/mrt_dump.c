@@ -30,7 +30,6 @@ struct snap_peer {
 	char *name;
 };
 
-#define MRT_DUMP_QUEUE 65536 /* prefixes queued by one walk of the RIB */
 
 struct mrt_dumper {
 	struct session *s;
@@ -86,8 +85,6 @@ static int queue_entry(const struct rentry *e, void *arg)
 {
 	struct mrt_dumper *x = arg;
 
-	if (x->have_cursor && prefix_cmp(&e->prefix, &x->cursor) <= 0)
-		return 0; /* queued by an earlier walk */
 	if (x->qn == MRT_DUMP_QUEUE) {
 		x->more = true;
 		return 1;
@@ -107,11 +104,9 @@ static bool queue_refill(struct mrt_dumper *x)
 		x->oom = true;
 		return false;
 	}
-	/* Resume in the cursor's family: IPv4 first, then IPv6. */
-	if (!x->have_cursor || x->cursor.afi == AFI_IPV4)
-		rib_walk(x->s->rib, AFI_IPV4, queue_entry, x);
-	if (!x->more)
-		rib_walk(x->s->rib, AFI_IPV6, queue_entry, x);
+	/* Resume after the cursor: the walk skips what lies before it. */
+	rib_walk_after(x->s->rib, x->have_cursor ? &x->cursor : NULL,
+		       queue_entry, x);
 	if (x->qn) {
 		x->cursor = x->queue[x->qn - 1];
 		x->have_cursor = true;

@@ -15,6 +15,7 @@
 #include "mrt/mrt.h"
 #include "session/session.h"
 
+#define MRT_DUMP_QUEUE 4096 /* prefixes queued by one walk of the RIB */
 #define MRT_GLUE_SLICE (1u << 20) /* bytes written per loop turn */
 #define MRT_GLUE_DUMP_STEP 4000 /* prefixes encoded per loop turn */
 #define MRT_GLUE_UPD_BOUND (8u << 20) /* update log bytes held at most */

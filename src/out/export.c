@@ -554,6 +554,48 @@ int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
 	return 0;
 }
 
+#define WALK_TAB (1ull << 63) /* cursor in the table by entry id */
+
+int export_walk_peer_from(const struct exporter *ex, uint32_t rib_peer,
+			  uint64_t *pos, unsigned budget, export_walk_cb cb,
+			  void *arg)
+{
+	const struct ex_peer *pp = peer_get(ex, rib_peer);
+	uint64_t at = *pos;
+
+	if (!pp)
+		return 0;
+	for (; !(at & WALK_TAB) && at < pp->g->ao.n_ents; at++) {
+		const struct adj_ent *e = adj_out_slot(&pp->g->ao, (uint32_t)at);
+		if (!budget--) {
+			*pos = at;
+			return 1;
+		}
+		if (e && e->src != rib_peer)
+			cb(&e->pfx, e->attr, arg);
+	}
+	if (!(at & WALK_TAB))
+		at = WALK_TAB;
+	for (uint32_t id = (uint32_t)at; id >> ADJ_PAGE_SHIFT < pp->g->tab.n_pages;
+	     id++) {
+		const struct adj_tab_page *pg = pp->g->tab.pages[id >> ADJ_PAGE_SHIFT];
+		uint32_t i = id & (ADJ_PAGE - 1);
+
+		if (!budget--) {
+			*pos = WALK_TAB | id;
+			return 1;
+		}
+		if (!pg) { /* a missing page: on to the next one */
+			id |= ADJ_PAGE - 1;
+			continue;
+		}
+		if (pg->attr[i] && pg->src[i] != rib_peer)
+			cb(&rib_entry(ex->rib, id)->prefix, pg->attr[i], arg);
+	}
+	*pos = WALK_TAB | UINT32_MAX;
+	return 0;
+}
+
 size_t export_groups(const struct exporter *ex)
 {
 	return ex->n_groups;

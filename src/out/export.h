@@ -116,6 +116,14 @@ typedef int (*export_walk_cb)(const struct prefix *p, const struct rattr *a,
 			      void *arg);
 int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
 		     export_walk_cb cb, void *arg);
+/* The same walk a bounded step at a time, for readers that go a chunk
+ * per loop turn: *pos (0 to start) is where the last step stopped; at
+ * most budget slots are looked at. Returns 1 while more remains, 0 when
+ * the walk is over (or the peer has no adj-RIB-out any more). Changes in
+ * between are seen where the walk has not been yet (adj_out.h). */
+int export_walk_peer_from(const struct exporter *ex, uint32_t rib_peer,
+			  uint64_t *pos, unsigned budget, export_walk_cb cb,
+			  void *arg);
 size_t export_groups(const struct exporter *ex);
 size_t export_bytes(const struct exporter *ex);
 

@@ -389,6 +389,20 @@ int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg)
 	return r;
 }
 
+int rib_walk_after(const struct rib *rib, const struct prefix *after,
+		   rib_walk_cb cb, void *arg)
+{
+	struct walk_ctx w = {.cb = cb, .arg = arg};
+	int r;
+
+	if (!after)
+		return rib_walk(rib, 0, cb, arg);
+	r = trie_walk_after(&rib->trie, after, walk_one, &w);
+	if (!r && after->afi == AFI_IPV4)
+		r = trie_walk(&rib->trie, AFI_IPV6, walk_one, &w);
+	return r;
+}
+
 static int walk_peer_one(struct rentry *e, uint32_t idx, void *arg)
 {
 	struct walk_ctx *w = arg;

@@ -163,6 +163,13 @@ const struct rentry *rib_match(const struct rib *rib, const struct addr *a);
  * when cb returns non-zero; returns that value. */
 typedef int (*rib_walk_cb)(const struct rentry *e, void *arg);
 int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg);
+/* Resume a walk of both families: the entries after prefix after (in the
+ * order of rib_walk(rib, 0, ...)), from the start when after is NULL.
+ * A cursor for readers that go a chunk at a time across loop turns: the
+ * cost of resuming is the depth of the trie, and the RIB may change in
+ * between (each entry is read as it is when the walk reaches it). */
+int rib_walk_after(const struct rib *rib, const struct prefix *after,
+		   rib_walk_cb cb, void *arg);
 /* Walk the routes of one peer (its adj-RIB-in): entry and that peer's path. */
 typedef int (*rib_peer_walk_cb)(const struct rentry *e, const struct rpath *p,
 				void *arg);

@@ -694,3 +694,66 @@ int trie_walk(const struct trie *t, uint8_t afi, trie_walk_cb cb, void *arg)
 		return 0;
 	return walk_link(t, t->root[afi], cb, arg);
 }
+
+/* The first entry of the subtree at link n: its leftmost entry (every
+ * entry of the subtree shares the bits above the link's position). */
+static const struct rentry *first_entry(const struct trie *t, uint32_t n)
+{
+	while (IS_GLUE(n))
+		n = glu(t, n)->child[0];
+	return ent(t, n);
+}
+
+/* Do the first len bits of a and b agree? */
+static bool bits_agree(const uint8_t *a, const uint8_t *b, unsigned len)
+{
+	return common_bits(a, b, len) >= len;
+}
+
+/* Walk the subtree at link n, only the entries after key (prefix_cmp).
+ * A subtree that lies wholly on one side of key is walked whole or
+ * skipped whole, so a resumed walk costs the depth of the trie, not the
+ * entries before key. */
+static int walk_after(const struct trie *t, uint32_t n,
+		      const struct prefix *key, trie_walk_cb cb, void *arg)
+{
+	while (n) {
+		if (IS_GLUE(n)) {
+			unsigned b = GLUE_BIT(n);
+			const struct rentry *r = first_entry(t, n);
+			const struct trie_glue *g = glu(t, n);
+			int r0;
+
+			if (!bits_agree(r->prefix.b, key->b,
+					b < key->len ? b : key->len))
+				return prefix_cmp(&r->prefix, key) > 0
+					       ? walk_link(t, n, cb, arg) : 0;
+			if (key->len <= b) /* key covers all of them */
+				return walk_link(t, n, cb, arg);
+			if (prefix_bit(key->b, b))
+				return walk_after(t, g->child[1], key, cb, arg);
+			if ((r0 = walk_after(t, g->child[0], key, cb, arg)))
+				return r0;
+			return walk_link(t, g->child[1], cb, arg);
+		}
+		const struct rentry *e = ent(t, n);
+		if (e->prefix.len > key->len ||
+		    !bits_agree(e->prefix.b, key->b, e->prefix.len))
+			return prefix_cmp(&e->prefix, key) > 0
+				       ? walk_link(t, n, cb, arg) : 0;
+		/* e covers key: e itself is not after it; its more
+		 * specifics are, all of them when e is key. */
+		if (e->prefix.len == key->len)
+			return walk_link(t, e->trie_down, cb, arg);
+		n = e->trie_down;
+	}
+	return 0;
+}
+
+int trie_walk_after(const struct trie *t, const struct prefix *key,
+		    trie_walk_cb cb, void *arg)
+{
+	if (key->afi != AFI_IPV4 && key->afi != AFI_IPV6)
+		return 0;
+	return walk_after(t, t->root[key->afi], key, cb, arg);
+}

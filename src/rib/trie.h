@@ -128,6 +128,10 @@ int trie_delete(struct trie *t, const struct prefix *p);
  * The callback must not add or delete entries. Stops on non-zero. */
 typedef int (*trie_walk_cb)(struct rentry *e, uint32_t idx, void *arg);
 int trie_walk(const struct trie *t, uint8_t afi, trie_walk_cb cb, void *arg);
+/* Same, in key's family, for the entries after key only (key need not
+ * exist): what a walk stopped at key would have visited next. */
+int trie_walk_after(const struct trie *t, const struct prefix *key,
+		    trie_walk_cb cb, void *arg);
 
 /* ---------------------------------------------------- struct rib inside */
 

@@ -791,13 +791,12 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	addr_fmt(&remote, buf, sizeof(buf));
 	p = session_peer_by_addr(s, &remote);
 	if (!p) {
+		/* Rate-limited: a flood neither fills the log nor pushes
+		 * the other events out of the ring (events_limited). */
 		s->refused_connections++;
-		log_warn(s->log, NULL,
-			 "refused connection from %s: not a configured peer",
-			 buf);
-		events_emit(s->events, "peer_refused", NULL,
-			    "connection from %s refused: not a configured peer",
-			    buf);
+		events_limited(s->events, s->log, "peer_refused", buf,
+			       "refused connection from %s: not a configured "
+			       "peer", buf);
 		close(fd);
 		return;
 	}

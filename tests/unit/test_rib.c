@@ -289,6 +289,74 @@ static void test_random_model(void **state)
 	rib_free(rib);
 }
 
+/* ------------------------------------------------------- walk after */
+
+struct list {
+	struct prefix v[2048];
+	size_t n;
+};
+
+static int list_cb(const struct rentry *e, void *arg)
+{
+	struct list *l = arg;
+	assert_true(l->n < 2048);
+	l->v[l->n++] = e->prefix;
+	return 0;
+}
+
+/* A walk resumed after any key, in the RIB or not, gives exactly the
+ * entries of a full walk that follow the key, in the same order. */
+static void check_after(struct rib *rib, const struct list *all,
+			const struct prefix *key)
+{
+	static struct list got;
+	size_t first = 0;
+
+	while (first < all->n && prefix_cmp(&all->v[first], key) <= 0)
+		first++;
+	got.n = 0;
+	rib_walk_after(rib, key, list_cb, &got);
+	assert_int_equal(got.n, all->n - first);
+	for (size_t i = 0; i < got.n; i++)
+		assert_true(prefix_eq(&got.v[i], &all->v[first + i]));
+}
+
+static void test_walk_after(void **state)
+{
+	static struct list all;
+	struct rib *rib = new_rib(2);
+	uint64_t seed = 0x5eed5eed12345678ull;
+	struct rattr *ra;
+	(void)state;
+	assert_int_equal(add_peer(rib, "198.18.9.1", PEER_NVA), 0);
+	ra = intern(rib, 1, 65001, "198.18.9.1");
+	for (int i = 0; i < 1500; i++) {
+		struct prefix p;
+		rnd_prefix(&seed, &p);
+		rib_announce(rib, 0, &p, ra);
+	}
+	all.n = 0;
+	rib_walk(rib, 0, list_cb, &all);
+	assert_true(all.n > 500);
+	rib_walk_after(rib, NULL, list_cb, &all); /* NULL: from the start */
+	assert_int_equal(all.n % 2, 0);
+	all.n /= 2;
+	for (size_t i = 0; i < all.n; i++)
+		check_after(rib, &all, &all.v[i]);
+	for (int i = 0; i < 3000; i++) { /* keys not in the RIB too */
+		struct prefix p, q;
+		struct addr a;
+		rnd_prefix(&seed, &p);
+		check_after(rib, &all, &p);
+		a.afi = p.afi; /* and a shorter one, covering many */
+		memcpy(a.b, p.b, sizeof(a.b));
+		prefix_from_addr(&q, &a, rnd(&seed) % (p.len + 1u));
+		check_after(rib, &all, &q);
+	}
+	rattr_unref(rib, ra);
+	rib_free(rib);
+}
+
 /* --------------------------------------------------------- flush */
 
 struct seen {
@@ -673,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_memory_baseline),
 		cmocka_unit_test(test_change_set),
 		cmocka_unit_test(test_walk_peer_and_remove),
+		cmocka_unit_test(test_walk_after),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
