@@ -23,6 +23,8 @@
 /* The peers of one reload, by outcome (names, for the reply). */
 struct reload_sum {
 	json_t *reset, *added, *removed, *unchanged, *updated;
+	const struct conf_rs *nrs; /* the new route_server section */
+	bool martians; /* route_server.martians changed */
 };
 
 /* ------------------------------------------------------ validation */
@@ -240,6 +242,8 @@ static void peer_reset_to(struct daemon *d, struct peer *p,
 
 struct reeval {
 	const struct conf_peer *cf;
+	const struct conf_rs *rs;
+	size_t martians;
 	struct prefix *pfx;
 	size_t n, cap;
 };
@@ -252,6 +256,10 @@ static int reeval_cb(const struct rentry *e, const struct rpath *rp, void *arg)
 
 	rattr_to_bgp(rp->attr, &a);
 	deny = policy_is_default(&e->prefix) && !r->cf->accept_default;
+	if (!deny && policy_martian(r->rs, &e->prefix, r->cf->accept_default) != -1) {
+		deny = true;
+		r->martians++;
+	}
 	if (!deny && r->cf->n_import) {
 		int k = policy_match(r->cf->import, r->cf->n_import,
 				     &e->prefix, &a);
@@ -276,17 +284,19 @@ static int reeval_cb(const struct rentry *e, const struct rpath *rp, void *arg)
  * deny go at once; ROUTE-REFRESH (when the peer supports it) brings back
  * what the old rules refused and re-applies set actions.
  */
-static void import_changed(struct daemon *d, struct peer *p)
+static void import_changed(struct daemon *d, struct peer *p,
+			   const struct conf_rs *nrs)
 {
-	struct reeval r = {.cf = p->cf};
+	struct reeval r = {.cf = p->cf, .rs = nrs};
 	char err[128];
 
 	rib_walk_peer(d->rib, p->rib_id, reeval_cb, &r);
 	for (size_t i = 0; i < r.n; i++) {
 		rib_withdraw(d->rib, p->rib_id, &r.pfx[i]);
 		pfxset_add(p->refused, &r.pfx[i]);
-		p->policy_refused++;
 	}
+	p->martian_refused += r.martians;
+	p->policy_refused += r.n - r.martians;
 	free(r.pfx);
 	if (p->est && p->est->open.route_refresh) {
 		peer_refresh(p, err, sizeof(err));
@@ -410,7 +420,7 @@ static void peer_soft(struct daemon *d, struct peer *p,
 		      const struct conf_peer *cf, struct reload_sum *s)
 {
 	const struct conf_peer *old = p->cf;
-	bool imp = old->accept_default != cf->accept_default ||
+	bool imp = s->martians || old->accept_default != cf->accept_default ||
 		   !pol_rules_equal(old->import, old->n_import, cf->import,
 				    cf->n_import);
 	bool exp = !pol_rules_equal(old->export, old->n_export, cf->export,
@@ -425,7 +435,7 @@ static void peer_soft(struct daemon *d, struct peer *p,
 	}
 	json_array_append_new(s->updated, json_string(cf->name));
 	if (imp)
-		import_changed(d, p);
+		import_changed(d, p, s->nrs);
 	if (exp)
 		export_changed(d, p);
 	if (lim && cf->max_prefixes && p->est &&
@@ -570,7 +580,7 @@ json_t *daemon_reload(struct daemon *d, int *status)
 {
 	json_t *errs = json_array();
 	struct reload_sum s = {json_array(), json_array(), json_array(),
-			       json_array(), json_array()};
+			       json_array(), json_array(), NULL, false};
 	json_t *changed = json_array(), *peers, *ev;
 	struct conf *old = d->conf, *nc;
 	const char *why;
@@ -595,6 +605,10 @@ json_t *daemon_reload(struct daemon *d, int *status)
 		return failed(d, status, why, errs);
 	}
 	json_decref(errs);
+	s.nrs = &nc->rs;
+	s.martians = d->conf->rs.n_martians != nc->rs.n_martians ||
+		     memcmp(d->conf->rs.martians, nc->rs.martians,
+			    nc->rs.n_martians * sizeof(*nc->rs.martians));
 	if (peers_apply(d, nc, &s) < 0)
 		log_err(&d->log, NULL, "reload: out of memory applying peers");
 	rs_apply(d, nc, changed);
