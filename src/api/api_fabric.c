@@ -600,7 +600,7 @@ static enum MHD_Result post_ack(struct api_fabric *af,
 	const char *agent;
 	int rc;
 
-	if (check_auth(af->api, con, &ret))
+	if (check_auth_agent(af->api, con, &ret))
 		return ret;
 	if (rq && rq->too_big)
 		return reply_error(con, 413, "request body too large");

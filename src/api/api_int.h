@@ -25,6 +25,8 @@ struct api {
 	ev_timer timer;
 	struct api_fabric *fabric; /* fabric endpoints' state (api_fabric.c) */
 	struct api_ops *ops; /* event streams (api_ops.c), NULL until one */
+	char *tls_cert, *tls_key; /* PEM copies while the daemon runs (a
+				   * reload frees the configuration's) */
 };
 
 /* Per-request state: the collected body of a POST. */
@@ -42,6 +44,11 @@ enum MHD_Result reply_error(struct MHD_Connection *con, unsigned status,
  * allowed, else the HTTP status, with the error reply queued in *ret. */
 int check_auth(struct api *api, struct MHD_Connection *con,
 	       enum MHD_Result *ret);
+/* The same for what a host agent may do (acknowledge a version): the
+ * agent token (api.agent_token_file) or the admin token. The agent token
+ * gives no other right. */
+int check_auth_agent(struct api *api, struct MHD_Connection *con,
+		     enum MHD_Result *ret);
 /* Make libmicrohttpd look at resumed connections in this loop turn. */
 void api_kick(struct api *api);
 

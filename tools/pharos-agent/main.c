@@ -801,13 +801,13 @@ static int start(struct agent *a, const struct cli *c)
 			logmsg(a, "bad server URL %s", c->servers[i]);
 			return 1;
 		}
+		a->n_srv++;
 		a->srv[i].tls = &a->tls;
 		if (a->tls.https_only && strncasecmp(c->servers[i], "https://", 8)) {
 			logmsg(a, "%s: --https-only refuses plain HTTP",
 			       c->servers[i]);
 			return 2;
 		}
-		a->n_srv++;
 	}
 	a->next_resync = now + AG_RESYNC_S;
 	event(a, "start", json_pack("{s:s, s:s, s:I, s:I, s:f}", "vnet",

@@ -137,8 +137,11 @@ static CURL *new_easy(const struct ag_server *s, const char *url,
 		abort();
 	/* TLS: verify the server against --cacert (or the system's CAs),
 	 * or pin its public key; never fall back to an unverified peer */
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	bool pin_only = s->tls && s->tls->pin && !s->tls->cacert;
+	/* a pinned key alone authenticates the server (a self-signed
+	 * certificate is fine then); otherwise the chain and the name */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, pin_only ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, pin_only ? 0L : 2L);
 	if (s->tls && s->tls->cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, s->tls->cacert);
 	if (s->tls && s->tls->pin)
