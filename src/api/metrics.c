@@ -284,6 +284,7 @@ static double v_default(const struct api_host *d, const struct peer *p)
 }
 static double v_default_refused(const struct api_host *d, const struct peer *p) { return (double)p->default_refused; }
 static double v_martian_refused(const struct api_host *d, const struct peer *p) { return (double)p->martian_refused; }
+static double v_oversize(const struct api_host *d, const struct peer *p) { return (double)p->oversize_withdrawn; }
 static double v_upd_in(const struct api_host *d, const struct peer *p) { return (double)p->updates_in; }
 static double v_upd_out(const struct api_host *d, const struct peer *p) { return (double)p->updates_out; }
 static double v_msgs_in(const struct api_host *d, const struct peer *p) { return (double)p->msgs_in; }
@@ -321,6 +322,7 @@ static const struct {
 	{"pharos_peer_default_routes_learned", "gauge", "Default routes (0.0.0.0/0, ::/0) of the peer accepted into the RIB", v_default},
 	{"pharos_peer_default_routes_refused_total", "counter", "Default routes refused (accept_default false)", v_default_refused},
 	{"pharos_peer_martians_refused_total", "counter", "Martian routes refused (route_server.martians, or a default in disguise)", v_martian_refused},
+	{"pharos_peer_routes_too_large_total", "counter", "Routes withdrawn from the peer because no UPDATE of its size can carry them", v_oversize},
 	{"pharos_peer_updates_received_total", "counter", "UPDATE messages received", v_upd_in},
 	{"pharos_peer_updates_sent_total", "counter", "UPDATE messages queued to the peer", v_upd_out},
 	{"pharos_peer_messages_received_total", "counter", "BGP messages received", v_msgs_in},

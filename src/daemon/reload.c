@@ -408,6 +408,7 @@ static void export_changed(struct daemon *d, struct peer *p)
 	ep.n_export_rules = p->cf->n_export;
 	ep.send = reload_export_send;
 	ep.fits = peer_export_fits;
+	ep.oversize = peer_export_oversize;
 	ep.ctx = p;
 	p->export_paused = false;
 	export_peer_up(d->ex, &ep); /* leaves the old group, dumps again */

@@ -139,6 +139,28 @@ bool peer_export_fits(void *ctx, size_t len)
 	return false;
 }
 
+/* A route too large for this peer's messages: withdrawn from it. A log
+ * line and an event for the first few of a session, then every 1,000th;
+ * the counter has them all. */
+void peer_export_oversize(void *ctx, const struct prefix *pfx)
+{
+	struct peer *p = ctx;
+	char buf[PREFIX_STRLEN];
+	uint64_t n = ++p->oversize_withdrawn;
+
+	if (n > 10 && n % 1000)
+		return;
+	prefix_fmt(pfx, buf, sizeof(buf));
+	log_warn(p->s->log, p->name, "route %s does not fit one UPDATE of %u "
+		 "bytes (no extended messages): withdrawn from this peer "
+		 "(%llu so far)", buf, p->est && p->est->caps.ext_message ?
+		 BGP_EXT_MAX_LEN : BGP_MAX_LEN, (unsigned long long)n);
+	events_emit_json(p->s->events, "route_too_large", p->name,
+			 json_pack("{s:s, s:I}", "prefix", buf, "count",
+				   (json_int_t)n),
+			 "route does not fit one UPDATE: withdrawn from the peer");
+}
+
 static void session_up(struct peer *p, struct conn *c)
 {
 	struct session *s = p->s;
@@ -170,6 +192,7 @@ static void session_up(struct peer *p, struct conn *c)
 	ep.n_export_rules = p->cf->n_export;
 	ep.send = peer_export_send;
 	ep.fits = peer_export_fits;
+	ep.oversize = peer_export_oversize;
 	ep.ctx = p;
 	export_peer_up(s->ex, &ep);
 	p->export_up = true;

@@ -45,6 +45,7 @@ void fsm_update_state(struct peer *p);
  * queue drains) when len more bytes would take its output queue past
  * CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE. */
 bool peer_export_fits(void *ctx, size_t len);
+void peer_export_oversize(void *ctx, const struct prefix *pfx);
 
 /* Max prefixes exceeded while importing (afi of the prefix that broke it). */
 void fsm_max_prefix(struct peer *p, uint16_t afi);
