@@ -374,6 +374,35 @@ void fsm_conn_up(struct conn *c)
 	fsm_update_state(p);
 }
 
+/* Both connection slots are taken and a new one comes in: an incoming
+ * connection that has not sent its OPEN yet (the older one when both
+ * have not) gives its slot up, so half-open connections from the peer's
+ * address cannot keep the real peer out (its connection sends OPEN at
+ * once, so it is never the one dropped). */
+static void drop_silent(struct peer *p)
+{
+	struct conn *v = NULL;
+	struct bgp_notify n = {.code = BGP_ERR_CEASE,
+			       .subcode = BGP_CEASE_COLLISION};
+
+	for (int k = 0; k < 2; k++) {
+		struct conn *c = p->conn[k];
+		/* the older one: less left of its OPEN deadline */
+		if (c && !c->outgoing && c->state == PS_OPENSENT &&
+		    !c->got_open &&
+		    (!v || ev_timer_remaining(p->s->loop, &c->hold) <
+				   ev_timer_remaining(p->s->loop, &v->hold)))
+			v = c;
+	}
+	if (!v)
+		return;
+	snprintf(n.reason, sizeof(n.reason),
+		 "connection collision resolution: no OPEN received");
+	log_info(p->s->log, p->name, "incoming connection without OPEN "
+		 "closed for a new one");
+	conn_close(v, &n);
+}
+
 void fsm_accept(struct peer *p, int fd, const struct addr *local,
 		const struct addr *remote)
 {
@@ -386,6 +415,8 @@ void fsm_accept(struct peer *p, int fd, const struct addr *local,
 	for (int k = 0; k < 2; k++)
 		if (p->conn[k] && p->conn[k]->state == PS_CONNECT)
 			conn_close(p->conn[k], NULL);
+	if (p->conn[0] && p->conn[1] && !p->est)
+		drop_silent(p);
 	slot = !p->conn[0] ? 0 : !p->conn[1] ? 1 : -1;
 	c = conn_new(p, fd, false);
 	if (!c) {

@@ -14,7 +14,12 @@
 
 #include "session/peer.h"
 
-#define FSM_OPEN_HOLD 240.0 /* hold timer while waiting for OPEN */
+/* The OPEN deadline: a connection whose peer has not sent its OPEN this
+ * long after TCP came up is closed (Hold Timer Expired). Every BGP
+ * speaker sends OPEN at once; a silent connection from a peer's address
+ * must not hold one of its two connection slots (RFC 4271's 4-minute
+ * large hold time did, keeping the real peer out). */
+#define FSM_OPEN_HOLD 10.0
 #define FSM_RETRY_MIN 1.0
 #define FSM_RETRY_MAX 60.0
 #define FSM_GR_TIME 120 /* graceful restart time we advertise */
