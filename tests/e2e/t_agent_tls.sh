@@ -15,7 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 AGENT=${PHAROS_AGENT:-$PHAROS_BIN/pharos-agent}
-need_bin "$PHAROSD" "$PHAROS_PEER" "$AGENT" openssl curl jq
+need_bin "$PHAROSD" "$PHAROSCTL" "$PHAROS_PEER" "$AGENT" openssl curl jq
 
 RS=198.18.1.1 N1=198.18.1.2 VM=198.18.1.10
 API=$RS:8179 URL=https://$RS:8179
@@ -124,6 +124,11 @@ agent_once pinned --pin "$PIN"
 check "an agent pinning the server's key (no CA) succeeds" test $? -eq 0
 check_match "it installs $P4" "$(owned)" "^198\.19\.250\.0/24 via $N1 "
 check "its ack is recorded" acked pinned
+
+check_match "pharosctl --cacert ca-a shows the peers over HTTPS" \
+	"$(nsx vm "$PHAROSCTL" -s "$URL" --cacert "$T_DIR/ca-a.crt" show peers 2>&1)" "nva1"
+check "pharosctl trusting only ca-b cannot reach it" \
+	eval '! PHAROS_CACERT=$T_DIR/ca-b.crt nsx vm "$PHAROSCTL" -s "$URL" show peers >/dev/null 2>&1'
 
 # ----------------------------------------------------------- token scopes
 post() { # TOKEN PATH: the HTTP status

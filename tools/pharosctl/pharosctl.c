@@ -46,7 +46,9 @@ static void usage(FILE *out)
 		"  peer refresh NAME\n"
 		"  mrt dump FILE\n"
 		"-s URL (default %s or $PHAROS_URL), -j raw JSON,\n"
-		"-t FILE token for changes (or $PHAROS_TOKEN)\n", DEFAULT_URL);
+		"-t FILE token for changes (or $PHAROS_TOKEN)\n"
+		"--cacert FILE  CA certificates for an https:// API (or\n"
+		"        $PHAROS_CACERT)\n", DEFAULT_URL);
 }
 
 static void show_peers(json_t *o)
@@ -283,11 +285,13 @@ static int cmd_peer(struct ctl *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct ctl c = {.url = getenv("PHAROS_URL")};
+	struct ctl c = {.url = getenv("PHAROS_URL"),
+			.cacert = getenv("PHAROS_CACERT")};
 	const char *token_file = NULL;
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"cacert", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0}};
 	int opt, rc;
 
@@ -298,6 +302,7 @@ int main(int argc, char **argv)
 		case 's': c.url = optarg; break;
 		case 'j': c.json = true; break;
 		case 't': token_file = optarg; break;
+		case 'C': c.cacert = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("pharosctl %s\n", PHAROS_VERSION); return 0;
 		default: usage(stderr); return 1;
