@@ -84,7 +84,12 @@ check "plain HTTP gets no answer from the HTTPS port" \
 check "a client trusting only ca-b refuses the server" \
 	eval '! nsx vm curl -sf -m 3 --cacert $T_DIR/ca-b.crt $URL/api/v1/peers >/dev/null'
 
-start_in nva1 nva1 "$PHAROS_PEER" -a 65001 -R 65515 -b "$N1" -o none -A "$P4" "$RS"
+cat >"$T_DIR/nva1.script" <<EOF
+announce $P4
+wait-file $T_DIR/go-bad
+announce 198.19.251.0/24 nh 198.18.9.9
+EOF
+start_in nva1 nva1 "$PHAROS_PEER" -a 65001 -R 65515 -b "$N1" -o none -f "$T_DIR/nva1.script" "$RS"
 established() { get "$URL/api/v1/peers" | jq -e '[.. | objects | select(.name? == "nva1" and .state? == "established")] | length > 0' >/dev/null; }
 check_wait "nva1 established" 30 established
 
@@ -129,6 +134,18 @@ check_match "pharosctl --cacert ca-a shows the peers over HTTPS" \
 	"$(nsx vm "$PHAROSCTL" -s "$URL" --cacert "$T_DIR/ca-a.crt" show peers 2>&1)" "nva1"
 check "pharosctl trusting only ca-b cannot reach it" \
 	eval '! PHAROS_CACERT=$T_DIR/ca-b.crt nsx vm "$PHAROSCTL" -s "$URL" show peers >/dev/null 2>&1'
+
+# a route the agent's kernel refuses (its next hop is not reachable from
+# the host): the ack says so and pharosd reports it
+touch "$T_DIR/go-bad"
+has_bad() { get "$URL/api/v1/fabric/subnets/spoke-a/app/table" | grep -q 198.19.251.0/24; }
+check_wait "pharosd programs 198.19.251.0/24 via 198.18.9.9" 15 has_bad
+agent_once failing --cacert "$T_DIR/ca-a.crt"
+check "--once with a route the kernel refuses exits non-zero" test $? -ne 0
+check_wait "pharosd logs the agent's failure from its ack" 5 \
+	grep -q "agent failing (spoke-a/app): 1 routes not installed" "$(log_of pharosd)"
+check_match "and raises an agent_failed event" "$(get "$URL/api/v1/events")" '"agent_failed"'
+nsx vm "$AGENT" -F --table "$TABLE" >/dev/null 2>&1
 
 # ----------------------------------------------------------- token scopes
 post() { # TOKEN PATH: the HTTP status
