@@ -181,6 +181,12 @@ size_t ag_nl_build(void *buf, size_t len, const struct ag_op *op,
 int ag_nl_parse(const void *nlh, uint32_t table, struct ag_route *r);
 
 struct ag_nl *ag_nl_open(char *err, size_t errlen);
+/* The same with a receive buffer of rcvbuf bytes (0: 4 MiB) and batch
+ * requests per sendmsg (0: what the buffer holds). A batch larger than
+ * the buffer holds makes the kernel drop answers (ENOBUFS): for tests of
+ * the resync. */
+struct ag_nl *ag_nl_open_tuned(int rcvbuf, size_t batch, char *err,
+			       size_t errlen);
 void ag_nl_close(struct ag_nl *nl);
 /* Requests per batch on this socket. */
 size_t ag_nl_batch(const struct ag_nl *nl);

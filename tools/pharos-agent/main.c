@@ -56,6 +56,8 @@ struct agent {
 	double stale_s;
 	int wait_s;
 	bool once, verbose;
+	int nl_rcvbuf; /* --netlink-rcvbuf (0: 4 MiB) */
+	size_t nl_batch; /* --netlink-batch, first socket only (0: sized) */
 	/* state */
 	struct ag_server srv[AG_MAXSRV];
 	size_t n_srv;
@@ -242,7 +244,9 @@ static int apply_resync(struct agent *a, const struct ag_rset *want,
 						      strerror(e), "try", t));
 		a->st.nl_resyncs++;
 		ag_nl_close(a->nl);
-		a->nl = ag_nl_open(err, sizeof(err));
+		/* batches sized to the new socket's buffer, whatever
+		 * --netlink-batch said */
+		a->nl = ag_nl_open_tuned(a->nl_rcvbuf, 0, err, sizeof(err));
 		if (!a->nl) {
 			logmsg(a, "%s", err);
 			return -1;
@@ -586,6 +590,10 @@ static const char usage_text[] =
 	"  -H, --https-only        refuse plain http:// servers\n"
 	"  -D, --allow-default     install a default route (and prefixes shorter\n"
 	"                          than /8, /16 for IPv6) when a server sends one\n"
+	"      --netlink-rcvbuf B  netlink receive buffer (default 4 MiB)\n"
+	"      --netlink-batch N   requests per batch on the first socket\n"
+	"                          (default: what the buffer holds; more makes\n"
+	"                          the kernel drop answers: tests the resync)\n"
 	"  -n, --name NAME         agent name in acks and events (default: host\n"
 	"                          name)\n"
 	"  -M, --metrics FILE      write counters in Prometheus text format\n"
@@ -609,6 +617,8 @@ static const struct option long_opts[] = {
 	{ "pin", required_argument, NULL, 'P' },
 	{ "https-only", no_argument, NULL, 'H' },
 	{ "allow-default", no_argument, NULL, 'D' },
+	{ "netlink-rcvbuf", required_argument, NULL, 'R' },
+	{ "netlink-batch", required_argument, NULL, 'B' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "once", no_argument, NULL, '1' },
@@ -721,6 +731,16 @@ static int parse_opt(struct agent *a, struct cli *c, int o, const char *arg)
 	case 'P': a->tls.pin = arg; return 0;
 	case 'H': a->tls.https_only = true; return 0;
 	case 'D': a->guard.allow_default = true; return 0;
+	case 'R':
+		if (num(arg, 1u << 30, &v) || v < 4096)
+			return usage("bad --netlink-rcvbuf (4096..2^30)", arg);
+		a->nl_rcvbuf = (int)v;
+		return 0;
+	case 'B':
+		if (num(arg, 1000000, &v) || v < 1)
+			return usage("bad --netlink-batch (1..1000000)", arg);
+		a->nl_batch = (size_t)v;
+		return 0;
 	case 'n': a->name = arg; return 0;
 	case 'M': a->metrics_file = arg; return 0;
 	case '1': a->once = true; return 0;
@@ -739,7 +759,7 @@ static int parse_args(struct agent *a, struct cli *c, int argc, char **argv)
 	a->p.proto = 200;
 	a->stale_s = 120;
 	a->wait_s = 30;
-	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:C:P:HDn:M:1FvhV",
+	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:C:P:HDR:B:n:M:1FvhV",
 				long_opts, NULL)) != -1)
 		if ((rc = parse_opt(a, c, o, optarg)) != 0)
 			return rc;
@@ -783,7 +803,7 @@ static int start(struct agent *a, const struct cli *c)
 {
 	char err[256];
 	double now = mono();
-	a->nl = ag_nl_open(err, sizeof(err));
+	a->nl = ag_nl_open_tuned(a->nl_rcvbuf, a->nl_batch, err, sizeof(err));
 	if (!a->nl) {
 		logmsg(a, "%s", err);
 		return 1;

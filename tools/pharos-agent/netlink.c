@@ -207,11 +207,12 @@ int ag_nl_parse(const void *msg, uint32_t table, struct ag_route *r)
 
 /* ---------------------------------------------------------------- socket */
 
-/* Ask for a large receive buffer (beyond rmem_max when privileged) and
- * size batches to what the kernel granted: half of it, in answers. */
-static size_t batch_size(int fd)
+/* Ask for a large receive buffer (beyond rmem_max when privileged; or
+ * rcvbuf bytes when given) and size batches to what the kernel granted:
+ * half of it, in answers. */
+static size_t batch_size(int fd, int rcvbuf)
 {
-	int want = (int)AG_NL_SOCKBUF, got = 0;
+	int want = rcvbuf > 0 ? rcvbuf : (int)AG_NL_SOCKBUF, got = 0;
 	socklen_t sl = sizeof(got);
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
@@ -228,6 +229,12 @@ size_t ag_nl_batch(const struct ag_nl *nl)
 
 struct ag_nl *ag_nl_open(char *err, size_t errlen)
 {
+	return ag_nl_open_tuned(0, 0, err, errlen);
+}
+
+struct ag_nl *ag_nl_open_tuned(int rcvbuf, size_t batch, char *err,
+			       size_t errlen)
+{
 	struct ag_nl *nl = calloc(1, sizeof(*nl));
 	int one = 1;
 	if (!nl)
@@ -241,7 +248,9 @@ struct ag_nl *ag_nl_open(char *err, size_t errlen)
 	/* acks without the request copied back; errors with a message */
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	nl->per_batch = batch_size(mnl_socket_get_fd(nl->sock));
+	nl->per_batch = batch_size(mnl_socket_get_fd(nl->sock), rcvbuf);
+	if (batch)
+		nl->per_batch = batch;
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
 	return nl;
