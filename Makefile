@@ -37,7 +37,7 @@ FUZZ_SRCS = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 # $(1) = build dir, $(2) = extra CFLAGS, $(3) = compiler
 define variant
-$(1)/obj/%.o: %.c $$(wildcard src/*.h src/*/*.h tests/unit/*.h) | check-deps
+$(1)/obj/%.o: %.c $$(wildcard src/*.h src/*/*.h tools/*/*.h tests/unit/*.h) | check-deps
 	@mkdir -p $$(dir $$@)
 	$(3) $$(PCPPFLAGS) $$(CFLAGS) $(WARN) $(2) -c $$< -o $$@
 $(1)/libpharos.a: $$(LIB_SRCS:%.c=$(1)/obj/%.o)

@@ -403,8 +403,33 @@ struct api *api_start(struct api_host *d)
 	if (!api)
 		return NULL;
 	api->d = d;
+	/* HTTPS when api.tls_cert and api.tls_key are set (GnuTLS inside
+	 * libmicrohttpd); the PEM texts were read with the configuration */
+	if (d->conf->api.tls_cert_pem && d->conf->api.tls_key_pem) {
+		api->tls_cert = strdup(d->conf->api.tls_cert_pem);
+		api->tls_key = strdup(d->conf->api.tls_key_pem);
+	}
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_MEM_CERT, 0, api->tls_cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, api->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (api->tls_cert && api->tls_key) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			log_err(d->log, NULL, "api.tls_cert: this libmicrohttpd "
+				"has no TLS support");
+			free(api->tls_cert);
+			free(api->tls_key);
+			free(api);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+	} else {
+		tls[0].option = MHD_OPTION_END;
+	}
 	api->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler,
-				    api, MHD_OPTION_SOCK_ADDR, &ss,
+				    api, MHD_OPTION_ARRAY, tls,
+				    MHD_OPTION_SOCK_ADDR, &ss,
 				    MHD_OPTION_NOTIFY_COMPLETED, completed, api,
 				    MHD_OPTION_NOTIFY_CONNECTION,
 				    api_notify_connection, api,
@@ -421,6 +446,8 @@ struct api *api_start(struct api_host *d)
 		log_err(d->log, NULL, "cannot start the API on %s",
 			d->conf->api.listen ? d->conf->api.listen
 					    : "127.0.0.1:8179");
+		free(api->tls_cert);
+		free(api->tls_key);
 		free(api);
 		return NULL;
 	}
@@ -431,8 +458,9 @@ struct api *api_start(struct api_host *d)
 	ev_timer_init(&api->timer, api_timer_cb, 0, 0);
 	api->timer.data = api;
 	api->fabric = api_fabric_new(api);
-	log_info(d->log, NULL, "API listening on %s",
-		 d->conf->api.listen ? d->conf->api.listen : "127.0.0.1:8179");
+	log_info(d->log, NULL, "API listening on %s%s",
+		 d->conf->api.listen ? d->conf->api.listen : "127.0.0.1:8179",
+		 flags & MHD_USE_TLS ? " (HTTPS)" : "");
 	return api;
 }
 
@@ -445,5 +473,7 @@ void api_stop(struct api *api)
 	api_fabric_free(api);
 	api_ops_free(api);
 	MHD_stop_daemon(api->mhd);
+	free(api->tls_cert);
+	free(api->tls_key);
 	free(api);
 }

@@ -626,6 +626,32 @@ static void keepalive_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* ------------------------------------------------------ ack, agents */
 
+/* An agent that could not install everything says so in its ack
+ * ("failed": N, "error": the first problem): a log line and an
+ * agent_failed event, so the operator sees it where the rest is. */
+static void ack_failures(struct api_fabric *af, json_t *b, const char *agent,
+			 const char *subnet)
+{
+	json_int_t failed = json_integer_value(json_object_get(b, "failed"));
+	const char *err = json_string_value(json_object_get(b, "error"));
+	char safe[200];
+	size_t k = 0;
+
+	if (failed <= 0)
+		return;
+	/* the text is the agent's: keep printable ASCII only */
+	for (const char *p = err ? err : ""; *p && k + 1 < sizeof(safe); p++)
+		safe[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	safe[k] = 0;
+	log_warn(D(af)->log, NULL, "agent %.64s (%.64s): %lld routes not "
+		 "installed: %s", agent, subnet, (long long)failed, safe);
+	events_emit_json(D(af)->events, "agent_failed", NULL,
+			 json_pack("{s:s, s:s, s:I, s:s}", "agent", agent,
+				   "subnet", subnet, "failed", failed, "error",
+				   safe),
+			 "an agent could not install every route");
+}
+
 static enum MHD_Result post_ack(struct api_fabric *af,
 				struct MHD_Connection *con, const char *subnet,
 				struct req *rq)
@@ -635,7 +661,7 @@ static enum MHD_Result post_ack(struct api_fabric *af,
 	const char *agent;
 	int rc;
 
-	if (check_auth(af->api, con, &ret))
+	if (check_auth_agent(af->api, con, &ret))
 		return ret;
 	if (rq && rq->too_big)
 		return reply_error(con, 413, "request body too large");
@@ -652,6 +678,7 @@ static enum MHD_Result post_ack(struct api_fabric *af,
 	}
 	rc = fabric_agent_ack(D(af)->fglue, agent, subnet,
 			      (uint64_t)json_integer_value(ver));
+	ack_failures(af, b, agent, subnet);
 	json_decref(b);
 	if (rc < 0)
 		return reply_error(con, 500, "out of memory");

@@ -30,6 +30,8 @@ struct api {
 	struct api_slot *slots;
 	size_t n_slots, slot_bytes;
 	uint64_t slots_refused; /* 503s for want of a slot */
+	char *tls_cert, *tls_key; /* PEM copies while the daemon runs (a
+				   * reload frees the configuration's) */
 };
 
 /* Per-request state: the collected body of a POST. */
@@ -57,6 +59,11 @@ enum MHD_Result api_adj_in_reply(struct api *api, struct MHD_Connection *con,
 				 const struct peer *p);
 enum MHD_Result api_adj_out_reply(struct api *api, struct MHD_Connection *con,
 				  const struct peer *p);
+/* The same for what a host agent may do (acknowledge a version): the
+ * agent token (api.agent_token_file) or the admin token. The agent token
+ * gives no other right. */
+int check_auth_agent(struct api *api, struct MHD_Connection *con,
+		     enum MHD_Result *ret);
 /* Make libmicrohttpd look at resumed connections in this loop turn. */
 void api_kick(struct api *api);
 

@@ -485,6 +485,8 @@ json_t *api_peer_json(struct api_host *d, const struct peer *p)
 	json_object_set_new(o, "max_prefix_hits", json_integer((json_int_t)p->max_prefix_hits));
 	json_object_set_new(o, "default_routes_refused", json_integer((json_int_t)p->default_refused));
 	json_object_set_new(o, "routes_refused_loop", json_integer((json_int_t)p->loop_refused));
+	json_object_set_new(o, "martians_refused", json_integer((json_int_t)p->martian_refused));
+	json_object_set_new(o, "routes_too_large", json_integer((json_int_t)p->oversize_withdrawn));
 	json_object_set_new(o, "routes_refused_first_as", json_integer((json_int_t)p->first_as_refused));
 	json_object_set_new(o, "routes_refused_policy", json_integer((json_int_t)p->policy_refused));
 	json_object_set_new(o, "treat_as_withdraw", json_integer((json_int_t)p->treat_as_withdraw));

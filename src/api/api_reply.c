@@ -81,6 +81,19 @@ int check_auth(struct api *api, struct MHD_Connection *con,
 	return 0;
 }
 
+int check_auth_agent(struct api *api, struct MHD_Connection *con,
+		     enum MHD_Result *ret)
+{
+	const char *agent = api->d->conf->api.agent_token;
+	const char *h = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+						    "Authorization");
+
+	if (agent && *agent && h && !strncmp(h, "Bearer ", 7) &&
+	    token_eq(h + 7, agent))
+		return 0;
+	return check_auth(api, con, ret);
+}
+
 /* ------------------------------------------------------ loop */
 
 void api_kick(struct api *api)

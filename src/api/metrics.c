@@ -285,6 +285,8 @@ static double v_default(const struct api_host *d, const struct peer *p)
 	return n;
 }
 static double v_default_refused(const struct api_host *d, const struct peer *p) { return (double)p->default_refused; }
+static double v_martian_refused(const struct api_host *d, const struct peer *p) { return (double)p->martian_refused; }
+static double v_oversize(const struct api_host *d, const struct peer *p) { return (double)p->oversize_withdrawn; }
 static double v_upd_in(const struct api_host *d, const struct peer *p) { return (double)p->updates_in; }
 static double v_upd_out(const struct api_host *d, const struct peer *p) { return (double)p->updates_out; }
 static double v_msgs_in(const struct api_host *d, const struct peer *p) { return (double)p->msgs_in; }
@@ -322,6 +324,8 @@ static const struct {
 	{"pharos_peer_max_prefix_hits_total", "counter", "Sessions dropped for exceeding max_prefixes", v_maxpfx},
 	{"pharos_peer_default_routes_learned", "gauge", "Default routes (0.0.0.0/0, ::/0) of the peer accepted into the RIB", v_default},
 	{"pharos_peer_default_routes_refused_total", "counter", "Default routes refused (accept_default false)", v_default_refused},
+	{"pharos_peer_martians_refused_total", "counter", "Martian routes refused (route_server.martians, or a default in disguise)", v_martian_refused},
+	{"pharos_peer_routes_too_large_total", "counter", "Routes withdrawn from the peer because no UPDATE of its size can carry them", v_oversize},
 	{"pharos_peer_updates_received_total", "counter", "UPDATE messages received", v_upd_in},
 	{"pharos_peer_updates_sent_total", "counter", "UPDATE messages queued to the peer", v_upd_out},
 	{"pharos_peer_messages_received_total", "counter", "BGP messages received", v_msgs_in},
@@ -353,7 +357,8 @@ static void put_peers(struct mbuf *m, struct api_host *d)
 		} r[] = {{"as_loop", p->loop_refused},
 			 {"first_as", p->first_as_refused},
 			 {"policy", p->policy_refused},
-			 {"default_route", p->default_refused}};
+			 {"default_route", p->default_refused},
+			 {"martian", p->martian_refused}};
 		for (unsigned k = 0; k < sizeof(r) / sizeof(r[0]); k++) {
 			char extra[48];
 			snprintf(extra, sizeof(extra), "reason=\"%s\"", r[k].why);

@@ -105,12 +105,22 @@ struct conf_rs {
 	bool compare_med;
 	uint16_t max_paths; /* default 8 */
 	uint32_t restart_delay; /* seconds before a max-prefix drop comes back, default 30 */
+	/* Martians (DESIGN 4.1 `martians`): a route inside one of these is
+	 * refused on import. Given, the list replaces the defaults; not
+	 * given, conf_check fills the defaults (conf_martians.c). */
+	unsigned n_martians;
+	struct prefix *martians;
+	bool martians_set; /* the file gave the list */
 	unsigned n_peers;
 	struct conf_peer *peers;
 };
 
 struct conf_api {
 	char *listen; /* "127.0.0.1:8179" */
+	char *tls_cert, *tls_key; /* PEM files: the API serves HTTPS */
+	char *agent_token_file; /* token that may only ack (host agents) */
+	char *agent_token;
+	char *tls_cert_pem, *tls_key_pem; /* read from tls_cert, tls_key */
 	char *token_file; /* NULL: changes over the API are refused */
 	char *token; /* read from token_file at load time */
 	char *events_file; /* NULL: events go to stderr only */
@@ -235,6 +245,8 @@ bool conf_vnet_originated(const struct conf *c, const struct conf_vnet *v);
 struct prefix *conf_originated(const struct conf *c, unsigned *n);
 const char *nh_type_name(uint8_t t); /* "VirtualAppliance", ... */
 const char *peer_kind_name(uint8_t k); /* "nva", "vpn_gateway", ... */
+/* The api.listen address, 0 when it is not ADDRESS:PORT. */
+int conf_api_addr(const char *listen, struct addr *a);
 
 /* Policy rules as data (src/conf/conf_rules.c). */
 

@@ -355,6 +355,65 @@ static void check_dir(struct checker *k, const struct ynode *n,
 			  "will be written there", key, path, dir);
 }
 
+/* A PEM file (certificate chain or key), whole. NULL after reporting. */
+static char *read_pem(struct checker *k, const struct ynode *n,
+		      const char *key, const char *file)
+{
+	char path[4096], *text = NULL;
+	size_t len = 0, got;
+	char buf[8192];
+	FILE *f, *mem;
+
+	if (file[0] != '/' && k->basedir)
+		snprintf(path, sizeof(path), "%s/%s", k->basedir, file);
+	else
+		snprintf(path, sizeof(path), "%s", file);
+	f = fopen(path, "r");
+	if (!f) {
+		diag_err(k->d, n, "cannot read %s '%s': %s", key, file,
+			 strerror(errno));
+		return NULL;
+	}
+	mem = open_memstream(&text, &len);
+	while (mem && len < (1u << 20) && (got = fread(buf, 1, sizeof(buf), f)))
+		fwrite(buf, 1, got, mem);
+	fclose(f);
+	if (!mem)
+		abort();
+	fclose(mem);
+	if (!strstr(text, "-----BEGIN ")) {
+		diag_err(k->d, n, "%s '%s' is not a PEM file", key, file);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* api.tls_cert and api.tls_key go together; api.agent_token_file must
+ * differ from the admin token. */
+static void check_api_tls(struct checker *k, const struct ynode *an)
+{
+	struct conf_api *api = &k->c->api;
+
+	if (!api->tls_cert != !api->tls_key)
+		diag_err(k->d, at(an, api->tls_cert ? "tls_cert" : "tls_key"),
+			 "api.tls_cert and api.tls_key go together");
+	if (api->tls_cert && api->tls_key) {
+		api->tls_cert_pem = read_pem(k, at(an, "tls_cert"), "tls_cert",
+					     api->tls_cert);
+		api->tls_key_pem = read_pem(k, at(an, "tls_key"), "tls_key",
+					    api->tls_key);
+	}
+	if (api->agent_token_file)
+		api->agent_token = read_secret(k, at(an, "agent_token_file"),
+					       "agent_token_file",
+					       api->agent_token_file);
+	if (api->agent_token && api->token &&
+	    !strcmp(api->agent_token, api->token))
+		diag_err(k->d, at(an, "agent_token_file"),
+			 "agent_token_file holds the admin token: agents need a token of their own");
+}
+
 static void check_api(struct checker *k, const struct ynode *an)
 {
 	struct conf_api *api = &k->c->api;
@@ -388,6 +447,7 @@ static void check_api(struct checker *k, const struct ynode *an)
 	check_dir(k, at(an, "events_file"), "events_file", api->events_file,
 		  true);
 	check_dir(k, at(an, "mrt_dir"), "mrt_dir", api->mrt_dir, false);
+	check_api_tls(k, an);
 }
 
 /* ----------------------------------------------------------- entry */
@@ -400,4 +460,5 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 	check_rs(&k, ymap_get(root, "route_server"));
 	check_api(&k, ymap_get(root, "api"));
 	conf_check_fabric(c, ymap_get(root, "fabric"), d);
+	conf_martians(c, ymap_get(root, "route_server"), d);
 }

@@ -603,6 +603,13 @@ static void f_listen(struct loader *L, const struct ynode *v, void *b)
 				 list_at(v, i)->str);
 }
 
+static void f_martians(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->n_martians = load_prefixes(L, v, "martians", &rs->martians);
+	rs->martians_set = true;
+}
+
 #define RF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rs, m), lo, hi, NULL, NULL, false}
 static const struct field rs_fields[] = {
 	RF("asn", F_U32, asn, 1, 0),
@@ -619,6 +626,7 @@ static const struct field rs_fields[] = {
 	RF("restart_delay", F_U32, restart_delay, 1, 86400),
 	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
 	{"peer_groups", F_FUNC, 0, 0, 0, NULL, f_peer_groups, false},
+	{"martians", F_FUNC, 0, 0, 0, NULL, f_martians, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -626,6 +634,9 @@ static const struct field rs_fields[] = {
 static const struct field api_fields[] = {
 	AF("listen", F_STR, listen, 0, 0),
 	AF("token_file", F_STR, token_file, 0, 0),
+	AF("agent_token_file", F_STR, agent_token_file, 0, 0),
+	AF("tls_cert", F_STR, tls_cert, 0, 0),
+	AF("tls_key", F_STR, tls_key, 0, 0),
 	AF("events_file", F_STR, events_file, 0, 0),
 	AF("mrt_dir", F_STR, mrt_dir, 0, 0),
 	AF("mrt_interval", F_U32, mrt_interval, 0, 0),

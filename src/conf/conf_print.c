@@ -209,6 +209,14 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 		rs->restart_delay, rs->n_peers ? "" : " []");
 	for (unsigned i = 0; i < rs->n_peers; i++)
 		print_peer(o, &rs->peers[i]);
+	/* the list in force, defaults included: it reads back as given */
+	fputs("  martians: [", o);
+	for (unsigned i = 0; i < rs->n_martians; i++) {
+		char buf[PREFIX_STRLEN];
+		fprintf(o, "%s%s", i ? ", " : "",
+			prefix_fmt(&rs->martians[i], buf, sizeof(buf)));
+	}
+	fputs("]\n", o);
 }
 
 static void print_api(FILE *o, const struct conf_api *a)
@@ -217,6 +225,12 @@ static void print_api(FILE *o, const struct conf_api *a)
 	put_str(o, a->listen);
 	fputs("\n  token_file: ", o);
 	put_str(o, a->token_file);
+	fputs("\n  agent_token_file: ", o);
+	put_str(o, a->agent_token_file);
+	fputs("\n  tls_cert: ", o);
+	put_str(o, a->tls_cert);
+	fputs("\n  tls_key: ", o);
+	put_str(o, a->tls_key);
 	fputs("\n  events_file: ", o);
 	put_str(o, a->events_file);
 	fputs("\n  mrt_dir: ", o);
@@ -354,6 +368,11 @@ static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
 	for (unsigned i = 0; i < a->n_listen; i++)
 		if (!addr_same(&a->listen[i], &b->listen[i]))
 			return false;
+	if (a->n_martians != b->n_martians)
+		return false;
+	for (unsigned i = 0; i < a->n_martians; i++)
+		if (!prefix_eq(&a->martians[i], &b->martians[i]))
+			return false;
 	for (unsigned i = 0; i < a->n_peers; i++)
 		if (!peer_equal_all(&a->peers[i], &b->peers[i]))
 			return false;
@@ -365,6 +384,12 @@ static bool api_equal(const struct conf_api *a, const struct conf_api *b)
 	return str_eq(a->listen, b->listen) &&
 	       str_eq(a->token_file, b->token_file) &&
 	       str_eq(a->token, b->token) &&
+	       str_eq(a->agent_token_file, b->agent_token_file) &&
+	       str_eq(a->agent_token, b->agent_token) &&
+	       str_eq(a->tls_cert, b->tls_cert) &&
+	       str_eq(a->tls_key, b->tls_key) &&
+	       str_eq(a->tls_cert_pem, b->tls_cert_pem) &&
+	       str_eq(a->tls_key_pem, b->tls_key_pem) &&
 	       str_eq(a->events_file, b->events_file) &&
 	       str_eq(a->mrt_dir, b->mrt_dir) &&
 	       a->mrt_interval == b->mrt_interval &&
@@ -483,6 +508,13 @@ void conf_free(struct conf *c)
 	free(c->api.listen);
 	free(c->api.token_file);
 	free(c->api.token);
+	free(c->api.agent_token_file);
+	free(c->api.agent_token);
+	free(c->api.tls_cert);
+	free(c->api.tls_key);
+	free(c->api.tls_cert_pem);
+	free(c->api.tls_key_pem);
+	free(c->rs.martians);
 	free(c->api.events_file);
 	free(c->api.mrt_dir);
 	for (unsigned i = 0; i < c->fabric.n_vnets; i++)

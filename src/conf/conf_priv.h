@@ -67,6 +67,11 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 		       struct conf_diag *d);
 
+/* route_server.martians: check the given list, or fill the defaults
+ * (conf_martians.c). Runs after the rest of the checks. */
+void conf_martians(struct conf *c, const struct ynode *rsn,
+		   struct conf_diag *d);
+
 /* Tree helpers for conf_check: the node for item i of a sequence under
  * key, or for key inside that item; NULL when absent. */
 struct ynode *yseq_item(const struct ynode *seq, unsigned i);

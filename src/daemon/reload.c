@@ -24,6 +24,8 @@
 struct reload_sum {
 	json_t *reset, *added, *removed, *unchanged, *updated;
 	json_t *why; /* peer name -> why its session is reset */
+	const struct conf_rs *nrs; /* the new route_server section */
+	bool martians; /* route_server.martians changed */
 };
 
 /* ------------------------------------------------------ validation */
@@ -271,6 +273,8 @@ static void peer_reset_to(struct daemon *d, struct peer *p,
 
 struct reeval {
 	const struct conf_peer *cf;
+	const struct conf_rs *rs;
+	size_t martians;
 	struct prefix *pfx;
 	size_t n, cap;
 };
@@ -283,6 +287,10 @@ static int reeval_cb(const struct rentry *e, const struct rpath *rp, void *arg)
 
 	rattr_to_bgp(rp->attr, &a);
 	deny = policy_is_default(&e->prefix) && !r->cf->accept_default;
+	if (!deny && policy_martian(r->rs, &e->prefix, r->cf->accept_default) != -1) {
+		deny = true;
+		r->martians++;
+	}
 	if (!deny && r->cf->n_import) {
 		int k = policy_match(r->cf->import, r->cf->n_import,
 				     &e->prefix, &a);
@@ -307,17 +315,19 @@ static int reeval_cb(const struct rentry *e, const struct rpath *rp, void *arg)
  * deny go at once; ROUTE-REFRESH (when the peer supports it) brings back
  * what the old rules refused and re-applies set actions.
  */
-static void import_changed(struct daemon *d, struct peer *p)
+static void import_changed(struct daemon *d, struct peer *p,
+			   const struct conf_rs *nrs)
 {
-	struct reeval r = {.cf = p->cf};
+	struct reeval r = {.cf = p->cf, .rs = nrs};
 	char err[128];
 
 	rib_walk_peer(d->rib, p->rib_id, reeval_cb, &r);
 	for (size_t i = 0; i < r.n; i++) {
 		rib_withdraw(d->rib, p->rib_id, &r.pfx[i]);
 		pfxset_add(p->refused, &r.pfx[i]);
-		p->policy_refused++;
 	}
+	p->martian_refused += r.martians;
+	p->policy_refused += r.n - r.martians;
 	free(r.pfx);
 	if (p->est && p->est->open.route_refresh) {
 		peer_refresh(p, err, sizeof(err));
@@ -429,6 +439,7 @@ static void export_changed(struct daemon *d, struct peer *p)
 	ep.n_export_rules = p->cf->n_export;
 	ep.send = reload_export_send;
 	ep.fits = peer_export_fits;
+	ep.oversize = peer_export_oversize;
 	ep.ctx = p;
 	p->export_paused = false;
 	export_peer_up(d->ex, &ep); /* leaves the old group, dumps again */
@@ -477,6 +488,7 @@ static void peer_soft(struct daemon *d, struct peer *p,
 	bool imp, exp, lim;
 
 	soft_changes(old, cf, &imp, &exp, &lim);
+	imp |= s->martians; /* held routes are checked again */
 
 	p->cf = cf;
 	p->name = cf->name;
@@ -486,7 +498,7 @@ static void peer_soft(struct daemon *d, struct peer *p,
 	}
 	json_array_append_new(s->updated, json_string(cf->name));
 	if (imp)
-		import_changed(d, p);
+		import_changed(d, p, s->nrs);
 	if (exp)
 		export_changed(d, p);
 	if (lim && cf->max_prefixes && p->est &&
@@ -660,6 +672,7 @@ static void peers_plan(struct daemon *d, const struct conf *nc,
 			continue;
 		}
 		soft_changes(p->cf, cf, &imp, &exp, &lim);
+		imp |= s->martians;
 		json_array_append_new(imp || exp || lim ? s->updated
 							: s->unchanged,
 				      json_string(cf->name));
@@ -701,7 +714,8 @@ json_t *daemon_reload(struct daemon *d, bool check, int *status)
 {
 	json_t *errs = json_array(), *warns = json_array();
 	struct reload_sum s = {json_array(), json_array(), json_array(),
-			       json_array(), json_array(), json_object()};
+			       json_array(), json_array(), json_object(),
+			       NULL, false};
 	json_t *changed = json_array(), *peers, *ev;
 	struct conf *old = d->conf, *nc;
 	const char *why;
@@ -724,6 +738,10 @@ json_t *daemon_reload(struct daemon *d, bool check, int *status)
 		return failed(d, check, status, why, errs, warns);
 	}
 	json_decref(errs);
+	s.nrs = &nc->rs;
+	s.martians = d->conf->rs.n_martians != nc->rs.n_martians ||
+		     memcmp(d->conf->rs.martians, nc->rs.martians,
+			    nc->rs.n_martians * sizeof(*nc->rs.martians));
 	if (check) {
 		peers_plan(d, nc, &s);
 		rs_plan(d, nc, changed);

@@ -83,10 +83,70 @@ struct rattr *ex_prefix_base(struct exporter *ex, const struct prefix *p,
 	return entry_base(ex, *id ? rib_entry(ex->rib, *id) : NULL, src);
 }
 
-/* The attributes group g sends for p (new reference), or NULL. */
+static struct rattr *ex_group_attr_raw(struct exporter *ex,
+				       struct ex_group *g,
+				       const struct prefix *p,
+				       struct rattr *base, bool orig);
+
+/* Does an UPDATE with attributes r and the one prefix p fit g's
+ * message size? Encoded once per attribute set (the last one is
+ * remembered: runs of prefixes share their attributes). */
+static bool attr_fits(struct exporter *ex, struct ex_group *g,
+		      const struct prefix *p, struct rattr *r)
+{
+	struct bgp_update_builder ub;
+	struct bgp_attrs *a = ex->tmp;
+
+	if (g->fit_attr != r) {
+		/* the longest prefix of the family: the answer holds for all */
+		struct prefix worst = { .afi = p->afi,
+					.len = (uint8_t)afi_maxlen(p->afi) };
+		rattr_to_bgp(r, a);
+		ex_set_next_hop(a, &r->next_hop);
+		bool ok = bgp_update_begin(&ub, ex->scratch, g->max_msg, p->afi,
+					   a, &g->caps) == 0 &&
+			  bgp_update_add(&ub, &worst) == 0;
+		rattr_ref(r);
+		if (g->fit_attr)
+			rattr_unref(ex->rib, g->fit_attr);
+		g->fit_attr = r;
+		g->fit_ok = ok;
+	}
+	return g->fit_ok;
+}
+
+/* r cannot reach g's members: tell each (a counter and an event). */
+static struct rattr *oversize(struct exporter *ex, struct ex_group *g,
+			      const struct prefix *p, struct rattr *r)
+{
+	for (size_t i = 0; i < g->n_members; i++) {
+		struct ex_peer *pp = &ex->peers[g->members[i]];
+		if (pp->p.oversize)
+			pp->p.oversize(pp->p.ctx, p);
+	}
+	rattr_unref(ex->rib, r);
+	return NULL;
+}
+
+/* The attributes group g sends for p (new reference), or NULL: NULL too
+ * when no UPDATE of g's size can carry them (the members then get a
+ * withdrawal, never a stale route). */
 struct rattr *ex_group_attr(struct exporter *ex, struct ex_group *g,
 				const struct prefix *p, struct rattr *base,
 				bool orig)
+{
+	struct rattr *r = ex_group_attr_raw(ex, g, p, base, orig);
+
+	if (r && !attr_fits(ex, g, p, r))
+		return oversize(ex, g, p, r);
+	return r;
+}
+
+/* The attributes group g's rules make of base for p (new reference). */
+static struct rattr *ex_group_attr_raw(struct exporter *ex,
+				       struct ex_group *g,
+				       const struct prefix *p,
+				       struct rattr *base, bool orig)
 {
 	if (!base || (p->afi == AFI_IPV4 ? !g->v4 : !g->v6))
 		return NULL;
@@ -314,6 +374,8 @@ void ex_group_free(struct exporter *ex, struct ex_group *g)
 	}
 	adj_tab_free(&g->tab, ex->rib);
 	adj_out_free(&g->ao, ex->rib);
+	if (g->fit_attr)
+		rattr_unref(ex->rib, g->fit_attr);
 	pol_rules_free(g->rules, g->n_rules);
 	free(g->members);
 	free(g->ops);

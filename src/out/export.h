@@ -75,6 +75,12 @@ struct export_peer {
 	 * on from where it stopped; End-of-RIB waits for both. NULL: no such
 	 * check (only send()'s answer pauses the dump). */
 	bool (*fits)(void *ctx, size_t len);
+	/* Optional: the route for p cannot be sent to this peer, not even
+	 * alone in one UPDATE (its attributes, an AS_PATH of a thousand
+	 * ASNs, exceed the peer's message size: 4,096 bytes without
+	 * extended messages). The peer gets a withdrawal for p instead (or
+	 * nothing if it never had p), and its adj-RIB-out says so. */
+	void (*oversize)(void *ctx, const struct prefix *p);
 };
 
 struct exporter;

@@ -67,6 +67,8 @@ struct ex_group {
 	size_t n_members, cap_members;
 	struct ex_op *ops;
 	size_t n_ops, cap_ops;
+	struct rattr *fit_attr; /* last attributes checked against max_msg */
+	bool fit_ok; /* ... and whether a one-prefix UPDATE fits */
 };
 
 /* A set of prefixes (open addressing, afi 0 = empty slot), walked in

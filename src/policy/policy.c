@@ -156,3 +156,18 @@ uint8_t policy_apply(const struct pol_rule *rules, unsigned n,
 	res->action = r->action;
 	return r->action;
 }
+
+/* ------------------------------------------------------------ martians */
+
+int policy_martian(const struct conf_rs *rs, const struct prefix *p,
+		   bool accept_default)
+{
+	if (p->len == 0)
+		return -1;
+	if (!accept_default && p->len < (p->afi == AFI_IPV4 ? 8 : 16))
+		return POLICY_TOO_SHORT;
+	for (unsigned i = 0; i < rs->n_martians; i++)
+		if (prefix_contains(&rs->martians[i], p))
+			return (int)i;
+	return -1;
+}

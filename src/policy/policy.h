@@ -79,6 +79,18 @@ static inline bool policy_is_default(const struct prefix *p)
 {
 	return p->len == 0;
 }
+/*
+ * Martians: -1 when p may be imported; otherwise why not: the index of
+ * the route_server.martians range that holds p, or POLICY_TOO_SHORT for
+ * a prefix shorter than /8 (IPv4) or /16 (IPv6) from a peer without
+ * accept_default (0.0.0.0/1 + 128.0.0.0/1 are a default in disguise and
+ * cover the route server's own address). The exact default (length 0)
+ * is the default-route guard's, not this one's.
+ */
+#define POLICY_TOO_SHORT (-2)
+int policy_martian(const struct conf_rs *rs, const struct prefix *p,
+		   bool accept_default);
+
 /* True when the AS_PATH holds local_asn (a loop: the route is dropped). */
 bool policy_aspath_loop(const struct bgp_attrs *a, uint32_t local_asn);
 

@@ -141,6 +141,28 @@ bool peer_export_fits(void *ctx, size_t len)
 	return false;
 }
 
+/* A route too large for this peer's messages: withdrawn from it. A log
+ * line and an event for the first few of a session, then every 1,000th;
+ * the counter has them all. */
+void peer_export_oversize(void *ctx, const struct prefix *pfx)
+{
+	struct peer *p = ctx;
+	char buf[PREFIX_STRLEN];
+	uint64_t n = ++p->oversize_withdrawn;
+
+	if (n > 10 && n % 1000)
+		return;
+	prefix_fmt(pfx, buf, sizeof(buf));
+	log_warn(p->s->log, p->name, "route %s does not fit one UPDATE of %u "
+		 "bytes (no extended messages): withdrawn from this peer "
+		 "(%llu so far)", buf, p->est && p->est->caps.ext_message ?
+		 BGP_EXT_MAX_LEN : BGP_MAX_LEN, (unsigned long long)n);
+	events_emit_json(p->s->events, "route_too_large", p->name,
+			 json_pack("{s:s, s:I}", "prefix", buf, "count",
+				   (json_int_t)n),
+			 "route does not fit one UPDATE: withdrawn from the peer");
+}
+
 static void session_up(struct peer *p, struct conn *c)
 {
 	struct session *s = p->s;
@@ -173,6 +195,7 @@ static void session_up(struct peer *p, struct conn *c)
 	ep.n_export_rules = p->cf->n_export;
 	ep.send = peer_export_send;
 	ep.fits = peer_export_fits;
+	ep.oversize = peer_export_oversize;
 	ep.ctx = p;
 	export_peer_up(s->ex, &ep);
 	p->export_up = true;
@@ -357,6 +380,35 @@ void fsm_conn_up(struct conn *c)
 	fsm_update_state(p);
 }
 
+/* Both connection slots are taken and a new one comes in: an incoming
+ * connection that has not sent its OPEN yet (the older one when both
+ * have not) gives its slot up, so half-open connections from the peer's
+ * address cannot keep the real peer out (its connection sends OPEN at
+ * once, so it is never the one dropped). */
+static void drop_silent(struct peer *p)
+{
+	struct conn *v = NULL;
+	struct bgp_notify n = {.code = BGP_ERR_CEASE,
+			       .subcode = BGP_CEASE_COLLISION};
+
+	for (int k = 0; k < 2; k++) {
+		struct conn *c = p->conn[k];
+		/* the older one: less left of its OPEN deadline */
+		if (c && !c->outgoing && c->state == PS_OPENSENT &&
+		    !c->got_open &&
+		    (!v || ev_timer_remaining(p->s->loop, &c->hold) <
+				   ev_timer_remaining(p->s->loop, &v->hold)))
+			v = c;
+	}
+	if (!v)
+		return;
+	snprintf(n.reason, sizeof(n.reason),
+		 "connection collision resolution: no OPEN received");
+	log_info(p->s->log, p->name, "incoming connection without OPEN "
+		 "closed for a new one");
+	conn_close(v, &n);
+}
+
 void fsm_accept(struct peer *p, int fd, const struct addr *local,
 		const struct addr *remote)
 {
@@ -369,6 +421,8 @@ void fsm_accept(struct peer *p, int fd, const struct addr *local,
 	for (int k = 0; k < 2; k++)
 		if (p->conn[k] && p->conn[k]->state == PS_CONNECT)
 			conn_close(p->conn[k], NULL);
+	if (p->conn[0] && p->conn[1] && !p->est)
+		drop_silent(p);
 	slot = !p->conn[0] ? 0 : !p->conn[1] ? 1 : -1;
 	c = conn_new(p, fd, false);
 	if (!c) {

@@ -14,7 +14,12 @@
 
 #include "session/peer.h"
 
-#define FSM_OPEN_HOLD 240.0 /* hold timer while waiting for OPEN */
+/* The OPEN deadline: a connection whose peer has not sent its OPEN this
+ * long after TCP came up is closed (Hold Timer Expired). Every BGP
+ * speaker sends OPEN at once; a silent connection from a peer's address
+ * must not hold one of its two connection slots (RFC 4271's 4-minute
+ * large hold time did, keeping the real peer out). */
+#define FSM_OPEN_HOLD 10.0
 #define FSM_RETRY_MIN 1.0
 #define FSM_RETRY_MAX 60.0
 #define FSM_GR_TIME 120 /* graceful restart time we advertise */
@@ -45,6 +50,7 @@ void fsm_update_state(struct peer *p);
  * queue drains) when len more bytes would take its output queue past
  * CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE. */
 bool peer_export_fits(void *ctx, size_t len);
+void peer_export_oversize(void *ctx, const struct prefix *pfx);
 
 /* Max prefixes exceeded while importing (afi of the prefix that broke it). */
 void fsm_max_prefix(struct peer *p, uint16_t afi);

@@ -47,6 +47,9 @@ struct import_ctx {
 	struct bgp_attrs *work; /* policy copy */
 	uint8_t *scratch;
 	size_t n_announced, n_refused;
+	size_t n_martians; /* refused as martians in this UPDATE */
+	struct prefix martian; /* the first of them */
+	int martian_why; /* its policy_martian() answer */
 	uint16_t maxpfx_afi; /* set when max_prefixes was passed */
 };
 
@@ -92,6 +95,16 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		p->first_as_refused += !strncmp(x->guard, "first", 5);
 		log_debug(s->log, p->name, "%s refused: %s",
 			  prefix_fmt(pfx, buf, sizeof(buf)), x->guard);
+		refuse_one(x, pfx);
+		return 0;
+	}
+	int m = policy_martian(&s->conf->rs, pfx, cf->accept_default);
+	if (m != -1) {
+		p->martian_refused++;
+		if (!x->n_martians++) {
+			x->martian = *pfx;
+			x->martian_why = m;
+		}
 		refuse_one(x, pfx);
 		return 0;
 	}
@@ -338,6 +351,30 @@ static bool nexthop_check(struct peer *p, struct conn *c, const char *what,
 	return false;
 }
 
+/* One log line and one event per UPDATE that carried martians. */
+static void report_martians(struct import_ctx *x)
+{
+	struct peer *p = x->p;
+	const struct conf_rs *rs = &p->s->conf->rs;
+	char pfx[PREFIX_STRLEN], why[PREFIX_STRLEN + 48];
+
+	prefix_fmt(&x->martian, pfx, sizeof(pfx));
+	if (x->martian_why >= 0 && (unsigned)x->martian_why < rs->n_martians) {
+		char m[PREFIX_STRLEN];
+		snprintf(why, sizeof(why), "inside martian range %s",
+			 prefix_fmt(&rs->martians[x->martian_why], m, sizeof(m)));
+	} else {
+		snprintf(why, sizeof(why), "shorter than /%u: a default route "
+			 "in disguise", x->martian.afi == AFI_IPV4 ? 8 : 16);
+	}
+	log_warn(p->s->log, p->name, "%zu martian route%s refused, first %s "
+		 "(%s)", x->n_martians, x->n_martians == 1 ? "" : "s", pfx, why);
+	events_emit_json(p->s->events, "martian_refused", p->name,
+			 json_pack("{s:s, s:s, s:I}", "prefix", pfx, "reason", why,
+				   "count", (json_int_t)x->n_martians),
+			 "martian route refused");
+}
+
 static enum import_outcome import_routes(struct peer *p, struct conn *c,
 					 const struct bgp_update *u,
 					 struct import_result *res)
@@ -374,6 +411,8 @@ static enum import_outcome import_routes(struct peer *p, struct conn *c,
 		rattr_unref(p->s->rib, x.ra_v4);
 	if (x.ra_mp)
 		rattr_unref(p->s->rib, x.ra_mp);
+	if (x.n_martians)
+		report_martians(&x);
 	if (rc < 0) {
 		res->afi = x.maxpfx_afi;
 		return IMPORT_MAX_PREFIX;

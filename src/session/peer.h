@@ -86,7 +86,8 @@ struct peer {
 	bool afi_v4, afi_v6; /* negotiated families */
 	/* Counters. */
 	uint64_t flaps, max_prefix_hits, default_refused, loop_refused,
-		first_as_refused, policy_refused, treat_as_withdraw;
+		first_as_refused, policy_refused, treat_as_withdraw,
+		martian_refused, oversize_withdrawn;
 	uint64_t msgs_in, msgs_out, updates_in, notifications_in,
 		notifications_out, sessions_up;
 	uint64_t eor_in; /* End-of-RIB markers received */

@@ -25,6 +25,10 @@ pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1,198.18
 pharos_conf_peer "$CONF" good nva 127.0.0.2 65001 passive=true
 pharos_conf_peer "$CONF" bad nva 127.0.0.3 65003 passive=true
 pharos_conf_peer "$CONF" nhpeer nva 198.18.0.5 65005 passive=true
+# The lab announces documentation prefixes (2001:db8::/32) over the
+# loopback, which the default martians refuse when the configuration does
+# not use them: give the list without the documentation ranges.
+echo "  martians: [0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4, fe80::/10, ff00::/8]" >>"$CONF"
 pharos_conf_api "$CONF" "$API"
 pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 pharosd_start rs "$CONF" "$API"

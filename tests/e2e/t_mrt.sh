@@ -22,6 +22,10 @@ pharos_conf_peer "$CONF" nva-a nva 127.0.0.2 65001 passive=true
 pharos_conf_peer "$CONF" nva-b nva 127.0.0.3 65002 passive=true
 pharos_conf_peer "$CONF" nva-6 nva ::1 65006 passive=true
 pharos_conf_peer "$CONF" nva-idle nva 127.0.0.9 65009 passive=true
+# The lab announces documentation prefixes (2001:db8::/32) over the
+# loopback, which the default martians refuse when the configuration does
+# not use them: give the list without the documentation ranges.
+echo "  martians: [0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4, fe80::/10, ff00::/8]" >>"$CONF"
 pharos_conf_api "$CONF" "$API"
 {
 	echo "  mrt_dir: $MRTDIR"

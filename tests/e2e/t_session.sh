@@ -28,6 +28,10 @@ pharos_conf_peer "$CONF" nva-md5 nva 127.0.0.7 65008 passive=true password_file=
 echo "md5-secret-$$" >"$T_DIR/md5.key"
 pharos_conf_peer "$CONF" nva-gen nva 127.0.0.8 65009 passive=true max_prefixes=200000
 pharos_conf_peer "$CONF" nva-mon nva 127.0.0.10 65010 passive=true
+# The lab announces documentation prefixes (2001:db8::/32) over ::1, which
+# the default martians refuse when the configuration does not use them:
+# give the list without the documentation ranges.
+echo "  martians: [0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4, fe80::/10, ff00::/8]" >>"$CONF"
 pharos_conf_api "$CONF" "$API" "$TOKEN"
 pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 # An NVA that waits for pharosd to connect (pharosd's peer is active).

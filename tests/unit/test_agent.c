@@ -22,6 +22,7 @@
 
 #include "../../tools/pharos-agent/netlink.c"
 #include "../../tools/pharos-agent/routes.c"
+#include "../../tools/pharos-agent/guard.c"
 
 static struct prefix P(const char *s)
 {
@@ -529,6 +530,110 @@ static void test_netlink_single(void **state)
 	assert_int_equal(ag_nl_parse(h, 254, &back), -1);
 }
 
+
+/* The agent's guard: every martian of the red-team list is refused, a
+ * normal route and a summary shorter than the on-link prefix are not. */
+static void test_guard(void **state)
+{
+	struct ag_guard g;
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	struct addr srv = A("198.18.1.1");
+	ag_guard_add_server(&g, &srv);
+	ag_guard_add_server(&g, &srv); /* once */
+	assert_int_equal(g.n_srv, 1);
+	g.own[0].a = A("198.18.1.10");
+	g.own[0].plen = 24;
+	g.own[1].a = A("2001:db8:1::10");
+	g.own[1].plen = 64;
+	g.n_own = 2;
+	static const char *const bad[] = {
+		"0.0.0.0/0", "::/0", "0.0.0.0/1", "128.0.0.0/1", "2000::/3",
+		"127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4",
+		"169.254.169.254/32", "169.254.0.0/16", "fe80::/64",
+		"ff02::/16", "198.18.1.1/32", "198.18.1.0/24", "198.18.1.0/25",
+		"198.18.1.10/32", "2001:db8:1::10/128", "2001:db8:1::/64",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct prefix p = P(bad[i]);
+		if (!ag_guard_check(&g, &p))
+			fail_msg("%s was not refused", bad[i]);
+	}
+	static const char *const good[] = {
+		"198.19.250.0/24", "198.18.0.0/16", "10.0.0.0/8",
+		"2001:db8:250::/48", "2001:db8::/32",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct prefix p = P(good[i]);
+		const char *why = ag_guard_check(&g, &p);
+		if (why)
+			fail_msg("%s refused: %s", good[i], why);
+	}
+	/* a server that is not on-link: every covering route is refused */
+	struct addr far = A("198.20.0.1");
+	ag_guard_add_server(&g, &far);
+	struct prefix p = P("198.20.0.0/16");
+	assert_non_null(ag_guard_check(&g, &p));
+	/* --allow-default lets a default through, not a martian */
+	g.allow_default = true;
+	p = P("0.0.0.0/0");
+	assert_null(ag_guard_check(&g, &p));
+	p = P("127.0.0.0/8");
+	assert_non_null(ag_guard_check(&g, &p));
+	struct ag_rset set = { 0 };
+	struct ag_route r1 = R("198.19.250.0/24", "gw", 1, "198.18.1.2");
+	struct ag_route r2 = R("224.0.0.0/4", "bh", 0);
+	struct ag_route r3 = R("198.19.251.0/24", "gw", 1, "198.18.1.2");
+	ag_rset_add(&set, &r1);
+	ag_rset_add(&set, &r2);
+	ag_rset_add(&set, &r3);
+	ag_guard_filter(&g, &set, NULL, NULL);
+	assert_int_equal(set.n, 2);
+	assert_true(prefix_eq(&set.v[1].pfx, &r3.pfx));
+	ag_rset_free(&set);
+}
+
+/* Many delta items (the merge path) give what one-by-one application
+ * gives, with adds, changes and removes of the same keys interleaved. */
+static void test_deltas_merge(void **state)
+{
+	struct ag_entries a = { 0 }, b = { 0 };
+	struct ag_deltas d = { 0 };
+	size_t ma = 0, mb = 0;
+	(void)state;
+	d.v = calloc(3000, sizeof(*d.v));
+	assert_non_null(d.v);
+	for (size_t i = 0; i < 3000; i++) {
+		struct ag_delta_item *it = &d.v[d.n++];
+		char buf[64];
+		size_t k = (i * 7919) % 1000; /* prefixes repeat, out of order */
+		snprintf(buf, sizeof(buf), "198.19.%zu.%zu/32", k / 250, k % 250);
+		it->e.pfx = P(buf);
+		it->e.source = AG_SRC_GATEWAY;
+		it->e.nh_type = AG_NH_VNET_GATEWAY;
+		it->e.active = true;
+		it->e.n_nh = 1;
+		it->e.nh[0] = A(i % 2 ? "198.18.1.2" : "198.18.1.3");
+		it->op = i < 1000 ? AG_D_ADD : i < 2000 ? AG_D_CHANGE
+							: (i % 3 ? AG_D_REMOVE : AG_D_CHANGE);
+	}
+	ag_entries_apply(&a, &d, &ma); /* merge */
+	for (size_t i = 0; i < d.n; i += 50) { /* one by one, 50 at a time */
+		struct ag_deltas part = { .v = d.v + i, .n = 50 };
+		ag_entries_apply(&b, &part, &mb);
+	}
+	assert_int_equal(ma, mb);
+	assert_int_equal(a.n, b.n);
+	assert_true(a.n > 0 && a.n < 1000);
+	for (size_t i = 0; i < a.n; i++)
+		assert_true(same_entry(&a.v[i], &b.v[i]));
+	for (size_t i = 1; i < a.n; i++)
+		assert_true(prefix_cmp(&a.v[i - 1].pfx, &a.v[i].pfx) <= 0);
+	ag_entries_free(&a);
+	ag_entries_free(&b);
+	free(d.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +645,8 @@ int main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_netlink_multipath),
 		cmocka_unit_test(test_netlink_single),
+		cmocka_unit_test(test_guard),
+		cmocka_unit_test(test_deltas_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -760,10 +760,80 @@ static void test_originated(void **state)
 	free(errs);
 }
 
+
+/* route_server.martians: the defaults (with the route server's own
+ * addresses, documentation ranges only when unused), a configured list
+ * replacing them, and policy_martian() over both. */
+static int mcheck(const struct conf *c, const char *pfx, bool accept_default)
+{
+	struct prefix p;
+	assert_int_equal(prefix_parse(pfx, &p), 0);
+	return policy_martian(&c->rs, &p, accept_default);
+}
+
+static void test_martians(void **state)
+{
+	char *errs = NULL;
+	struct conf *c = load(
+		"route_server:\n  router_id: 198.18.0.1\n  listen: [198.18.0.1]\n"
+		"api:\n  listen: 198.18.0.1:8179\n"
+		"fabric:\n  vnets:\n    - name: hub\n"
+		"      address_space: [198.18.0.0/24, 2001:db8:a::/48]\n", &errs);
+	(void)state;
+	assert_non_null(c);
+	free(errs);
+	assert_false(c->rs.martians_set);
+	static const char *const bad[] = {
+		"0.0.0.0/1", "128.0.0.0/1", "127.0.0.0/8", "127.1.0.0/16",
+		"224.0.0.0/4", "239.1.0.0/16", "240.0.0.0/4", "255.255.255.255/32",
+		"169.254.169.254/32", "0.0.0.0/8", "198.18.0.1/32", "192.0.2.0/24",
+		"fe80::/64", "ff02::/16", "::1/128", "::ffff:0:0/96", "2000::/3",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (mcheck(c, bad[i], false) == -1)
+			fail_msg("%s was not a martian", bad[i]);
+	static const char *const good[] = {
+		"0.0.0.0/0", "198.19.250.0/24", "198.18.0.0/16", "10.0.0.0/8",
+		"2001:db8:250::/48", "198.18.0.2/32",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (mcheck(c, good[i], false) != -1)
+			fail_msg("%s was a martian", good[i]);
+	/* 2001:db8::/32 is in use here; 0.0.0.0/1 passes with accept_default */
+	assert_int_equal(mcheck(c, "0.0.0.0/1", true), -1);
+	assert_int_equal(mcheck(c, "0.0.0.0/1", false), POLICY_TOO_SHORT);
+	conf_free(c);
+
+	c = load("route_server:\n  router_id: 198.18.0.1\n"
+		 "  martians: [198.19.66.0/24, 127.0.0.0/8]\n", &errs);
+	assert_non_null(c);
+	free(errs);
+	assert_true(c->rs.martians_set);
+	assert_int_equal(c->rs.n_martians, 2);
+	assert_int_equal(mcheck(c, "198.19.66.128/25", false), 0);
+	assert_int_equal(mcheck(c, "127.0.0.1/32", false), 1);
+	assert_int_equal(mcheck(c, "224.0.0.0/8", false), -1); /* replaced */
+	assert_int_equal(mcheck(c, "2001:db8::/32", false), -1);
+	conf_free(c);
+
+	c = load("route_server:\n  router_id: 198.18.0.1\n"
+		 "  martians: [0.0.0.0/0]\n", &errs);
+	assert_null(c);
+	assert_non_null(strstr(errs, "t.yaml:3:"));
+	assert_non_null(strstr(errs, "would refuse every route"));
+	free(errs);
+	c = load("route_server:\n  router_id: 198.18.0.1\n"
+		 "  martians: [198.19.0.1/24]\n", &errs);
+	assert_null(c);
+	assert_non_null(strstr(errs, "host bits"));
+	free(errs);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_martians),
 		cmocka_unit_test(test_originated),
 		cmocka_unit_test(test_peer_defaults),
 		cmocka_unit_test(test_every_key_round_trip),

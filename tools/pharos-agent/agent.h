@@ -10,6 +10,7 @@
  *              desired set and what the kernel holds;
  *   netlink.c  route messages (build and parse, pure) and the socket side
  *              (dump a table, send one batch of changes);
+ *   guard.c    the martian guard: routes no server may make it install;
  *   server.c   one route server: HTTP requests over libcurl's multi
  *              interface, table fetch, long-poll deltas, ack, backoff;
  *   main.c     options, the loop, stale handling, events and metrics.
@@ -180,21 +181,73 @@ size_t ag_nl_build(void *buf, size_t len, const struct ag_op *op,
 int ag_nl_parse(const void *nlh, uint32_t table, struct ag_route *r);
 
 struct ag_nl *ag_nl_open(char *err, size_t errlen);
+/* The same with a receive buffer of rcvbuf bytes (0: 4 MiB) and batch
+ * requests per sendmsg (0: what the buffer holds). A batch larger than
+ * the buffer holds makes the kernel drop answers (ENOBUFS): for tests of
+ * the resync. */
+struct ag_nl *ag_nl_open_tuned(int rcvbuf, size_t batch, char *err,
+			       size_t errlen);
 void ag_nl_close(struct ag_nl *nl);
+/* Requests per batch on this socket. */
+size_t ag_nl_batch(const struct ag_nl *nl);
 /* Dump every IPv4 and IPv6 route of p->table into out (sorted). */
 int ag_nl_dump(struct ag_nl *nl, const struct ag_nlparams *p,
 	       struct ag_rset *out, char *err, size_t errlen);
-/* Send ops as one batch (one sendmsg of all messages, then every ack is
- * read). CONFLICT ops are skipped. Returns the number of failed requests;
- * for each failure fail(op, errno, arg) is called. */
+/* Send ops in batches (one sendmsg per batch, then its acks are read;
+ * a batch's answers fit the socket's receive buffer). CONFLICT ops are
+ * skipped. Returns the number of failed requests; for each failure
+ * fail(op, errno, arg) is called. -1 (errno set) when the socket failed,
+ * ENOBUFS included: the socket is then out of step, close it, open a new
+ * one and resync. */
 typedef void (*ag_nl_fail_cb)(const struct ag_op *op, int err, void *arg);
 int ag_nl_apply(struct ag_nl *nl, const struct ag_nlparams *p,
 		const struct ag_ops *ops, ag_nl_fail_cb fail, void *arg);
 
+/* ------------------------------------------------------------- guard.c */
+
+#define AG_GUARD_MAXSRV 32
+#define AG_GUARD_MAXOWN 256
+struct ag_own {
+	struct addr a;
+	uint8_t plen; /* its interface prefix length */
+};
+struct ag_guard {
+	bool allow_default; /* --allow-default */
+	struct addr srv[AG_GUARD_MAXSRV]; /* the route servers' addresses */
+	size_t n_srv;
+	struct ag_own own[AG_GUARD_MAXOWN]; /* the host's addresses */
+	size_t n_own;
+};
+/* Why the host must not install a route for p, or NULL: a default (or
+ * shorter than /8, /16 for IPv6) unless allow_default; inside loopback,
+ * this-network, link-local, multicast or class E; covering a route
+ * server's address (unless shorter than the host's on-link prefix that
+ * reaches it); covering one of the host's addresses at least as
+ * specifically as its interface prefix. */
+const char *ag_guard_check(const struct ag_guard *g, const struct prefix *p);
+typedef void (*ag_guard_cb)(const struct ag_route *r, const char *why,
+			    void *arg);
+/* Drop the refused routes from set (order kept), calling refused. */
+void ag_guard_filter(const struct ag_guard *g, struct ag_rset *set,
+		     ag_guard_cb refused, void *arg);
+void ag_guard_add_server(struct ag_guard *g, const struct addr *a);
+/* Read the host's addresses (getifaddrs) into g->own. */
+int ag_guard_host(struct ag_guard *g);
+
 /* ------------------------------------------------------------ server.c */
+
+/* How the agent talks TLS to its servers (options, shared). */
+struct ag_tls {
+	const char *cacert; /* --cacert FILE: CAs to verify the server */
+	const char *pin; /* --pin: "sha256//BASE64" or a public key file */
+	bool https_only; /* --https-only: refuse plain http:// */
+};
 
 /* One route server followed over HTTP. */
 struct ag_server {
+	const struct ag_tls *tls; /* NULL: libcurl's defaults */
+	struct addr ip; /* its address (URL literal or last connection) */
+	bool has_ip;
 	int index; /* order on the command line (rank in the union) */
 	char *url; /* as given, for messages */
 	char *base; /* ".../api/v1/fabric/subnets/VNET/SUBNET" */
@@ -215,7 +268,7 @@ struct ag_server {
 	void *req; /* CURL easy handle of the request in flight */
 	bool req_table; /* that request is a table fetch */
 	char *body;
-	size_t blen;
+	size_t blen, bcap;
 	void *ack; /* CURL easy handle of the ack in flight */
 	char *ack_body;
 	void *hdrs; /* struct curl_slist * for the ack */
@@ -252,8 +305,11 @@ void ag_srv_kick(struct ag_server *s, void *multi, double now, int wait_s);
  * the handle was s's (res filled), false otherwise. */
 bool ag_srv_done(struct ag_server *s, void *multi, void *easy, int code,
 		 double now, struct ag_srv_result *res);
-/* POST .../ack for version unless one is in flight or it was acked. */
-void ag_srv_ack(struct ag_server *s, void *multi, const char *agent);
+/* POST .../ack for version unless one is in flight or it was acked;
+ * failed: routes the kernel refused or the guard kept out, error: the
+ * first such problem (or NULL). */
+void ag_srv_ack(struct ag_server *s, void *multi, const char *agent,
+		long failed, const char *error);
 /* The server stops answering: mark it down (keeps entries, stale). */
 void ag_srv_lost(struct ag_server *s, double now);
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,10 +35,13 @@
 #define AG_MAXSRV 8
 #define AG_RESYNC_S 30.0 /* periodic re-dump and reconcile */
 #define AG_RETRY_S 5.0 /* after a failed apply */
+#define AG_RESYNC_TRIES 3 /* fresh socket, dump and diff after ENOBUFS */
+#define AG_GUARD_EVENTS 64 /* route-refused events per reconcile */
 
 struct agent_stats {
 	uint64_t applies, versions_applied, routes_added, routes_replaced,
-		routes_removed, conflicts, failures, acks_ok, acks_failed;
+		routes_removed, conflicts, failures, acks_ok, acks_failed,
+		guard_refused, nl_resyncs;
 	double last_latency_ms, max_latency_ms;
 	size_t routes_owned;
 };
@@ -47,9 +51,13 @@ struct agent {
 	const char *vnet, *subnet, *name, *metrics_file;
 	char vnet_buf[256], name_buf[256], token[512];
 	struct ag_nlparams p;
+	struct ag_tls tls;
+	struct ag_guard guard;
 	double stale_s;
 	int wait_s;
 	bool once, verbose;
+	int nl_rcvbuf; /* --netlink-rcvbuf (0: 4 MiB) */
+	size_t nl_batch; /* --netlink-batch, first socket only (0: sized) */
 	/* state */
 	struct ag_server srv[AG_MAXSRV];
 	size_t n_srv;
@@ -57,6 +65,9 @@ struct agent {
 	struct ag_nl *nl;
 	int sigfd;
 	bool quit, dirty, changed, flushed;
+	long last_failed; /* routes the last reconcile could not install */
+	char last_error[256]; /* its first problem, for the ack */
+	size_t guard_shown; /* route-refused events this reconcile */
 	double next_resync;
 	struct agent_stats st;
 };
@@ -116,6 +127,10 @@ static void stats_text(const struct agent *a, FILE *f)
 		(unsigned long long)s->conflicts);
 	fprintf(f, "pharos_agent_route_failures_total %llu\n",
 		(unsigned long long)s->failures);
+	fprintf(f, "pharos_agent_routes_refused_total %llu\n",
+		(unsigned long long)s->guard_refused);
+	fprintf(f, "pharos_agent_netlink_resyncs_total %llu\n",
+		(unsigned long long)s->nl_resyncs);
 	fprintf(f, "pharos_agent_acks_total{result=\"ok\"} %llu\n",
 		(unsigned long long)s->acks_ok);
 	fprintf(f, "pharos_agent_acks_total{result=\"failed\"} %llu\n",
@@ -161,9 +176,84 @@ static void op_failed(const struct ag_op *op, int err, void *arg)
 	static const char *const names[] = { "add", "replace", "remove" };
 	logmsg(a, "kernel refused to %s %s: %s", names[op->op],
 	       ag_route_fmt(&op->r, buf, sizeof(buf)), strerror(err));
+	if (!a->last_error[0])
+		snprintf(a->last_error, sizeof(a->last_error),
+			 "kernel refused to %s %.160s: %s", names[op->op], buf,
+			 strerror(err));
 	event(a, "route-failed", json_pack("{s:s, s:s, s:s}", "op", names[op->op],
 					   "route", buf, "error",
 					   strerror(err)));
+}
+
+/* The guard kept a route out: say so (the first few of each pass). */
+static void guard_refused(const struct ag_route *r, const char *why,
+			  void *arg)
+{
+	struct agent *a = arg;
+	char buf[1024];
+	a->st.guard_refused++;
+	if (a->guard_shown++ >= AG_GUARD_EVENTS)
+		return;
+	ag_route_fmt(r, buf, sizeof(buf));
+	logmsg(a, "not installing %s: %s", buf, why);
+	event(a, "route-refused", json_pack("{s:s, s:s}", "route", buf,
+					    "reason", why));
+}
+
+/* What the guard must know now: the servers' addresses and the host's. */
+static void guard_refresh(struct agent *a)
+{
+	a->guard.n_srv = 0;
+	for (size_t i = 0; i < a->n_srv; i++)
+		if (a->srv[i].has_ip)
+			ag_guard_add_server(&a->guard, &a->srv[i].ip);
+	if (ag_guard_host(&a->guard) != 0)
+		logmsg(a, "cannot read the host's addresses: %s",
+		       strerror(errno));
+}
+
+/* Dump, diff and apply once. Returns the failed count, -1 when the
+ * netlink socket failed (errno kept). */
+static int apply_once(struct agent *a, const struct ag_rset *want,
+		      struct ag_rset *kernel, struct ag_ops *ops)
+{
+	char err[256];
+	ag_ops_free(ops);
+	if (ag_nl_dump(a->nl, &a->p, kernel, err, sizeof(err)) != 0) {
+		logmsg(a, "%s", err);
+		return -1;
+	}
+	ag_diff(want, kernel, a->p.proto, a->p.metric, ops);
+	if (ops->n > ops->conflicts)
+		return ag_nl_apply(a->nl, &a->p, ops, op_failed, a);
+	return 0;
+}
+
+/* A failed socket (ENOBUFS: answers lost) is out of step with the
+ * kernel: open a fresh one, and dump and diff again. */
+static int apply_resync(struct agent *a, const struct ag_rset *want,
+			struct ag_rset *kernel, struct ag_ops *ops)
+{
+	char err[256];
+	int failed = apply_once(a, want, kernel, ops);
+	for (int t = 1; failed < 0 && t < AG_RESYNC_TRIES; t++) {
+		int e = errno;
+		logmsg(a, "netlink: %s: new socket, fresh dump and resync",
+		       strerror(e));
+		event(a, "netlink-resync", json_pack("{s:s, s:i}", "error",
+						      strerror(e), "try", t));
+		a->st.nl_resyncs++;
+		ag_nl_close(a->nl);
+		/* batches sized to the new socket's buffer, whatever
+		 * --netlink-batch said */
+		a->nl = ag_nl_open_tuned(a->nl_rcvbuf, 0, err, sizeof(err));
+		if (!a->nl) {
+			logmsg(a, "%s", err);
+			return -1;
+		}
+		failed = apply_once(a, want, kernel, ops);
+	}
+	return failed;
 }
 
 /* The union of every server holding a table: reachable servers first,
@@ -232,22 +322,26 @@ static int reconcile(struct agent *a, bool changed)
 	const struct ag_rset *sets[AG_MAXSRV];
 	struct ag_rset want = { 0 }, kernel = { 0 };
 	struct ag_ops ops = { 0 };
-	char err[256];
 	double t0 = mono();
 	int failed = 0;
 	ag_union(sets, union_order(a, sets), &want);
-	if (ag_nl_dump(a->nl, &a->p, &kernel, err, sizeof(err)) != 0) {
-		logmsg(a, "%s", err);
-		failed = -1;
-		goto out;
-	}
-	ag_diff(&want, &kernel, a->p.proto, a->p.metric, &ops);
-	if (ops.n > ops.conflicts)
-		failed = ag_nl_apply(a->nl, &a->p, &ops, op_failed, a);
+	guard_refresh(a);
+	a->guard_shown = 0;
+	a->last_error[0] = 0;
+	ag_guard_filter(&a->guard, &want, guard_refused, a);
+	failed = apply_resync(a, &want, &kernel, &ops);
 	if (failed < 0) {
-		logmsg(a, "netlink batch failed: %s", strerror(errno));
+		int e = errno;
+		logmsg(a, "netlink batch failed: %s", strerror(e));
+		snprintf(a->last_error, sizeof(a->last_error),
+			 "netlink: %s", strerror(e));
+		a->last_failed = (long)(want.n ? want.n : 1);
+		a->st.failures++;
+		event(a, "apply-failed", json_pack("{s:s}", "error",
+						   a->last_error));
 		goto out;
 	}
+	a->last_failed = failed;
 	double ms = (mono() - t0) * 1000.0;
 	account(a, &ops, want.n, failed, ms, changed);
 	if (changed || ops.n) {
@@ -433,10 +527,12 @@ static void step(struct agent *a, double now)
 		int failed = reconcile(a, changed);
 		if (failed != 0)
 			a->next_resync = now + AG_RETRY_S;
-		/* acknowledge what reached the kernel (refused routes are
-		 * reported as events and retried, they do not hold acks) */
-		for (size_t i = 0; failed >= 0 && i < a->n_srv; i++)
-			ag_srv_ack(&a->srv[i], a->multi, a->name);
+		/* acknowledge the version, with what did not reach the
+		 * kernel (refused routes are reported as events and
+		 * retried, they do not hold acks) */
+		for (size_t i = 0; i < a->n_srv; i++)
+			ag_srv_ack(&a->srv[i], a->multi, a->name,
+				   a->last_failed, a->last_error);
 	}
 }
 
@@ -459,6 +555,8 @@ static int run(struct agent *a)
 			read_signals(a);
 		wfd.revents = 0;
 	}
+	if (a->once && a->last_failed)
+		return 1; /* --once: the kernel does not hold what it should */
 	for (size_t i = 0; i < a->n_srv; i++)
 		if (a->srv[i].has_table)
 			return 0;
@@ -484,7 +582,18 @@ static const char usage_text[] =
 	"  -x, --stale-time S      keep routes S seconds after losing every\n"
 	"                          route server (default 120)\n"
 	"  -w, --wait S            long-poll wait (default 30, max 60)\n"
-	"  -t, --token-file FILE   API token for acks (or $PHAROS_TOKEN)\n"
+	"  -t, --token-file FILE   the agent token for acks (api.agent_token_file;\n"
+	"                          or $PHAROS_TOKEN); never the admin token\n"
+	"  -C, --cacert FILE       verify an https:// server against these CAs\n"
+	"  -P, --pin KEY           pin the server's public key: sha256//BASE64\n"
+	"                          or a PEM/DER public key file\n"
+	"  -H, --https-only        refuse plain http:// servers\n"
+	"  -D, --allow-default     install a default route (and prefixes shorter\n"
+	"                          than /8, /16 for IPv6) when a server sends one\n"
+	"      --netlink-rcvbuf B  netlink receive buffer (default 4 MiB)\n"
+	"      --netlink-batch N   requests per batch on the first socket\n"
+	"                          (default: what the buffer holds; more makes\n"
+	"                          the kernel drop answers: tests the resync)\n"
 	"  -n, --name NAME         agent name in acks and events (default: host\n"
 	"                          name)\n"
 	"  -M, --metrics FILE      write counters in Prometheus text format\n"
@@ -504,6 +613,12 @@ static const struct option long_opts[] = {
 	{ "stale-time", required_argument, NULL, 'x' },
 	{ "wait", required_argument, NULL, 'w' },
 	{ "token-file", required_argument, NULL, 't' },
+	{ "cacert", required_argument, NULL, 'C' },
+	{ "pin", required_argument, NULL, 'P' },
+	{ "https-only", no_argument, NULL, 'H' },
+	{ "allow-default", no_argument, NULL, 'D' },
+	{ "netlink-rcvbuf", required_argument, NULL, 'R' },
+	{ "netlink-batch", required_argument, NULL, 'B' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "once", no_argument, NULL, '1' },
@@ -612,6 +727,20 @@ static int parse_opt(struct agent *a, struct cli *c, int o, const char *arg)
 		a->wait_s = (int)v;
 		return 0;
 	case 't': c->token_file = arg; return 0;
+	case 'C': a->tls.cacert = arg; return 0;
+	case 'P': a->tls.pin = arg; return 0;
+	case 'H': a->tls.https_only = true; return 0;
+	case 'D': a->guard.allow_default = true; return 0;
+	case 'R':
+		if (num(arg, 1u << 30, &v) || v < 4096)
+			return usage("bad --netlink-rcvbuf (4096..2^30)", arg);
+		a->nl_rcvbuf = (int)v;
+		return 0;
+	case 'B':
+		if (num(arg, 1000000, &v) || v < 1)
+			return usage("bad --netlink-batch (1..1000000)", arg);
+		a->nl_batch = (size_t)v;
+		return 0;
 	case 'n': a->name = arg; return 0;
 	case 'M': a->metrics_file = arg; return 0;
 	case '1': a->once = true; return 0;
@@ -630,7 +759,7 @@ static int parse_args(struct agent *a, struct cli *c, int argc, char **argv)
 	a->p.proto = 200;
 	a->stale_s = 120;
 	a->wait_s = 30;
-	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:n:M:1FvhV",
+	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:C:P:HDR:B:n:M:1FvhV",
 				long_opts, NULL)) != -1)
 		if ((rc = parse_opt(a, c, o, optarg)) != 0)
 			return rc;
@@ -674,7 +803,7 @@ static int start(struct agent *a, const struct cli *c)
 {
 	char err[256];
 	double now = mono();
-	a->nl = ag_nl_open(err, sizeof(err));
+	a->nl = ag_nl_open_tuned(a->nl_rcvbuf, a->nl_batch, err, sizeof(err));
 	if (!a->nl) {
 		logmsg(a, "%s", err);
 		return 1;
@@ -693,6 +822,12 @@ static int start(struct agent *a, const struct cli *c)
 			return 1;
 		}
 		a->n_srv++;
+		a->srv[i].tls = &a->tls;
+		if (a->tls.https_only && strncasecmp(c->servers[i], "https://", 8)) {
+			logmsg(a, "%s: --https-only refuses plain HTTP",
+			       c->servers[i]);
+			return 2;
+		}
 	}
 	a->next_resync = now + AG_RESYNC_S;
 	event(a, "start", json_pack("{s:s, s:s, s:I, s:I, s:f}", "vnet",

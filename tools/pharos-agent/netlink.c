@@ -4,10 +4,13 @@
  * ag_nl_build() and ag_nl_parse() turn one route into a request and one
  * RTM_NEWROUTE message back into a route; they touch no socket, so the
  * unit tests check multipath construction by a round trip. The socket
- * side dumps a table (IPv4 and IPv6) and sends a set of changes as one
- * batch: every message goes out in as few sendmsg() calls as fit a
- * buffer, then every acknowledgement is read and failures reported one by
- * one.
+ * side dumps a table (IPv4 and IPv6) and sends a set of changes in
+ * batches sized to the socket's receive buffer: the kernel answers every
+ * request of one sendmsg() before we read, and each answer takes about
+ * AG_NL_ACK_COST bytes of that buffer (an skb, whatever its length), so a
+ * batch holds no more requests than their answers fit. Should the kernel
+ * still drop answers (ENOBUFS), the socket is out of step: the caller
+ * reopens it and resyncs (a fresh dump, a fresh diff).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,12 +28,15 @@
 
 #define AG_NL_MSGMAX 4096 /* one route request is at most ~1.2 KiB */
 #define AG_NL_BATCH 32768 /* bytes of requests per sendmsg */
-#define AG_NL_RCVBUF 65536 /* receive buffer (dump parts, acks) */
+#define AG_NL_RCVBUF 65536 /* read buffer (dump parts, acks) */
+#define AG_NL_SOCKBUF (4u << 20) /* asked socket receive buffer */
+#define AG_NL_ACK_COST 1024 /* receive-buffer bytes one answer may take */
 
 struct ag_nl {
 	struct mnl_socket *sock;
 	uint32_t portid;
 	uint32_t seq;
+	size_t per_batch; /* requests per sendmsg (answers fit the buffer) */
 };
 
 /* ---------------------------------------------------------------- build */
@@ -201,7 +207,33 @@ int ag_nl_parse(const void *msg, uint32_t table, struct ag_route *r)
 
 /* ---------------------------------------------------------------- socket */
 
+/* Ask for a large receive buffer (beyond rmem_max when privileged; or
+ * rcvbuf bytes when given) and size batches to what the kernel granted:
+ * half of it, in answers. */
+static size_t batch_size(int fd, int rcvbuf)
+{
+	int want = rcvbuf > 0 ? rcvbuf : (int)AG_NL_SOCKBUF, got = 0;
+	socklen_t sl = sizeof(got);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &sl) != 0 || got <= 0)
+		got = 212992; /* the usual default */
+	size_t n = (size_t)got / 2 / AG_NL_ACK_COST;
+	return n < 16 ? 16 : n;
+}
+
+size_t ag_nl_batch(const struct ag_nl *nl)
+{
+	return nl->per_batch;
+}
+
 struct ag_nl *ag_nl_open(char *err, size_t errlen)
+{
+	return ag_nl_open_tuned(0, 0, err, errlen);
+}
+
+struct ag_nl *ag_nl_open_tuned(int rcvbuf, size_t batch, char *err,
+			       size_t errlen)
 {
 	struct ag_nl *nl = calloc(1, sizeof(*nl));
 	int one = 1;
@@ -216,6 +248,9 @@ struct ag_nl *ag_nl_open(char *err, size_t errlen)
 	/* acks without the request copied back; errors with a message */
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	nl->per_batch = batch_size(mnl_socket_get_fd(nl->sock), rcvbuf);
+	if (batch)
+		nl->per_batch = batch;
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (uint32_t)time(NULL);
 	return nl;
@@ -349,7 +384,7 @@ int ag_nl_apply(struct ag_nl *nl, const struct ag_nlparams *p,
 			continue;
 		sent[count++] = &ops->v[i];
 		used += MNL_ALIGN(len);
-		if (used < AG_NL_BATCH)
+		if (used < AG_NL_BATCH && count < nl->per_batch)
 			continue;
 		rc = flush_chunk(nl, buf, used, sent, first, count, on_fail, arg);
 		if (rc < 0)

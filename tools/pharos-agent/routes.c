@@ -354,11 +354,12 @@ static int entry_qcmp(const void *a, const void *b)
 	return prefix_cmp(&x->pfx, &y->pfx);
 }
 
-void ag_entries_apply(struct ag_entries *t, const struct ag_deltas *d,
-		      size_t *misses)
+/* Apply items to t one by one (a memmove per insert or remove). */
+static void apply_items(struct ag_entries *t, const struct ag_delta_item *const *v,
+			size_t n, size_t *misses)
 {
-	for (size_t i = 0; i < d->n; i++) {
-		const struct ag_delta_item *it = &d->v[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct ag_delta_item *it = v[i];
 		ssize_t k = it->op == AG_D_ADD ? -1
 						: entry_find(t, &it->e,
 							     it->op == AG_D_REMOVE);
@@ -378,6 +379,69 @@ void ag_entries_apply(struct ag_entries *t, const struct ag_deltas *d,
 			entry_insert(t, &it->e);
 		}
 	}
+}
+
+static int item_ptr_cmp(const void *a, const void *b)
+{
+	const struct ag_delta_item *x = *(const struct ag_delta_item *const *)a;
+	const struct ag_delta_item *y = *(const struct ag_delta_item *const *)b;
+	int c = prefix_cmp(&x->e.pfx, &y->e.pfx);
+	return c ? c : (x < y ? -1 : x > y); /* stable: keep delta order */
+}
+
+/* Many items: items only touch entries of their own prefix, so sort
+ * them by prefix (keeping their order within one) and merge them with
+ * the table in one pass: O((n + m) log m) instead of a memmove each. */
+static void apply_merge(struct ag_entries *t, const struct ag_deltas *d,
+			size_t *misses)
+{
+	const struct ag_delta_item **idx = calloc(d->n, sizeof(*idx));
+	struct ag_entries out = { 0 }, grp = { 0 };
+	size_t ti = 0;
+	if (!idx)
+		abort();
+	for (size_t i = 0; i < d->n; i++)
+		idx[i] = &d->v[i];
+	qsort(idx, d->n, sizeof(*idx), item_ptr_cmp);
+	out.v = grow(NULL, &out.cap, t->n + d->n, sizeof(*out.v));
+	for (size_t i = 0; i < d->n;) {
+		const struct prefix *p = &idx[i]->e.pfx;
+		size_t j = i;
+		while (j < d->n && prefix_eq(&idx[j]->e.pfx, p))
+			j++;
+		while (ti < t->n && prefix_cmp(&t->v[ti].pfx, p) < 0)
+			out.v[out.n++] = t->v[ti++];
+		grp.n = 0;
+		while (ti < t->n && prefix_eq(&t->v[ti].pfx, p)) {
+			grp.v = grow(grp.v, &grp.cap, grp.n + 1, sizeof(*grp.v));
+			grp.v[grp.n++] = t->v[ti++];
+		}
+		apply_items(&grp, idx + i, j - i, misses);
+		out.v = grow(out.v, &out.cap, out.n + grp.n + (t->n - ti),
+			     sizeof(*out.v));
+		memcpy(out.v + out.n, grp.v, grp.n * sizeof(*grp.v));
+		out.n += grp.n;
+		i = j;
+	}
+	while (ti < t->n)
+		out.v[out.n++] = t->v[ti++];
+	free(idx);
+	free(grp.v);
+	free(t->v);
+	*t = out;
+}
+
+void ag_entries_apply(struct ag_entries *t, const struct ag_deltas *d,
+		      size_t *misses)
+{
+	if (d->n >= 64) {
+		apply_merge(t, d, misses);
+		return;
+	}
+	const struct ag_delta_item *v[64];
+	for (size_t i = 0; i < d->n; i++)
+		v[i] = &d->v[i];
+	apply_items(t, v, d->n, misses);
 }
 
 /* ------------------------------------------------------------- sets */

@@ -30,11 +30,30 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
+/* The URL's host when it is an address literal ("[2001:db8::1]" too). */
+static void url_addr(struct ag_server *s, const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		size_t n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+			memmove(host, host + 1, n - 2);
+			host[n - 2] = 0;
+		}
+		s->has_ip = addr_parse(host, &s->ip) == 0;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+}
+
 int ag_srv_init(struct ag_server *s, int index, const char *url,
 		const char *vnet, const char *subnet, const char *token,
 		double now)
 {
 	memset(s, 0, sizeof(*s));
+	url_addr(s, url);
 	s->index = index;
 	s->url = xstrdup(url);
 	char *v = curl_easy_escape(NULL, vnet, 0);
@@ -89,13 +108,19 @@ static size_t write_cb(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 	if (s->blen + len > AG_BODY_MAX)
 		return 0; /* aborts the transfer */
-	char *b = realloc(s->body, s->blen + len + 1);
-	if (!b)
-		return 0;
-	memcpy(b + s->blen, p, len);
+	if (s->blen + len + 1 > s->bcap) { /* grow geometrically */
+		size_t cap = s->bcap ? s->bcap : 65536;
+		while (cap < s->blen + len + 1)
+			cap *= 2;
+		char *b = realloc(s->body, cap);
+		if (!b)
+			return 0;
+		s->body = b;
+		s->bcap = cap;
+	}
+	memcpy(s->body + s->blen, p, len);
 	s->blen += len;
-	b[s->blen] = 0;
-	s->body = b;
+	s->body[s->blen] = 0;
 	return len;
 }
 
@@ -104,11 +129,28 @@ static size_t discard_cb(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static CURL *new_easy(const char *url, long timeout)
+static CURL *new_easy(const struct ag_server *s, const char *url,
+		      long timeout)
 {
 	CURL *h = curl_easy_init();
 	if (!h)
 		abort();
+	/* TLS: verify the server against --cacert (or the system's CAs),
+	 * or pin its public key; never fall back to an unverified peer */
+	bool pin_only = s->tls && s->tls->pin && !s->tls->cacert;
+	/* a pinned key alone authenticates the server (a self-signed
+	 * certificate is fine then); otherwise the chain and the name */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, pin_only ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, pin_only ? 0L : 2L);
+	if (s->tls && s->tls->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->tls->cacert);
+	if (s->tls && s->tls->pin)
+		curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, s->tls->pin);
+	if (s->tls && s->tls->https_only)
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
+	else
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
@@ -129,11 +171,12 @@ void ag_srv_kick(struct ag_server *s, void *multi, double now, int wait_s)
 			    (unsigned long long)s->version, wait_s);
 	if (rc < 0)
 		abort();
-	s->req = new_easy(url, s->req_table ? 30L : (long)wait_s + 15L);
+	/* room for a large answer (100,000 routes are ~15 MB) after the wait */
+	s->req = new_easy(s, url, s->req_table ? 120L : (long)wait_s + 120L);
 	free(url);
 	free(s->body);
 	s->body = NULL;
-	s->blen = 0;
+	s->blen = s->bcap = 0;
 	curl_easy_setopt(s->req, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(s->req, CURLOPT_WRITEDATA, s);
 	curl_multi_add_handle(multi, s->req);
@@ -210,10 +253,20 @@ static void got_deltas(struct ag_server *s, struct ag_srv_result *res)
 	ag_deltas_free(&d);
 }
 
+/* The address the request went to: the guard keeps routes off it. */
+static void note_ip(struct ag_server *s, CURL *h)
+{
+	char *ip = NULL;
+	if (curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip &&
+	    *ip && addr_parse(ip, &s->ip) == 0)
+		s->has_ip = true;
+}
+
 static void req_done(struct ag_server *s, int code, double now,
 		     struct ag_srv_result *res)
 {
 	curl_easy_getinfo(s->req, CURLINFO_RESPONSE_CODE, &res->status);
+	note_ip(s, s->req);
 	if (code != CURLE_OK || res->status == 0) {
 		snprintf(res->err, sizeof(res->err), "%s",
 			 curl_easy_strerror((CURLcode)code));
@@ -270,7 +323,8 @@ bool ag_srv_done(struct ag_server *s, void *multi, void *easy, int code,
 	return true;
 }
 
-void ag_srv_ack(struct ag_server *s, void *multi, const char *agent)
+void ag_srv_ack(struct ag_server *s, void *multi, const char *agent,
+		long failed, const char *error)
 {
 	char *url = NULL;
 	if (s->ack || !s->has_table || s->stale || s->version <= s->acked)
@@ -279,13 +333,16 @@ void ag_srv_ack(struct ag_server *s, void *multi, const char *agent)
 		abort();
 	free(s->ack_body);
 	s->ack_body = NULL;
-	json_t *o = json_pack("{s:s, s:I}", "agent", agent, "version",
-			      (json_int_t)s->version);
+	json_t *o = json_pack("{s:s, s:I, s:I}", "agent", agent, "version",
+			      (json_int_t)s->version, "failed",
+			      (json_int_t)failed);
+	if (o && error && *error)
+		json_object_set_new(o, "error", json_string(error));
 	s->ack_body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (!s->ack_body)
 		abort();
-	s->ack = new_easy(url, 10L);
+	s->ack = new_easy(s, url, 10L);
 	free(url);
 	curl_slist_free_all(s->hdrs);
 	s->hdrs = curl_slist_append(NULL, "Content-Type: application/json");

@@ -31,6 +31,7 @@ enum step_kind {
 };
 
 #define MAX_COMMS 64
+#define MAX_PATH 1100 /* ASNs after the local one (long paths test limits) */
 /* A parsed "announce" command. */
 struct announce {
 	unsigned n_pfx;
@@ -38,7 +39,7 @@ struct announce {
 	bool has_nh;
 	struct addr nh;
 	unsigned n_path;
-	uint32_t path[64];
+	uint32_t path[MAX_PATH];
 	unsigned n_comm, n_large;
 	uint8_t comm[MAX_COMMS * 4];
 	uint8_t large[MAX_COMMS * 12];

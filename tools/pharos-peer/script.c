@@ -176,7 +176,7 @@ static int announce_word(struct announce *a, char **toks, size_t *i, int *mode)
 		return a->origin == 255 ? -1 : 0;
 	}
 	if (*mode == K_PATH) {
-		if (a->n_path >= 63)
+		if (a->n_path >= MAX_PATH)
 			return -1;
 		return parse_u32(t, &a->path[a->n_path++]);
 	}
@@ -190,13 +190,13 @@ static int announce_word(struct announce *a, char **toks, size_t *i, int *mode)
 int parse_announce(const char *s, struct announce **out, char *err, size_t elen)
 {
 	struct announce *a = calloc(1, sizeof(*a));
-	char *copy = strdup(s), *save = NULL, *toks[512];
+	char *copy = strdup(s), *save = NULL, *toks[MAX_PATH + 64];
 	size_t n = 0;
 	int mode = K_NONE;
 
 	if (!a || !copy)
 		goto fail;
-	for (char *t = strtok_r(copy, " \t", &save); t && n < 511;
+	for (char *t = strtok_r(copy, " \t", &save); t && n < MAX_PATH + 63;
 	     t = strtok_r(NULL, " \t", &save))
 		toks[n++] = t;
 	toks[n] = NULL;
@@ -390,7 +390,7 @@ static void queue_announce(struct peer *p, const struct announce *an)
 		struct bgp_attrs *a = &p->tmp_attrs;
 		struct prefix *list = malloc(an->n_pfx * sizeof(*list));
 		unsigned k = 0;
-		uint32_t path[65];
+		uint32_t path[MAX_PATH + 1];
 
 		if (!list)
 			return;

@@ -89,6 +89,8 @@ static long raw_request(struct ctl *c, const char *method, const char *path,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+	if (c->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	if (!strcmp(method, "POST")) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "{}");
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");

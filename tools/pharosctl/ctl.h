@@ -17,6 +17,7 @@ struct ctl {
 	const char *url;
 	bool json;
 	char token[512];
+	const char *cacert; /* --cacert or $PHAROS_CACERT: CAs for https:// */
 };
 
 /* An aligned text table: set ncols, add rows, print (frees the cells). */

@@ -477,6 +477,8 @@ static void usage(FILE *o)
 		   "  -s, --server URL   the API (default %s or $PHAROS_URL)\n"
 		   "  -j, --json         print the API's JSON\n"
 		   "  -t, --token FILE   token for changes (or $PHAROS_TOKEN)\n"
+		   "  --cacert FILE      CA certificates for an https:// API (or\n"
+		   "                     $PHAROS_CACERT)\n"
 		   "  -h, --help         help; -V, --version\n"
 		   "exit status: 0 ok, 1 refused or failed, 2 usage, 3 cannot reach pharosd\n",
 		DEFAULT_URL);
@@ -584,6 +586,12 @@ static void parse_globals(struct ctl *c, struct cli *cl, int argc, char **argv)
 			cl->token_file = argv[++i];
 		} else if (opts && !strncmp(a, "--token=", 8)) {
 			cl->token_file = a + 8;
+		} else if (opts && !strcmp(a, "--cacert")) {
+			if (!val)
+				usage_die("%s needs a file", a);
+			c->cacert = argv[++i];
+		} else if (opts && !strncmp(a, "--cacert=", 9)) {
+			c->cacert = a + 9;
 		} else {
 			cl->argv[cl->argc++] = argv[i];
 		}
@@ -606,7 +614,8 @@ static const char *trim_url(const char *u)
 
 int main(int argc, char **argv)
 {
-	struct ctl c = {.url = getenv("PHAROS_URL")};
+	struct ctl c = {.url = getenv("PHAROS_URL"),
+			.cacert = getenv("PHAROS_CACERT")};
 	struct cli cl = {0};
 	const struct command *k;
 	unsigned nw;
