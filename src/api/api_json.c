@@ -97,6 +97,8 @@ static json_t *path_json(struct api_host *d, const struct rpath *rp,
 	attrs_json(o, rp->attr, tmp);
 	json_object_set_new(o, "best", json_boolean(rp->flags & RPATH_BEST));
 	json_object_set_new(o, "ecmp", json_boolean(rp->flags & RPATH_ECMP));
+	if (rp->stale)
+		json_object_set_new(o, "stale", json_true());
 	return o;
 }
 
@@ -307,6 +309,13 @@ json_t *api_peer_json(struct api_host *d, const struct peer *p)
 	json_object_set_new(o, "notifications_out", json_integer((json_int_t)p->notifications_out));
 	json_object_set_new(o, "passive", json_boolean(p->cf->passive));
 	json_object_set_new(o, "disabled", json_boolean(p->disabled));
+	json_object_set_new(o, "graceful_restart", json_pack(
+		"{s:b, s:b, s:I, s:I, s:I, s:I}", "negotiated", p->gr_able,
+		"helping", p->gr_stale,
+		"restart_time", (json_int_t)p->gr_time,
+		"stale_routes", (json_int_t)rib_peer_stale_count(d->rib, p->rib_id),
+		"restarts", (json_int_t)p->gr_restarts,
+		"stale_withdrawn", (json_int_t)p->gr_swept));
 	if (c) {
 		uint32_t rid = htonl(c->open.bgp_id);
 		inet_ntop(AF_INET, &rid, id, sizeof(id));

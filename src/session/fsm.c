@@ -6,6 +6,7 @@
  * up and down are the only places that touch the RIB and the exporter.
  */
 #include "session/fsm.h"
+#include "session/gr.h"
 #include "session/import.h"
 
 #include <arpa/inet.h>
@@ -173,6 +174,7 @@ static void session_up(struct peer *p, struct conn *c)
 	ep.ctx = p;
 	export_peer_up(s->ex, &ep);
 	p->export_up = true;
+	gr_session_up(p, c);
 	snprintf(caps, sizeof(caps), "%s%s%s%s%s%s",
 		 p->afi_v4 ? " ipv4" : "", p->afi_v6 ? " ipv6" : "",
 		 c->caps.as4 ? " as4" : "", c->open.route_refresh ? " rr" : "",
@@ -186,10 +188,12 @@ static void session_up(struct peer *p, struct conn *c)
 	session_kick(s);
 }
 
-static void session_down(struct peer *p, const char *reason)
+/* graceful: the session ended in a way that lets a peer that negotiated
+ * graceful restart keep its routes (RFC 4724: no NOTIFICATION). */
+static void session_down(struct peer *p, const char *reason, bool graceful)
 {
 	struct session *s = p->s;
-	size_t n;
+	size_t n = 0;
 
 	if (!p->export_up)
 		return;
@@ -198,7 +202,8 @@ static void session_down(struct peer *p, const char *reason)
 	if (!p->maxpfx_wait)
 		p->maxpfx_streak = 0; /* only consecutive max-prefix drops count */
 	export_peer_down(s->ex, p->rib_id);
-	n = rib_peer_flush(s->rib, p->rib_id);
+	if (!gr_session_lost(p, graceful))
+		n = rib_peer_flush(s->rib, p->rib_id);
 	pfxset_clear(p->refused);
 	log_info(s->log, p->name, "session down: %s (%zu routes withdrawn)",
 		 reason, n);
@@ -281,7 +286,7 @@ void fsm_peer_reset(struct peer *p, const struct bgp_notify *n)
 	for (int k = 0; k < 2; k++)
 		if (p->conn[k])
 			conn_close(p->conn[k], n);
-	session_down(p, reason);
+	session_down(p, reason, !n);
 	fsm_schedule(p);
 }
 
@@ -295,7 +300,7 @@ void fsm_conn_lost(struct conn *c, const char *reason)
 		snprintf(p->last_error, sizeof(p->last_error), "%s", reason);
 	conn_close(c, NULL);
 	if (was_est)
-		session_down(p, reason);
+		session_down(p, reason, true);
 	fsm_schedule(p);
 }
 
@@ -330,8 +335,16 @@ static void send_open(struct conn *c)
 	o.n_afs = 2;
 	o.afs[0] = (struct bgp_af){AFI_IPV4, SAFI_UNICAST};
 	o.afs[1] = (struct bgp_af){AFI_IPV6, SAFI_UNICAST};
-	o.graceful_restart = true; /* helper: restart time, no AF state */
+	/* Graceful restart: the restart time, and for each family the
+	 * forwarding bit (host agents keep the fabric's routes while
+	 * pharosd restarts); the Restart State bit while this daemon is
+	 * recovering from a restart (session.restarting). */
+	o.graceful_restart = true;
 	o.gr_time = FSM_GR_TIME;
+	o.gr_flags = p->s->restarting ? GR_FLAG_RESTART : 0;
+	o.n_gr_afs = 2;
+	o.gr_afs[0] = (struct bgp_gr_af){AFI_IPV4, SAFI_UNICAST, GR_AF_FORWARDING};
+	o.gr_afs[1] = (struct bgp_gr_af){AFI_IPV6, SAFI_UNICAST, GR_AF_FORWARDING};
 	n = bgp_open_encode(&o, buf, sizeof(buf));
 	if (n > 0)
 		conn_send_bytes(c, buf, (size_t)n);
@@ -532,7 +545,7 @@ static void handle_notification(struct conn *c, const uint8_t *body,
 	snprintf(reason, sizeof(reason), "received %s", text);
 	conn_close(c, NULL);
 	if (was_est)
-		session_down(p, reason);
+		session_down(p, reason, false);
 	fsm_schedule(p);
 }
 
@@ -661,6 +674,7 @@ int peer_disable(struct peer *p, const char *message, char *err, size_t len)
 	events_emit(p->s->events, "peer_disabled", p->name, "%s", message);
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
+	gr_flush(p, "peer disabled");
 	fsm_update_state(p);
 	return 0;
 }

@@ -303,6 +303,7 @@ void peers_free(struct session *s)
 		struct peer *p = s->peers[i];
 
 		ev_timer_stop(s->loop, &p->retry);
+		ev_timer_stop(s->loop, &p->gr_timer);
 		for (int k = 0; k < 2; k++)
 			if (p->conn[k])
 				conn_free(p->conn[k]);

@@ -79,6 +79,8 @@ struct session {
 
 	time_t started_wall; /* seeds the connect-retry jitter */
 	uint64_t refused_connections; /* unconfigured addresses */
+	bool restarting; /* started with -R: OPENs carry the Restart State
+			  * bit (RFC 4724) until every peer's End-of-RIB */
 	bool stopping; /* shutting down: no reconnects; the loop ends
 			* once the last lingering connection is gone */
 	struct import_buf import;
