@@ -394,6 +394,32 @@ static const char *const kind_names[] = {"nva", "vpn_gateway",
 static const char *const pref_names[] = {"expressroute", "vpn", "aspath",
 					 NULL};
 
+#define BF(k, t, m, lo, hi) {k, t, offsetof(struct conf_bfd, m), lo, hi, NULL, NULL, false}
+static const char *const bfd_hop_names[] = {"false", "true", "auto", NULL};
+static const struct field bfd_fields[] = {
+	BF("min_rx_ms", F_U32, min_rx_ms, 10, 60000),
+	BF("min_tx_ms", F_U32, min_tx_ms, 10, 60000),
+	BF("multiplier", F_U32, multiplier, 1, 255),
+	{"multihop", F_ENUM, offsetof(struct conf_bfd, multihop), 0, 0, bfd_hop_names, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+/* bfd: true | false | {min_rx_ms, min_tx_ms, multiplier, multihop} */
+static void f_bfd(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_bfd *c = &((struct conf_peer *)b)->bfd;
+
+	if (v->type == Y_SCALAR) {
+		static const struct field fb = {"bfd", F_BOOL, 0, 0, 0, NULL, NULL, false};
+		load_field(L, &fb, v, &c->enabled);
+		return;
+	}
+	if (!want(L, v, "bfd", Y_MAP))
+		return;
+	c->enabled = true;
+	load_map(L, v, bfd_fields, c, "bfd");
+}
+
 #define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
 static const struct field peer_fields[] = {
 	{"name", F_STR, offsetof(struct conf_peer, name), 0, 0, NULL, NULL, true},
@@ -408,6 +434,7 @@ static const struct field peer_fields[] = {
 	PF("multihop", F_UINT, multihop, 1, 255),
 	PF("hold_time", F_U16, hold_time, 0, 65535),
 	PF("keepalive", F_U16, keepalive, 0, 65535),
+	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false},
 	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
 	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
@@ -421,6 +448,9 @@ static void load_peer(struct loader *L, const struct ynode *v, void *b)
 	p->max_prefixes = 1000;
 	p->port = 179;
 	p->multihop = 255;
+	p->bfd.min_rx_ms = p->bfd.min_tx_ms = 300;
+	p->bfd.multiplier = 3;
+	p->bfd.multihop = 2;
 	if (want(L, v, "peers item", Y_MAP))
 		load_map(L, v, peer_fields, p, "peer");
 }
@@ -460,6 +490,7 @@ static const struct field rs_fields[] = {
 	RF("compare_med", F_BOOL, compare_med, 0, 0),
 	RF("max_paths", F_U16, max_paths, 1, 64),
 	RF("restart_delay", F_U32, restart_delay, 1, 86400),
+	RF("persist_routes_s", F_U32, persist_routes_s, 0, 86400),
 	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };

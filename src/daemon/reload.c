@@ -17,6 +17,7 @@
 
 #include "session/fsm.h"
 #include "session/gr.h"
+#include "session/bfd_session.h"
 #include "session/peer.h"
 #include "fabric/live.h"
 #include "policy/policy.h"
@@ -190,6 +191,7 @@ static void peer_remove(struct daemon *d, struct peer *p)
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
 	gr_flush(p, "peer removed");
+	bfd_peer_stop(p);
 	log_info(&d->log, p->name, "removed by reload");
 	if (p->cf->password)
 		listener_md5(d, &p->cf->address, NULL);

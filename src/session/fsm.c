@@ -6,6 +6,7 @@
  * up and down are the only places that touch the RIB and the exporter.
  */
 #include "session/fsm.h"
+#include "session/bfd_session.h"
 #include "session/gr.h"
 #include "session/import.h"
 
@@ -234,6 +235,7 @@ void fsm_start(struct peer *p)
 		p->retry.data = p;
 		p->rand_seed = p->rib_id * 2654435761u ^ (unsigned)s->started_wall;
 	}
+	bfd_peer_sync(p);
 	if (p->disabled || p->maxpfx_wait || s->stopping) {
 		fsm_update_state(p);
 		return;
@@ -657,6 +659,21 @@ void fsm_max_prefix(struct peer *p, uint16_t afi)
 	ev_timer_start(s->loop, &p->retry);
 }
 
+/* ------------------------------------------------------ BFD */
+
+void fsm_bfd_down(struct peer *p, const char *why)
+{
+	struct bgp_notify n;
+
+	if (!p->conn[0] && !p->conn[1])
+		return;
+	memset(&n, 0, sizeof(n));
+	n.code = BGP_ERR_CEASE;
+	n.subcode = BGP_CEASE_BFD_DOWN;
+	snprintf(n.reason, sizeof(n.reason), "BFD down: %s", why);
+	fsm_peer_reset(p, &n);
+}
+
 /* ------------------------------------------------------ operator */
 
 int peer_disable(struct peer *p, const char *message, char *err, size_t len)
@@ -675,6 +692,7 @@ int peer_disable(struct peer *p, const char *message, char *err, size_t len)
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
 	gr_flush(p, "peer disabled");
+	bfd_peer_sync(p);
 	fsm_update_state(p);
 	return 0;
 }

@@ -46,6 +46,10 @@ void fsm_update_state(struct peer *p);
  * CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE. */
 bool peer_export_fits(void *ctx, size_t len);
 
+/* The peer's BFD session went from Up to Down: take the BGP session
+ * down at once (Cease, BFD Down; the routes are withdrawn). */
+void fsm_bfd_down(struct peer *p, const char *why);
+
 /* Max prefixes exceeded while importing (afi of the prefix that broke it). */
 void fsm_max_prefix(struct peer *p, uint16_t afi);
 

@@ -60,6 +60,8 @@ struct conn {
 	struct addr local, remote;
 };
 
+struct bfd_sess;
+
 /* Prefix set for the prefixes a peer sent that are not in the RIB. */
 struct pfxset;
 
@@ -105,6 +107,7 @@ struct peer {
 	ev_tstamp gr_since; /* when the stale episode started */
 	uint64_t gr_restarts; /* restarts helped (routes kept) */
 	uint64_t gr_swept; /* stale routes withdrawn, in total */
+	struct bfd_sess *bfd; /* BFD session, when configured */
 };
 
 /* Create the peers of the configuration and register them with the RIB. */

@@ -60,6 +60,15 @@ struct session_hooks {
 	void *ctx;
 };
 
+/* A BFD receive socket (src/session/bfd_session.c); open when io.data
+ * is set. */
+struct bfd_rx {
+	ev_io io;
+	int fd;
+	struct session *s;
+	bool multihop;
+};
+
 struct session {
 	struct ev_loop *loop;
 	struct conf *conf; /* the running configuration */
@@ -83,6 +92,8 @@ struct session {
 			  * bit (RFC 4724) until every peer's End-of-RIB */
 	bool stopping; /* shutting down: no reconnects; the loop ends
 			* once the last lingering connection is gone */
+	struct bfd_rx bfd_rx[2][2]; /* [multihop][ipv6] */
+	uint32_t bfd_disc_next; /* next BFD local discriminator */
 	struct import_buf import;
 };
 
