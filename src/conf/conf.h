@@ -114,6 +114,9 @@ struct conf_rs {
 	bool compare_med;
 	uint16_t max_paths; /* default 8 */
 	uint32_t restart_delay; /* seconds before a max-prefix drop comes back, default 30 */
+	uint32_t startup_hold_s; /* after start, agents and peers get routes
+				  * once every peer sent End-of-RIB or after
+				  * this long; default 10, 0: off */
 	uint32_t persist_routes_s; /* fabric keeps its routes this long when
 				    * every session is down at once; 0: off */
 	unsigned n_peers;

@@ -491,6 +491,7 @@ static const struct field rs_fields[] = {
 	RF("max_paths", F_U16, max_paths, 1, 64),
 	RF("restart_delay", F_U32, restart_delay, 1, 86400),
 	RF("persist_routes_s", F_U32, persist_routes_s, 0, 86400),
+	RF("startup_hold_s", F_U32, startup_hold_s, 0, 3600),
 	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
@@ -741,6 +742,7 @@ static void set_defaults(struct conf *c)
 	c->rs.routing_pref = PREF_EXPRESSROUTE;
 	c->rs.max_paths = 8;
 	c->rs.restart_delay = 30;
+	c->rs.startup_hold_s = 10;
 	c->api.listen = conf_strdup("127.0.0.1:8179");
 }
 

@@ -205,12 +205,14 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 	fprintf(o, "]\n  port: %u\n  hold_time: %u\n  keepalive: %u\n"
 		   "  branch_to_branch: %s\n  routing_preference: %s\n"
 		   "  transparent_as: %s\n  compare_med: %s\n  max_paths: %u\n"
-		   "  restart_delay: %u\n  persist_routes_s: %u%s\n  peers:%s\n",
+		   "  restart_delay: %u\n  startup_hold_s: %u%s\n"
+		   "  persist_routes_s: %u%s\n  peers:%s\n",
 		rs->port, rs->hold_time, rs->keepalive,
 		b2s(rs->branch_to_branch),
 		rs->routing_pref < 3 ? pref_names[rs->routing_pref] : "?",
 		b2s(rs->transparent_as), b2s(rs->compare_med), rs->max_paths,
-		rs->restart_delay, rs->persist_routes_s,
+		rs->restart_delay, rs->startup_hold_s,
+		rs->startup_hold_s ? "" : "  # 0: off", rs->persist_routes_s,
 		rs->persist_routes_s ? "" : "  # 0: off",
 		rs->n_peers ? "" : " []");
 	for (unsigned i = 0; i < rs->n_peers; i++)

@@ -141,10 +141,43 @@ bool peer_export_fits(void *ctx, size_t len)
 	return false;
 }
 
+/* Hand an established peer to the exporter (its initial table follows). */
+static void export_start(struct peer *p)
+{
+	struct conn *c = p->est;
+	struct export_peer ep;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.rib_peer = p->rib_id;
+	ep.kind = p->cf->kind;
+	ep.asn = p->cf->asn;
+	ep.caps = c->caps;
+	ep.afi_v4 = p->afi_v4;
+	ep.afi_v6 = p->afi_v6;
+	ep.export_rules = p->cf->export;
+	ep.n_export_rules = p->cf->n_export;
+	ep.send = peer_export_send;
+	ep.fits = peer_export_fits;
+	ep.ctx = p;
+	export_peer_up(p->s->ex, &ep);
+	p->export_up = true;
+	p->export_deferred = false;
+}
+
+void fsm_startup_done(struct session *s)
+{
+	if (!s->restarting)
+		return;
+	s->restarting = false;
+	for (unsigned i = 0; i < s->n_peers; i++)
+		if (s->peers[i]->export_deferred && s->peers[i]->est)
+			export_start(s->peers[i]);
+	session_kick(s);
+}
+
 static void session_up(struct peer *p, struct conn *c)
 {
 	struct session *s = p->s;
-	struct export_peer ep;
 	struct conn *o = other_conn(p, c);
 	char caps[128];
 
@@ -161,20 +194,12 @@ static void session_up(struct peer *p, struct conn *c)
 	p->sessions_up++;
 	p->backoff = FSM_RETRY_MIN;
 	p->export_paused = false;
-	memset(&ep, 0, sizeof(ep));
-	ep.rib_peer = p->rib_id;
-	ep.kind = p->cf->kind;
-	ep.asn = p->cf->asn;
-	ep.caps = c->caps;
-	ep.afi_v4 = p->afi_v4;
-	ep.afi_v6 = p->afi_v6;
-	ep.export_rules = p->cf->export;
-	ep.n_export_rules = p->cf->n_export;
-	ep.send = peer_export_send;
-	ep.fits = peer_export_fits;
-	ep.ctx = p;
-	export_peer_up(s->ex, &ep);
-	p->export_up = true;
+	/* After a restart, routes go out once the peers had their chance
+	 * to come back (RFC 4724 4.1, deferral: fsm_startup_done). */
+	if (s->restarting)
+		p->export_deferred = true;
+	else
+		export_start(p);
 	gr_session_up(p, c);
 	snprintf(caps, sizeof(caps), "%s%s%s%s%s%s",
 		 p->afi_v4 ? " ipv4" : "", p->afi_v6 ? " ipv6" : "",
@@ -196,13 +221,14 @@ static void session_down(struct peer *p, const char *reason, bool graceful)
 	struct session *s = p->s;
 	size_t n = 0;
 
-	if (!p->export_up)
+	if (!p->export_up && !p->export_deferred)
 		return;
-	p->export_up = false;
+	if (p->export_up)
+		export_peer_down(s->ex, p->rib_id);
+	p->export_up = p->export_deferred = false;
 	p->flaps++;
 	if (!p->maxpfx_wait)
 		p->maxpfx_streak = 0; /* only consecutive max-prefix drops count */
-	export_peer_down(s->ex, p->rib_id);
 	if (!gr_session_lost(p, graceful))
 		n = rib_peer_flush(s->rib, p->rib_id);
 	pfxset_clear(p->refused);

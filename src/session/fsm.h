@@ -19,6 +19,9 @@
 #define FSM_RETRY_MAX 60.0
 #define FSM_GR_TIME 120 /* graceful restart time we advertise */
 
+/* The startup hold-down is over (session.restarting was set): clear the
+ * Restart State bit and start export to the peers already established. */
+void fsm_startup_done(struct session *s);
 /* Start a peer (connect, or wait for it to connect). */
 void fsm_start(struct peer *p);
 /* TCP is up on c (accepted or connected): send our OPEN. */

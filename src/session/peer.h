@@ -76,6 +76,8 @@ struct peer {
 	bool disabled; /* by the operator */
 	bool maxpfx_wait; /* down after max-prefix, restart timer running */
 	bool export_up; /* export_peer_up called */
+	bool export_deferred; /* established during the startup hold-down:
+			       * export starts with fsm_startup_done */
 	bool export_paused; /* send() returned false */
 	ev_timer retry; /* connect retry, or the max-prefix restart */
 	double backoff; /* next connect retry delay, seconds */

@@ -88,8 +88,8 @@ struct session {
 
 	time_t started_wall; /* seeds the connect-retry jitter */
 	uint64_t refused_connections; /* unconfigured addresses */
-	bool restarting; /* started with -R: OPENs carry the Restart State
-			  * bit (RFC 4724) until every peer's End-of-RIB */
+	bool restarting; /* startup hold-down: OPENs carry the Restart State
+			  * bit (RFC 4724) and export waits (fsm_startup_done) */
 	bool stopping; /* shutting down: no reconnects; the loop ends
 			* once the last lingering connection is gone */
 	struct bfd_rx bfd_rx[2][2]; /* [multihop][ipv6] */
