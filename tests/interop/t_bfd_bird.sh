@@ -5,7 +5,9 @@
 # intervals. Then every packet of the NVA is dropped (nftables inside
 # its namespace): BFD notices long before the 90 s hold time, pharosd
 # takes the BGP session down (Cease, BFD Down) and the NVA's route leaves
-# the loc-RIB. When packets flow again, BFD and BGP come back.
+# the loc-RIB. When packets flow again, BFD and BGP come back. Last, the
+# nva-silent drill does the same from pharosd's side (its own nftables
+# table drops the NVA's packets) and records the timeline.
 #
 #   rs  (pharosd, AS 65515)  br0  198.18.1.1/24
 #   b1  (BIRD, AS 65001)     eth0 198.18.1.2/24  ROUTE
@@ -56,7 +58,9 @@ CONF=$T_DIR/pharosd.yaml
 pharos_conf_begin "$CONF" asn=65515 router_id=$RS listen=$RS hold_time=90 keepalive=30
 pharos_conf_peer "$CONF" b1 nva "$B1" 65001 \
 	"bfd={min_rx_ms: 100, min_tx_ms: 100, multiplier: 3}"
-pharos_conf_api "$CONF" "$API"
+TOKEN=$T_DIR/api.token
+echo "bfd-$$" >"$TOKEN"
+pharos_conf_api "$CONF" "$API" "$TOKEN"
 pharos_conf_vnet "$CONF" hub "$HUB"
 pharosd_start rs "$CONF" "$API"
 start_in b1 b1 bird -f -c "$T_DIR/b1.conf" -s "$T_DIR/b1.ctl"
@@ -108,6 +112,23 @@ NFT
 	check_wait "run $run: the BGP session comes back" 40 peer_established b1
 	check_wait "run $run: $ROUTE is back from b1" 10 route_from "$ROUTE" b1
 done
+
+# --- the nva-silent drill: pharosd silences b1 itself for 3 s
+ctl() { nsx rs "$PHAROSCTL" -s "http://$API" -t "$TOKEN" "$@"; }
+out=$(ctl -j drill nva-silent b1 --restore-after 3 --wait 2>&1)
+drill=$(printf '%s' "$out" | jq -c 'select(.id?)' 2>/dev/null | tail -1)
+[ -n "$drill" ] || drill=$(ctl -j show drills | jq -c '.drills[0]')
+check_eq "the nva-silent drill is done" "$(printf '%s' "$drill" | jq -r .state)" done
+check_eq "its type is nva-silent" "$(printf '%s' "$drill" | jq -r .type)" nva-silent
+ms_of() { printf '%s' "$drill" | jq -r --arg p "$1" '.timeline[] | select(.phase == $p) | .ms'; }
+down_ms=$(ms_of session_down)
+check "the session went down while silenced, before the restore at 3 s (${down_ms} ms; hold time 90 s)" \
+	eval '[ -n "$down_ms" ] && [ "$down_ms" -ge 0 ] && [ "$down_ms" -lt 3000 ]'
+check "the timeline has the session back up" eval '[ "$(ms_of session_up)" -gt 0 ]'
+check_match "last_error says BFD Down" "$(peer_field b1 last_error)" "BFD Down"
+check "pharosd's nftables table is gone after the drill" \
+	eval '! nsx rs nft list tables | grep -q pharos_drill'
+check_wait "$ROUTE is back from b1 after the drill" 10 route_from "$ROUTE" b1
 
 check "pharosd exits 0 on SIGTERM" pharosd_stop
 check "pharosd stderr has no sanitizer report" sanitizer_clean "$T_DIR/pharosd.log"

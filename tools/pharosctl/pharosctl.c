@@ -37,6 +37,7 @@ static void usage(FILE *out)
 		"  show drills | show drill ID\n"
 		"  reload\n"
 		"  drill peer-down NAME [--restore-after S] [--expect FILE] [--wait]\n"
+		"  drill nva-silent NAME [--restore-after S] [--expect FILE] [--wait]\n"
 		"  drill report ID --svg FILE\n"
 		"  show fabric | show subnet VNET/SUBNET | show agents\n"
 		"  show effective-routes NIC\n"
