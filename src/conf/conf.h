@@ -79,6 +79,10 @@ struct conf_bfd {
 	uint32_t multiplier; /* default 3 */
 	uint8_t multihop; /* 0 single hop (RFC 5881), 1 multihop (RFC 5883),
 			   * 2 (default): multihop unless the peer's multihop is 1 */
+	uint8_t auth; /* 0 none, 1 keyed-sha1, 2 meticulous-keyed-sha1 */
+	uint32_t key_id; /* 0..255 */
+	char *password_file; /* the key (1..20 bytes), read at load time */
+	char *password;
 };
 
 struct conf_peer {

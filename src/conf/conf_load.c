@@ -396,11 +396,16 @@ static const char *const pref_names[] = {"expressroute", "vpn", "aspath",
 
 #define BF(k, t, m, lo, hi) {k, t, offsetof(struct conf_bfd, m), lo, hi, NULL, NULL, false}
 static const char *const bfd_hop_names[] = {"false", "true", "auto", NULL};
+static const char *const bfd_auth_names[] = {"none", "keyed-sha1",
+					     "meticulous-keyed-sha1", NULL};
 static const struct field bfd_fields[] = {
 	BF("min_rx_ms", F_U32, min_rx_ms, 10, 60000),
 	BF("min_tx_ms", F_U32, min_tx_ms, 10, 60000),
 	BF("multiplier", F_U32, multiplier, 1, 255),
 	{"multihop", F_ENUM, offsetof(struct conf_bfd, multihop), 0, 0, bfd_hop_names, NULL, false},
+	{"auth", F_ENUM, offsetof(struct conf_bfd, auth), 0, 0, bfd_auth_names, NULL, false},
+	BF("key_id", F_U32, key_id, 0, 255),
+	BF("password_file", F_STR, password_file, 0, 0),
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

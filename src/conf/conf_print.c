@@ -182,12 +182,20 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 		p->port, p->multihop, p->hold_time,
 		p->hold_time ? "" : "  # 0: the route_server's value",
 		p->keepalive, p->keepalive ? "" : "  # 0: the route_server's value");
-	if (p->bfd.enabled)
+	if (p->bfd.enabled) {
 		fprintf(o, "      bfd: {min_rx_ms: %u, min_tx_ms: %u, multiplier: %u, "
-			   "multihop: %s}\n", p->bfd.min_rx_ms, p->bfd.min_tx_ms,
+			   "multihop: %s", p->bfd.min_rx_ms, p->bfd.min_tx_ms,
 			p->bfd.multiplier, p->bfd.multihop == 2 ? "auto"
 					   : b2s(p->bfd.multihop == 1));
-	else
+		if (p->bfd.auth) {
+			fprintf(o, ", auth: %s, key_id: %u, password_file: ",
+				p->bfd.auth == 1 ? "keyed-sha1"
+						 : "meticulous-keyed-sha1",
+				p->bfd.key_id);
+			put_str(o, p->bfd.password_file);
+		}
+		fputs("}\n", o);
+	} else
 		fputs("      bfd: false\n", o);
 	print_rules(o, "import", p->import, p->n_import);
 	print_rules(o, "export", p->export, p->n_export);
@@ -342,7 +350,9 @@ bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 	       a->bfd.min_rx_ms == b->bfd.min_rx_ms &&
 	       a->bfd.min_tx_ms == b->bfd.min_tx_ms &&
 	       a->bfd.multiplier == b->bfd.multiplier &&
-	       a->bfd.multihop == b->bfd.multihop;
+	       a->bfd.multihop == b->bfd.multihop &&
+	       a->bfd.auth == b->bfd.auth && a->bfd.key_id == b->bfd.key_id &&
+	       str_eq(a->bfd.password, b->bfd.password);
 }
 
 static bool peer_equal_all(const struct conf_peer *a, const struct conf_peer *b)
@@ -487,6 +497,8 @@ void conf_free(struct conf *c)
 		free(p->name);
 		free(p->password_file);
 		free(p->password);
+		free(p->bfd.password_file);
+		free(p->bfd.password);
 		pol_rules_free(p->import, p->n_import);
 		pol_rules_free(p->export, p->n_export);
 	}

@@ -116,6 +116,7 @@ static void detect_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	b->your_disc = 0;
 	b->remote_min_rx = 1;
 	b->remote_state = BFD_DOWN;
+	b->rcv_seq_known = false;
 	if (b->state == BFD_INIT || b->state == BFD_UP)
 		set_state(b, BFD_DOWN, BFD_DIAG_EXPIRED);
 }
@@ -156,7 +157,16 @@ static void bfd_send(struct bfd_sess *b)
 	k.desired_min_tx = b->des_min_tx;
 	k.required_min_rx = b->cf.min_rx_ms * 1000u;
 	b->final = false;
-	n = bfd_encode(&k, buf, sizeof(buf));
+	if (b->cf.auth) {
+		b->xmit_seq++; /* every packet: meticulous needs it, keyed may */
+		n = bfd_encode_sha1(&k, b->cf.auth == 1 ? BFD_AUTH_KEYED_SHA1
+							: BFD_AUTH_METICULOUS_SHA1,
+				    (uint8_t)b->cf.key_id, b->xmit_seq,
+				    (const uint8_t *)b->key, strlen(b->key),
+				    buf, sizeof(buf));
+	} else {
+		n = bfd_encode(&k, buf, sizeof(buf));
+	}
 	sl = sa_of(&b->p->cf->address,
 		   b->multihop ? BFD_PORT_MULTI : BFD_PORT_SINGLE, &ss);
 	if (n > 0 && b->fd >= 0 &&
@@ -224,6 +234,35 @@ static void bfd_input(struct bfd_sess *b, const struct bfd_pkt *k)
 		bfd_send(b); /* answer a Poll at once */
 }
 
+/* Keyed SHA1: the section, then the sequence number within the window
+ * of RFC 5880 6.7.4 (meticulous: strictly greater). */
+static bool auth_ok(struct bfd_sess *b, const uint8_t *buf, size_t len,
+		    const struct bfd_pkt *k)
+{
+	uint32_t seq, lo, span = 3u * b->cf.multiplier;
+	bool meticulous = b->cf.auth == 2;
+	char err[96];
+
+	if (!b->cf.auth)
+		return !(k->flags & BFD_F_AUTH);
+	if (bfd_check_sha1(buf, len, k, meticulous ? BFD_AUTH_METICULOUS_SHA1
+						   : BFD_AUTH_KEYED_SHA1,
+			   (uint8_t)b->cf.key_id,
+			   (const uint8_t *)b->key, strlen(b->key), &seq, err,
+			   sizeof(err)) < 0) {
+		log_debug(b->p->s->log, b->p->name, "BFD packet refused: %s", err);
+		return false;
+	}
+	if (b->rcv_seq_known) {
+		lo = b->rcv_seq + (meticulous ? 1 : 0);
+		if (seq - lo > span - (meticulous ? 1 : 0))
+			return false; /* outside [lo, rcv_seq + 3 * mult] */
+	}
+	b->rcv_seq = seq;
+	b->rcv_seq_known = true;
+	return true;
+}
+
 /* The source address and TTL (hop limit) of a datagram. */
 static ssize_t rx_read(int fd, uint8_t *buf, size_t len, struct addr *src,
 		       int *ttl)
@@ -278,9 +317,9 @@ static void rx_cb(struct ev_loop *loop, ev_io *w, int revents)
 	b = find_sess(r->s, &k, &src, r->multihop);
 	if (!b)
 		return;
-	/* RFC 5881 5: single hop packets must arrive with TTL 255; an
-	 * authentication section we cannot check is a reason to discard. */
-	if ((!r->multihop && ttl != 255) || (k.flags & BFD_F_AUTH)) {
+	/* RFC 5881 5: single hop packets must arrive with TTL 255; the
+	 * authentication must be the configured one (none: no section). */
+	if ((!r->multihop && ttl != 255) || !auth_ok(b, buf, (size_t)n, &k)) {
 		b->pkts_bad++;
 		return;
 	}
@@ -383,6 +422,10 @@ static void bfd_start(struct peer *p)
 		return;
 	b->p = p;
 	b->cf = p->cf->bfd;
+	/* Own copy of the key: the configuration may be replaced (reload). */
+	snprintf(b->key, sizeof(b->key), "%s",
+		 b->cf.password ? b->cf.password : "");
+	b->cf.password = b->cf.password_file = NULL;
 	b->multihop = b->cf.multihop == 2 ? p->cf->multihop != 1
 					   : b->cf.multihop == 1;
 	if (rx_open(s, p->cf->address.afi, b->multihop) < 0 ||
@@ -401,6 +444,7 @@ static void bfd_start(struct peer *p)
 	b->des_min_tx = BFD_SLOW_TX_US;
 	b->remote_min_rx = 1;
 	b->remote_mult = (uint8_t)b->cf.multiplier;
+	b->xmit_seq = (uint32_t)rand();
 	b->changed = ev_now(s->loop);
 	ev_timer_init(&b->tx, tx_cb, 0, 0);
 	ev_timer_init(&b->detect, detect_cb, 0, 0);
@@ -433,7 +477,10 @@ void bfd_peer_sync(struct peer *p)
 	const struct conf_bfd *c = &p->cf->bfd;
 	bool want = c->enabled && !p->disabled && !p->s->stopping;
 
-	if (p->bfd && (!want || p->bfd->cf.min_rx_ms != c->min_rx_ms ||
+	if (p->bfd && (!want || p->bfd->cf.auth != c->auth ||
+		       p->bfd->cf.key_id != c->key_id ||
+		       strcmp(p->bfd->key, c->password ? c->password : "") ||
+		       p->bfd->cf.min_rx_ms != c->min_rx_ms ||
 		       p->bfd->cf.min_tx_ms != c->min_tx_ms ||
 		       p->bfd->cf.multiplier != c->multiplier ||
 		       p->bfd->cf.multihop != c->multihop))

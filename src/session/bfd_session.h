@@ -28,6 +28,11 @@ struct bfd_sess {
 	uint32_t my_disc, your_disc;
 	uint32_t des_min_tx; /* what we advertise now, microseconds */
 	uint32_t remote_min_tx, remote_min_rx;
+	/* Keyed SHA1 (RFC 5880 6.7.4): our sequence number, the last one
+	 * accepted from the neighbour. */
+	uint32_t xmit_seq, rcv_seq;
+	char key[21]; /* the key (1..20 bytes), a copy */
+	bool rcv_seq_known;
 	bool poll; /* a Poll Sequence is running */
 	bool final; /* the next packet answers a Poll (F bit) */
 	ev_timer tx, detect;

@@ -4,6 +4,10 @@
 #include "wire/bfd.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include <nettle/memops.h>
+#include <nettle/sha1.h>
 
 #include "base/bytes.h"
 
@@ -74,6 +78,62 @@ int bfd_encode(const struct bfd_pkt *p, uint8_t *buf, size_t cap)
 	put32(buf + 16, p->required_min_rx);
 	put32(buf + 20, p->required_min_echo_rx);
 	return BFD_HDR_LEN;
+}
+
+/* SHA1 of the 52-byte packet in buf with the key in its hash field. */
+static void sha1_keyed(const uint8_t *buf, const uint8_t *key, size_t keylen,
+		       uint8_t *out)
+{
+	uint8_t tmp[BFD_SHA1_LEN];
+	struct sha1_ctx c;
+
+	memcpy(tmp, buf, BFD_SHA1_LEN);
+	memset(tmp + 32, 0, SHA1_DIGEST_SIZE);
+	memcpy(tmp + 32, key, keylen);
+	sha1_init(&c);
+	sha1_update(&c, sizeof(tmp), tmp);
+	sha1_digest(&c, SHA1_DIGEST_SIZE, out);
+}
+
+int bfd_encode_sha1(const struct bfd_pkt *p, uint8_t type, uint8_t key_id,
+		    uint32_t seq, const uint8_t *key, size_t keylen,
+		    uint8_t *buf, size_t cap)
+{
+	if (cap < BFD_SHA1_LEN || keylen < 1 || keylen > SHA1_DIGEST_SIZE ||
+	    bfd_encode(p, buf, cap) < 0)
+		return -1;
+	buf[1] |= BFD_F_AUTH;
+	buf[3] = BFD_SHA1_LEN;
+	buf[24] = type;
+	buf[25] = 28;
+	buf[26] = key_id;
+	buf[27] = 0;
+	put32(buf + 28, seq);
+	sha1_keyed(buf, key, keylen, buf + 32);
+	return BFD_SHA1_LEN;
+}
+
+int bfd_check_sha1(const uint8_t *buf, size_t len, const struct bfd_pkt *p,
+		   uint8_t type, uint8_t key_id, const uint8_t *key,
+		   size_t keylen, uint32_t *seq, char *err, size_t errlen)
+{
+	uint8_t want[SHA1_DIGEST_SIZE];
+
+	if (!(p->flags & BFD_F_AUTH))
+		return fail(err, errlen, "no authentication section");
+	if (p->auth_type != type)
+		return fail(err, errlen, "other authentication type");
+	if (p->auth_len != 28 || len < BFD_SHA1_LEN || buf[3] != BFD_SHA1_LEN)
+		return fail(err, errlen, "bad keyed SHA1 section length");
+	if (buf[26] != key_id)
+		return fail(err, errlen, "other key id");
+	if (keylen < 1 || keylen > SHA1_DIGEST_SIZE)
+		return fail(err, errlen, "bad key");
+	sha1_keyed(buf, key, keylen, want);
+	if (!memeql_sec(want, buf + 32, SHA1_DIGEST_SIZE))
+		return fail(err, errlen, "wrong SHA1 digest");
+	*seq = get32(buf + 28);
+	return 0;
 }
 
 const char *bfd_state_name(int state)

@@ -4,7 +4,9 @@
  * applies the reception checks of RFC 5880 6.8.6 that need nothing but
  * the packet (version, lengths, multiplier, multipoint bit, discriminators
  * and the state a zero Your Discriminator allows); the session code does
- * the rest. The authentication section is parsed and exposed, not checked.
+ * the rest. The authentication section is parsed and exposed; keyed SHA1
+ * and meticulous keyed SHA1 (RFC 5880 4.4, 6.7.4) are encoded and checked
+ * here (SHA1 from nettle), the sequence numbers by the session.
  */
 #ifndef PHAROS_WIRE_BFD_H
 #define PHAROS_WIRE_BFD_H
@@ -70,6 +72,23 @@ int bfd_decode(const uint8_t *buf, size_t len, struct bfd_pkt *p,
 /* Encode p without authentication. Returns the length (24) or -1 when
  * cap is too small. */
 int bfd_encode(const struct bfd_pkt *p, uint8_t *buf, size_t cap);
+
+#define BFD_AUTH_KEYED_SHA1 4
+#define BFD_AUTH_METICULOUS_SHA1 5
+#define BFD_SHA1_LEN 52 /* 24 + the 28-byte keyed SHA1 section */
+/* Encode p with a keyed SHA1 section (type BFD_AUTH_KEYED_SHA1 or
+ * BFD_AUTH_METICULOUS_SHA1): key id, sequence number, and the SHA1 of
+ * the packet with the key (1..20 bytes, zero padded) in the hash field.
+ * Returns 52, or -1 (cap too small, bad key). */
+int bfd_encode_sha1(const struct bfd_pkt *p, uint8_t type, uint8_t key_id,
+		    uint32_t seq, const uint8_t *key, size_t keylen,
+		    uint8_t *buf, size_t cap);
+/* Check the keyed SHA1 section of a packet that decoded into p (buf as
+ * received): type, length 28, key id and hash. Returns 0 with the
+ * sequence number in *seq, or -1 with a reason in err. */
+int bfd_check_sha1(const uint8_t *buf, size_t len, const struct bfd_pkt *p,
+		   uint8_t type, uint8_t key_id, const uint8_t *key,
+		   size_t keylen, uint32_t *seq, char *err, size_t errlen);
 
 const char *bfd_state_name(int state); /* "admin_down", "down", ... */
 const char *bfd_diag_name(int diag);

@@ -1,8 +1,8 @@
 /*
  * test_bfd.c - the BFD control packet codec (src/wire/bfd.c): a packet
  * laid out by hand from RFC 5880 4.1 decodes field by field, encoding
- * gives the same bytes back, and each reception check of 6.8.6 that the
- * codec makes discards its packet.
+ * gives the same bytes back, each reception check of 6.8.6 that the
+ * codec makes discards its packet, and keyed SHA1 sections check.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,6 +116,49 @@ static void test_discriminators(void **state)
 	assert_int_equal(k.your_disc, 0);
 }
 
+/* Keyed SHA1: what is encoded checks with the same key, type and key id,
+ * and fails with another key, key id, type, or one bit changed. */
+static void test_sha1(void **state)
+{
+	struct bfd_pkt k, d;
+	uint8_t b[BFD_SHA1_LEN], t[BFD_SHA1_LEN];
+	const uint8_t *key = (const uint8_t *)"s3cret";
+	char err[96];
+	uint32_t seq = 0;
+	(void)state;
+	assert_int_equal(bfd_decode(up_poll, 24, &k, err, sizeof(err)), 0);
+	assert_int_equal(bfd_encode_sha1(&k, BFD_AUTH_KEYED_SHA1, 7, 0xdeadbeef,
+					 key, 6, b, sizeof(b)), BFD_SHA1_LEN);
+	assert_int_equal(bfd_encode_sha1(&k, BFD_AUTH_KEYED_SHA1, 7, 1, key, 21,
+					 t, sizeof(t)), -1);
+	assert_int_equal(bfd_decode(b, sizeof(b), &d, err, sizeof(err)), 0);
+	assert_int_equal(d.auth_type, BFD_AUTH_KEYED_SHA1);
+	assert_int_equal(d.auth_len, 28);
+	assert_int_equal(d.my_disc, k.my_disc);
+	assert_int_equal(bfd_check_sha1(b, sizeof(b), &d, BFD_AUTH_KEYED_SHA1, 7,
+					key, 6, &seq, err, sizeof(err)), 0);
+	assert_int_equal(seq, 0xdeadbeef);
+	assert_int_equal(bfd_check_sha1(b, sizeof(b), &d, BFD_AUTH_KEYED_SHA1, 7,
+					(const uint8_t *)"s3creT", 6, &seq, err,
+					sizeof(err)), -1);
+	assert_string_equal(err, "wrong SHA1 digest");
+	assert_int_equal(bfd_check_sha1(b, sizeof(b), &d, BFD_AUTH_KEYED_SHA1, 8,
+					key, 6, &seq, err, sizeof(err)), -1);
+	assert_string_equal(err, "other key id");
+	assert_int_equal(bfd_check_sha1(b, sizeof(b), &d,
+					BFD_AUTH_METICULOUS_SHA1, 7, key, 6,
+					&seq, err, sizeof(err)), -1);
+	assert_string_equal(err, "other authentication type");
+	memcpy(t, b, sizeof(b));
+	t[13] ^= 1; /* desired min TX changed in flight */
+	assert_int_equal(bfd_decode(t, sizeof(t), &d, err, sizeof(err)), 0);
+	assert_int_equal(bfd_check_sha1(t, sizeof(t), &d, BFD_AUTH_KEYED_SHA1, 7,
+					key, 6, &seq, err, sizeof(err)), -1);
+	assert_int_equal(bfd_check_sha1(up_poll, 24, &k, BFD_AUTH_KEYED_SHA1, 7,
+					key, 6, &seq, err, sizeof(err)), -1);
+	assert_string_equal(err, "no authentication section");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_auth_section),
 		cmocka_unit_test(test_discards),
 		cmocka_unit_test(test_discriminators),
+		cmocka_unit_test(test_sha1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
