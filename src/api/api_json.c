@@ -290,6 +290,8 @@ static json_t *bfd_json(struct api_host *d, const struct peer *p)
 		      "min_rx_ms", (json_int_t)b->cf.min_rx_ms,
 		      "min_tx_ms", (json_int_t)b->cf.min_tx_ms,
 		      "multiplier", (json_int_t)b->cf.multiplier);
+	json_object_set_new(o, "auth", json_string(b->cf.auth == 1 ? "keyed-sha1"
+		: b->cf.auth == 2 ? "meticulous-keyed-sha1" : "none"));
 	json_object_set_new(o, "tx_interval_ms", json_real(bfd_tx_ms(b)));
 	json_object_set_new(o, "detect_time_ms", json_real(bfd_detect_ms(b)));
 	json_object_set_new(o, "since_s", json_integer((json_int_t)(ev_now(d->loop) - b->changed)));

@@ -73,6 +73,7 @@ check_wait "b1 established" 30 peer_established b1
 check_wait "BFD up with keyed SHA1 on both sides" 15 bfd_field_is state up
 check_wait "BIRD shows its BFD session Up" 5 eval 'birdc_ show bfd sessions | grep -q " Up "'
 check_eq "no packet refused" "$(bfd_field packets_bad)" 0
+check_eq "bfd.auth is keyed-sha1" "$(bfd_field auth)" keyed-sha1
 
 bird_conf wrong-key "keyed sha1"
 check "birdc configure (another key)" eval 'birdc_ configure | grep -q Reconfigur'
