@@ -355,12 +355,15 @@ trap 'exit 143' TERM
 # pharos_conf_begin FILE [key=value...]: start a config with the
 # route_server section. Keys: asn router_id listen (comma list) port
 # hold_time keepalive branch_to_branch routing_preference transparent_as
-# compare_med max_paths restart_delay.
+# compare_med max_paths restart_delay startup_hold_s persist_routes_s.
+# startup_hold_s is 0 unless given: a test's peers are where it says at
+# once (tests of the startup hold-down set it).
 pharos_conf_begin() {
 	local f=$1 kv k v
 	shift
 	{
 		echo "route_server:"
+		[[ " $* " == *" startup_hold_s="* ]] || echo "  startup_hold_s: 0"
 		for kv in "$@"; do
 			k=${kv%%=*} v=${kv#*=}
 			if [ "$k" = listen ]; then

@@ -733,6 +733,9 @@ static enum MHD_Result subnet_path(struct api_fabric *af,
 	}
 	if (post)
 		return reply_error(con, 405, "method not allowed");
+	if (D(af)->fglue->held)
+		return reply_error(con, 503, "starting: waiting for the peers' "
+				   "End-of-RIB (route_server.startup_hold_s)");
 	if (!strcmp(last, "table")) {
 		si = fab_subnet_find(f, subnet);
 		if (si < 0)

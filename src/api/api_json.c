@@ -15,6 +15,7 @@
 #include "base/version.h"
 #include "api/api_parse.h"
 #include "session/peer.h"
+#include "session/bfd_session.h"
 
 static const char *origin_name(uint8_t o)
 {
@@ -101,6 +102,8 @@ static json_t *path_json(struct api_host *d, const struct rpath *rp,
 	attrs_json(o, rp->attr, tmp);
 	json_object_set_new(o, "best", json_boolean(rp->flags & RPATH_BEST));
 	json_object_set_new(o, "ecmp", json_boolean(rp->flags & RPATH_ECMP));
+	if (rp->stale)
+		json_object_set_new(o, "stale", json_true());
 	return o;
 }
 
@@ -454,6 +457,36 @@ static json_t *caps_json(const struct peer *p)
 	return a;
 }
 
+/* The peer's BFD session, or null when it has none. */
+static json_t *bfd_json(struct api_host *d, const struct peer *p)
+{
+	const struct bfd_sess *b = p->bfd;
+	json_t *o;
+
+	if (!b)
+		return json_null();
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I}",
+		      "state", bfd_state_name(b->state),
+		      "remote_state", bfd_state_name(b->remote_state),
+		      "diagnostic", bfd_diag_name(b->local_diag),
+		      "remote_diagnostic", bfd_diag_name(b->remote_diag),
+		      "multihop", b->multihop,
+		      "min_rx_ms", (json_int_t)b->cf.min_rx_ms,
+		      "min_tx_ms", (json_int_t)b->cf.min_tx_ms,
+		      "multiplier", (json_int_t)b->cf.multiplier);
+	json_object_set_new(o, "auth", json_string(b->cf.auth == 1 ? "keyed-sha1"
+		: b->cf.auth == 2 ? "meticulous-keyed-sha1" : "none"));
+	json_object_set_new(o, "tx_interval_ms", json_real(bfd_tx_ms(b)));
+	json_object_set_new(o, "detect_time_ms", json_real(bfd_detect_ms(b)));
+	json_object_set_new(o, "since_s", json_integer((json_int_t)(ev_now(d->loop) - b->changed)));
+	json_object_set_new(o, "ups", json_integer((json_int_t)b->ups));
+	json_object_set_new(o, "downs", json_integer((json_int_t)b->downs));
+	json_object_set_new(o, "packets_in", json_integer((json_int_t)b->pkts_in));
+	json_object_set_new(o, "packets_out", json_integer((json_int_t)b->pkts_out));
+	json_object_set_new(o, "packets_bad", json_integer((json_int_t)b->pkts_bad));
+	return o;
+}
+
 json_t *api_peer_json(struct api_host *d, const struct peer *p)
 {
 	const struct conn *c = p->est;
@@ -502,6 +535,14 @@ json_t *api_peer_json(struct api_host *d, const struct peer *p)
 	json_object_set_new(o, "description",
 			    p->cf->description ? json_string(p->cf->description)
 					       : json_null());
+	json_object_set_new(o, "bfd", bfd_json(d, p));
+	json_object_set_new(o, "graceful_restart", json_pack(
+		"{s:b, s:b, s:I, s:I, s:I, s:I}", "negotiated", p->gr_able,
+		"helping", p->gr_stale,
+		"restart_time", (json_int_t)p->gr_time,
+		"stale_routes", (json_int_t)rib_peer_stale_count(d->rib, p->rib_id),
+		"restarts", (json_int_t)p->gr_restarts,
+		"stale_withdrawn", (json_int_t)p->gr_swept));
 	if (c) {
 		uint32_t rid = htonl(c->open.bgp_id);
 		inet_ntop(AF_INET, &rid, id, sizeof(id));

@@ -25,6 +25,7 @@
 #include "api/api_int.h"
 #include "api/api_stream.h"
 #include "session/peer.h"
+#include "session/bfd_session.h"
 #include "fabric/live.h"
 #include "mrt/mrt_dump.h"
 
@@ -293,6 +294,13 @@ static double v_msgs_in(const struct api_host *d, const struct peer *p) { return
 static double v_notif_in(const struct api_host *d, const struct peer *p) { return (double)p->notifications_in; }
 static double v_notif_out(const struct api_host *d, const struct peer *p) { return (double)p->notifications_out; }
 static double v_taw(const struct api_host *d, const struct peer *p) { return (double)p->treat_as_withdraw; }
+static double v_stale(const struct api_host *d, const struct peer *p) { return (double)rib_peer_stale_count(d->rib, p->rib_id); }
+static double v_bfd_state(const struct api_host *d, const struct peer *p) { return p->bfd ? p->bfd->state : -1; }
+static double v_bfd_downs(const struct api_host *d, const struct peer *p) { return p->bfd ? (double)p->bfd->downs : 0; }
+static double v_bfd_in(const struct api_host *d, const struct peer *p) { return p->bfd ? (double)p->bfd->pkts_in : 0; }
+static double v_bfd_out(const struct api_host *d, const struct peer *p) { return p->bfd ? (double)p->bfd->pkts_out : 0; }
+static double v_gr(const struct api_host *d, const struct peer *p) { return (double)p->gr_restarts; }
+static double v_gr_swept(const struct api_host *d, const struct peer *p) { return (double)p->gr_swept; }
 static double v_outq(const struct api_host *d, const struct peer *p)
 {
 	size_t n = 0;
@@ -332,6 +340,13 @@ static const struct {
 	{"pharos_peer_notifications_received_total", "counter", "NOTIFICATION messages received", v_notif_in},
 	{"pharos_peer_notifications_sent_total", "counter", "NOTIFICATION messages sent", v_notif_out},
 	{"pharos_peer_treat_as_withdraw_total", "counter", "Malformed UPDATEs handled as withdraw (RFC 7606)", v_taw},
+	{"pharos_peer_bfd_state", "gauge", "BFD state: -1 not configured, 0 admin down, 1 down, 2 init, 3 up", v_bfd_state},
+	{"pharos_peer_bfd_downs_total", "counter", "BFD sessions that went from up to down", v_bfd_downs},
+	{"pharos_peer_bfd_packets_received_total", "counter", "BFD control packets accepted", v_bfd_in},
+	{"pharos_peer_bfd_packets_sent_total", "counter", "BFD control packets sent", v_bfd_out},
+	{"pharos_peer_stale_routes", "gauge", "Routes of the peer kept stale while it restarts gracefully (RFC 4724)", v_stale},
+	{"pharos_peer_graceful_restarts_total", "counter", "Session losses after which the peer's routes were kept stale", v_gr},
+	{"pharos_peer_stale_routes_withdrawn_total", "counter", "Stale routes withdrawn because the peer did not announce them again", v_gr_swept},
 	{"pharos_peer_output_queue_bytes", "gauge", "Bytes queued on the peer's connections, not yet written", v_outq},
 	{"pharos_peer_output_queue_bytes_hwm", "gauge", "Largest output queue of one of the peer's connections since pharosd started", v_outq_hwm},
 };

@@ -71,6 +71,20 @@ struct pol_rule {
 
 /* ------------------------------------------------------ route server */
 
+/* BFD for a peer (RFC 5880): `bfd: true` or `bfd: {min_rx_ms, min_tx_ms,
+ * multiplier, multihop}`. */
+struct conf_bfd {
+	bool enabled;
+	uint32_t min_rx_ms, min_tx_ms; /* default 300 each */
+	uint32_t multiplier; /* default 3 */
+	uint8_t multihop; /* 0 single hop (RFC 5881), 1 multihop (RFC 5883),
+			   * 2 (default): multihop unless the peer's multihop is 1 */
+	uint8_t auth; /* 0 none, 1 keyed-sha1, 2 meticulous-keyed-sha1 */
+	uint32_t key_id; /* 0..255 */
+	char *password_file; /* the key (1..20 bytes), read at load time */
+	char *password;
+};
+
 struct conf_peer {
 	char *name;
 	uint8_t kind; /* enum peer_kind (rib/rib.h) */
@@ -86,6 +100,7 @@ struct conf_peer {
 	uint16_t port; /* remote port for active connects, default 179 */
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */
 	uint16_t hold_time, keepalive; /* 0 = route_server's values */
+	struct conf_bfd bfd;
 	unsigned n_import, n_export;
 	struct pol_rule *import, *export;
 	unsigned line, col;
@@ -111,6 +126,11 @@ struct conf_rs {
 	unsigned n_martians;
 	struct prefix *martians;
 	bool martians_set; /* the file gave the list */
+	uint32_t startup_hold_s; /* after start, agents and peers get routes
+				  * once every peer sent End-of-RIB or after
+				  * this long; default 10, 0: off */
+	uint32_t persist_routes_s; /* fabric keeps its routes this long when
+				    * every session is down at once; 0: off */
 	unsigned n_peers;
 	struct conf_peer *peers;
 };

@@ -243,6 +243,35 @@ static void check_peer_dups(struct checker *k, const struct ynode *seq,
 	}
 }
 
+/* BFD authentication (RFC 5880 6.7.4): keyed SHA1 needs a key of 1 to
+ * 20 bytes from password_file; a key without auth is an error too. */
+static void check_bfd_auth(struct checker *k, struct conf_peer *p,
+			   const struct ynode *bn)
+{
+	struct conf_bfd *b = &p->bfd;
+
+	if (!b->auth && !b->password_file)
+		return;
+	if (!b->password_file) {
+		diag_err(k->d, at(bn, "auth"),
+			 "bfd auth %s needs a password_file",
+			 b->auth == 1 ? "keyed-sha1" : "meticulous-keyed-sha1");
+		return;
+	}
+	if (!b->auth) {
+		diag_err(k->d, at(bn, "password_file"),
+			 "bfd password_file without auth (keyed-sha1 or "
+			 "meticulous-keyed-sha1)");
+		return;
+	}
+	b->password = read_secret(k, at(bn, "password_file"), "password_file",
+				  b->password_file);
+	if (b->password && strlen(b->password) > 20)
+		diag_err(k->d, at(bn, "password_file"),
+			 "password in '%s' is longer than 20 bytes (the keyed "
+			 "SHA1 limit)", b->password_file);
+}
+
 static void check_peer(struct checker *k, const struct ynode *seq, unsigned i,
 		       const struct dup_index *dx)
 {
@@ -263,8 +292,9 @@ static void check_peer(struct checker *k, const struct ynode *seq, unsigned i,
 				 "password in '%s' is longer than %u bytes (the TCP MD5 limit)",
 				 p->password_file, TCP_MD5_MAXKEY);
 	}
+	check_bfd_auth(k, p, ymap_get(pn, "bfd"));
 	/* A hold time given without a keepalive gets a third of it. */
-	if (p->hold_time && !ymap_get(pn, "keepalive"))
+	if (p->hold_time && !p->keepalive && !ymap_get(pn, "keepalive"))
 		p->keepalive = p->hold_time / 3;
 	if (p->hold_time || p->keepalive)
 		check_timers(k, at(pn, "hold_time"), at(pn, "keepalive"),

@@ -456,6 +456,37 @@ static const char *const kind_names[] = {"nva", "vpn_gateway",
 static const char *const pref_names[] = {"expressroute", "vpn", "aspath",
 					 NULL};
 
+#define BF(k, t, m, lo, hi) {k, t, offsetof(struct conf_bfd, m), lo, hi, NULL, NULL, false}
+static const char *const bfd_hop_names[] = {"false", "true", "auto", NULL};
+static const char *const bfd_auth_names[] = {"none", "keyed-sha1",
+					     "meticulous-keyed-sha1", NULL};
+static const struct field bfd_fields[] = {
+	BF("min_rx_ms", F_U32, min_rx_ms, 10, 60000),
+	BF("min_tx_ms", F_U32, min_tx_ms, 10, 60000),
+	BF("multiplier", F_U32, multiplier, 1, 255),
+	{"multihop", F_ENUM, offsetof(struct conf_bfd, multihop), 0, 0, bfd_hop_names, NULL, false},
+	{"auth", F_ENUM, offsetof(struct conf_bfd, auth), 0, 0, bfd_auth_names, NULL, false},
+	BF("key_id", F_U32, key_id, 0, 255),
+	BF("password_file", F_STR, password_file, 0, 0),
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+/* bfd: true | false | {min_rx_ms, min_tx_ms, multiplier, multihop} */
+static void f_bfd(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_bfd *c = &((struct conf_peer *)b)->bfd;
+
+	if (v->type == Y_SCALAR) {
+		static const struct field fb = {"bfd", F_BOOL, 0, 0, 0, NULL, NULL, false};
+		load_field(L, &fb, v, &c->enabled);
+		return;
+	}
+	if (!want(L, v, "bfd", Y_MAP))
+		return;
+	c->enabled = true;
+	load_map(L, v, bfd_fields, c, "bfd");
+}
+
 #define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
 
 /* A peer group (route_server.peer_groups): the settings its peers share.
@@ -559,6 +590,7 @@ static const struct field peer_fields[] = {
 	PF("multihop", F_UINT, multihop, 1, 255),
 	PF("hold_time", F_U16, hold_time, 0, 65535),
 	PF("keepalive", F_U16, keepalive, 0, 65535),
+	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false},
 	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
 	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
 	{"group", F_FUNC, 0, 0, 0, NULL, f_group, false},
@@ -573,6 +605,9 @@ static void load_peer(struct loader *L, const struct ynode *v, void *b)
 	p->max_prefixes = 1000;
 	p->port = 179;
 	p->multihop = 255;
+	p->bfd.min_rx_ms = p->bfd.min_tx_ms = 300;
+	p->bfd.multiplier = 3;
+	p->bfd.multihop = 2;
 	if (want(L, v, "peers item", Y_MAP)) {
 		const struct ynode *gn = ymap_get(v, "group"), *g;
 
@@ -624,6 +659,8 @@ static const struct field rs_fields[] = {
 	RF("compare_med", F_BOOL, compare_med, 0, 0),
 	RF("max_paths", F_U16, max_paths, 1, 64),
 	RF("restart_delay", F_U32, restart_delay, 1, 86400),
+	RF("persist_routes_s", F_U32, persist_routes_s, 0, 86400),
+	RF("startup_hold_s", F_U32, startup_hold_s, 0, 3600),
 	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
 	{"peer_groups", F_FUNC, 0, 0, 0, NULL, f_peer_groups, false},
 	{"martians", F_FUNC, 0, 0, 0, NULL, f_martians, false},
@@ -881,6 +918,7 @@ static void set_defaults(struct conf *c)
 	c->rs.routing_pref = PREF_EXPRESSROUTE;
 	c->rs.max_paths = 8;
 	c->rs.restart_delay = 30;
+	c->rs.startup_hold_s = 10;
 	c->api.listen = conf_strdup("127.0.0.1:8179");
 }
 

@@ -185,6 +185,21 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 		p->port, p->multihop, p->hold_time,
 		p->hold_time ? "" : "  # 0: the route_server's value",
 		p->keepalive, p->keepalive ? "" : "  # 0: the route_server's value");
+	if (p->bfd.enabled) {
+		fprintf(o, "      bfd: {min_rx_ms: %u, min_tx_ms: %u, multiplier: %u, "
+			   "multihop: %s", p->bfd.min_rx_ms, p->bfd.min_tx_ms,
+			p->bfd.multiplier, p->bfd.multihop == 2 ? "auto"
+					   : b2s(p->bfd.multihop == 1));
+		if (p->bfd.auth) {
+			fprintf(o, ", auth: %s, key_id: %u, password_file: ",
+				p->bfd.auth == 1 ? "keyed-sha1"
+						 : "meticulous-keyed-sha1",
+				p->bfd.key_id);
+			put_str(o, p->bfd.password_file);
+		}
+		fputs("}\n", o);
+	} else
+		fputs("      bfd: false\n", o);
 	print_rules(o, "import", p->import, p->n_import);
 	print_rules(o, "export", p->export, p->n_export);
 }
@@ -201,12 +216,16 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 	fprintf(o, "]\n  port: %u\n  hold_time: %u\n  keepalive: %u\n"
 		   "  branch_to_branch: %s\n  routing_preference: %s\n"
 		   "  transparent_as: %s\n  compare_med: %s\n  max_paths: %u\n"
-		   "  restart_delay: %u\n  peers:%s\n",
+		   "  restart_delay: %u\n  startup_hold_s: %u%s\n"
+		   "  persist_routes_s: %u%s\n  peers:%s\n",
 		rs->port, rs->hold_time, rs->keepalive,
 		b2s(rs->branch_to_branch),
 		rs->routing_pref < 3 ? pref_names[rs->routing_pref] : "?",
 		b2s(rs->transparent_as), b2s(rs->compare_med), rs->max_paths,
-		rs->restart_delay, rs->n_peers ? "" : " []");
+		rs->restart_delay, rs->startup_hold_s,
+		rs->startup_hold_s ? "" : "  # 0: off", rs->persist_routes_s,
+		rs->persist_routes_s ? "" : "  # 0: off",
+		rs->n_peers ? "" : " []");
 	for (unsigned i = 0; i < rs->n_peers; i++)
 		print_peer(o, &rs->peers[i]);
 	/* the list in force, defaults included: it reads back as given */
@@ -343,7 +362,14 @@ bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 	       str_eq(a->password_file, b->password_file) &&
 	       str_eq(a->password, b->password) && a->passive == b->passive &&
 	       a->port == b->port && a->multihop == b->multihop &&
-	       a->hold_time == b->hold_time && a->keepalive == b->keepalive;
+	       a->hold_time == b->hold_time && a->keepalive == b->keepalive &&
+	       a->bfd.enabled == b->bfd.enabled &&
+	       a->bfd.min_rx_ms == b->bfd.min_rx_ms &&
+	       a->bfd.min_tx_ms == b->bfd.min_tx_ms &&
+	       a->bfd.multiplier == b->bfd.multiplier &&
+	       a->bfd.multihop == b->bfd.multihop &&
+	       a->bfd.auth == b->bfd.auth && a->bfd.key_id == b->bfd.key_id &&
+	       str_eq(a->bfd.password, b->bfd.password);
 }
 
 static bool peer_equal_all(const struct conf_peer *a, const struct conf_peer *b)
@@ -500,6 +526,8 @@ void conf_free(struct conf *c)
 		free(p->password_file);
 		free(p->password);
 		free(p->description);
+		free(p->bfd.password_file);
+		free(p->bfd.password);
 		pol_rules_free(p->import, p->n_import);
 		pol_rules_free(p->export, p->n_export);
 	}

@@ -2,7 +2,9 @@
  * daemon.c - setting up and tearing down the one daemon context: the
  * loop, events, RIB, exporter, the session floor (with its hooks wired to
  * the daemon), listeners, fabric, API, metrics, MRT output and signals
- * (SIGHUP reloads and reopens the log files, SIGUSR1 only reopens them;
+ * (SIGHUP reloads and reopens the log files, SIGUSR1 only reopens them,
+ * SIGUSR2 stops for a graceful restart: sessions closed without a
+ * NOTIFICATION, so that peers keep pharosd's routes (RFC 4724);
  * systemd is told of reloads and stopping on $NOTIFY_SOCKET);
  * an orderly teardown; the RIB size and memory per route logged at exit.
  */
@@ -19,6 +21,7 @@
 #include "api/metrics.h"
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
+#include "daemon/hold.h"
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
 #include "daemon/reload.h"
@@ -67,6 +70,16 @@ static void sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info(&d->log, NULL, "signal %d: shutting down", w->signum);
 	daemon_notify_systemd("STOPPING=1");
 	daemon_shutdown(d, "pharosd shutting down");
+}
+
+static void sig_gr_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	log_info(&d->log, NULL, "signal %d: stopping for a graceful restart",
+		 w->signum);
+	daemon_notify_systemd("STOPPING=1");
+	daemon_shutdown(d, NULL);
 }
 
 static void sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -159,16 +172,19 @@ int daemon_init(struct daemon *d, const char *events_file)
 	if (!d->metrics || !d->mrt)
 		return -1;
 	daemon_watchers_start(d);
+	hold_start(d);
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
 	ev_signal_init(&d->sig_term, sig_stop_cb, SIGTERM);
 	ev_signal_init(&d->sig_hup, sig_hup_cb, SIGHUP);
 	ev_signal_init(&d->sig_usr1, sig_usr1_cb, SIGUSR1);
+	ev_signal_init(&d->sig_usr2, sig_gr_stop_cb, SIGUSR2);
 	d->sig_int.data = d->sig_term.data = d->sig_hup.data = d;
-	d->sig_usr1.data = d;
+	d->sig_usr1.data = d->sig_usr2.data = d;
 	ev_signal_start(d->loop, &d->sig_int);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_hup);
 	ev_signal_start(d->loop, &d->sig_usr1);
+	ev_signal_start(d->loop, &d->sig_usr2);
 	return 0;
 }
 
@@ -191,6 +207,7 @@ void daemon_log_final_stats(struct daemon *d)
 
 void daemon_fini(struct daemon *d)
 {
+	hold_stop(d);
 	api_stop(d->api);
 	drills_free(d->drills);
 	mrt_glue_free(d->mrt);

@@ -54,10 +54,15 @@ struct daemon {
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (daemon/drill.h), NULL until one */
 
-	ev_signal sig_int, sig_term, sig_hup, sig_usr1;
+	ev_signal sig_int, sig_term, sig_hup, sig_usr1, sig_usr2;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */
 	ev_idle idle; /* keeps the loop turning while export has work */
 	ev_timer stop_timer; /* bounds the shutdown linger */
+	ev_timer startup_timer; /* startup hold-down (daemon/hold.c) */
+	ev_timer persist_timer; /* route persistence (daemon/hold.c) */
+	bool persisting; /* the fabric keeps its routes, all sessions down */
+	bool fabric_feed; /* this drain reaches the fabric */
+	uint64_t persist_eor; /* End-of-RIBs counted when persistence began */
 	unsigned export_budget; /* prefixes per export_run slice */
 
 	ev_tstamp started; /* ev_now at start */
@@ -89,7 +94,9 @@ void daemon_process_changes(struct daemon *d);
  * d->apih likewise (after the fabric and metrics exist). */
 void daemon_session_wire(struct daemon *d);
 void daemon_api_wire(struct daemon *d);
-/* Cease every session and stop the loop once NOTIFICATIONs are out. */
+/* Cease every session and stop the loop once NOTIFICATIONs are out.
+ * message NULL: a graceful restart, sessions are closed without a
+ * NOTIFICATION so that peers keep our routes (RFC 4724). */
 void daemon_shutdown(struct daemon *d, const char *message);
 
 #endif

@@ -294,7 +294,8 @@ json_t *drill_json(const struct drill *dr)
 	}
 	return json_pack("{s:I, s:s, s:s, s:s, s:f, s:s, s:s, s:o, s:o, s:o, "
 			 "s:f, s:I, s:I, s:b}",
-			 "id", (json_int_t)dr->id, "type", "peer-down", "peer",
+			 "id", (json_int_t)dr->id, "type",
+			 dr->type[0] ? dr->type : "peer-down", "peer",
 			 dr->peer, "started", dr->started, "restore_after",
 			 dr->restore_after, "state", states[dr->state % 3],
 			 "error", dr->error, "timeline", timeline_json(dr),
@@ -378,11 +379,12 @@ char *drill_svg(const struct drill *dr)
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		"height=\"%d\" font-family=\"sans-serif\">\n"
-		"<title>pharos drill %u: peer-down %s</title>\n"
-		"<text x=\"10\" y=\"20\" font-size=\"14\">drill %u: peer-down "
+		"<title>pharos drill %u: %s %s</title>\n"
+		"<text x=\"10\" y=\"20\" font-size=\"14\">drill %u: %s "
 		"%s, score %.0f%%</text>\n",
-		x0 + w + 90, top + n * row + 50, dr->id, peer, dr->id, peer,
-		drill_score(dr));
+		x0 + w + 90, top + n * row + 50, dr->id,
+		dr->type[0] ? dr->type : "peer-down", peer, dr->id,
+		dr->type[0] ? dr->type : "peer-down", peer, drill_score(dr));
 	free(peer);
 	y = top;
 	for (int ph = 0; ph < DP_N; ph++) {

@@ -64,6 +64,7 @@ enum drill_state { DS_RUNNING = 0, DS_DONE = 1, DS_FAILED = 2 };
 
 struct drill {
 	unsigned id;
+	char type[16]; /* "peer-down" or "nva-silent" */
 	char peer[128];
 	char started[40]; /* ISO time */
 	double restore_after; /* seconds */
@@ -109,11 +110,20 @@ char *drill_svg(const struct drill *dr);
 struct drills;
 
 void drills_free(struct drills *ds);
-/* Start a drill from a request body {"type":"peer-down","peer":NAME,
- * "restore_after":S,"expect":{..}}. Returns its id, or 0 with the HTTP
+/* Start a drill from a request body {"type":"peer-down"|"nva-silent",
+ * "peer":NAME, "restore_after":S,"expect":{..}}. peer-down disables the
+ * peer; nva-silent drops every packet to and from its address with
+ * nftables (the `nft` program, CAP_NET_ADMIN) until the restore, so that
+ * only BFD or the hold timer can notice. Returns its id, or 0 with the HTTP
  * status in *status and a message in err. */
 unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 		     size_t len);
+/* nva-silent (src/daemon/drill_silent.c): drop every packet to and from
+ * addr with an nftables table of the drill's own (`nft -f -`); undo it.
+ * Return 0, or -1 with nft's message in err. */
+int drill_silence(const struct addr *addr, unsigned id, char *err,
+		  size_t len);
+int drill_unsilence(unsigned id, char *err, size_t len);
 /* Every kept drill, newest first: {"drills":[...]} */
 json_t *drills_json(struct daemon *d);
 const struct drill *drill_find(struct daemon *d, unsigned id);

@@ -2,7 +2,8 @@
  * drill_run.c - running failover drills inside pharosd (see drill.h).
  *
  * One drill runs at a time. It disables the peer with the shutdown
- * communication "pharos drill ID", then a prepare watcher of the lowest
+ * communication "pharos drill ID" (peer-down), or drops the peer's
+ * packets with nftables (nva-silent, drill_silent.c), then a prepare watcher of the lowest
  * priority (so it runs after the daemon's own, once the turn's change set
  * went to export and the fabric) records each phase the first turn its
  * condition holds. A timer re-enables the peer after restore_after
@@ -34,7 +35,20 @@ struct drills {
 	uint64_t fab_v0, fab_v1; /* fabric version at start, at restore */
 	ev_prepare prep;
 	ev_timer restore, timeout;
+	bool silenced; /* an nva-silent drill's nftables table is in place */
 };
+
+/* End an nva-silent drill's packet drop, if it is in place. */
+static void unsilence(struct drills *ds, unsigned id)
+{
+	char err[200];
+
+	if (!ds->silenced)
+		return;
+	ds->silenced = false;
+	if (drill_unsilence(id, err, sizeof(err)) < 0)
+		log_err(&ds->d->log, NULL, "drill %u: %s", id, err);
+}
 
 static int64_t now_ms(const struct drills *ds)
 {
@@ -118,6 +132,7 @@ static void drill_finish(struct drills *ds, uint8_t state, const char *error)
 
 	if (!dr)
 		return;
+	unsilence(ds, dr->id);
 	ev_timer_stop(d->loop, &ds->restore);
 	ev_timer_stop(d->loop, &ds->timeout);
 	ev_prepare_stop(d->loop, &ds->prep);
@@ -141,6 +156,10 @@ static void enable_peer(struct drills *ds)
 	struct peer *p = session_peer_by_name(&ds->d->sess, ds->run->peer);
 	char err[128];
 
+	if (!strcmp(ds->run->type, "nva-silent")) {
+		unsilence(ds, ds->run->id);
+		return;
+	}
 	if (p)
 		peer_enable(p, err, sizeof(err));
 }
@@ -296,6 +315,8 @@ void drills_free(struct drills *ds)
 	ev_prepare_stop(ds->d->loop, &ds->prep);
 	ev_timer_stop(ds->d->loop, &ds->restore);
 	ev_timer_stop(ds->d->loop, &ds->timeout);
+	if (ds->run)
+		unsilence(ds, ds->run->id);
 	for (unsigned i = 0; i < ds->n_kept; i++) {
 		drill_clear(ds->kept[i]);
 		free(ds->kept[i]);
@@ -323,10 +344,11 @@ static int drill_request(struct daemon *d, json_t *req, struct drill *dr,
 	json_t *ra = json_object_get(req, "restore_after");
 	struct peer *p;
 
-	if (!type || strcmp(type, "peer-down")) {
-		snprintf(err, len, "type must be \"peer-down\"");
+	if (!type || (strcmp(type, "peer-down") && strcmp(type, "nva-silent"))) {
+		snprintf(err, len, "type must be \"peer-down\" or \"nva-silent\"");
 		return 400;
 	}
+	snprintf(dr->type, sizeof(dr->type), "%s", type);
 	if (!name || !(p = session_peer_by_name(&d->sess, name))) {
 		snprintf(err, len, "no such peer: %s", name ? name : "(none)");
 		return name ? 404 : 400;
@@ -395,9 +417,19 @@ unsigned drill_start(struct daemon *d, json_t *req, int *status, char *err,
 	ds->run = dr;
 	ds->t0 = ev_time();
 	snprintf(msg, sizeof(msg), "pharos drill %u", dr->id);
-	log_info(&d->log, dr->peer, "drill %u: peer-down, restore after %.1f s",
-		 dr->id, dr->restore_after);
-	peer_disable(p, msg, err, len);
+	if (!strcmp(dr->type, "nva-silent")) {
+		if (drill_silence(&p->cf->address, dr->id, err, len) < 0) {
+			log_err(&d->log, dr->peer, "drill %u: %s", dr->id, err);
+			drill_finish(ds, DS_FAILED, err);
+			*status = 500;
+			return 0;
+		}
+		ds->silenced = true;
+	}
+	log_info(&d->log, dr->peer, "drill %u: %s, restore after %.1f s",
+		 dr->id, dr->type, dr->restore_after);
+	if (strcmp(dr->type, "nva-silent"))
+		peer_disable(p, msg, err, len);
 	ev_timer_set(&ds->restore, dr->restore_after, 0);
 	ev_timer_start(d->loop, &ds->restore);
 	ev_timer_set(&ds->timeout, dr->restore_after + DRILL_GRACE, 0);

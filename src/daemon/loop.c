@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "daemon/daemon.h"
+#include "daemon/hold.h"
 #include "fabric/live.h"
 #include "session/fsm.h"
 
@@ -16,7 +17,8 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 	struct daemon *d = arg;
 
 	export_change(d->ex, e, id);
-	fabric_turn_change(d->fglue, e); /* per-subnet effective-route deltas */
+	if (d->fabric_feed) /* per-subnet effective-route deltas */
+		fabric_turn_change(d->fglue, e);
 }
 
 void daemon_process_changes(struct daemon *d)
@@ -26,17 +28,20 @@ void daemon_process_changes(struct daemon *d)
 	/* While stopping, the fabric keeps its last version: sessions closed
 	 * by our own shutdown are no failure of the network, and host agents
 	 * keep their routes through a restart (DESIGN 1.4). */
-	if (!d->sess.stopping)
+	d->fabric_feed = !d->sess.stopping && hold_fabric_feed(d);
+	if (d->fabric_feed)
 		fabric_turn_begin(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
 	export_flush(d->ex);
 	fabric_turn_commit(d->fglue);
+	hold_after_drain(d);
 }
 
 static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct daemon *d = w->data;
 
+	hold_turn(d);
 	daemon_process_changes(d);
 	if (export_run(d->ex, d->export_budget))
 		ev_idle_start(loop, &d->idle);
@@ -88,8 +93,9 @@ void daemon_shutdown(struct daemon *d, const char *message)
 		if (!p->conn[0] && !p->conn[1])
 			continue;
 		memset(&n, 0, sizeof(n));
-		bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_SHUTDOWN, message);
-		fsm_peer_reset(p, &n);
+		if (message)
+			bgp_notify_shutdown(&n, BGP_CEASE_ADMIN_SHUTDOWN, message);
+		fsm_peer_reset(p, message ? &n : NULL);
 	}
 	daemon_process_changes(d);
 	if (!d->sess.lingering) {

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 
 #include "session/fsm.h"
+#include "session/gr.h"
+#include "session/bfd_session.h"
 #include "session/peer.h"
 #include "fabric/live.h"
 #include "policy/policy.h"
@@ -221,6 +223,8 @@ static void peer_remove(struct daemon *d, struct peer *p)
 			    "peer removed from the configuration");
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
+	gr_flush(p, "peer removed");
+	bfd_peer_stop(p);
 	log_info(&d->log, p->name, "removed by reload");
 	if (p->cf->password)
 		listener_md5(d, &p->cf->address, NULL);
@@ -248,6 +252,7 @@ static void peer_reset_to(struct daemon *d, struct peer *p,
 			    "configuration changed: session reset");
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
+	gr_flush(p, "configuration changed");
 	if (p->cf->password && (!cf->password ||
 				!addr_eq(&p->cf->address, &cf->address)))
 		listener_md5(d, &p->cf->address, NULL);

@@ -62,6 +62,10 @@ struct fabric_live {
 	bool in_turn;
 	struct fabric_agent *agents;
 	size_t n_agents, cap_agents;
+	/* Startup hold-down (src/daemon/hold.c): the subnet tables and
+	 * deltas agents follow answer 503 until the peers had their chance
+	 * to come back, so agents keep the routes they have. */
+	bool held;
 	struct {
 		fabric_listener_cb cb;
 		void *arg;

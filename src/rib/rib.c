@@ -224,6 +224,8 @@ static void remove_path(struct rib *rib, struct rentry *e, uint32_t idx,
 {
 	struct rpath *p = unlink_peer(e, peer);
 	bool was_ecmp = p->flags & RPATH_ECMP;
+	if (p->stale)
+		rib->peers[peer].stale--;
 	rattr_unref(rib, p->attr);
 	pool_free(&rib->paths, p);
 	rib->peers[peer].count--;
@@ -264,6 +266,10 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	if (!(e = trie_get(&rib->trie, pfx, true, NULL, &idx)))
 		return -1;
 	if ((p = find_peer(e, peer))) {
+		if (p->stale) {
+			p->stale = 0; /* re-announced after a restart */
+			rib->peers[peer].stale--;
+		}
 		if (p->attr == attr)
 			return 0; /* same route again: nothing changes */
 		return replace_path(rib, e, idx, p, attr);
@@ -276,6 +282,7 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	p->attr = attr;
 	p->peer = peer;
 	p->flags = 0;
+	p->stale = 0;
 	rattr_ref(attr);
 	insert_sorted(rib, e, p);
 	if (e->n_paths++ == 0)
@@ -330,6 +337,64 @@ size_t rib_peer_flush(struct rib *rib, uint32_t peer)
 	if (!trie_walk(&rib->trie, AFI_IPV4, flush_one, &f))
 		trie_walk(&rib->trie, AFI_IPV6, flush_one, &f);
 	return f.n;
+}
+
+/* ------------------------------------------------------- stale routes */
+
+static int stale_mark_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct flush_ctx *f = arg;
+	struct rpath *p = find_peer(e, f->peer);
+
+	(void)idx;
+	if (p && !p->stale) {
+		p->stale = 1;
+		f->n++;
+	}
+	return 0;
+}
+
+size_t rib_peer_mark_stale(struct rib *rib, uint32_t peer)
+{
+	struct flush_ctx f = {.rib = rib, .peer = peer};
+
+	if (!peer_ok(rib, peer) || !rib->peers[peer].count)
+		return 0;
+	trie_walk(&rib->trie, AFI_IPV4, stale_mark_one, &f);
+	trie_walk(&rib->trie, AFI_IPV6, stale_mark_one, &f);
+	rib->peers[peer].stale += f.n;
+	return f.n;
+}
+
+static int stale_sweep_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct flush_ctx *f = arg;
+	struct rpath *p = find_peer(e, f->peer);
+
+	if (p && p->stale) {
+		remove_path(f->rib, e, idx, f->peer);
+		f->n++;
+	}
+	return f->rib->peers[f->peer].stale == 0; /* stop when done */
+}
+
+size_t rib_peer_sweep_stale(struct rib *rib, uint32_t peer, uint8_t afi)
+{
+	struct flush_ctx f = {.rib = rib, .peer = peer};
+	int r = 0;
+
+	if (!peer_ok(rib, peer) || !rib->peers[peer].stale)
+		return 0;
+	if (afi == 0 || afi == AFI_IPV4)
+		r = trie_walk(&rib->trie, AFI_IPV4, stale_sweep_one, &f);
+	if (!r && (afi == 0 || afi == AFI_IPV6))
+		trie_walk(&rib->trie, AFI_IPV6, stale_sweep_one, &f);
+	return f.n;
+}
+
+size_t rib_peer_stale_count(const struct rib *rib, uint32_t peer)
+{
+	return peer_ok(rib, peer) ? rib->peers[peer].stale : 0;
 }
 
 void rib_peer_remove(struct rib *rib, uint32_t peer)

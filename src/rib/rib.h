@@ -83,6 +83,7 @@ struct rpath {
 	struct rattr *attr;
 	uint32_t peer; /* peer index from rib_peer_add */
 	uint8_t flags; /* RPATH_* */
+	uint8_t stale; /* kept while its peer restarts (RFC 4724) */
 };
 enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
 
@@ -142,6 +143,17 @@ int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
 
 /* Number of routes a peer has in the RIB (its accepted prefixes). */
 size_t rib_peer_count(const struct rib *rib, uint32_t peer);
+
+/*
+ * Graceful restart (RFC 4724): mark every route of the peer stale (the
+ * loc-RIB does not change: the routes stay candidates, flagged). A later
+ * rib_announce of the same prefix by that peer clears the mark; a sweep
+ * withdraws the routes of afi (0: both) still marked. Each returns how
+ * many routes it marked or withdrew.
+ */
+size_t rib_peer_mark_stale(struct rib *rib, uint32_t peer);
+size_t rib_peer_sweep_stale(struct rib *rib, uint32_t peer, uint8_t afi);
+size_t rib_peer_stale_count(const struct rib *rib, uint32_t peer);
 
 /*
  * Entry ids: every loc-RIB entry has a small number (>= 1) that stays the

@@ -146,6 +146,7 @@ struct attr_table {
 struct peer_slot {
 	struct rib_peer p;
 	size_t count; /* routes in the RIB */
+	size_t stale; /* of which marked stale (graceful restart) */
 	bool used;
 };
 

@@ -6,6 +6,8 @@
  * up and down are the only places that touch the RIB and the exporter.
  */
 #include "session/fsm.h"
+#include "session/bfd_session.h"
+#include "session/gr.h"
 #include "session/import.h"
 
 #include <arpa/inet.h>
@@ -163,10 +165,44 @@ void peer_export_oversize(void *ctx, const struct prefix *pfx)
 			 "route does not fit one UPDATE: withdrawn from the peer");
 }
 
+/* Hand an established peer to the exporter (its initial table follows). */
+static void export_start(struct peer *p)
+{
+	struct conn *c = p->est;
+	struct export_peer ep;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.rib_peer = p->rib_id;
+	ep.kind = p->cf->kind;
+	ep.asn = p->cf->asn;
+	ep.caps = c->caps;
+	ep.afi_v4 = p->afi_v4;
+	ep.afi_v6 = p->afi_v6;
+	ep.export_rules = p->cf->export;
+	ep.n_export_rules = p->cf->n_export;
+	ep.send = peer_export_send;
+	ep.fits = peer_export_fits;
+	ep.oversize = peer_export_oversize;
+	ep.ctx = p;
+	export_peer_up(p->s->ex, &ep);
+	p->export_up = true;
+	p->export_deferred = false;
+}
+
+void fsm_startup_done(struct session *s)
+{
+	if (!s->restarting)
+		return;
+	s->restarting = false;
+	for (unsigned i = 0; i < s->n_peers; i++)
+		if (s->peers[i]->export_deferred && s->peers[i]->est)
+			export_start(s->peers[i]);
+	session_kick(s);
+}
+
 static void session_up(struct peer *p, struct conn *c)
 {
 	struct session *s = p->s;
-	struct export_peer ep;
 	struct conn *o = other_conn(p, c);
 	char caps[128];
 
@@ -184,21 +220,13 @@ static void session_up(struct peer *p, struct conn *c)
 	p->sessions_up++;
 	p->backoff = FSM_RETRY_MIN;
 	p->export_paused = false;
-	memset(&ep, 0, sizeof(ep));
-	ep.rib_peer = p->rib_id;
-	ep.kind = p->cf->kind;
-	ep.asn = p->cf->asn;
-	ep.caps = c->caps;
-	ep.afi_v4 = p->afi_v4;
-	ep.afi_v6 = p->afi_v6;
-	ep.export_rules = p->cf->export;
-	ep.n_export_rules = p->cf->n_export;
-	ep.send = peer_export_send;
-	ep.fits = peer_export_fits;
-	ep.oversize = peer_export_oversize;
-	ep.ctx = p;
-	export_peer_up(s->ex, &ep);
-	p->export_up = true;
+	/* After a restart, routes go out once the peers had their chance
+	 * to come back (RFC 4724 4.1, deferral: fsm_startup_done). */
+	if (s->restarting)
+		p->export_deferred = true;
+	else
+		export_start(p);
+	gr_session_up(p, c);
 	snprintf(caps, sizeof(caps), "%s%s%s%s%s%s",
 		 p->afi_v4 ? " ipv4" : "", p->afi_v6 ? " ipv6" : "",
 		 c->caps.as4 ? " as4" : "", c->open.route_refresh ? " rr" : "",
@@ -212,19 +240,23 @@ static void session_up(struct peer *p, struct conn *c)
 	session_kick(s);
 }
 
-static void session_down(struct peer *p, const char *reason)
+/* graceful: the session ended in a way that lets a peer that negotiated
+ * graceful restart keep its routes (RFC 4724: no NOTIFICATION). */
+static void session_down(struct peer *p, const char *reason, bool graceful)
 {
 	struct session *s = p->s;
-	size_t n;
+	size_t n = 0;
 
-	if (!p->export_up)
+	if (!p->export_up && !p->export_deferred)
 		return;
-	p->export_up = false;
+	if (p->export_up)
+		export_peer_down(s->ex, p->rib_id);
+	p->export_up = p->export_deferred = false;
 	p->flaps++;
 	if (!p->maxpfx_wait)
 		p->maxpfx_streak = 0; /* only consecutive max-prefix drops count */
-	export_peer_down(s->ex, p->rib_id);
-	n = rib_peer_flush(s->rib, p->rib_id);
+	if (!gr_session_lost(p, graceful))
+		n = rib_peer_flush(s->rib, p->rib_id);
 	pfxset_clear(p->refused);
 	log_info(s->log, p->name, "session down: %s (%zu routes withdrawn)",
 		 reason, n);
@@ -255,6 +287,7 @@ void fsm_start(struct peer *p)
 		p->retry.data = p;
 		p->rand_seed = p->rib_id * 2654435761u ^ (unsigned)s->started_wall;
 	}
+	bfd_peer_sync(p);
 	if (p->disabled || p->maxpfx_wait || s->stopping) {
 		fsm_update_state(p);
 		return;
@@ -307,7 +340,7 @@ void fsm_peer_reset(struct peer *p, const struct bgp_notify *n)
 	for (int k = 0; k < 2; k++)
 		if (p->conn[k])
 			conn_close(p->conn[k], n);
-	session_down(p, reason);
+	session_down(p, reason, !n);
 	fsm_schedule(p);
 }
 
@@ -324,7 +357,7 @@ void fsm_conn_lost(struct conn *c, const char *reason)
 	}
 	conn_close(c, NULL);
 	if (was_est)
-		session_down(p, reason);
+		session_down(p, reason, true);
 	fsm_schedule(p);
 }
 
@@ -359,8 +392,16 @@ static void send_open(struct conn *c)
 	o.n_afs = 2;
 	o.afs[0] = (struct bgp_af){AFI_IPV4, SAFI_UNICAST};
 	o.afs[1] = (struct bgp_af){AFI_IPV6, SAFI_UNICAST};
-	o.graceful_restart = true; /* helper: restart time, no AF state */
+	/* Graceful restart: the restart time, and for each family the
+	 * forwarding bit (host agents keep the fabric's routes while
+	 * pharosd restarts); the Restart State bit while this daemon is
+	 * recovering from a restart (session.restarting). */
+	o.graceful_restart = true;
 	o.gr_time = FSM_GR_TIME;
+	o.gr_flags = p->s->restarting ? GR_FLAG_RESTART : 0;
+	o.n_gr_afs = 2;
+	o.gr_afs[0] = (struct bgp_gr_af){AFI_IPV4, SAFI_UNICAST, GR_AF_FORWARDING};
+	o.gr_afs[1] = (struct bgp_gr_af){AFI_IPV6, SAFI_UNICAST, GR_AF_FORWARDING};
 	n = bgp_open_encode(&o, buf, sizeof(buf));
 	if (n > 0)
 		conn_send_bytes(c, buf, (size_t)n);
@@ -592,7 +633,7 @@ static void handle_notification(struct conn *c, const uint8_t *body,
 	snprintf(reason, sizeof(reason), "received %s", text);
 	conn_close(c, NULL);
 	if (was_est)
-		session_down(p, reason);
+		session_down(p, reason, false);
 	fsm_schedule(p);
 }
 
@@ -704,6 +745,21 @@ void fsm_max_prefix(struct peer *p, uint16_t afi)
 	ev_timer_start(s->loop, &p->retry);
 }
 
+/* ------------------------------------------------------ BFD */
+
+void fsm_bfd_down(struct peer *p, const char *why)
+{
+	struct bgp_notify n;
+
+	if (!p->conn[0] && !p->conn[1])
+		return;
+	memset(&n, 0, sizeof(n));
+	n.code = BGP_ERR_CEASE;
+	n.subcode = BGP_CEASE_BFD_DOWN;
+	snprintf(n.reason, sizeof(n.reason), "BFD down: %s", why);
+	fsm_peer_reset(p, &n);
+}
+
 /* ------------------------------------------------------ operator */
 
 int peer_disable(struct peer *p, const char *message, char *err, size_t len)
@@ -721,6 +777,8 @@ int peer_disable(struct peer *p, const char *message, char *err, size_t len)
 	events_emit(p->s->events, "peer_disabled", p->name, "%s", message);
 	if (p->conn[0] || p->conn[1])
 		fsm_peer_reset(p, &n);
+	gr_flush(p, "peer disabled");
+	bfd_peer_sync(p);
 	fsm_update_state(p);
 	return 0;
 }

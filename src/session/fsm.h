@@ -24,6 +24,9 @@
 #define FSM_RETRY_MAX 60.0
 #define FSM_GR_TIME 120 /* graceful restart time we advertise */
 
+/* The startup hold-down is over (session.restarting was set): clear the
+ * Restart State bit and start export to the peers already established. */
+void fsm_startup_done(struct session *s);
 /* Start a peer (connect, or wait for it to connect). */
 void fsm_start(struct peer *p);
 /* TCP is up on c (accepted or connected): send our OPEN. */
@@ -51,6 +54,10 @@ void fsm_update_state(struct peer *p);
  * CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE. */
 bool peer_export_fits(void *ctx, size_t len);
 void peer_export_oversize(void *ctx, const struct prefix *pfx);
+
+/* The peer's BFD session went from Up to Down: take the BGP session
+ * down at once (Cease, BFD Down; the routes are withdrawn). */
+void fsm_bfd_down(struct peer *p, const char *why);
 
 /* Max prefixes exceeded while importing (afi of the prefix that broke it). */
 void fsm_max_prefix(struct peer *p, uint16_t afi);

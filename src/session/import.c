@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "session/import.h"
+#include "session/gr.h"
 #include "policy/policy.h"
 
 /* Why a whole UPDATE's announcements are refused, or NULL. */
@@ -472,6 +473,7 @@ enum import_outcome import_update(struct peer *p, struct conn *c,
 		p->eor_in++;
 		log_info(p->s->log, p->name, "End-of-RIB received (%s)",
 			 u->eor_afi == AFI_IPV6 ? "ipv6" : "ipv4");
+		gr_end_of_rib(p, u->eor_afi);
 	} else {
 		if (u->n_discarded)
 			report_discard(p, u, err);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "session/fsm.h"
+#include "session/bfd_session.h"
 
 #define LINGER_SECS 2.0
 #define MAX_IOV 64
@@ -304,12 +305,15 @@ void peers_free(struct session *s)
 		struct peer *p = s->peers[i];
 
 		ev_timer_stop(s->loop, &p->retry);
+		ev_timer_stop(s->loop, &p->gr_timer);
+		bfd_peer_stop(p);
 		for (int k = 0; k < 2; k++)
 			if (p->conn[k])
 				conn_free(p->conn[k]);
 		pfxset_free(p->refused);
 		free(p);
 	}
+	bfd_rx_close(s);
 	free(s->peers);
 	free(s->by_rib);
 	s->peers = NULL;

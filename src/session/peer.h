@@ -60,6 +60,8 @@ struct conn {
 	struct addr local, remote;
 };
 
+struct bfd_sess;
+
 /* Prefix set for the prefixes a peer sent that are not in the RIB. */
 struct pfxset;
 
@@ -74,6 +76,8 @@ struct peer {
 	bool disabled; /* by the operator */
 	bool maxpfx_wait; /* down after max-prefix, restart timer running */
 	bool export_up; /* export_peer_up called */
+	bool export_deferred; /* established during the startup hold-down:
+			       * export starts with fsm_startup_done */
 	bool export_paused; /* send() returned false */
 	ev_timer retry; /* connect retry, or the max-prefix restart */
 	double backoff; /* next connect retry delay, seconds */
@@ -98,6 +102,17 @@ struct peer {
 	size_t jump_base; /* accepted count at the start of the window */
 	ev_tstamp jump_at; /* when the window started */
 	struct pfxset *refused; /* received but not accepted, current */
+	/* Graceful restart, helper side (src/session/gr.c). */
+	bool gr_able; /* the last session negotiated graceful restart */
+	bool gr_stale; /* its routes are held stale while it restarts */
+	uint8_t gr_afs; /* families in its capability: 1 ipv4, 2 ipv6 */
+	uint8_t gr_wait; /* families awaiting End-of-RIB: 1 ipv4, 2 ipv6 */
+	uint16_t gr_time; /* restart time the peer advertised, seconds */
+	ev_timer gr_timer; /* restart time, then the stale-path time */
+	ev_tstamp gr_since; /* when the stale episode started */
+	uint64_t gr_restarts; /* restarts helped (routes kept) */
+	uint64_t gr_swept; /* stale routes withdrawn, in total */
+	struct bfd_sess *bfd; /* BFD session, when configured */
 };
 
 /* Create the peers of the configuration and register them with the RIB. */

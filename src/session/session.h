@@ -60,6 +60,15 @@ struct session_hooks {
 	void *ctx;
 };
 
+/* A BFD receive socket (src/session/bfd_session.c); open when io.data
+ * is set. */
+struct bfd_rx {
+	ev_io io;
+	int fd;
+	struct session *s;
+	bool multihop;
+};
+
 struct session {
 	struct ev_loop *loop;
 	struct conf *conf; /* the running configuration */
@@ -79,8 +88,12 @@ struct session {
 
 	time_t started_wall; /* seeds the connect-retry jitter */
 	uint64_t refused_connections; /* unconfigured addresses */
+	bool restarting; /* startup hold-down: OPENs carry the Restart State
+			  * bit (RFC 4724) and export waits (fsm_startup_done) */
 	bool stopping; /* shutting down: no reconnects; the loop ends
 			* once the last lingering connection is gone */
+	struct bfd_rx bfd_rx[2][2]; /* [multihop][ipv6] */
+	uint32_t bfd_disc_next; /* next BFD local discriminator */
 	struct import_buf import;
 };
 

@@ -80,6 +80,8 @@ enum { /* Cease subcodes (RFC 4486, RFC 8203) */
 	BGP_CEASE_OTHER_CONFIG = 6,
 	BGP_CEASE_COLLISION = 7,
 	BGP_CEASE_OUT_OF_RESOURCES = 8,
+	BGP_CEASE_HARD_RESET = 9, /* RFC 8538 */
+	BGP_CEASE_BFD_DOWN = 10, /* RFC 9384 */
 };
 
 /* Path attribute type codes. */

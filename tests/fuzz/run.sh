@@ -15,6 +15,8 @@
 #     and the regression inputs of tests/fuzz/seeds/conf (findings);
 #   API requests (fuzz_api): the request seeds written below (path NUL
 #     query NUL body).
+#   BFD control packets (fuzz_bfd): the packets written below (down,
+#     init, up with poll and final, keyed SHA1 and simple password).
 # Prints one line per replay and per fuzzing run:
 #   REPLAY ok|FAIL <target> <corpus> <files> [crash: <file>]
 #   FUZZ ok|FAIL <target> <executions> [crash: <file>]
@@ -38,7 +40,7 @@ esac
 [ "$secs" -ge 1 ] || secs=1
 OUT=$TOP/build/fuzz/run
 rm -rf "$OUT"
-mkdir -p "$OUT/vectors" "$OUT/conf" "$OUT/api"
+mkdir -p "$OUT/vectors" "$OUT/conf" "$OUT/api" "$OUT/bfd"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/fuzz/lsan.supp:print_suppressions=0}
@@ -79,15 +81,28 @@ api_corpus() {
 		printf "$s" >"$OUT/api/seed$i"
 	done
 }
+bfd_corpus() {
+	local i=0 h
+	for h in 2040031800000001000000000000f4240000f4240000000000 \
+		20800318000000070000000100018a8000018a8000000000 \
+		20e0031800000007000000090000186a0000186a000000000 \
+		20d4031c0000000700000009000186a0000186a00000000001080170617373776f7264 \
+		20c4033400000007000000090000186a0000186a000000000041c010000000020102030405060708090a0b0c0d0e0f1011121314; do
+		i=$((i + 1))
+		printf '%s' "$h" | xxd -r -p >"$OUT/bfd/seed$i"
+	done
+}
 vectors_corpus
 conf_corpus
 api_corpus
+bfd_corpus
 
 # corpora_of TARGET: the seed folders of a target, one a line.
 corpora_of() {
 	case $1 in
 	fuzz_conf) echo "$OUT/conf/" ;;
 	fuzz_api) echo "$OUT/api/" ;;
+	fuzz_bfd) echo "$OUT/bfd/" ;;
 	*)
 		for d in "$DATA"/fuzz/*/; do echo "$d"; done
 		echo "$OUT/vectors/" ;;
@@ -116,7 +131,8 @@ for bin in "${bins[@]}"; do
 	mkdir -p "$corpus" "$OUT/crash-$name"
 	# the smallest seed folder starts the run (the big ones were replayed)
 	seeds=${dirs[0]}
-	[ "$name" = fuzz_conf ] || [ "$name" = fuzz_api ] || seeds=$DATA/fuzz/corpi_seed
+	[ "$name" = fuzz_conf ] || [ "$name" = fuzz_api ] ||
+		[ "$name" = fuzz_bfd ] || seeds=$DATA/fuzz/corpi_seed
 	log=$OUT/fuzz-$name.log
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
 		-rss_limit_mb=1024 -artifact_prefix="$OUT/crash-$name/" \

@@ -462,6 +462,84 @@ static void test_flush(void **state)
 	rib_free(rib);
 }
 
+static struct prefix v4(unsigned i)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "198.19.%u.0/24", i);
+	return P(buf);
+}
+
+/* Graceful restart: marking a peer's routes stale changes nothing in the
+ * loc-RIB; announcing again clears the mark (same or other attributes);
+ * a sweep of one family withdraws only what is still stale there. */
+static void test_stale(void **state)
+{
+	struct rib *rib = new_rib(8);
+	uint32_t a = add_peer(rib, "198.18.1.1", PEER_NVA);
+	uint32_t b = add_peer(rib, "198.18.1.2", PEER_NVA);
+	struct rattr *ra = intern(rib, 1, 65001, "198.18.1.1");
+	struct rattr *rb = intern(rib, 1, 65002, "198.18.1.2");
+	struct rattr *ra2 = intern(rib, 2, 65001, "198.18.1.1");
+	struct prefix p6 = P("2001:db8:1::/48");
+	const struct rentry *e;
+	(void)state;
+	for (unsigned i = 0; i < 10; i++) {
+		struct prefix p = v4(i);
+		assert_int_equal(rib_announce(rib, a, &p, ra), 1);
+	}
+	assert_int_equal(rib_announce(rib, a, &p6, ra), 1);
+	{
+		struct prefix p = v4(0);
+		assert_int_equal(rib_announce(rib, b, &p, rb), 1);
+	}
+	rib_changes_drain(rib, NULL, NULL);
+	assert_int_equal(rib_peer_mark_stale(rib, a), 11);
+	assert_int_equal(rib_peer_stale_count(rib, a), 11);
+	assert_int_equal(rib_peer_stale_count(rib, b), 0);
+	assert_int_equal(rib_changes_pending(rib), 0); /* nothing changed */
+	assert_int_equal(rib_peer_mark_stale(rib, a), 0); /* already */
+	e = rib_lookup(rib, &p6);
+	assert_non_null(e);
+	assert_true(e->paths->stale);
+	assert_int_equal(e->paths->flags, RPATH_BEST | RPATH_ECMP);
+	/* Re-announced: 1 with the same attributes, 2 with others. */
+	{
+		struct prefix p1 = v4(1), p2 = v4(2);
+		assert_int_equal(rib_announce(rib, a, &p1, ra), 0);
+		assert_int_equal(rib_announce(rib, a, &p2, ra2), 0);
+		assert_false(rib_lookup(rib, &p1)->paths->stale);
+	}
+	assert_int_equal(rib_peer_stale_count(rib, a), 9);
+	/* A stale route withdrawn by the peer is no longer counted. */
+	{
+		struct prefix p3 = v4(3);
+		assert_int_equal(rib_withdraw(rib, a, &p3), 1);
+	}
+	assert_int_equal(rib_peer_stale_count(rib, a), 8);
+	rib_changes_drain(rib, NULL, NULL);
+	/* IPv4 sweep: 0 and 4..9 go; the IPv6 route stays stale. */
+	assert_int_equal(rib_peer_sweep_stale(rib, a, AFI_IPV4), 7);
+	assert_int_equal(rib_peer_stale_count(rib, a), 1);
+	assert_int_equal(rib_peer_count(rib, a), 3);
+	{
+		struct prefix p0 = v4(0);
+		e = rib_lookup(rib, &p0);
+		assert_non_null(e); /* b's path is left */
+		assert_int_equal(e->n_paths, 1);
+		assert_int_equal(e->paths->peer, b);
+	}
+	assert_non_null(rib_lookup(rib, &p6));
+	assert_int_equal(rib_peer_sweep_stale(rib, a, 0), 1);
+	assert_null(rib_lookup(rib, &p6));
+	assert_int_equal(rib_peer_stale_count(rib, a), 0);
+	assert_int_equal(rib_peer_sweep_stale(rib, a, 0), 0);
+	rib_changes_drain(rib, NULL, NULL);
+	rattr_unref(rib, ra);
+	rattr_unref(rib, rb);
+	rattr_unref(rib, ra2);
+	rib_free(rib);
+}
+
 /* ------------------------------------------------------- interning */
 
 static void test_intern(void **state)
@@ -737,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_random_model),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_memory_baseline),
 		cmocka_unit_test(test_change_set),

@@ -3,6 +3,7 @@
  *
  *   reload
  *   drill peer-down NAME [--restore-after S] [--expect FILE] [--wait]
+ *   drill nva-silent NAME [--restore-after S] [--expect FILE] [--wait]
  *   drill report ID --svg FILE
  *   show drills | show drill ID
  *   show events --follow
@@ -178,8 +179,10 @@ static void show_drill(json_t *o)
 	size_t i;
 	char b[5][600];
 
-	printf("drill %s: peer-down %s (restore after %s s), %s, started %s\n",
-	       jstr(o, "id", b[0], 600), jstr(o, "peer", b[1], 600),
+	printf("drill %s: %s %s (restore after %s s), %s, started %s\n",
+	       jstr(o, "id", b[0], 600), json_string_value(json_object_get(o, "type"))
+	       ? json_string_value(json_object_get(o, "type")) : "peer-down",
+	       jstr(o, "peer", b[1], 600),
 	       jstr(o, "restore_after", b[2], 600), jstr(o, "state", b[3], 600),
 	       jstr(o, "started", b[4], 600));
 	if (json_is_string(json_object_get(o, "error")))
@@ -295,7 +298,8 @@ static int drill_wait(struct ctl *c, json_int_t id, double limit)
 	}
 }
 
-static int drill_start_cmd(struct ctl *c, int argc, char **argv)
+static int drill_start_cmd(struct ctl *c, const char *type, int argc,
+			   char **argv)
 {
 	const char *name = NULL, *expect = NULL;
 	double restore = 10;
@@ -314,12 +318,12 @@ static int drill_start_cmd(struct ctl *c, int argc, char **argv)
 		else if (argv[i][0] != '-' && !name)
 			name = argv[i];
 		else
-			usage_die("drill peer-down: unexpected argument %s", argv[i]);
+			usage_die("drill %s: unexpected argument %s", type, argv[i]);
 	}
 	if (!name)
-		usage_die("usage: drill peer-down NAME [--restore-after S] "
-		    "[--expect FILE] [--wait]");
-	req = json_pack("{s:s, s:s, s:f}", "type", "peer-down", "peer", name,
+		usage_die("usage: drill %s NAME [--restore-after S] "
+		    "[--expect FILE] [--wait]", type);
+	req = json_pack("{s:s, s:s, s:f}", "type", type, "peer", name,
 			"restore_after", restore);
 	if (expect)
 		json_object_set_new(req, "expect", load_expect(expect));
@@ -337,8 +341,8 @@ static int drill_start_cmd(struct ctl *c, int argc, char **argv)
 	if (c->json)
 		printf("%s\n", reply);
 	else
-		printf("drill %lld started: peer-down %s, restore after %.1f s\n",
-		       (long long)id, name, restore);
+		printf("drill %lld started: %s %s, restore after %.1f s\n",
+		       (long long)id, type, name, restore);
 	free(reply);
 	return 0;
 }
@@ -375,12 +379,13 @@ int cmd_ops(struct ctl *c, int argc, char **argv)
 			usage_die("usage: reload [--check]");
 		return cmd_reload(c, argc == 2);
 	}
-	if (argc >= 2 && !strcmp(argv[1], "peer-down"))
-		return drill_start_cmd(c, argc - 2, argv + 2);
+	if (argc >= 2 && (!strcmp(argv[1], "peer-down") ||
+			  !strcmp(argv[1], "nva-silent")))
+		return drill_start_cmd(c, argv[1], argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "report"))
 		return drill_report(c, argc - 2, argv + 2);
-	usage_die("usage: drill peer-down NAME [--restore-after S] [--expect FILE] "
-	    "[--wait] | drill report ID --svg FILE");
+	usage_die("usage: drill peer-down|nva-silent NAME [--restore-after S] "
+	    "[--expect FILE] [--wait] | drill report ID --svg FILE");
 	return 1;
 }
 

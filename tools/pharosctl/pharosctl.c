@@ -93,8 +93,11 @@ static void route_rows(struct table *t, json_t *r, bool marks)
 			jstr(p, "large_communities", l, sizeof(l));
 			snprintf(b[5] + n, sizeof(b[5]) - n, "%s%s", n ? " " : "", l);
 		}
+		jstr(p, "peer", b[1], 500);
+		if (json_is_true(json_object_get(p, "stale")))
+			strcat(b[1], " (stale)"); /* kept while it restarts */
 		table_row(t, mark, i ? "" : prefix, jstr(p, "next_hop", b[0], 512),
-			  jstr(p, "peer", b[1], 512), jstr(p, "local_pref", b[2], 512),
+			  b[1], jstr(p, "local_pref", b[2], 512),
 			  jstr(p, "med", b[3], 512), jstr(p, "origin", b[6], 512),
 			  jstr(p, "as_path", b[4], 512), b[5]);
 	}
@@ -444,6 +447,8 @@ static const struct command commands[] = {
 	{{"reload"}, 0, 0, 0, "[--check]", "apply the configuration file (--check: only say what would change)", cmd_ops},
 	{{"drill", "peer-down"}, 0, 1, -1, "NAME [--restore-after S] [--expect FILE] [--wait]",
 	 "take a peer down on purpose and score the failover", cmd_ops},
+	{{"drill", "nva-silent"}, 0, 1, -1, "NAME [--restore-after S] [--expect FILE] [--wait]",
+	 "make a peer's packets vanish (no Cease) and score the failover", cmd_ops},
 	{{"drill", "report"}, 0, 1, -1, "ID --svg FILE", "a drill's timeline as SVG", cmd_ops},
 	{{"mrt", "dump"}, 1, 1, 1, "FILE", "a TABLE_DUMP_V2 dump of every peer's routes (- for stdout)", cmd_mrt},
 };
