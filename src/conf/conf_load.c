@@ -506,6 +506,7 @@ static const struct field group_fields[] = {
 	PF("keepalive", F_U16, keepalive, 0, 65535),
 	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
 	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
+	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -569,6 +570,8 @@ static void f_peer_groups(struct loader *L, const struct ynode *v, void *b)
 		free(g[i].name);
 		free(g[i].password_file);
 		free(g[i].description);
+		free(g[i].bfd.password_file);
+		free(g[i].bfd.password);
 		pol_rules_free(g[i].import, g[i].n_import);
 		pol_rules_free(g[i].export, g[i].n_export);
 	}
