@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -677,7 +678,11 @@ static enum MHD_Result post_ack(struct api_fabric *af,
 				   "\"version\":N}");
 	}
 	rc = fabric_agent_ack(D(af)->fglue, agent, subnet,
-			      (uint64_t)json_integer_value(ver));
+			      (uint64_t)json_integer_value(ver),
+			      json_integer_value(json_object_get(b, "failed")) > 0
+				      ? (uint64_t)json_integer_value(json_object_get(b, "failed"))
+				      : 0,
+			      json_string_value(json_object_get(b, "error")));
 	ack_failures(af, b, agent, subnet);
 	json_decref(b);
 	if (rc < 0)
@@ -694,20 +699,30 @@ static enum MHD_Result get_agents(struct api_fabric *af,
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		char vnet[256], when[64];
+		char vnet[256], when[64], secs[32];
 		const char *sub;
 		struct tm tm;
+		time_t t = (time_t)ag[i].acked_wall;
+		long ms = (long)((ag[i].acked_wall - (double)t) * 1000);
+
 		split_subnet(ag[i].subnet, vnet, sizeof(vnet), &sub);
-		gmtime_r(&ag[i].acked_at, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		gmtime_r(&t, &tm);
+		strftime(secs, sizeof(secs), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when, sizeof(when), "%s.%03ldZ", secs,
+			 ms < 0 ? 0 : ms > 999 ? 999 : ms);
 		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:s, s:I, s:s, s:I, s:f}", "agent",
-			ag[i].agent, "vnet", vnet, "subnet", sub, "version",
-			(json_int_t)ag[i].version, "acked_at", when, "behind",
+			"{s:s, s:s, s:s, s:I, s:s, s:I, s:f, s:I, s:s?, s:b}",
+			"agent", ag[i].agent, "vnet", vnet, "subnet", sub,
+			"version", (json_int_t)ag[i].version, "acked_at", when,
+			"behind",
 			(json_int_t)(cur > ag[i].version ? cur - ag[i].version : 0),
-			"age_s", ev_time() - ag[i].acked_mono));
+			"age_s",
+			round((ev_time() - ag[i].acked_mono) * 1000) / 1000,
+			"failed", (json_int_t)ag[i].failed, "error",
+			ag[i].failed ? ag[i].error : NULL, "healthy",
+			ag[i].failed == 0));
 	}
-	return reply_json(con, 200, a);
+	return reply_json(con, 200, json_pack("{s:o}", "agents", a));
 }
 
 /* ------------------------------------------------------ routing */

@@ -227,15 +227,23 @@ static struct fabric_agent *agent_slot(struct fabric_live *g,
 }
 
 int fabric_agent_ack(struct fabric_live *g, const char *agent, const char *subnet,
-		     uint64_t version)
+		     uint64_t version, uint64_t failed, const char *error)
 {
 	struct fabric_agent *a;
+	size_t k = 0;
 
 	if (!g || !(a = agent_slot(g, agent, subnet)))
 		return -1;
 	a->version = version;
 	a->acked_at = time(NULL);
+	a->acked_wall = ev_time();
 	a->acked_mono = ev_time();
+	a->failed = failed;
+	/* the text is the agent's: printable ASCII only */
+	for (const char *p = failed && error ? error : ""; *p &&
+	     k + 1 < sizeof(a->error); p++)
+		a->error[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+	a->error[k] = 0;
 	return 0;
 }
 

@@ -43,7 +43,10 @@ struct fabric_agent {
 	char *subnet; /* "vnet/subnet" */
 	uint64_t version;
 	time_t acked_at; /* wall clock */
+	double acked_wall; /* wall clock with its fraction, for display */
 	ev_tstamp acked_mono; /* ev_time() */
+	uint64_t failed; /* routes its last ack says it could not install */
+	char error[200]; /* the first problem it gave, printable ASCII */
 };
 
 /* Called after each commit that bumped the version, and after a rebuild
@@ -97,9 +100,11 @@ int fabric_live_rebuild(struct fabric_live *g, const struct conf *c, char *err,
 int fabric_listen(struct fabric_live *g, fabric_listener_cb cb, void *arg);
 void fabric_unlisten(struct fabric_live *g, int id);
 
-/* Record an agent's ack; 0, or -1 when out of memory. */
+/* Record an agent's ack: the version it applied, and how many routes it
+ * could not install (failed, with the first error; 0 and NULL when it
+ * installed everything). 0, or -1 when out of memory. */
 int fabric_agent_ack(struct fabric_live *g, const char *agent, const char *subnet,
-		     uint64_t version);
+		     uint64_t version, uint64_t failed, const char *error);
 const struct fabric_agent *fabric_agents(const struct fabric_live *g, size_t *n);
 
 #endif

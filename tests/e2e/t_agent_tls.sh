@@ -121,7 +121,7 @@ check_eq "--https-only refuses an http:// server (exit 2)" "$?" 2
 agent_once good --cacert "$T_DIR/ca-a.crt"
 check "an agent trusting ca-a succeeds" test $? -eq 0
 check_match "it installs $P4 via nva1" "$(owned)" "^198\.19\.250\.0/24 via $N1 "
-acked() { get "$URL/api/v1/fabric/agents" | jq -e ".[] | select(.agent==\"$1\")" >/dev/null; }
+acked() { get "$URL/api/v1/fabric/agents" | jq -e ".agents[] | select(.agent==\"$1\")" >/dev/null; }
 check "its ack, made with the agent token, is recorded" acked good
 nsx vm "$AGENT" -F --table "$TABLE" >/dev/null 2>&1
 

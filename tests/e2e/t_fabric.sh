@@ -281,10 +281,20 @@ check_eq "ack with the token: 200" \
 check_eq "ack with a bad body: 400" \
 	"$(code /api/v1/fabric/subnets/spoke-a/app/ack -X POST -d '{"agent":1}' -H "Authorization: Bearer $(cat "$TOKEN")")" 400
 check "GET /api/v1/fabric/agents lists the ack" \
-	jqok --argjson v "$((V + 1))" 'any(.[]; .agent == "host-a1" and .vnet == "spoke-a" and
-		.subnet == "app" and .version == $v and (.acked_at | length) > 0)' \
+	jqok --argjson v "$((V + 1))" 'any(.agents[]; .agent == "host-a1" and .vnet == "spoke-a" and
+		.subnet == "app" and .version == $v and .healthy and .failed == 0 and
+		(.acked_at | test("^[0-9-]{10}T[0-9:]{8}\\.[0-9]{3}Z$")))' \
 	<<<"$(pctl show agents)"
-check_match "pharosctl show agents" "$(nsx rs "$PHAROSCTL" -s "http://$API" show agents)" "host-a1 +spoke-a/app +$((V + 1))"
+check_match "pharosctl show agents" "$(nsx rs "$PHAROSCTL" -s "http://$API" show agents)" "host-a1 +spoke-a/app +$((V + 1)) +0 +0 +ok"
+# An agent whose ack says some routes failed is shown unhealthy, with why.
+ACKF="{\"agent\":\"host-a2\",\"version\":$((V + 1)),\"failed\":3,\"error\":\"RTNETLINK answers: No such device\"}"
+check_eq "an ack with failures: 200" \
+	"$(code /api/v1/fabric/subnets/spoke-a/app/ack -X POST -d "$ACKF" -H "Authorization: Bearer $(cat "$TOKEN")")" 200
+check "GET /api/v1/fabric/agents marks it unhealthy with its failures" \
+	jqok 'any(.agents[]; .agent == "host-a2" and (.healthy | not) and .failed == 3 and
+		.error == "RTNETLINK answers: No such device")' <<<"$(pctl show agents)"
+check_match "pharosctl show agents says so" "$(nsx rs "$PHAROSCTL" -s "http://$API" show agents)" \
+	"host-a2 +spoke-a/app +$((V + 1)) +0 +3 +unhealthy.*"$'\n'".*1 unhealthy"
 
 # ---------------------------------------------------------- shutdown
 start_in poll2 rs curl -s --max-time 30 -o /dev/null -w '%{http_code}' \

@@ -225,10 +225,10 @@ static void test_agents(void **state)
 	setup(&d);
 	a = fabric_agents(d.fglue, &n);
 	assert_int_equal(n, 0);
-	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 3), 0);
-	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 5), 0);
-	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "hub/nva", 4), 0);
-	assert_int_equal(fabric_agent_ack(d.fglue, "host-2", "spoke/app", 5), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 3, 0, NULL), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 5, 0, NULL), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "hub/nva", 4, 0, NULL), 0);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-2", "spoke/app", 5, 0, NULL), 0);
 	a = fabric_agents(d.fglue, &n);
 	assert_int_equal(n, 3);
 	assert_string_equal(a[0].agent, "host-1");
@@ -237,9 +237,20 @@ static void test_agents(void **state)
 	assert_true(a[0].acked_at > 0);
 	assert_string_equal(a[1].subnet, "hub/nva");
 	assert_int_equal(a[1].version, 4);
+	assert_int_equal(a[0].failed, 0);
+	/* An ack that says some routes failed keeps the count and a clean
+	 * copy of the first error; the next clean ack clears them. */
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 6, 10,
+					  "RTNETLINK: No route\x1b[31m"), 0);
+	a = fabric_agents(d.fglue, &n);
+	assert_int_equal(a[0].failed, 10);
+	assert_string_equal(a[0].error, "RTNETLINK: No route?[31m");
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 7, 0, NULL), 0);
+	assert_int_equal(a[0].failed, 0);
+	assert_string_equal(a[0].error, "");
 	teardown(&d);
 	/* Without a fabric there is nothing to record. */
-	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 1), -1);
+	assert_int_equal(fabric_agent_ack(d.fglue, "host-1", "spoke/app", 1, 0, NULL), -1);
 	assert_null(fabric_live_prog(d.fglue));
 }
 

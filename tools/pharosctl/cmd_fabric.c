@@ -122,23 +122,36 @@ static void show_fabric(json_t *o)
 
 static void show_agents(json_t *o)
 {
-	struct table t = {.ncols = 6};
-	json_t *a;
-	size_t i;
+	struct table t = {.ncols = 8};
+	json_t *list = json_object_get(o, "agents"), *a;
+	size_t i, sick = 0;
 
-	table_row(&t, "AGENT", "SUBNET", "VERSION", "BEHIND", "ACKED-AT", "AGE");
-	json_array_foreach(o, i, a) {
-		char b[7][256], sub[520];
+	table_row(&t, "AGENT", "SUBNET", "VERSION", "BEHIND", "FAILED", "HEALTH",
+		  "ACKED-AT", "AGE");
+	json_array_foreach(list, i, a) {
+		char b[8][256], sub[520];
+		bool ok = json_is_true(json_object_get(a, "healthy"));
+
+		sick += !ok;
 		snprintf(sub, sizeof(sub), "%s/%s", jstr(a, "vnet", b[0], 256),
 			 jstr(a, "subnet", b[1], 256));
 		snprintf(b[6], sizeof(b[6]), "%.0fs",
 			 json_number_value(json_object_get(a, "age_s")));
 		table_row(&t, jstr(a, "agent", b[2], 256), sub,
 			  jstr(a, "version", b[3], 256), jstr(a, "behind", b[4], 256),
+			  jstr(a, "failed", b[7], 256), ok ? "ok" : "unhealthy",
 			  jstr(a, "acked_at", b[5], 256), b[6]);
 	}
 	table_print(&t);
-	printf("%zu agents\n", json_array_size(o));
+	printf("%zu agents, %zu unhealthy\n", json_array_size(list), sick);
+	json_array_foreach(list, i, a)
+		if (!json_is_true(json_object_get(a, "healthy")))
+			printf("  %s (%s/%s): %lld routes not installed: %s\n",
+			       json_string_value(json_object_get(a, "agent")),
+			       json_string_value(json_object_get(a, "vnet")),
+			       json_string_value(json_object_get(a, "subnet")),
+			       (long long)json_integer_value(json_object_get(a, "failed")),
+			       json_string_value(json_object_get(a, "error")) ?: "");
 }
 
 bool fabric_show_word(const char *w)
