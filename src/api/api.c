@@ -118,6 +118,22 @@ static enum MHD_Result get_routes(struct api *api, struct MHD_Connection *con)
 	return reply_json(con, 200, o);
 }
 
+static enum MHD_Result get_refused(struct api *api, struct MHD_Connection *con)
+{
+	char err[256];
+	const char *lim = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
+						      "limit");
+	unsigned long n = lim ? strtoul(lim, NULL, 10) : 0;
+	json_t *o = api_refused_json(
+		api->d, MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "peer"),
+		n > 100000 ? 100000 : n, err, sizeof(err));
+
+	if (!o)
+		return reply_error(con, strncmp(err, "no such peer", 12) ? 500 : 404,
+				   err);
+	return reply_json(con, 200, o);
+}
+
 static enum MHD_Result get_events(struct api *api, struct MHD_Connection *con)
 {
 	const char *lim = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND,
@@ -206,6 +222,8 @@ static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
 		return reply_json(con, 200, api_peers_json(api->d));
 	if (!strcmp(rest, "routes"))
 		return get_routes(api, con);
+	if (!strcmp(rest, "routes/refused"))
+		return get_refused(api, con);
 	if (!strcmp(rest, "events"))
 		return get_events(api, con);
 	return reply_error(con, 404, "unknown path");

@@ -77,6 +77,12 @@ json_t *api_peers_json(struct api_host *d);
 json_t *api_routes_json(struct api_host *d, const char *prefix,
 			const char *match, const char *peer, size_t limit,
 			char *err, size_t errlen);
+/* Routes received but refused (keep_refused): every peer's, or peer's
+ * only; at most limit (0: 1000) listed, in address order, with "total"
+ * and "truncated". NULL with a message in err for an unknown peer. */
+json_t *api_refused_json(struct api_host *d, const char *peer, size_t limit,
+			 char *err, size_t errlen);
+
 /* Prometheus text for GET /metrics (metrics.c); caller frees. */
 char *api_metrics_text(struct api_host *d);
 

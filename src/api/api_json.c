@@ -596,3 +596,84 @@ json_t *api_status_json(struct api_host *d)
 	json_object_set_new(o, "events", json_integer((json_int_t)events_total(d->events)));
 	return o;
 }
+
+/* ------------------------------------------------------ refused routes */
+
+struct refused_walk {
+	const struct peer *p;
+	json_t *routes;
+	struct bgp_attrs *tmp;
+	size_t limit, total;
+};
+
+static int refused_cb(const struct refused_route *rr, void *arg)
+{
+	struct refused_walk *w = arg;
+	json_t *o, *path;
+	char buf[PREFIX_STRLEN];
+
+	w->total++;
+	if (json_array_size(w->routes) >= w->limit)
+		return 0; /* counted, not listed */
+	path = json_object();
+	json_object_set_new(path, "peer", json_string(w->p->name));
+	if (rr->attr)
+		attrs_json(path, rr->attr, w->tmp);
+	json_object_set_new(path, "refused_by",
+			    json_string(refused_why_name(rr->why)));
+	if (rr->why == REFUSED_RULE && rr->rule >= 0)
+		json_object_set_new(path, "rule", json_integer(rr->rule + 1));
+	o = json_pack("{s:s, s:[o]}", "prefix",
+		      prefix_fmt(&rr->pfx, buf, sizeof(buf)), "paths", path);
+	json_array_append_new(w->routes, o);
+	return 0;
+}
+
+static int route_prefix_cmp(const void *a, const void *b)
+{
+	struct prefix x, y;
+	json_t *const *ja = a, *const *jb = b;
+
+	if (prefix_parse(json_string_value(json_object_get(*ja, "prefix")), &x) < 0 ||
+	    prefix_parse(json_string_value(json_object_get(*jb, "prefix")), &y) < 0)
+		return 0;
+	return prefix_cmp(&x, &y);
+}
+
+json_t *api_refused_json(struct api_host *d, const char *peer, size_t limit,
+			 char *err, size_t errlen)
+{
+	struct refused_walk w = {.limit = limit ? limit : 1000};
+	json_t *sorted, **v;
+	size_t n;
+
+	if (peer && !session_peer_by_name(d->sess, peer)) {
+		snprintf(err, errlen, "no such peer: %s", peer);
+		return NULL;
+	}
+	if (!(w.tmp = malloc(sizeof(*w.tmp)))) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w.routes = json_array();
+	for (unsigned i = 0; i < d->sess->n_peers; i++) {
+		w.p = d->sess->peers[i];
+		if (!peer || !strcmp(w.p->name, peer))
+			refused_walk(w.p->refused, refused_cb, &w);
+	}
+	free(w.tmp);
+	/* In address order, as every other list of routes. */
+	n = json_array_size(w.routes);
+	v = calloc(n ? n : 1, sizeof(*v));
+	sorted = json_array();
+	for (size_t i = 0; v && i < n; i++)
+		v[i] = json_array_get(w.routes, i);
+	if (v)
+		qsort(v, n, sizeof(*v), route_prefix_cmp);
+	for (size_t i = 0; v && i < n; i++)
+		json_array_append(sorted, v[i]);
+	free(v);
+	json_decref(w.routes);
+	return json_pack("{s:o, s:I, s:b}", "routes", sorted, "total",
+			 (json_int_t)w.total, "truncated", w.total > n);
+}

@@ -96,6 +96,7 @@ struct conf_peer {
 	bool accept_default;
 	bool passive; /* default false: pharosd also connects */
 	bool disabled; /* kept down (admin state) until enabled */
+	bool keep_refused; /* keep refused routes' attributes, default true */
 	char *description; /* free text for operators, NULL: none */
 	uint16_t port; /* remote port for active connects, default 179 */
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */

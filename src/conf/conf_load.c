@@ -500,6 +500,7 @@ static const struct field group_fields[] = {
 	PF("passive", F_BOOL, passive, 0, 0),
 	PF("disabled", F_BOOL, disabled, 0, 0),
 	PF("description", F_STR, description, 0, 0),
+	PF("keep_refused", F_BOOL, keep_refused, 0, 0),
 	PF("port", F_U16, port, 1, 65535),
 	PF("multihop", F_UINT, multihop, 1, 255),
 	PF("hold_time", F_U16, hold_time, 0, 65535),
@@ -589,6 +590,7 @@ static const struct field peer_fields[] = {
 	PF("passive", F_BOOL, passive, 0, 0),
 	PF("disabled", F_BOOL, disabled, 0, 0),
 	PF("description", F_STR, description, 0, 0),
+	PF("keep_refused", F_BOOL, keep_refused, 0, 0),
 	PF("port", F_U16, port, 1, 65535),
 	PF("multihop", F_UINT, multihop, 1, 255),
 	PF("hold_time", F_U16, hold_time, 0, 65535),
@@ -605,6 +607,7 @@ static void load_peer(struct loader *L, const struct ynode *v, void *b)
 	struct conf_peer *p = b;
 	AT(p, v);
 	p->kind = PEER_NVA;
+	p->keep_refused = true;
 	p->max_prefixes = 1000;
 	p->port = 179;
 	p->multihop = 255;

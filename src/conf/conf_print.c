@@ -175,8 +175,9 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 	put_addr(o, &p->address);
 	fprintf(o, "\n      asn: %u\n      description: ", p->asn);
 	put_str(o, p->description);
-	fprintf(o, "\n      disabled: %s\n      password_file: ",
-		b2s(p->disabled));
+	fprintf(o, "\n      disabled: %s\n      keep_refused: %s\n"
+		   "      password_file: ", b2s(p->disabled),
+		b2s(p->keep_refused));
 	put_str(o, p->password_file);
 	fprintf(o, "\n      max_prefixes: %u\n      accept_default: %s\n"
 		   "      passive: %s\n      port: %u\n      multihop: %u\n"

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "session/fsm.h"
+#include "session/import.h"
 #include "session/gr.h"
 #include "session/bfd_session.h"
 #include "session/peer.h"
@@ -199,10 +200,10 @@ static struct peer *peer_new(struct daemon *d, const struct conf_peer *cf)
 	p->cf = cf;
 	p->name = cf->name;
 	p->disabled = cf->disabled;
-	p->refused = pfxset_new();
+	p->refused = refused_new(d->rib);
 	p->backoff = FSM_RETRY_MIN;
 	if (!p->refused || peer_register(d, p) < 0) {
-		pfxset_free(p->refused);
+		refused_free(p->refused);
 		free(p);
 		return NULL;
 	}
@@ -232,7 +233,7 @@ static void peer_remove(struct daemon *d, struct peer *p)
 	if (p->rib_id < d->sess.n_by_rib)
 		d->sess.by_rib[p->rib_id] = NULL;
 	ev_timer_stop(d->loop, &p->retry);
-	pfxset_free(p->refused);
+	refused_free(p->refused);
 	free(p);
 }
 
@@ -280,7 +281,8 @@ struct reeval {
 	const struct conf_peer *cf;
 	const struct conf_rs *rs;
 	size_t martians;
-	struct prefix *pfx;
+	struct refused_route *v; /* now refused: prefix, attributes (a
+				  * reference), why */
 	size_t n, cap;
 };
 
@@ -288,53 +290,69 @@ static int reeval_cb(const struct rentry *e, const struct rpath *rp, void *arg)
 {
 	struct reeval *r = arg;
 	struct bgp_attrs a;
-	bool deny;
+	uint8_t why = 0;
+	int k = -1;
 
 	rattr_to_bgp(rp->attr, &a);
-	deny = policy_is_default(&e->prefix) && !r->cf->accept_default;
-	if (!deny && policy_martian(r->rs, &e->prefix, r->cf->accept_default) != -1) {
-		deny = true;
+	if (policy_is_default(&e->prefix) && !r->cf->accept_default) {
+		why = REFUSED_DEFAULT;
+	} else if (policy_martian(r->rs, &e->prefix, r->cf->accept_default) != -1) {
+		why = REFUSED_MARTIAN;
 		r->martians++;
+	} else if (r->cf->n_import) {
+		k = policy_match(r->cf->import, r->cf->n_import, &e->prefix, &a);
+		if (k >= 0 && r->cf->import[k].action == POL_DENY)
+			why = REFUSED_RULE;
 	}
-	if (!deny && r->cf->n_import) {
-		int k = policy_match(r->cf->import, r->cf->n_import,
-				     &e->prefix, &a);
-		deny = k >= 0 && r->cf->import[k].action == POL_DENY;
-	}
-	if (!deny)
+	if (!why)
 		return 0;
 	if (r->n == r->cap) {
 		size_t nc = r->cap ? r->cap * 2 : 64;
-		struct prefix *np = realloc(r->pfx, nc * sizeof(*np));
-		if (!np)
+		struct refused_route *nv = realloc(r->v, nc * sizeof(*nv));
+		if (!nv)
 			return 1;
-		r->pfx = np;
+		r->v = nv;
 		r->cap = nc;
 	}
-	r->pfx[r->n++] = e->prefix;
+	/* The RIB holds the attributes after the old policy: they are what
+	 * is kept (the ones received are not kept for accepted routes). */
+	r->v[r->n] = (struct refused_route){.pfx = e->prefix,
+					    .attr = rp->attr, .why = why,
+					    .rule = (int16_t)(why == REFUSED_RULE ? k : -1)};
+	rattr_ref(rp->attr);
+	r->n++;
 	return 0;
 }
 
-/*
- * Import policy or accept_default changed: routes held that the new rules
- * deny go at once; ROUTE-REFRESH (when the peer supports it) brings back
- * what the old rules refused and re-applies set actions.
- */
 static void import_changed(struct daemon *d, struct peer *p,
 			   const struct conf_rs *nrs)
 {
 	struct reeval r = {.cf = p->cf, .rs = nrs};
 	char err[128];
+	size_t back;
 
 	rib_walk_peer(d->rib, p->rib_id, reeval_cb, &r);
+	/* Routes kept as refused first (those just refused are not yet),
+	 * then the accepted ones the new policy refuses. */
+	back = import_reconsider(p, nrs);
 	for (size_t i = 0; i < r.n; i++) {
-		rib_withdraw(d->rib, p->rib_id, &r.pfx[i]);
-		pfxset_add(p->refused, &r.pfx[i]);
+		rib_withdraw(d->rib, p->rib_id, &r.v[i].pfx);
+		refused_put(p->refused, &r.v[i].pfx,
+			    p->cf->keep_refused ? r.v[i].attr : NULL,
+			    r.v[i].why, r.v[i].rule);
+		rattr_unref(d->rib, r.v[i].attr);
 	}
 	p->martian_refused += r.martians;
 	p->policy_refused += r.n - r.martians;
-	free(r.pfx);
-	if (p->est && p->est->open.route_refresh) {
+	free(r.v);
+	if (back)
+		log_info(&d->log, p->name, "import policy changed: %zu routes "
+			 "refused before are accepted now", back);
+	if (p->cf->keep_refused && p->est) {
+		log_info(&d->log, p->name, "import policy changed: %zu routes "
+			 "now refused; the routes kept as refused were checked "
+			 "again (keep_refused)", r.n);
+	} else if (p->est && p->est->open.route_refresh) {
 		peer_refresh(p, err, sizeof(err));
 		log_info(&d->log, p->name, "import policy changed: %zu routes "
 			 "now refused, route refresh requested", r.n);

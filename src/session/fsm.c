@@ -257,7 +257,7 @@ static void session_down(struct peer *p, const char *reason, bool graceful)
 		p->maxpfx_streak = 0; /* only consecutive max-prefix drops count */
 	if (!gr_session_lost(p, graceful))
 		n = rib_peer_flush(s->rib, p->rib_id);
-	pfxset_clear(p->refused);
+	refused_clear(p->refused);
 	log_info(s->log, p->name, "session down: %s (%zu routes withdrawn)",
 		 reason, n);
 	events_emit(s->events, "session_down", p->name, "%s", reason);

@@ -56,17 +56,8 @@ struct import_ctx {
 
 static void withdraw_one(struct peer *p, const struct prefix *pfx)
 {
-	if (!pfxset_del(p->refused, pfx))
+	if (!refused_del(p->refused, pfx))
 		rib_withdraw(p->s->rib, p->rib_id, pfx);
-}
-
-static void refuse_one(struct import_ctx *x, const struct prefix *pfx)
-{
-	struct peer *p = x->p;
-
-	rib_withdraw(p->s->rib, p->rib_id, pfx);
-	pfxset_add(p->refused, pfx);
-	x->n_refused++;
 }
 
 static struct rattr *intern_for(struct import_ctx *x, const struct bgp_attrs *a,
@@ -81,6 +72,31 @@ static struct rattr *intern_for(struct import_ctx *x, const struct bgp_attrs *a,
 	return rattr_intern_nh(x->p->s->rib, a, &u->next_hop, NULL);
 }
 
+/* The UPDATE's attributes as received, interned once per UPDATE and
+ * family (the cache a policy-free import uses too). */
+static struct rattr *received_attr(struct import_ctx *x, bool mp)
+{
+	struct rattr **cache = mp ? &x->ra_mp : &x->ra_v4;
+
+	if (!*cache)
+		*cache = intern_for(x, &x->u->attrs, mp);
+	return *cache;
+}
+
+/* Keep pfx as refused: why, and with keep_refused the attributes as
+ * received (so that it can be listed and accepted again later). */
+static void refuse_one(struct import_ctx *x, const struct prefix *pfx,
+		       bool mp, uint8_t why, int16_t rule)
+{
+	struct peer *p = x->p;
+
+	rib_withdraw(p->s->rib, p->rib_id, pfx);
+	refused_put(p->refused, pfx,
+		    p->cf->keep_refused ? received_attr(x, mp) : NULL, why,
+		    rule);
+	x->n_refused++;
+}
+
 /* Announce one prefix. Returns -1 when the peer went over max_prefixes
  * (x->maxpfx_afi says in which family): stop importing. */
 static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
@@ -88,7 +104,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	struct peer *p = x->p;
 	struct session *s = p->s;
 	const struct conf_peer *cf = p->cf;
-	struct rattr *ra, **cache = mp ? &x->ra_mp : &x->ra_v4;
+	struct rattr *ra;
 	char buf[PREFIX_STRLEN];
 
 	if (x->guard) {
@@ -96,7 +112,10 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		p->first_as_refused += !strncmp(x->guard, "first", 5);
 		log_debug(s->log, p->name, "%s refused: %s",
 			  prefix_fmt(pfx, buf, sizeof(buf)), x->guard);
-		refuse_one(x, pfx);
+		refuse_one(x, pfx, mp,
+			   !strncmp(x->guard, "AS_PATH", 7) ? REFUSED_LOOP
+							    : REFUSED_FIRST_AS,
+			   -1);
 		return 0;
 	}
 	int m = policy_martian(&s->conf->rs, pfx, cf->accept_default);
@@ -106,7 +125,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 			x->martian = *pfx;
 			x->martian_why = m;
 		}
-		refuse_one(x, pfx);
+		refuse_one(x, pfx, mp, REFUSED_MARTIAN, -1);
 		return 0;
 	}
 	if (policy_is_default(pfx) && !cf->accept_default) {
@@ -116,7 +135,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 			 "(accept_default is false)", buf);
 		events_emit(s->events, "default_refused", p->name,
 			    "default route refused: %s", buf);
-		refuse_one(x, pfx);
+		refuse_one(x, pfx, mp, REFUSED_DEFAULT, -1);
 		return 0;
 	}
 	if (cf->n_import) {
@@ -126,20 +145,20 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 			p->policy_refused++;
 			log_debug(s->log, p->name, "%s denied by import policy",
 				  prefix_fmt(pfx, buf, sizeof(buf)));
-			refuse_one(x, pfx);
+			refuse_one(x, pfx, mp, REFUSED_RULE,
+				   (int16_t)policy_match(cf->import, cf->n_import,
+							 pfx, &x->u->attrs));
 			return 0;
 		}
 		ra = intern_for(x, x->work, mp);
 	} else {
-		if (!*cache)
-			*cache = intern_for(x, &x->u->attrs, mp);
-		ra = *cache;
+		ra = received_attr(x, mp);
 		if (ra)
 			rattr_ref(ra);
 	}
 	if (!ra)
 		return 0;
-	pfxset_del(p->refused, pfx);
+	refused_del(p->refused, pfx);
 	if (rib_announce(s->rib, p->rib_id, pfx, ra) == 1 &&
 	    policy_is_default(pfx)) {
 		p->defaults_learned++;
@@ -482,4 +501,93 @@ enum import_outcome import_update(struct peer *p, struct conn *c,
 	if (rc == IMPORT_OK)
 		count_watch(p);
 	return rc;
+}
+
+/* ------------------------------------------------ refused routes again */
+
+struct reconsider {
+	struct refused_route *v; /* copies; attr referenced */
+	size_t n, cap;
+};
+
+static int collect_cb(const struct refused_route *rr, void *arg)
+{
+	struct reconsider *c = arg;
+
+	if (!rr->attr || rr->why == REFUSED_LOOP || rr->why == REFUSED_FIRST_AS)
+		return 0; /* nothing kept, or the guards' verdict stands */
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? 2 * c->cap : 64;
+		struct refused_route *nv = realloc(c->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return 1;
+		c->v = nv;
+		c->cap = nc;
+	}
+	c->v[c->n] = *rr;
+	rattr_ref(rr->attr);
+	c->n++;
+	return 0;
+}
+
+/* One kept route through the checks import makes after the guards;
+ * into the RIB when it passes now, else kept with the new reason. */
+static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
+			   const struct refused_route *rr)
+{
+	struct session *s = p->s;
+	const struct conf_peer *cf = p->cf;
+	struct bgp_attrs *work = &s->import.work;
+	struct rattr *ra;
+	int k;
+
+	if (policy_martian(rs, &rr->pfx, cf->accept_default) != -1) {
+		refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_MARTIAN, -1);
+		return false;
+	}
+	if (policy_is_default(&rr->pfx) && !cf->accept_default) {
+		refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_DEFAULT, -1);
+		return false;
+	}
+	if (!cf->n_import) {
+		ra = rr->attr;
+		rattr_ref(ra);
+	} else {
+		rattr_to_bgp(rr->attr, work);
+		k = policy_match(cf->import, cf->n_import, &rr->pfx, work);
+		if (policy_eval(cf->import, cf->n_import, &rr->pfx, work,
+				s->import.scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
+			refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_RULE,
+				    (int16_t)k);
+			return false;
+		}
+		ra = rattr_intern_nh(s->rib, work, &rr->attr->next_hop,
+				     rr->attr->next_hop_ll.afi
+					     ? &rr->attr->next_hop_ll : NULL);
+		if (!ra)
+			return false;
+	}
+	refused_del(p->refused, &rr->pfx);
+	rib_announce(s->rib, p->rib_id, &rr->pfx, ra);
+	rattr_unref(s->rib, ra);
+	return true;
+}
+
+size_t import_reconsider(struct peer *p, const struct conf_rs *rs)
+{
+	struct reconsider c = {0};
+	size_t accepted = 0;
+
+	refused_walk(p->refused, collect_cb, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		if (!p->cf->max_prefixes ||
+		    rib_peer_count(p->s->rib, p->rib_id) < p->cf->max_prefixes)
+			accepted += reconsider_one(p, rs, &c.v[i]);
+		rattr_unref(p->s->rib, c.v[i].attr);
+	}
+	free(c.v);
+	if (accepted)
+		session_kick(p->s);
+	return accepted;
 }

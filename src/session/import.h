@@ -28,6 +28,14 @@ enum import_outcome import_update(struct peer *p, struct conn *c,
 				  const uint8_t *body, size_t len,
 				  struct import_result *res);
 
+/* Import policy, martians (rs: the route_server section in force) or
+ * accept_default changed: the routes kept as
+ * refused (keep_refused) go through import's checks again; those that
+ * pass now enter the RIB (up to max_prefixes) with no route refresh, the
+ * others are kept with their new reason. Routes refused by the AS-path
+ * guards stay refused. Returns how many were accepted. */
+size_t import_reconsider(struct peer *p, const struct conf_rs *rs);
+
 /* Why nh cannot be a route's next hop (RFC 4271 6.3, RFC 7606 7.3):
  * unspecified, loopback, multicast, class E or broadcast, or local (our
  * address on the session, may be NULL). NULL when it is acceptable. */

@@ -34,121 +34,6 @@ const char *peer_state_name(int s)
 
 /* ------------------------------------------------------ prefix sets */
 
-struct pfxnode {
-	struct pfxnode *next;
-	struct prefix p;
-};
-struct pfxset {
-	struct pfxnode **b;
-	size_t nb, n;
-};
-
-static uint32_t pfx_hash(const struct prefix *p)
-{
-	uint32_t h = 2166136261u ^ p->afi ^ ((uint32_t)p->len << 8);
-
-	for (unsigned i = 0; i < (p->afi == AFI_IPV4 ? 4u : 16u); i++)
-		h = (h ^ p->b[i]) * 16777619u;
-	return h;
-}
-
-struct pfxset *pfxset_new(void)
-{
-	struct pfxset *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->nb = 64;
-	s->b = calloc(s->nb, sizeof(*s->b));
-	if (!s->b) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-void pfxset_clear(struct pfxset *s)
-{
-	for (size_t i = 0; i < s->nb; i++) {
-		while (s->b[i]) {
-			struct pfxnode *n = s->b[i];
-			s->b[i] = n->next;
-			free(n);
-		}
-	}
-	s->n = 0;
-}
-
-void pfxset_free(struct pfxset *s)
-{
-	if (!s)
-		return;
-	pfxset_clear(s);
-	free(s->b);
-	free(s);
-}
-
-static void pfxset_grow(struct pfxset *s)
-{
-	size_t nb = s->nb * 4;
-	struct pfxnode **b = calloc(nb, sizeof(*b));
-
-	if (!b)
-		return;
-	for (size_t i = 0; i < s->nb; i++) {
-		while (s->b[i]) {
-			struct pfxnode *n = s->b[i];
-			s->b[i] = n->next;
-			n->next = b[pfx_hash(&n->p) % nb];
-			b[pfx_hash(&n->p) % nb] = n;
-		}
-	}
-	free(s->b);
-	s->b = b;
-	s->nb = nb;
-}
-
-bool pfxset_add(struct pfxset *s, const struct prefix *p)
-{
-	struct pfxnode **head = &s->b[pfx_hash(p) % s->nb], *n;
-
-	for (n = *head; n; n = n->next)
-		if (prefix_eq(&n->p, p))
-			return false;
-	n = malloc(sizeof(*n));
-	if (!n)
-		return false;
-	n->p = *p;
-	n->next = *head;
-	*head = n;
-	if (++s->n > s->nb * 2)
-		pfxset_grow(s);
-	return true;
-}
-
-bool pfxset_del(struct pfxset *s, const struct prefix *p)
-{
-	struct pfxnode **pp = &s->b[pfx_hash(p) % s->nb];
-
-	if (s->n == 0)
-		return false;
-	for (; *pp; pp = &(*pp)->next) {
-		if (prefix_eq(&(*pp)->p, p)) {
-			struct pfxnode *n = *pp;
-			*pp = n->next;
-			free(n);
-			s->n--;
-			return true;
-		}
-	}
-	return false;
-}
-
-size_t pfxset_count(const struct pfxset *s)
-{
-	return s ? s->n : 0;
-}
-
 size_t peer_prefixes_accepted(const struct peer *p)
 {
 	return rib_peer_count(p->s->rib, p->rib_id);
@@ -156,7 +41,7 @@ size_t peer_prefixes_accepted(const struct peer *p)
 
 size_t peer_prefixes_received(const struct peer *p)
 {
-	return peer_prefixes_accepted(p) + pfxset_count(p->refused);
+	return peer_prefixes_accepted(p) + refused_count(p->refused);
 }
 
 /* ------------------------------------------------------ addresses */
@@ -276,7 +161,7 @@ int peers_create(struct session *s)
 		p->cf = cf;
 		p->name = cf->name;
 		p->disabled = cf->disabled; /* disabled: true in the file */
-		p->refused = pfxset_new();
+		p->refused = refused_new(s->rib);
 		p->backoff = FSM_RETRY_MIN;
 		p->rib_id = rib_peer_add(s->rib, &rp);
 		if (p->rib_id >= s->n_by_rib) {
@@ -310,7 +195,7 @@ void peers_free(struct session *s)
 		for (int k = 0; k < 2; k++)
 			if (p->conn[k])
 				conn_free(p->conn[k]);
-		pfxset_free(p->refused);
+		refused_free(p->refused);
 		free(p);
 	}
 	bfd_rx_close(s);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "wire/wire.h"
+#include "session/refused.h"
 #include "session/session.h"
 
 enum peer_state {
@@ -62,9 +63,6 @@ struct conn {
 
 struct bfd_sess;
 
-/* Prefix set for the prefixes a peer sent that are not in the RIB. */
-struct pfxset;
-
 struct peer {
 	struct session *s;
 	const struct conf_peer *cf;
@@ -101,7 +99,7 @@ struct peer {
 	/* Route-count jump watch (api.route_jump_threshold). */
 	size_t jump_base; /* accepted count at the start of the window */
 	ev_tstamp jump_at; /* when the window started */
-	struct pfxset *refused; /* received but not accepted, current */
+	struct refused *refused; /* received but not accepted (refused.h) */
 	/* Graceful restart, helper side (src/session/gr.c). */
 	bool gr_able; /* the last session negotiated graceful restart */
 	bool gr_stale; /* its routes are held stale while it restarts */
@@ -136,13 +134,6 @@ void conn_close(struct conn *c, const struct bgp_notify *notify);
 /* Free every lingering connection immediately (daemon exit). */
 void conns_linger_free(struct session *s);
 
-/* Prefix-set helpers (received-but-refused prefixes). */
-struct pfxset *pfxset_new(void);
-void pfxset_free(struct pfxset *s);
-bool pfxset_add(struct pfxset *s, const struct prefix *p); /* true if new */
-bool pfxset_del(struct pfxset *s, const struct prefix *p); /* true if held */
-size_t pfxset_count(const struct pfxset *s);
-void pfxset_clear(struct pfxset *s);
 
 /* Prefixes the peer sent that are currently held (accepted or refused). */
 size_t peer_prefixes_received(const struct peer *p);

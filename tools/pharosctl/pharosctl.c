@@ -268,13 +268,71 @@ static int run_events(struct ctl *c, int argc, char **argv)
 	return do_get(c, "/api/v1/events", show_events);
 }
 
+/* show routes --refused [--peer NAME]: what peers sent that import did
+ * not accept, and why (keep_refused). */
+static int show_refused(struct ctl *c, const struct route_filter *f,
+			const char *peer, const char *prefix)
+{
+	char path[512], *body;
+	json_t *o, *r, *p;
+	struct table t = {.ncols = 7};
+	size_t i, k;
+
+	if (prefix)
+		usage_die("show routes --refused takes no prefix (use --peer "
+			  "and the filters)");
+	snprintf(path, sizeof(path), "/api/v1/routes/refused?limit=100000");
+	if (peer) {
+		char *e = esc(peer);
+
+		snprintf(path, sizeof(path),
+			 "/api/v1/routes/refused?limit=100000&peer=%s", e);
+		curl_free(e);
+	}
+	body = request(c, "GET", path, NULL);
+	o = json_loads(body, 0, NULL);
+	free(body);
+	if (!o)
+		die("the reply is not JSON");
+	if (f->active)
+		filter_routes(f, json_object_get(o, "routes"));
+	if (c->json) {
+		char *txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		printf("%s\n", txt ? txt : "{}");
+		free(txt);
+		json_decref(o);
+		return 0;
+	}
+	table_row(&t, "PREFIX", "PEER", "NEXT-HOP", "AS-PATH", "COMMUNITIES",
+		  "REFUSED-BY", "RULE");
+	json_array_foreach(json_object_get(o, "routes"), i, r)
+		json_array_foreach(json_object_get(r, "paths"), k, p) {
+			char b[6][512];
+
+			table_row(&t, json_string_value(json_object_get(r, "prefix")),
+				  jstr(p, "peer", b[0], 512),
+				  jstr(p, "next_hop", b[1], 512),
+				  jstr(p, "as_path", b[2], 512),
+				  jstr(p, "communities", b[3], 512),
+				  jstr(p, "refused_by", b[4], 512),
+				  jstr(p, "rule", b[5], 512));
+		}
+	table_print(&t);
+	printf("%lld refused routes%s\n",
+	       (long long)json_integer_value(json_object_get(o, "total")),
+	       json_is_true(json_object_get(o, "truncated")) ? " (list cut)" : "");
+	json_decref(o);
+	return 0;
+}
+
 /* show routes [PREFIX|ADDRESS] [--peer NAME] [--longest] and the filters
  * of filter.h. A bare address (no /len) does a longest match. */
 static int run_routes(struct ctl *c, int argc, char **argv)
 {
 	const char *prefix = NULL, *peer = NULL;
 	struct route_filter f;
-	bool longest = false;
+	bool longest = false, refused = false;
 	char path[1024], *body;
 	size_t off;
 	json_t *o;
@@ -289,11 +347,15 @@ static int run_routes(struct ctl *c, int argc, char **argv)
 			peer = argv[++i];
 		else if (!strcmp(argv[i], "--longest"))
 			longest = true;
+		else if (!strcmp(argv[i], "--refused"))
+			refused = true;
 		else if (argv[i][0] != '-' && !prefix)
 			prefix = argv[i];
 		else
 			usage_die("show routes: unexpected argument %s", argv[i]);
 	}
+	if (refused)
+		return show_refused(c, &f, peer, prefix);
 	if (prefix && !strchr(prefix, '/'))
 		longest = true;
 	off = (size_t)snprintf(path, sizeof(path), "/api/v1/routes?");
@@ -427,9 +489,10 @@ static const struct command commands[] = {
 	{{"show", "peer"}, 2, 1, 1, "NAME", "one peer in detail", run_peer},
 	{{"show", "routes"}, 2, 0, -1,
 	 "[PREFIX|ADDRESS] [--peer NAME] [--longest] [--community C] [--as ASN]\n"
-	 "        [--origin-as ASN] [--family ipv4|ipv6] [--best]",
+	 "        [--origin-as ASN] [--family ipv4|ipv6] [--best] | --refused [--peer NAME]",
 	 "the loc-RIB: every path, best and ECMP marked; an address finds its\n"
-	 "        longest match; the filters keep the paths that match them all", run_routes},
+	 "        longest match; the filters keep the paths that match them all;\n"
+	 "        --refused: what peers sent that import refused, and why", run_routes},
 	{{"show", "adj-in"}, 2, 1, 1, "NAME", "routes accepted from a peer", run_adj_in},
 	{{"show", "adj-out"}, 2, 1, 1, "NAME", "routes advertised to a peer", run_adj_out},
 	{{"show", "events"}, 2, 0, 0, "[--follow]", "recent events; --follow streams them", run_events},
