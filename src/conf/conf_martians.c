@@ -133,6 +133,8 @@ void conf_martians(struct conf *c, const struct ynode *rsn,
 		const struct ynode *n = yseq_item(list, i);
 		if (!n)
 			n = list;
+		if (!m->afi)
+			continue; /* not a prefix: reported by the loader */
 		if (m->len == 0)
 			diag_err(d, n, "martian %s would refuse every route "
 				 "(defaults are governed by accept_default)",

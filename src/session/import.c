@@ -371,12 +371,18 @@ static bool nexthop_check(struct peer *p, struct conn *c, const char *what,
 	return false;
 }
 
-/* One log line and one event per UPDATE that carried martians. */
+/* One log line and one event per UPDATE that carried martians: for the
+ * first ten such UPDATEs of a peer, then every 100th (the counter has
+ * them all), so a peer sending nothing else cannot flood the log or push
+ * other events out of the ring. */
 static void report_martians(struct import_ctx *x)
 {
 	struct peer *p = x->p;
 	const struct conf_rs *rs = &p->s->conf->rs;
 	char pfx[PREFIX_STRLEN], why[PREFIX_STRLEN + 48];
+
+	if (++p->martian_updates > 10 && p->martian_updates % 100)
+		return;
 
 	prefix_fmt(&x->martian, pfx, sizeof(pfx));
 	if (x->martian_why >= 0 && (unsigned)x->martian_why < rs->n_martians) {
