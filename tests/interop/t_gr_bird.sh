@@ -104,6 +104,8 @@ stop_proc b1 TERM 1 2>/dev/null
 check_wait "pharosd sees b1's session down" 10 eval '! peer_established b1'
 check "$KEEP is still in the loc-RIB, marked stale" path_is "$KEEP" true
 check "$GONE is still in the loc-RIB, marked stale" path_is "$GONE" true
+check_match "pharosctl show routes marks it: b1 (stale)" \
+	"$(nsx rs "$PHAROSCTL" -s "http://$API" show routes "$KEEP")" 'b1 \(stale\)'
 check_eq "graceful_restart.helping is true" "$(gr_field helping)" true
 check_eq "graceful_restart.stale_routes is 2" "$(gr_field stale_routes)" 2
 check_eq "pharos_peer_stale_routes{peer=b1} is 2" "$(stale_metric)" 2

@@ -93,9 +93,13 @@ static void route_rows(struct table *t, json_t *r, bool marks)
 			jstr(p, "large_communities", l, sizeof(l));
 			snprintf(b[5] + n, sizeof(b[5]) - n, "%s%s", n ? " " : "", l);
 		}
-		jstr(p, "peer", b[1], 500);
-		if (json_is_true(json_object_get(p, "stale")))
-			strcat(b[1], " (stale)"); /* kept while it restarts */
+		{ /* a path kept while its peer restarts is marked */
+			char pe[400];
+			snprintf(b[1], sizeof(b[1]), "%s%s",
+				 jstr(p, "peer", pe, sizeof(pe)),
+				 json_is_true(json_object_get(p, "stale"))
+					 ? " (stale)" : "");
+		}
 		table_row(t, mark, i ? "" : prefix, jstr(p, "next_hop", b[0], 512),
 			  b[1], jstr(p, "local_pref", b[2], 512),
 			  jstr(p, "med", b[3], 512), jstr(p, "origin", b[6], 512),
