@@ -98,7 +98,11 @@ wait_quiet() {
 }
 
 # secs NS_FROM NS_TO: the interval in seconds, 3 decimals.
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+# The moments come from different processes: a tester stamps its first
+# UPDATE after the write returned, so at a tiny load a monitor can report
+# the end a few microseconds "before" it. Below zero is below what the
+# clocks resolve: it reads 0.000, never -0.000.
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { d = (b - a) / 1e9; if (d < 0) d = 0; printf "%.3f", d }'; }
 
 # ticks_s TICKS: clock ticks as seconds, 2 decimals.
 ticks_s() { awk -v t="$1" -v h="$BENCH_TCK" 'BEGIN { printf "%.2f", t / h }'; }
