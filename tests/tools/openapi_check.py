@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""openapi_check.py - validate one API reply against docs/openapi.yaml.
+
+  openapi_check.py SPEC METHOD URL-PATH STATUS BODY-FILE [CONTENT-TYPE]
+  openapi_check.py SPEC --lint
+
+URL-PATH is the path as requested (/api/v1/peers/nva-1, no query); it is
+matched against the document's path templates. The reply must have a
+documented status, and its body (JSON) must be valid against the schema
+of that response, $refs resolved inside the document (JSON Schema 2020-12,
+as OpenAPI 3.1 uses). Prints what is wrong and exits 1, or exits 0.
+--lint checks that every schema of the document is a valid schema and
+that every $ref resolves. Runs with Debian's python3-yaml and
+python3-jsonschema (/usr/bin/python3).
+"""
+import json
+import re
+import sys
+
+import jsonschema
+import yaml
+
+
+def load(spec):
+    with open(spec) as f:
+        return yaml.safe_load(f)
+
+
+def validator(doc, schema):
+    resolver = jsonschema.RefResolver.from_schema(doc)
+    return jsonschema.Draft202012Validator(schema, resolver=resolver)
+
+
+def deref(doc, obj):
+    while isinstance(obj, dict) and "$ref" in obj:
+        node = doc
+        for part in obj["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        obj = node
+    return obj
+
+
+def match_path(doc, url):
+    best = None
+    for tmpl in doc["paths"]:
+        rx = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(tmpl)) + "$"
+        if re.match(rx, url):
+            n = tmpl.count("{")
+            if best is None or n < best[0]:
+                best = (n, tmpl)
+    return best[1] if best else None
+
+
+def check(doc, method, url, status, body, ctype):
+    tmpl = match_path(doc, url)
+    if not tmpl:
+        return ["no path of the document matches %s" % url]
+    op = doc["paths"][tmpl].get(method.lower())
+    if not op:
+        return ["%s %s is not documented" % (method, tmpl)]
+    resp = op["responses"].get(str(status))
+    if resp is None:
+        return ["%s %s: status %s is not documented" % (method, tmpl, status)]
+    content = deref(doc, resp).get("content", {})
+    media = ctype.split(";")[0].strip() if ctype else "application/json"
+    if media not in content:
+        return ["%s %s %s: content type %s is not documented (%s)" %
+                (method, tmpl, status, media, ", ".join(content))]
+    if media != "application/json":
+        return []
+    try:
+        inst = json.loads(body)
+    except ValueError as e:
+        return ["%s %s %s: not JSON: %s" % (method, tmpl, status, e)]
+    v = validator(doc, content[media]["schema"])
+    errs = []
+    for e in sorted(v.iter_errors(inst), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in e.absolute_path) or "(top)"
+        errs.append("%s %s %s: at %s: %s" % (method, tmpl, status, where,
+                                              e.message[:300]))
+    return errs
+
+
+def lint(doc):
+    errs = []
+    meta = jsonschema.Draft202012Validator
+    for name, schema in doc["components"]["schemas"].items():
+        try:
+            meta.check_schema(schema)
+        except jsonschema.SchemaError as e:
+            errs.append("schema %s: %s" % (name, e.message))
+    refs = set(re.findall(r'"\$ref": "(#/[^"]+)"', json.dumps(doc)))
+    for r in sorted(refs):
+        try:
+            deref(doc, {"$ref": r})
+        except (KeyError, TypeError):
+            errs.append("unresolved $ref %s" % r)
+    if not doc.get("openapi", "").startswith("3.1"):
+        errs.append("not an OpenAPI 3.1 document")
+    return errs
+
+
+def main(argv):
+    if len(argv) == 3 and argv[2] == "--lint":
+        errs = lint(load(argv[1]))
+    elif len(argv) in (6, 7):
+        with open(argv[5], "rb") as f:
+            body = f.read().decode("utf-8", "replace")
+        errs = check(load(argv[1]), argv[2], argv[3], argv[4], body,
+                     argv[6] if len(argv) == 7 else "")
+    else:
+        print(__doc__.strip().split("\n\n")[0], file=sys.stderr)
+        return 2
+    for e in errs:
+        print(e)
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
