@@ -18,6 +18,8 @@ TOKEN=$T_DIR/api.token
 SPEC=$PHAROS_TOP/docs/openapi.yaml
 CHECK=$PHAROS_TOP/tests/tools/openapi_check.py
 echo "openapi-$$" >"$TOKEN"
+export OPENAPI_SEEN=$T_DIR/seen
+: >"$OPENAPI_SEEN"
 
 check "the document is OpenAPI 3.1, its schemas valid, every \$ref resolves" \
 	/usr/bin/python3 "$CHECK" "$SPEC" --lint
@@ -129,10 +131,18 @@ api "GET fabric/trace?nic=vm-1&dst=198.19.5.1" 200 GET '/api/v1/fabric/trace?nic
 api "GET fabric/trace without dst (400)" 400 GET '/api/v1/fabric/trace?nic=vm-1'
 api "GET mrt/rib" 200 GET /api/v1/mrt/rib
 api "GET metrics" 200 GET /metrics
-call GET '/api/v1/events/stream?history=1' -m 1
+# The streams: the reply's type, then each data line against its schema.
+# data_lines SCHEMA: every "data:" line of the last body is valid.
+data_lines() {
+	sed -n 's/^data: //p' "$T_DIR/body" >"$T_DIR/data"
+	/usr/bin/python3 "$CHECK" "$SPEC" --schema "$1" "$T_DIR/data"
+}
+call GET '/api/v1/events/stream?history=3' -m 1
 CALL_M=GET CALL_P=/api/v1/events/stream valid "GET events/stream"
-call GET "/api/v1/fabric/subnets/spoke/app/stream?after=$ver" -m 1
+check "its data lines are Event objects" data_lines Event
+call GET "/api/v1/fabric/subnets/spoke/app/stream?after=$((ver > 0 ? ver - 1 : 0))" -m 1
 CALL_M=GET CALL_P=/api/v1/fabric/subnets/spoke/app/stream valid "GET fabric/subnets/spoke/app/stream"
+check "its data lines are Deltas objects" data_lines Deltas
 
 api "POST reload?check=1" 200 POST '/api/v1/reload?check=1' "${auth[@]}"
 api "POST reload" 200 POST /api/v1/reload "${auth[@]}"
@@ -164,13 +174,16 @@ check "session_up events carry the peer JSON's capability names" jq -e \
 	'[.events[] | select(.type == "session_up")] | length > 0 and all(.[]; (.capabilities | index("ipv4-unicast")) and (.reason | test("capabilities ipv4-unicast")))' \
 	"$T_DIR/body"
 
+check "every operation of the document was checked against a live reply" \
+	/usr/bin/python3 "$CHECK" "$SPEC" --coverage "$OPENAPI_SEEN"
+
 # ------------------------------------------------------ negative controls
 # broken FILTER NAME PATH: the peer (or other) reply altered by a jq
 # filter must fail validation.
 broken() {
 	jq -c "$1" "$T_DIR/src.json" >"$T_DIR/body"
 	CODE=200 CTYPE=application/json CALL_M=GET CALL_P=$3
-	if /usr/bin/python3 "$CHECK" "$SPEC" GET "$3" 200 "$T_DIR/body" \
+	if OPENAPI_SEEN= /usr/bin/python3 "$CHECK" "$SPEC" GET "$3" 200 "$T_DIR/body" \
 		application/json >"$T_DIR/why" 2>&1; then
 		not_ok "$2 fails validation"
 	else

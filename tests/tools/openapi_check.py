@@ -2,18 +2,25 @@
 """openapi_check.py - validate one API reply against docs/openapi.yaml.
 
   openapi_check.py SPEC METHOD URL-PATH STATUS BODY-FILE [CONTENT-TYPE]
+  openapi_check.py SPEC --schema NAME FILE
   openapi_check.py SPEC --lint
+  openapi_check.py SPEC --coverage SEEN-FILE
 
 URL-PATH is the path as requested (/api/v1/peers/nva-1, no query); it is
 matched against the document's path templates. The reply must have a
 documented status, and its body (JSON) must be valid against the schema
 of that response, $refs resolved inside the document (JSON Schema 2020-12,
 as OpenAPI 3.1 uses). Prints what is wrong and exits 1, or exits 0.
---lint checks that every schema of the document is a valid schema and
+With $OPENAPI_SEEN set, each checked operation ("METHOD TEMPLATE") is
+appended to that file; --coverage then lists the operations of the
+document never checked (and fails if there is one). --schema validates
+each line of FILE (one JSON document a line, e.g. the data lines of an
+event stream) against components/schemas/NAME. --lint checks that every schema of the document is a valid schema and
 that every $ref resolves. Runs with Debian's python3-yaml and
 python3-jsonschema (/usr/bin/python3).
 """
 import json
+import os
 import re
 import sys
 
@@ -58,6 +65,9 @@ def check(doc, method, url, status, body, ctype):
     op = doc["paths"][tmpl].get(method.lower())
     if not op:
         return ["%s %s is not documented" % (method, tmpl)]
+    if os.environ.get("OPENAPI_SEEN"):
+        with open(os.environ["OPENAPI_SEEN"], "a") as f:
+            f.write("%s %s\n" % (method.upper(), tmpl))
     resp = op["responses"].get(str(status))
     if resp is None:
         return ["%s %s: status %s is not documented" % (method, tmpl, status)]
@@ -100,9 +110,47 @@ def lint(doc):
     return errs
 
 
+def coverage(doc, seen_file):
+    with open(seen_file) as f:
+        seen = set(line.strip() for line in f)
+    errs = []
+    for tmpl, item in doc["paths"].items():
+        for m in ("get", "post", "put", "delete", "patch"):
+            if m in item and "%s %s" % (m.upper(), tmpl) not in seen:
+                errs.append("never checked: %s %s" % (m.upper(), tmpl))
+    return errs
+
+
+def lines_against(doc, name, path):
+    if name not in doc["components"]["schemas"]:
+        return ["no schema %s" % name]
+    v = validator(doc, {"$ref": "#/components/schemas/" + name})
+    errs, n = [], 0
+    with open(path) as f:
+        for no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            n += 1
+            try:
+                inst = json.loads(line)
+            except ValueError as e:
+                errs.append("line %d: not JSON: %s" % (no, e))
+                continue
+            for e in v.iter_errors(inst):
+                where = "/".join(str(p) for p in e.absolute_path) or "(top)"
+                errs.append("line %d: at %s: %s" % (no, where, e.message[:300]))
+    if n == 0:
+        errs.append("%s: no document to check" % path)
+    return errs
+
+
 def main(argv):
     if len(argv) == 3 and argv[2] == "--lint":
         errs = lint(load(argv[1]))
+    elif len(argv) == 4 and argv[2] == "--coverage":
+        errs = coverage(load(argv[1]), argv[3])
+    elif len(argv) == 5 and argv[2] == "--schema":
+        errs = lines_against(load(argv[1]), argv[3], argv[4])
     elif len(argv) in (6, 7):
         with open(argv[5], "rb") as f:
             body = f.read().decode("utf-8", "replace")
