@@ -4,7 +4,8 @@
 # GET endpoint, and the POST ones that are safe (peer disable, enable,
 # refresh, clear, reload and reload?check=1, ack, drills), is called and
 # its reply validated against the schema of its path and status (one TAP
-# line each) with tests/tools/openapi_check.py (Debian's python3-jsonschema
+# line each; a field that no schema names fails too, so every field sent
+# is described) with tests/tools/openapi_check.py (Debian's python3-jsonschema
 # under /usr/bin/python3). Negative controls: replies altered to break the
 # schema (a missing required field, a wrong type, a second spelling of a
 # capability, a time without milliseconds) must fail.
@@ -23,6 +24,8 @@ export OPENAPI_SEEN=$T_DIR/seen
 
 check "the document is OpenAPI 3.1, its schemas valid, every \$ref resolves" \
 	/usr/bin/python3 "$CHECK" "$SPEC" --lint
+check "every field the document names is described in docs/api.md" \
+	/usr/bin/python3 "$CHECK" "$SPEC" --docs "$PHAROS_TOP/docs/api.md"
 
 ns_create rs
 pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1 \

@@ -5,6 +5,7 @@
   openapi_check.py SPEC --schema NAME FILE
   openapi_check.py SPEC --lint
   openapi_check.py SPEC --coverage SEEN-FILE
+  openapi_check.py SPEC --docs API-MD
 
 URL-PATH is the path as requested (/api/v1/peers/nva-1, no query); it is
 matched against the document's path templates. The reply must have a
@@ -13,7 +14,8 @@ of that response, $refs resolved inside the document (JSON Schema 2020-12,
 as OpenAPI 3.1 uses). Prints what is wrong and exits 1, or exits 0.
 With $OPENAPI_SEEN set, each checked operation ("METHOD TEMPLATE") is
 appended to that file; --coverage then lists the operations of the
-document never checked (and fails if there is one). --schema validates
+document never checked (and fails if there is one). --docs lists the fields the document names that API-MD does not
+mention (as `name` or "name"). --schema validates
 each line of FILE (one JSON document a line, e.g. the data lines of an
 event stream) against components/schemas/NAME. --lint checks that every schema of the document is a valid schema and
 that every $ref resolves. Runs with Debian's python3-yaml and
@@ -58,6 +60,46 @@ def match_path(doc, url):
     return best[1] if best else None
 
 
+MAPS = ("reset_why",)  # objects keyed by data (peer names), not fields
+
+
+def declared(doc):
+    names = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(props)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(doc["components"])
+    walk(doc["paths"])
+    return names
+
+
+def undeclared(doc, inst, what):
+    """Fields of a reply that no schema of the document names: each object
+    may carry more fields, but every field pharosd sends is described."""
+    names, extra = declared(doc), set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k not in names:
+                    extra.add(k)
+                if k not in MAPS:
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(inst)
+    return ["%s: field %s is not described" % (what, k) for k in sorted(extra)]
+
+
 def check(doc, method, url, status, body, ctype):
     tmpl = match_path(doc, url)
     if not tmpl:
@@ -83,7 +125,7 @@ def check(doc, method, url, status, body, ctype):
     except ValueError as e:
         return ["%s %s %s: not JSON: %s" % (method, tmpl, status, e)]
     v = validator(doc, content[media]["schema"])
-    errs = []
+    errs = undeclared(doc, inst, "%s %s %s" % (method, tmpl, status))
     for e in sorted(v.iter_errors(inst), key=lambda e: list(e.path)):
         where = "/".join(str(p) for p in e.absolute_path) or "(top)"
         errs.append("%s %s %s: at %s: %s" % (method, tmpl, status, where,
@@ -147,6 +189,12 @@ def lines_against(doc, name, path):
 def main(argv):
     if len(argv) == 3 and argv[2] == "--lint":
         errs = lint(load(argv[1]))
+    elif len(argv) == 4 and argv[2] == "--docs":
+        with open(argv[3]) as f:
+            text = f.read()
+        errs = ["field %s is not in %s" % (k, argv[3])
+                for k in sorted(declared(load(argv[1])))
+                if "`%s`" % k not in text and '"%s"' % k not in text]
     elif len(argv) == 4 and argv[2] == "--coverage":
         errs = coverage(load(argv[1]), argv[3])
     elif len(argv) == 5 and argv[2] == "--schema":

@@ -94,7 +94,7 @@ static void route_rows(struct table *t, json_t *r, bool marks)
 			jstr(p, "large_communities", l, sizeof(l));
 			snprintf(b[5] + n, sizeof(b[5]) - n, "%s%s", n ? " " : "", l);
 		}
-		jstr(p, "peer", b[1], 500);
+		snprintf(b[1], 500, "%s", jstr(p, "peer", b[6], sizeof(b[6])));
 		if (json_is_true(json_object_get(p, "stale")))
 			strcat(b[1], " (stale)"); /* kept while it restarts */
 		table_row(t, mark, i ? "" : prefix, jstr(p, "next_hop", b[0], 512),
