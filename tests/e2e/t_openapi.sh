@@ -108,6 +108,10 @@ api() {
 ver=$(nsx rs curl -s "http://$API/api/v1/fabric/subnets/spoke/app/table" | jq -r .version)
 api "POST fabric/subnets/spoke/app/ack" 200 POST /api/v1/fabric/subnets/spoke/app/ack \
 	"${auth[@]}" -d "{\"agent\":\"agent-1\",\"version\":$ver}"
+api "POST ack with failures (agent-2)" 200 POST /api/v1/fabric/subnets/spoke/app/ack \
+	"${auth[@]}" -d "{\"agent\":\"agent-2\",\"version\":$ver,\"failed\":2,\"error\":\"RTNETLINK answers: No such device\"}"
+api "POST ack with a bad body (400)" 400 POST /api/v1/fabric/subnets/spoke/app/ack \
+	"${auth[@]}" -d '{"agent":7}'
 api "POST ack without a token is a documented 401" 401 POST /api/v1/fabric/subnets/spoke/app/ack \
 	-d "{\"agent\":\"agent-1\",\"version\":$ver}"
 
@@ -128,6 +132,9 @@ api "GET fabric/subnets/spoke/app/deltas?after=VERSION-1" 200 GET \
 	"/api/v1/fabric/subnets/spoke/app/deltas?after=$((ver > 0 ? ver - 1 : 0))"
 api "GET deltas?after=FUTURE (410)" 410 GET "/api/v1/fabric/subnets/spoke/app/deltas?after=$((ver + 1000))"
 api "GET fabric/agents" 200 GET /api/v1/fabric/agents
+check "agent-2 is unhealthy and carries its error; agent-1 has no error field" jq -e \
+	'(.agents[] | select(.agent == "agent-2") | .healthy == false and .failed == 2 and (.error | test("No such device"))) and (.agents[] | select(.agent == "agent-1") | has("error") | not)' \
+	"$T_DIR/body"
 check_match "age_s is written with at most three decimals" "$(cat "$T_DIR/body")" \
 	'"age_s":[0-9]+(\.[0-9]{1,3})?[,}]'
 api "GET fabric/trace?nic=vm-1&dst=198.19.5.1" 200 GET '/api/v1/fabric/trace?nic=vm-1&dst=198.19.5.1'
@@ -150,6 +157,13 @@ check "its data lines are Deltas objects" data_lines Deltas
 api "POST reload?check=1" 200 POST '/api/v1/reload?check=1' "${auth[@]}"
 api "POST reload" 200 POST /api/v1/reload "${auth[@]}"
 api "POST reload without a token (401)" 401 POST /api/v1/reload
+cp "$CONF" "$T_DIR/good.yaml"
+sed -i 's/^  hold_time: 30$/  hold_time: thirty/' "$CONF"
+api "POST reload of a file with errors (400)" 400 POST /api/v1/reload "${auth[@]}"
+check_match "the refusal names the line" "$(cat "$T_DIR/body")" 'pharosd.yaml:[0-9]+:[0-9]+:'
+cp "$T_DIR/good.yaml" "$CONF"
+api "POST peers/nva-2/disable with a bad body (400)" 400 POST /api/v1/peers/nva-2/disable \
+	"${auth[@]}" -d '{"message":5}'
 
 # A drill of nva-1, restored after half a second.
 api "POST drills of an unknown peer (404)" 404 POST /api/v1/drills "${auth[@]}" \
