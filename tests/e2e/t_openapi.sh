@@ -187,6 +187,9 @@ api "POST peers/nva-2/refresh of a disabled peer (409)" 409 POST /api/v1/peers/n
 api "POST peers/nva-2/enable" 200 POST /api/v1/peers/nva-2/enable "${auth[@]}"
 check_wait "nva-2 is back after enable" 15 peer_established nva-2
 api "GET events (after the changes)" 200 GET /api/v1/events
+check "the kept events include the agent_failed, reload and drill kinds validated above" jq -e \
+	'[.events[].type] as $t | all(("agent_failed", "reload", "drill", "session_up", "peer_cleared"); . as $x | $t | index($x))' \
+	"$T_DIR/body"
 check "session_up events carry the peer JSON's capability names" jq -e \
 	'[.events[] | select(.type == "session_up")] | length > 0 and all(.[]; (.capabilities | index("ipv4-unicast")) and (.reason | test("capabilities ipv4-unicast")))' \
 	"$T_DIR/body"
@@ -214,6 +217,9 @@ broken '.capabilities += ["as4"]' "a peer with a capability spelt as4" /api/v1/p
 nsx rs curl -s "http://$API/api/v1/events" >"$T_DIR/src.json"
 broken '.events[0].time |= sub("\\.[0-9]+Z$"; "Z")' "an event time without milliseconds" /api/v1/events
 broken '{events: .events[0]}' "an unwrapped list of events" /api/v1/events
+broken '.events |= map(if .type == "session_up" then del(.capabilities) else . end)' \
+	"a session_up event without its capabilities" /api/v1/events
+broken '.events[0].seq = 0' "an event with seq 0" /api/v1/events
 nsx rs curl -s "http://$API/api/v1/fabric/agents" >"$T_DIR/src.json"
 broken '.agents' "a bare array of agents" /api/v1/fabric/agents
 broken '.agents[0].age_s = "4.2"' "an age_s that is a string" /api/v1/fabric/agents
