@@ -120,7 +120,7 @@ api "GET peers" 200 GET /api/v1/peers
 api "GET peers/nva-1" 200 GET /api/v1/peers/nva-1
 api "GET peers/nope (404)" 404 GET /api/v1/peers/nope
 api "GET peers/nva-1/adj-in" 200 GET /api/v1/peers/nva-1/adj-in
-api "GET peers/nva-1/adj-out" 200 GET /api/v1/peers/nva-2/adj-out
+api "GET peers/nva-2/adj-out" 200 GET /api/v1/peers/nva-2/adj-out
 api "GET routes" 200 GET /api/v1/routes
 api "GET routes?prefix=198.19.5.0/24" 200 GET '/api/v1/routes?prefix=198.19.5.0/24'
 api "GET routes?prefix=bad (400)" 400 GET '/api/v1/routes?prefix=bad'
