@@ -18,6 +18,7 @@
  * nothing to send and are resumed the same way. The daemon's loop runs it
  * all; there is no thread.
  */
+#include "base/jsonfmt.h"
 #include "api/api_fabric.h"
 
 #include <jansson.h>
@@ -492,7 +493,7 @@ static int stream_append(struct stream *s, const char *text)
 
 static int stream_event(struct stream *s, const char *ev, json_t *o)
 {
-	char *js = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *js = json_dumps(o, PHAROS_JSON_DUMP);
 	int rc = -1;
 
 	json_decref(o);
@@ -711,13 +712,13 @@ static enum MHD_Result get_agents(struct api_fabric *af,
 		snprintf(when, sizeof(when), "%s.%03ldZ", secs,
 			 ms < 0 ? 0 : ms > 999 ? 999 : ms);
 		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:s, s:I, s:s, s:I, s:f, s:I, s:s?, s:b}",
+			"{s:s, s:s, s:s, s:I, s:s, s:I, s:o, s:I, s:s*, s:b}",
 			"agent", ag[i].agent, "vnet", vnet, "subnet", sub,
 			"version", (json_int_t)ag[i].version, "acked_at", when,
 			"behind",
 			(json_int_t)(cur > ag[i].version ? cur - ag[i].version : 0),
 			"age_s",
-			round((ev_time() - ag[i].acked_mono) * 1000) / 1000,
+			json_secs(ev_time() - ag[i].acked_mono),
 			"failed", (json_int_t)ag[i].failed, "error",
 			ag[i].failed ? ag[i].error : NULL, "healthy",
 			ag[i].failed == 0));

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonfmt.h"
 #include "api/api.h"
 #include "api/api_int.h"
 #include "api/api_stream.h"
@@ -438,22 +439,11 @@ enum MHD_Result api_adj_out_reply(struct api *api, struct MHD_Connection *con,
 static json_t *caps_json(const struct peer *p)
 {
 	json_t *a = json_array();
-	const struct conn *c = p->est;
+	const char *names[8];
+	size_t n = peer_caps_names(p, names, 8);
 
-	if (!c)
-		return a;
-	if (p->afi_v4)
-		json_array_append_new(a, json_string("ipv4-unicast"));
-	if (p->afi_v6)
-		json_array_append_new(a, json_string("ipv6-unicast"));
-	if (c->caps.as4)
-		json_array_append_new(a, json_string("4-octet-as"));
-	if (c->open.route_refresh)
-		json_array_append_new(a, json_string("route-refresh"));
-	if (c->open.graceful_restart)
-		json_array_append_new(a, json_string("graceful-restart"));
-	if (c->caps.ext_message)
-		json_array_append_new(a, json_string("extended-message"));
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
 	return a;
 }
 
@@ -478,7 +468,7 @@ static json_t *bfd_json(struct api_host *d, const struct peer *p)
 		: b->cf.auth == 2 ? "meticulous-keyed-sha1" : "none"));
 	json_object_set_new(o, "tx_interval_ms", json_real(bfd_tx_ms(b)));
 	json_object_set_new(o, "detect_time_ms", json_real(bfd_detect_ms(b)));
-	json_object_set_new(o, "since_s", json_integer((json_int_t)(ev_now(d->loop) - b->changed)));
+	json_object_set_new(o, "since_s", json_secs(ev_now(d->loop) - b->changed));
 	json_object_set_new(o, "ups", json_integer((json_int_t)b->ups));
 	json_object_set_new(o, "downs", json_integer((json_int_t)b->downs));
 	json_object_set_new(o, "packets_in", json_integer((json_int_t)b->pkts_in));

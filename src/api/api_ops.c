@@ -8,6 +8,7 @@
  * moved, and a timer sends a comment now and then so that a client that
  * went away is noticed. Everything runs in the daemon's loop.
  */
+#include "base/jsonfmt.h"
 #include "api/api_ops.h"
 
 #include <limits.h>
@@ -121,7 +122,7 @@ static void stream_fill(struct stream *s)
 	}
 	a = events_json(ev, (size_t)(n > 100000 ? 100000 : n), NULL);
 	json_array_foreach(a, i, e) {
-		char *js = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		char *js = json_dumps(e, PHAROS_JSON_DUMP);
 		char id[40];
 		json_t *seq = json_object_get(e, "seq");
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsonfmt.h"
 #include "api/api.h"
 #include "api/api_int.h"
 
@@ -16,7 +17,7 @@
 enum MHD_Result reply_json(struct MHD_Connection *con, unsigned status,
 			   json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, PHAROS_JSON_DUMP);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 

@@ -12,6 +12,7 @@
  * client address and in total, and the memory they hold; beyond them a
  * request gets 503 with Retry-After.
  */
+#include "base/jsonfmt.h"
 #include "api/api_stream.h"
 #include "api/api_int.h"
 
@@ -68,7 +69,7 @@ static enum MHD_Result reply_busy(struct MHD_Connection *con, const char *msg)
 	json_t *o = json_pack("{s:s, s:i}", "error", msg, "retry_after_s",
 			      API_RETRY_AFTER);
 
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = json_dumps(o, PHAROS_JSON_DUMP);
 	json_decref(o);
 	if (!s)
 		return MHD_NO;
@@ -190,7 +191,7 @@ static int put(struct api_stream *st, const char *p, size_t n)
 
 int api_stream_item(struct api_stream *st, json_t *o)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	char *s = json_dumps(o, PHAROS_JSON_DUMP |
 				       JSON_ENCODE_ANY);
 	int rc;
 
@@ -210,7 +211,7 @@ bool api_stream_full(const struct api_stream *st)
 
 char *api_stream_head(json_t *o, const char *key)
 {
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER), *h;
+	char *s = json_dumps(o, PHAROS_JSON_DUMP), *h;
 	size_t n;
 
 	json_decref(o);

@@ -6,6 +6,7 @@
  * event when the window is over, so that a flood cannot push the
  * history out of the ring nor fill the log.
  */
+#include "base/jsonfmt.h"
 #include "base/events.h"
 
 #include <stdarg.h>
@@ -129,7 +130,7 @@ void events_emit_json(struct events *ev, const char *type, const char *peer,
 		json_object_update(o, extra);
 		json_decref(extra);
 	}
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	line = json_dumps(o, PHAROS_JSON_DUMP);
 	if (line) {
 		if (ev->err) {
 			fprintf(ev->err, "%s\n", line);

@@ -204,7 +204,10 @@ static void session_up(struct peer *p, struct conn *c)
 {
 	struct session *s = p->s;
 	struct conn *o = other_conn(p, c);
-	char caps[128];
+	char caps[160], why[200];
+	const char *names[8];
+	size_t n_caps;
+	json_t *list = json_array();
 
 	p->last_error_old = p->last_error[0] != 0;
 	if (o) {
@@ -227,15 +230,21 @@ static void session_up(struct peer *p, struct conn *c)
 	else
 		export_start(p);
 	gr_session_up(p, c);
-	snprintf(caps, sizeof(caps), "%s%s%s%s%s%s",
-		 p->afi_v4 ? " ipv4" : "", p->afi_v6 ? " ipv6" : "",
-		 c->caps.as4 ? " as4" : "", c->open.route_refresh ? " rr" : "",
-		 c->open.graceful_restart ? " gr" : "",
-		 c->caps.ext_message ? " extmsg" : "");
-	log_info(s->log, p->name, "session established (hold %u s, caps%s)",
-		 c->hold_time, caps);
-	events_emit(s->events, "session_up", p->name, "hold %u s, caps%s",
-		    c->hold_time, caps);
+	n_caps = peer_caps_names(p, names, 8);
+	caps[0] = 0;
+	for (size_t i = 0; i < n_caps; i++) {
+		size_t l = strlen(caps);
+		snprintf(caps + l, sizeof(caps) - l, " %s", names[i]);
+		json_array_append_new(list, json_string(names[i]));
+	}
+	log_info(s->log, p->name, "session established (hold %u s, "
+		 "capabilities%s)", c->hold_time, caps);
+	snprintf(why, sizeof(why), "hold %u s, capabilities%s", c->hold_time,
+		 caps);
+	events_emit_json(s->events, "session_up", p->name,
+			 json_pack("{s:I, s:o}", "hold_time",
+				   (json_int_t)c->hold_time, "capabilities",
+				   list), why);
 	fsm_update_state(p);
 	session_kick(s);
 }

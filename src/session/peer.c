@@ -761,3 +761,21 @@ void listeners_stop(struct session *s)
 	s->listeners = NULL;
 	s->n_listeners = 0;
 }
+
+size_t peer_caps_names(const struct peer *p, const char **out, size_t max)
+{
+	const struct conn *c = p->est;
+	size_t n = 0;
+
+	if (!c)
+		return 0;
+#define CAP(cond, name) do { if ((cond) && n < max) out[n++] = (name); } while (0)
+	CAP(p->afi_v4, "ipv4-unicast");
+	CAP(p->afi_v6, "ipv6-unicast");
+	CAP(c->caps.as4, "4-octet-as");
+	CAP(c->open.route_refresh, "route-refresh");
+	CAP(c->open.graceful_restart, "graceful-restart");
+	CAP(c->caps.ext_message, "extended-message");
+#undef CAP
+	return n;
+}

@@ -140,4 +140,10 @@ void conns_linger_free(struct session *s);
 size_t peer_prefixes_received(const struct peer *p);
 size_t peer_prefixes_accepted(const struct peer *p);
 
+/* The capabilities negotiated on the established session, by the names
+ * the API, events and pharosctl all use (ipv4-unicast, ipv6-unicast,
+ * 4-octet-as, route-refresh, graceful-restart, extended-message); how
+ * many were written to out (none while down). */
+size_t peer_caps_names(const struct peer *p, const char **out, size_t max);
+
 #endif

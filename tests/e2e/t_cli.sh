@@ -24,9 +24,9 @@ write_conf() { # HOLD of nva-b, DISABLED of nva-c
 	pharos_conf_peer "$CONF" nva-b nva 127.0.0.3 65002 passive=true hold_time="$1"
 	pharos_conf_peer "$CONF" nva-c nva 127.0.0.4 65003 passive=true \
 		disabled="${2:-true}" description='"spare firewall"'
-	# nva-a announces a documentation prefix (2001:db8:100::/48), a
-	# default martian when the configuration does not use the range.
-	echo "  martians: [0.0.0.0/8, 224.0.0.0/4, 240.0.0.0/4, fe80::/10, ff00::/8]" >>"$CONF"
+	# nva-a announces a documentation prefix (2001:db8::/32), which the
+	# default martians refuse: the list without the documentation ranges.
+	echo "  martians: [0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4, 240.0.0.0/4, fe80::/10, ff00::/8]" >>"$CONF"
 	pharos_conf_api "$CONF" "$API" "$TOKEN"
 	pharos_conf_vnet "$CONF" hub 198.18.0.0/24
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/events.h"
+#include "base/jsonfmt.h"
 #include "base/log.h"
 
 static void test_escape(void **state)
@@ -80,12 +81,51 @@ static void test_limited(void **state)
 	events_free(ev);
 }
 
+/* The JSON vocabulary: a duration prints with three decimals at most, an
+ * event line's time has milliseconds and the line carries its fields. */
+static void test_json_vocabulary(void **state)
+{
+	char *buf = NULL, *s;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct events *ev;
+	json_t *o;
+	(void)state;
+
+	o = json_pack("{s:o, s:o, s:o, s:f}", "age_s", json_secs(4.2031),
+		      "since_s", json_secs(12.0004), "tiny_s", json_secs(0.0006),
+		      "bytes_per_route", 15201.6);
+	s = json_dumps(o, PHAROS_JSON_DUMP);
+	assert_string_equal(s, "{\"age_s\":4.203,\"since_s\":12.0,"
+			    "\"tiny_s\":0.001,\"bytes_per_route\":15201.6}");
+	free(s);
+	json_decref(o);
+
+	assert_non_null(f);
+	ev = events_new(4, NULL, f);
+	assert_non_null(ev);
+	events_emit_json(ev, "session_up", "p", json_pack("{s:I, s:[s]}",
+			 "hold_time", (json_int_t)90, "capabilities",
+			 "ipv4-unicast"), "hold 90 s, capabilities ipv4-unicast");
+	events_free(ev);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"time\":\"20"));
+	assert_non_null(strstr(buf, "Z\",\"seq\":1,\"type\":\"session_up\""));
+	/* YYYY-MM-DDTHH:MM:SS.mmmZ */
+	s = strstr(buf, "\"time\":\"") + 8;
+	assert_int_equal(strchr(s, '"') - s, 24);
+	assert_int_equal(s[19], '.');
+	assert_non_null(strstr(buf, "\"hold_time\":90,\"capabilities\":[\"ipv4-unicast\"]"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_limited),
+		cmocka_unit_test(test_json_vocabulary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

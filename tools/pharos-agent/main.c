@@ -29,7 +29,9 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "base/jsonfmt.h"
 #include "agent.h"
+#include "base/log.h"
 #include "base/version.h"
 
 #define AG_MAXSRV 8
@@ -92,14 +94,13 @@ static void logmsg(const struct agent *a, const char *fmt, ...)
 /* Print one event line: {"ts":..., "event":NAME, ...fields of o}. */
 static void event(const struct agent *a, const char *name, json_t *o)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	json_t *e = json_pack("{s:f, s:s, s:s}", "ts",
-			      (double)ts.tv_sec + (double)ts.tv_nsec / 1e9,
+	char ts[40];
+	json_t *e = json_pack("{s:s, s:s, s:s}", "ts",
+			      log_time_iso(ts, sizeof(ts)),
 			      "event", name, "agent", a->name);
 	if (o)
 		json_object_update(e, o);
-	char *s = json_dumps(e, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(e, PHAROS_JSON_DUMP);
 	if (s)
 		printf("%s\n", s);
 	fflush(stdout);

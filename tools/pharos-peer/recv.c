@@ -264,11 +264,11 @@ static void print_open(struct peer *p, const struct bgp_open *o)
 
 	for (unsigned i = 0; i < o->n_afs && n < 4; i++)
 		if (o->afs[i].safi == SAFI_UNICAST)
-			caps[n++] = o->afs[i].afi == AFI_IPV4 ? "mp-ipv4-unicast"
-				    : o->afs[i].afi == AFI_IPV6 ? "mp-ipv6-unicast"
+			caps[n++] = o->afs[i].afi == AFI_IPV4 ? "ipv4-unicast"
+				    : o->afs[i].afi == AFI_IPV6 ? "ipv6-unicast"
 								: "mp-other";
 	if (o->has_as4)
-		caps[n++] = "as4";
+		caps[n++] = "4-octet-as";
 	if (o->route_refresh)
 		caps[n++] = "route-refresh";
 	if (o->enhanced_rr)

@@ -4,6 +4,7 @@
  * it with the MRT reader, and write it to FILE ("-" for
  * standard output) through a temporary file so FILE is never half written.
  */
+#include "base/jsonfmt.h"
 #include "cmd_mrt.h"
 
 #include <jansson.h>
@@ -98,7 +99,7 @@ static int mrt_dump(struct ctl *c, const char *file)
 				      (json_int_t)s.peers, "prefixes",
 				      (json_int_t)s.prefixes, "routes",
 				      (json_int_t)s.routes);
-		char *t = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
+		char *t = o ? json_dumps(o, PHAROS_JSON_DUMP)
 			    : NULL;
 
 		if (!t)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/jsonfmt.h"
 #include "cmd_fabric.h"
 #include "cmd_mrt.h"
 #include "cmd_ops.h"
@@ -384,7 +385,7 @@ static int run_routes(struct ctl *c, int argc, char **argv)
 		die("the reply is not JSON");
 	filter_routes(&f, json_object_get(o, "routes"));
 	if (c->json) {
-		char *t = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		char *t = json_dumps(o, PHAROS_JSON_DUMP);
 
 		printf("%s\n", t ? t : "{}");
 		free(t);
@@ -429,7 +430,7 @@ static int run_summary(struct ctl *c, int argc, char **argv)
 			(json_int_t)(n - by_state[5]), "disabled",
 			(json_int_t)disabled);
 	if (c->json) {
-		char *t = json_dumps(sum, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		char *t = json_dumps(sum, PHAROS_JSON_DUMP);
 
 		printf("%s\n", t ? t : "{}");
 		free(t);
