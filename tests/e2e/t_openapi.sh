@@ -61,7 +61,7 @@ done
 EOF2
 chmod +x "$T_DIR/nva.sh"
 printf 'announce 198.19.5.0/24,198.19.6.0/24 community 65001:100\neor ipv4\n' >"$T_DIR/n1.script"
-printf 'announce 198.19.5.0/24,198.19.7.0/24\neor ipv4\n' >"$T_DIR/n2.script"
+printf 'announce 198.19.5.0/24,198.19.7.0/24\nannounce 0.0.0.0/0\neor ipv4\n' >"$T_DIR/n2.script"
 start_in nva-1 rs "$T_DIR/nva.sh" "$PHAROS_PEER" -a 65001 -R 65515 -b 127.0.0.2 \
 	-o none -f "$T_DIR/n1.script" 127.0.0.1 $PORT
 start_in nva-2 rs "$T_DIR/nva.sh" "$PHAROS_PEER" -a 65002 -R 65515 -b 127.0.0.3 \
@@ -124,6 +124,8 @@ api "GET peers/nva-2/adj-out" 200 GET /api/v1/peers/nva-2/adj-out
 api "GET routes" 200 GET /api/v1/routes
 api "GET routes?prefix=198.19.5.0/24" 200 GET '/api/v1/routes?prefix=198.19.5.0/24'
 api "GET routes?prefix=bad (400)" 400 GET '/api/v1/routes?prefix=bad'
+api "GET routes/refused" 200 GET /api/v1/routes/refused
+api "GET routes/refused?peer=nosuch (404)" 404 GET '/api/v1/routes/refused?peer=nosuch'
 api "GET events" 200 GET /api/v1/events
 api "GET fabric" 200 GET /api/v1/fabric
 api "GET fabric/nics/vm-1/effective-routes" 200 GET /api/v1/fabric/nics/vm-1/effective-routes
