@@ -151,10 +151,12 @@ install: build/programs
 
 # ----------------------------------------------------------------- deb
 # Debian packages (debhelper) into build/deb/, built from a copy of the
-# tracked files so that the tree stays clean.
+# tracked files (every file but build/ outside a git checkout) so that
+# the tree stays clean.
 deb:
 	@rm -rf build/deb && mkdir -p build/deb/src/pharos-$(VERSION)
-	git ls-files -z | xargs -0 cp --parents -t build/deb/src/pharos-$(VERSION)
+	{ git ls-files -z 2>/dev/null || find . -path ./build -prune -o -type f -print0; } | \
+		xargs -0 cp --parents -t build/deb/src/pharos-$(VERSION)
 	cd build/deb/src/pharos-$(VERSION) && \
 		dpkg-buildpackage -us -uc -b -j$(or $(DEB_JOBS),2) >../../build.log 2>&1 || \
 		{ tail -40 ../../build.log; exit 1; }
