@@ -164,3 +164,42 @@ bool prefix_overlaps(const struct prefix *a, const struct prefix *b)
 {
 	return prefix_contains(a, b) || prefix_contains(b, a);
 }
+
+/* ------------------------------------------------------ sockets */
+
+socklen_t addr_to_sockaddr(const struct addr *a, uint16_t port,
+			   struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->afi == AFI_IPV6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->b, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a->b, 4);
+	return sizeof(*s4);
+}
+
+void addr_from_sockaddr(const struct sockaddr_storage *ss, struct addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			a->afi = AFI_IPV4;
+			memcpy(a->b, &s6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->afi = AFI_IPV6;
+			memcpy(a->b, &s6->sin6_addr, 16);
+		}
+	} else {
+		const struct sockaddr_in *s4 = (const void *)ss;
+		a->afi = AFI_IPV4;
+		memcpy(a->b, &s4->sin_addr, 4);
+	}
+}

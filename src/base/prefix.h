@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* BGP address family identifiers (RFC 4760); also used as our family tag. */
 enum { AFI_IPV4 = 1, AFI_IPV6 = 2 };
@@ -68,5 +69,12 @@ static inline unsigned prefix_bit(const uint8_t *b, unsigned i)
 {
 	return (b[i >> 3] >> (7 - (i & 7))) & 1;
 }
+
+/* An address (and port) as a socket address; returns its length. */
+socklen_t addr_to_sockaddr(const struct addr *a, uint16_t port,
+			   struct sockaddr_storage *ss);
+/* The address of a socket address; ::ffff:a.b.c.d is mapped back to
+ * IPv4. */
+void addr_from_sockaddr(const struct sockaddr_storage *ss, struct addr *a);
 
 #endif

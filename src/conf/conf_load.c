@@ -489,25 +489,30 @@ static void f_bfd(struct loader *L, const struct ynode *v, void *b)
 
 #define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
 
+/* The settings a peer and a peer group share (everything but a peer's
+ * name, address, asn and group). */
+#define PEER_SETTINGS \
+	{"kind", F_ENUM, offsetof(struct conf_peer, kind), 0, 0, kind_names, NULL, false}, \
+	PF("password_file", F_STR, password_file, 0, 0), \
+	PF("max_prefixes", F_U32, max_prefixes, 1, 0), \
+	PF("accept_default", F_BOOL, accept_default, 0, 0), \
+	PF("passive", F_BOOL, passive, 0, 0), \
+	PF("disabled", F_BOOL, disabled, 0, 0), \
+	PF("description", F_STR, description, 0, 0), \
+	PF("keep_refused", F_BOOL, keep_refused, 0, 0), \
+	PF("port", F_U16, port, 1, 65535), \
+	PF("multihop", F_UINT, multihop, 1, 255), \
+	PF("hold_time", F_U16, hold_time, 0, 65535), \
+	PF("keepalive", F_U16, keepalive, 0, 65535), \
+	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false}, \
+	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false}, \
+	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false}
+
 /* A peer group (route_server.peer_groups): the settings its peers share.
  * The first entry, the group's name, is not applied to a peer. */
 static const struct field group_fields[] = {
 	{"name", F_STR, offsetof(struct conf_peer, name), 0, 0, NULL, NULL, true},
-	{"kind", F_ENUM, offsetof(struct conf_peer, kind), 0, 0, kind_names, NULL, false},
-	PF("password_file", F_STR, password_file, 0, 0),
-	PF("max_prefixes", F_U32, max_prefixes, 1, 0),
-	PF("accept_default", F_BOOL, accept_default, 0, 0),
-	PF("passive", F_BOOL, passive, 0, 0),
-	PF("disabled", F_BOOL, disabled, 0, 0),
-	PF("description", F_STR, description, 0, 0),
-	PF("keep_refused", F_BOOL, keep_refused, 0, 0),
-	PF("port", F_U16, port, 1, 65535),
-	PF("multihop", F_UINT, multihop, 1, 255),
-	PF("hold_time", F_U16, hold_time, 0, 65535),
-	PF("keepalive", F_U16, keepalive, 0, 65535),
-	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
-	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
-	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false},
+	PEER_SETTINGS,
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -581,23 +586,9 @@ static void f_peer_groups(struct loader *L, const struct ynode *v, void *b)
 
 static const struct field peer_fields[] = {
 	{"name", F_STR, offsetof(struct conf_peer, name), 0, 0, NULL, NULL, true},
-	{"kind", F_ENUM, offsetof(struct conf_peer, kind), 0, 0, kind_names, NULL, false},
 	{"address", F_ADDR, offsetof(struct conf_peer, address), 0, 0, NULL, NULL, true},
 	{"asn", F_U32, offsetof(struct conf_peer, asn), 1, 0, NULL, NULL, true},
-	PF("password_file", F_STR, password_file, 0, 0),
-	PF("max_prefixes", F_U32, max_prefixes, 1, 0),
-	PF("accept_default", F_BOOL, accept_default, 0, 0),
-	PF("passive", F_BOOL, passive, 0, 0),
-	PF("disabled", F_BOOL, disabled, 0, 0),
-	PF("description", F_STR, description, 0, 0),
-	PF("keep_refused", F_BOOL, keep_refused, 0, 0),
-	PF("port", F_U16, port, 1, 65535),
-	PF("multihop", F_UINT, multihop, 1, 255),
-	PF("hold_time", F_U16, hold_time, 0, 65535),
-	PF("keepalive", F_U16, keepalive, 0, 65535),
-	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false},
-	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false},
-	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false},
+	PEER_SETTINGS,
 	{"group", F_FUNC, 0, 0, 0, NULL, f_group, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };

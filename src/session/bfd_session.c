@@ -45,24 +45,6 @@ double bfd_detect_ms(const struct bfd_sess *b)
 	       max32(b->cf.min_rx_ms * 1000u, b->remote_min_tx) / 1e3;
 }
 
-static socklen_t sa_of(const struct addr *a, uint16_t port,
-		       struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->afi == AFI_IPV6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->b, 16);
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(port);
-	memcpy(&s4->sin_addr, a->b, 4);
-	return sizeof(*s4);
-}
-
 /* ------------------------------------------------------ state changes */
 
 static void set_state(struct bfd_sess *b, uint8_t st, uint8_t diag)
@@ -167,7 +149,7 @@ static void bfd_send(struct bfd_sess *b)
 	} else {
 		n = bfd_encode(&k, buf, sizeof(buf));
 	}
-	sl = sa_of(&b->p->cf->address,
+	sl = addr_to_sockaddr(&b->p->cf->address,
 		   b->multihop ? BFD_PORT_MULTI : BFD_PORT_SINGLE, &ss);
 	if (n > 0 && b->fd >= 0 &&
 	    sendto(b->fd, buf, (size_t)n, 0, (struct sockaddr *)&ss, sl) == n)
@@ -283,16 +265,7 @@ static ssize_t rx_read(int fd, uint8_t *buf, size_t len, struct addr *src,
 		    (c->cmsg_level == IPPROTO_IPV6 &&
 		     c->cmsg_type == IPV6_HOPLIMIT))
 			memcpy(ttl, CMSG_DATA(c), sizeof(int));
-	memset(src, 0, sizeof(*src));
-	if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)&ss;
-		src->afi = AFI_IPV6;
-		memcpy(src->b, &s6->sin6_addr, 16);
-	} else {
-		const struct sockaddr_in *s4 = (const void *)&ss;
-		src->afi = AFI_IPV4;
-		memcpy(src->b, &s4->sin_addr, 4);
-	}
+	addr_from_sockaddr(&ss, src);
 	return n;
 }
 
@@ -331,7 +304,7 @@ static int rx_open(struct session *s, int afi, bool multihop)
 	struct bfd_rx *r = &s->bfd_rx[multihop][afi == AFI_IPV6];
 	struct addr any = {.afi = (uint8_t)afi};
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(&any, multihop ? BFD_PORT_MULTI : BFD_PORT_SINGLE, &ss);
+	socklen_t sl = addr_to_sockaddr(&any, multihop ? BFD_PORT_MULTI : BFD_PORT_SINGLE, &ss);
 	int one = 1, fd;
 
 	if (r->io.data)
@@ -403,7 +376,7 @@ static int tx_open(struct peer *p)
 	for (unsigned port = 49152 + (p->rib_id * 97) % 16000, k = 0; k < 16384;
 	     k++, port = port >= 65535 ? 49152 : port + 1) {
 		struct sockaddr_storage ss;
-		socklen_t sl = sa_of(&src, (uint16_t)port, &ss);
+		socklen_t sl = addr_to_sockaddr(&src, (uint16_t)port, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) == 0)
 			return fd;
 		if (errno != EADDRINUSE)

@@ -46,44 +46,6 @@ size_t peer_prefixes_received(const struct peer *p)
 
 /* ------------------------------------------------------ addresses */
 
-static socklen_t sa_from_addr(const struct addr *a, uint16_t port,
-			      struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->afi == AFI_IPV6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		memcpy(&s6->sin6_addr, a->b, 16);
-		return sizeof(*s6);
-	}
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons(port);
-	memcpy(&s4->sin_addr, a->b, 4);
-	return sizeof(*s4);
-}
-
-/* Also maps ::ffff:a.b.c.d back to IPv4. */
-static void addr_from_sa(const struct sockaddr_storage *ss, struct addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			a->afi = AFI_IPV4;
-			memcpy(a->b, &s6->sin6_addr.s6_addr[12], 4);
-		} else {
-			a->afi = AFI_IPV6;
-			memcpy(a->b, &s6->sin6_addr, 16);
-		}
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-		a->afi = AFI_IPV4;
-		memcpy(a->b, &s4->sin_addr, 4);
-	}
-}
-
 static int set_md5(int fd, const struct addr *peer, const char *password)
 {
 	struct tcp_md5sig md5;
@@ -92,7 +54,7 @@ static int set_md5(int fd, const struct addr *peer, const char *password)
 	if (len > TCP_MD5SIG_MAXKEYLEN)
 		return -1;
 	memset(&md5, 0, sizeof(md5));
-	sa_from_addr(peer, 0, &md5.tcpm_addr);
+	addr_to_sockaddr(peer, 0, &md5.tcpm_addr);
 	md5.tcpm_keylen = (uint16_t)len;
 	if (len)
 		memcpy(md5.tcpm_key, password, len);
@@ -630,12 +592,12 @@ int conn_connect(struct peer *p)
 	if (cf->password && set_md5(fd, &cf->address, cf->password) < 0)
 		log_warn(p->s->log, p->name, "TCP MD5: %s", strerror(errno));
 	if (src) {
-		sl = sa_from_addr(src, 0, &ss);
+		sl = addr_to_sockaddr(src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) < 0)
 			log_debug(p->s->log, p->name, "bind: %s",
 				  strerror(errno));
 	}
-	sl = sa_from_addr(&cf->address, cf->port ? cf->port : 179, &ss);
+	sl = addr_to_sockaddr(&cf->address, cf->port ? cf->port : 179, &ss);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 &&
 	    errno != EINPROGRESS) {
 		int e = errno;
@@ -674,9 +636,9 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		     SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	addr_from_sa(&ss, &remote);
+	addr_from_sockaddr(&ss, &remote);
 	getsockname(fd, (struct sockaddr *)&ls, &lsl);
-	addr_from_sa(&ls, &local);
+	addr_from_sockaddr(&ls, &local);
 	addr_fmt(&remote, buf, sizeof(buf));
 	p = session_peer_by_addr(s, &remote);
 	if (!p) {
@@ -697,7 +659,7 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 static int listener_open(struct session *s, const struct addr *a, uint16_t port)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_from_addr(a, port, &ss);
+	socklen_t sl = addr_to_sockaddr(a, port, &ss);
 	int one = 1, fd;
 	struct listener *l;
 
