@@ -364,19 +364,6 @@ static void import_changed(struct daemon *d, struct peer *p,
 	daemon_kick(d);
 }
 
-static bool reload_export_send(void *ctx, struct out_buf *b)
-{
-	struct peer *p = ctx;
-	bool ok;
-
-	if (!p->est)
-		return true;
-	ok = conn_send(p->est, b);
-	if (!ok)
-		p->export_paused = true;
-	return ok;
-}
-
 struct denied {
 	const struct conf_peer *cf;
 	struct prefix *pfx;
@@ -460,7 +447,7 @@ static void export_changed(struct daemon *d, struct peer *p)
 	ep.afi_v6 = p->afi_v6;
 	ep.export_rules = p->cf->export;
 	ep.n_export_rules = p->cf->n_export;
-	ep.send = reload_export_send;
+	ep.send = peer_export_send;
 	ep.fits = peer_export_fits;
 	ep.oversize = peer_export_oversize;
 	ep.ctx = p;
@@ -593,27 +580,39 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 
 /* ------------------------------------------------------ route server */
 
-static void rs_apply(struct daemon *d, const struct conf *nc, json_t *changed)
+/* Route-server-wide settings: what changed goes into changed ("decision",
+ * "export"); it is applied unless check. */
+static void rs_apply(struct daemon *d, const struct conf *nc, json_t *changed,
+		     bool check)
 {
 	const struct conf_rs *o = &d->conf->rs, *n = &nc->rs;
 	unsigned n_orig = 0;
 	struct prefix *orig = conf_originated(nc, &n_orig);
 	bool orig_same = orig && n_orig == d->n_originated;
+	bool decision, export;
 
 	for (unsigned i = 0; orig_same && i < n_orig; i++)
 		orig_same = prefix_eq(&orig[i], &d->originated[i]);
-
-	if (o->routing_pref != n->routing_pref || o->compare_med != n->compare_med ||
-	    o->max_paths != n->max_paths) {
+	decision = o->routing_pref != n->routing_pref ||
+		   o->compare_med != n->compare_med || o->max_paths != n->max_paths;
+	export = orig && (!orig_same || o->branch_to_branch != n->branch_to_branch ||
+			  o->transparent_as != n->transparent_as);
+	if (decision)
+		json_array_append_new(changed, json_string("decision"));
+	if (export)
+		json_array_append_new(changed, json_string("export"));
+	if (check) {
+		free(orig);
+		return;
+	}
+	if (decision) {
 		struct rib_config rc = {.local_asn = n->asn,
 					.routing_pref = n->routing_pref,
 					.compare_med = n->compare_med,
 					.max_paths = n->max_paths ? n->max_paths : 8};
 		rib_set_config(d->rib, &rc);
-		json_array_append_new(changed, json_string("decision"));
 	}
-	if (orig && (!orig_same || o->branch_to_branch != n->branch_to_branch ||
-		     o->transparent_as != n->transparent_as)) {
+	if (export) {
 		free(d->originated);
 		d->originated = orig;
 		d->n_originated = n_orig;
@@ -622,7 +621,6 @@ static void rs_apply(struct daemon *d, const struct conf *nc, json_t *changed)
 		d->excfg.originated = d->originated;
 		d->excfg.n_originated = n_orig;
 		export_set_config(d->ex, &d->excfg);
-		json_array_append_new(changed, json_string("export"));
 		orig = NULL;
 	}
 	free(orig);
@@ -706,25 +704,6 @@ static void peers_plan(struct daemon *d, const struct conf *nc,
 					      json_string(nc->rs.peers[k].name));
 }
 
-/* What rs_apply would change, without changing it. */
-static void rs_plan(struct daemon *d, const struct conf *nc, json_t *changed)
-{
-	const struct conf_rs *o = &d->conf->rs, *n = &nc->rs;
-	unsigned n_orig = 0;
-	struct prefix *orig = conf_originated(nc, &n_orig);
-	bool orig_same = orig && n_orig == d->n_originated;
-
-	for (unsigned i = 0; orig_same && i < n_orig; i++)
-		orig_same = prefix_eq(&orig[i], &d->originated[i]);
-	free(orig);
-	if (o->routing_pref != n->routing_pref ||
-	    o->compare_med != n->compare_med || o->max_paths != n->max_paths)
-		json_array_append_new(changed, json_string("decision"));
-	if (!orig_same || o->branch_to_branch != n->branch_to_branch ||
-	    o->transparent_as != n->transparent_as)
-		json_array_append_new(changed, json_string("export"));
-}
-
 static json_t *peers_json(struct reload_sum *s)
 {
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "reset", s->reset,
@@ -767,7 +746,7 @@ json_t *daemon_reload(struct daemon *d, bool check, int *status)
 			    nc->rs.n_martians * sizeof(*nc->rs.martians));
 	if (check) {
 		peers_plan(d, nc, &s);
-		rs_plan(d, nc, changed);
+		rs_apply(d, nc, changed, true);
 		conf_free(nc);
 		*status = 200;
 		return json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", "ok",
@@ -776,7 +755,7 @@ json_t *daemon_reload(struct daemon *d, bool check, int *status)
 	}
 	if (peers_apply(d, nc, &s) < 0)
 		log_err(&d->log, NULL, "reload: out of memory applying peers");
-	rs_apply(d, nc, changed);
+	rs_apply(d, nc, changed, false);
 	swap_conf(d, nc, changed);
 	peers = peers_json(&s);
 	snprintf(reason, sizeof(reason),

@@ -119,7 +119,7 @@ static int fsm_import(struct peer *p, struct conn *c, const uint8_t *body,
 
 /* ------------------------------------------------------ session up/down */
 
-static bool peer_export_send(void *ctx, struct out_buf *b)
+bool peer_export_send(void *ctx, struct out_buf *b)
 {
 	struct peer *p = ctx;
 	bool ok;

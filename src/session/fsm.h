@@ -53,6 +53,9 @@ void fsm_update_state(struct peer *p);
  * queue drains) when len more bytes would take its output queue past
  * CONN_OUTQ_BOUND - CONN_OUTQ_RESERVE. */
 bool peer_export_fits(void *ctx, size_t len);
+/* export_peer.send for a peer: queue b on its established connection;
+ * false (the export paused) when the queue is over its bound. */
+bool peer_export_send(void *ctx, struct out_buf *b);
 void peer_export_oversize(void *ctx, const struct prefix *pfx);
 
 /* The peer's BFD session went from Up to Down: take the BGP session
