@@ -18,10 +18,17 @@
 #   cpu       utime+stime of every process in namespace rs, from the
 #             monitors' start to the end of the withdraw phase;
 #   memory    VmHWM summed over those processes at that moment.
+# Message size: by default (--ext-msg off) the testers and monitors do
+# not offer Extended Messages (RFC 8654), so every daemon moves UPDATEs
+# of at most 4096 bytes: like for like. With --ext-msg on they offer it
+# and BIRD is configured to accept it; pharosd and FRR negotiate it by
+# default; OpenBGPD 7.7 and GoBGP 3.10 do not implement it and stay at
+# 4096 bytes (the report says so).
 # Each cell is the median of --runs runs; ratios are daemon / pharos.
 #
 # Usage: bench/run.sh [--daemons LIST] [--scenarios LIST] [--scale F]
 #                     [--runs R] [--timeout S] [--quiet S] [--no-down]
+#                     [--ext-msg off|on]
 #                     [--out FILE.md]
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +48,7 @@ BENCH_RS4=198.18.0.1 BENCH_RS6=2001:db8::1 BENCH_RS_ASN=65515
 BENCH_HOLD=180
 DAEMONS=$BENCH_DAEMONS_ALL
 SCENARIOS=$BENCH_SCENARIOS_ALL
-SCALE=1 RUNS=3 TIMEOUT=300 QUIET=1 DOWN=1
+SCALE=1 RUNS=3 TIMEOUT=300 QUIET=1 DOWN=1 EXTMSG=off
 OUT=$PHAROS_TOP/build/bench/results.md
 
 usage() {
@@ -60,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--timeout) TIMEOUT=$2; shift ;;
 	--quiet) QUIET=$2; shift ;;
 	--no-down) DOWN=0 ;;
+	--ext-msg) EXTMSG=$2; shift ;;
 	--out) OUT=$2; shift ;;
 	-h | --help) usage 0 ;;
 	*) echo "unknown option $1" >&2; usage 1 >&2 ;;
@@ -68,6 +76,11 @@ while [ $# -gt 0 ]; do
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "bad --runs $RUNS" >&2; exit 1; }
 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || { echo "bad --timeout $TIMEOUT" >&2; exit 1; }
+[[ $EXTMSG =~ ^(on|off)$ ]] || { echo "bad --ext-msg $EXTMSG" >&2; exit 1; }
+# what pharos-peer offers (unquoted where used: empty or one word)
+BENCH_PEER_EXT=
+[ "$EXTMSG" = off ] && BENCH_PEER_EXT=--no-ext-msg
+export BENCH_EXTMSG=$EXTMSG
 [[ $SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "bad --scale $SCALE" >&2; exit 1; }
 for s in $SCENARIOS; do scenario_known "$s" || { echo "unknown scenario $s" >&2; exit 1; }; done
 for d in $DAEMONS; do daemon_bin "$d" >/dev/null || { echo "unknown daemon $d" >&2; exit 1; }; done
@@ -117,7 +130,7 @@ start_monitor() {
 	case $name in monA) id=201 ;; monB) id=202 ;; *) id=203 ;; esac
 	[ "$afi" = ipv6 ] && rs=$BENCH_RS6 f=client_addr6
 	for try in 1 2 3 4 5; do
-		alive "$name" || start_ld "$name" "$BENCH_PEER" -a "$(client_asn $id)" \
+		alive "$name" || start_ld "$name" "$BENCH_PEER" $BENCH_PEER_EXT -a "$(client_asn $id)" \
 			-b "$($f $id)" -o none --stats "$@" "$rs"
 		WAIT_STEP=0.05 wait_until 5 _established "$name" && break
 	done
@@ -342,11 +355,22 @@ _moment() {
 		sed -n "s/.*\"$2\":\([0-9]*\)\.\([0-9]\{9\}\).*/\1\2/p"
 }
 
-_result() { # sc d r status [ann wd cpu mem down]
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
-		"${5:--}" "${6:--}" "${7:--}" "${8:--}" "${9:--}" >>"$RESULTS"
-	printf '# %-4s %-9s run %s: %-15s announce %ss withdraw %ss down %ss cpu %ss mem %skB\n' \
-		"$1" "$2" "$3" "$4" "${5:--}" "${6:--}" "${9:--}" "${7:--}" "${8:--}" >&2
+_result() { # sc d r status [ann wd cpu mem down maxupd]
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
+		"${5:--}" "${6:--}" "${7:--}" "${8:--}" "${9:--}" "${10:--}" >>"$RESULTS"
+	printf '# %-4s %-9s run %s: %-15s announce %ss withdraw %ss down %ss cpu %ss mem %skB largest UPDATE %sB\n' \
+		"$1" "$2" "$3" "$4" "${5:--}" "${6:--}" "${9:--}" "${7:--}" "${8:--}" "${10:--}" >&2
+}
+
+# _largest_update RUN: the largest UPDATE (bytes) the server sent to
+# monitor A or B in this run, as they measured it; "-" when unknown.
+_largest_update() {
+	local f v best=-
+	for f in "$1/monA.log" "$1/monB.log"; do
+		v=$(_stat "$f" largest_update_received)
+		[ "$v" -gt 0 ] 2>/dev/null && { [ "$best" = - ] || [ "$v" -gt "$best" ]; } && best=$v
+	done
+	echo "$best"
 }
 
 # _run_end RUNDIR sc d r status ...: stop everything the run started,
@@ -373,7 +397,8 @@ _run_end() {
 		t1=$(_moment "$run/monA.log" t_full)
 		[ -n "$t1" ] && set -- "$1" "$2" "$3" "$4" "$(secs "$t0" "$t1")" "${@:6}"
 	fi
-	_result "$@"
+	_result "$1" "$2" "$3" "$4" "${5:--}" "${6:--}" "${7:--}" "${8:--}" "${9:--}" \
+		"$(_largest_update "$run")"
 }
 
 # _announce_start RUN: the earliest t_first_tx of the run's testers, or
@@ -398,7 +423,7 @@ main() {
 	[[ " $SCENARIOS " == *" 6 "* ]] && mrt_calibrate
 	{
 		echo "# pharos benchmark $(date -u '+%Y-%m-%d %H:%M UTC')"
-		echo "# scale $SCALE, runs $RUNS, timeout ${TIMEOUT}s"
+		echo "# scale $SCALE, runs $RUNS, timeout ${TIMEOUT}s, extended messages $EXTMSG"
 	} >&2
 	for sc in $SCENARIOS; do
 		for d in $DAEMONS; do

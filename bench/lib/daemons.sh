@@ -59,7 +59,8 @@ daemon_conf() {
 	rs=$BENCH_RS4
 	[ "$afi" = ipv6 ] && rs=$BENCH_RS6
 	common=(RS="$rs" RID="$BENCH_RS4" RS_ASN="$BENCH_RS_ASN" RUN="$run"
-		AFI="$afi" HOLD="$BENCH_HOLD" KEEPALIVE=$((BENCH_HOLD / 3)))
+		AFI="$afi" HOLD="$BENCH_HOLD" KEEPALIVE=$((BENCH_HOLD / 3))
+		EXTMSG="${BENCH_EXTMSG:-off}")
 	: >"$out"
 	_render "$BENCH_CONF/$d.head" "$out" "${common[@]}"
 	# one block per client, substituted in one pass

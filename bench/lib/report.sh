@@ -1,11 +1,12 @@
 #!/bin/bash
 # report.sh - turns the benchmark's per-run lines (scenario, daemon, run,
-# status, announce s, withdraw s, cpu s, peak kB, down s) into one table: the
+# status, announce s, withdraw s, cpu s, peak kB, down s, largest UPDATE
+# bytes the monitors received) into one table: the
 # median of each cell over the runs, peak memory in MB, and each daemon's
 # ratio to pharos in the same scenario. Printed aligned as plain text and
 # written as markdown. Sourced by bench/run.sh (needs scenario_desc).
 
-REPORT_HEAD="scenario	daemon	status	announce_s	withdraw_s	down_s	cpu_s	peak_MB	announce_x	withdraw_x	down_x	cpu_x	mem_x"
+REPORT_HEAD="scenario	daemon	status	announce_s	withdraw_s	down_s	cpu_s	peak_MB	announce_x	withdraw_x	down_x	cpu_x	mem_x	max_update_B"
 
 # report_rows RESULTS_TSV: the table body, tab separated.
 report_rows() {
@@ -30,6 +31,7 @@ report_rows() {
 		if (num($9)) m[k, 3] = m[k, 3] " " $9
 		if (num($7)) m[k, 4] = m[k, 4] " " $7
 		if (num($8)) m[k, 5] = m[k, 5] " " $8 / 1024
+		if (num($10) && $10 + 0 > big[k] + 0) big[k] = $10
 	}
 	END {
 		for (i = 1; i <= nk; i++) {
@@ -48,7 +50,7 @@ report_rows() {
 				v = med[k, j]; b = (p in runs) ? med[p, j] : ""
 				line = line "\t" (v == "" || b == "" || b + 0 == 0 ? "-" : sprintf("x%.2f", v / b))
 			}
-			print line
+			print line "\t" (k in big ? big[k] : "-")
 		}
 	}' "$1"
 }
@@ -68,5 +70,6 @@ report_md() {
 	for s in $(cut -f1 "$1" | awk '!seen[$0]++'); do
 		echo "- scenario $s: $(scenario_desc "$s")"
 	done
+	echo "- max_update_B: the largest UPDATE any monitor received from the server (4096 is the limit without Extended Messages, RFC 8654); extended messages ${BENCH_EXTMSG:-off} for the testers and monitors"
 	[ "${SCALE:-1}" = 1 ] || echo "- prefix counts of scenarios 1-5 multiplied by $SCALE (--scale)"
 }

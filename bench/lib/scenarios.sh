@@ -108,7 +108,7 @@ start_testers() {
 		[ "$ms" -lt 0 ] && ms=0
 		printf '%s\n' "sleep $ms" "$load" wait-signal withdraw-all >"$2/$name.script"
 		[ "$3" = 1 ] && printf '%s\n' wait-signal "$load" >>"$2/$name.script"
-		start_ld "$name" "$BENCH_PEER" -a "$asn" -b "$addr" -o none --stats \
+		start_ld "$name" "$BENCH_PEER" $BENCH_PEER_EXT -a "$asn" -b "$addr" -o none --stats \
 			-f "$2/$name.script" "$rs"
 		TESTERS+=("$name")
 	done <"$2/testers"
@@ -132,10 +132,10 @@ mrt_calibrate() {
 	*) cp "$BENCH_MRT" "$T_DIR/table.mrt" ;;
 	esac
 	BENCH_MRT=$T_DIR/table.mrt
-	start_in mrt-sink ld "$BENCH_PEER" --listen -a 65300 -o none --stats \
+	start_in mrt-sink ld "$BENCH_PEER" $BENCH_PEER_EXT --listen -a 65300 -o none --stats \
 		198.18.0.250 1179
 	wait_until 5 eval '[ -n "$(nsx ld ss -Hltn "sport = :1179")" ]'
-	nsx ld "$BENCH_PEER" -a 65301 -b "$(client_addr4 1)" -o none -t 0 \
+	nsx ld "$BENCH_PEER" $BENCH_PEER_EXT -a 65301 -b "$(client_addr4 1)" -o none -t 0 \
 		-m "$BENCH_MRT" 198.18.0.250 1179 >/dev/null 2>&1
 	wait_until 30 eval '! alive mrt-sink'
 	stop_proc mrt-sink

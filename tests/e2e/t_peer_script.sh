@@ -138,6 +138,35 @@ else
 	not_ok "routeviews test data readable at $RV"
 fi
 
+# ---------------------------------------------------- 5: Extended Messages offered or not
+
+# A tester packs 3,000 /24s as tightly as it may. Only when both sides
+# offer Extended Messages (RFC 8654) may an UPDATE exceed 4,096 bytes;
+# --no-ext-msg on either side keeps every message within 4,096.
+echo "generate 3000 start 198.19.0.0" >"$T_DIR/s5"
+# ext_case NAME LISTENER-OPT TESTER-OPT: run one pair; the monitor leaves
+# once it holds all 3,000.
+ext_case() {
+	listen "$1" -o none --wait-prefixes 3000 $2
+	tester "$1-t" "$T_DIR/s5" $3
+	wait_until 30 eval "! alive $1"
+	stop_proc "$1"
+	stop_proc "$1-t"
+}
+ext_case mon5a "" ""
+check_eq "both offer: the negotiated limit is 65,535 bytes" "$(stat_of mon5a .max_message)" 65535
+check_match "both offer: UPDATEs larger than 4,096 bytes arrive" \
+	"$(stat_of mon5a '.largest_update_received > 4096')" true
+ext_case mon5b "" --no-ext-msg
+check_eq "tester without Extended Messages: the limit is 4,096 bytes" "$(stat_of mon5b .max_message)" 4096
+check_eq "tester without Extended Messages: all 3,000 prefixes arrive" "$(stat_of mon5b .prefixes_held)" 3000
+check_match "tester without Extended Messages: no UPDATE exceeds 4,096 bytes" \
+	"$(stat_of mon5b '.largest_update_received > 3000 and .largest_update_received <= 4096')" true
+ext_case mon5c --no-ext-msg ""
+check_eq "monitor without Extended Messages: the limit is 4,096 bytes" "$(stat_of mon5c .max_message)" 4096
+check_match "monitor without Extended Messages: the tester sends none larger" \
+	"$(stat_of mon5c '.largest_update_received > 3000 and .largest_update_received <= 4096')" true
+
 # ---------------------------------------------------- 4: script errors
 
 for bad in "generate" "generate 0" "generate 10 start banana" "withdraw-all 5" \

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_bin "$PHAROS_TOP/build/pharosd" "$PHAROS_PEER" jq ss nsenter
 
-SCALE=${SMOKE_SCALE:-0.001} # 1,000 prefixes in scenario 1, 10 x 100 in 2
+SCALE=${SMOKE_SCALE:-0.002} # 2,000 prefixes in scenario 1 (more than one 4 KiB UPDATE), 10 x 200 in 2
 BENCH_PHAROSD=$PHAROS_TOP/build/pharosd
 # shellcheck source=../../bench/lib/daemons.sh
 . "$PHAROS_TOP/bench/lib/daemons.sh" # daemon list and programs
@@ -42,10 +42,31 @@ for d in $BENCH_DAEMONS_ALL; do
 		check_match "$d, scenario $sc: announce, withdraw and down times, CPU and memory measured" \
 			"$(field_of "$sc" "$d" 5) $(field_of "$sc" "$d" 6) $(field_of "$sc" "$d" 9) $(field_of "$sc" "$d" 7) $(field_of "$sc" "$d" 8)" \
 			'^[0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [0-9]+\.[0-9]+ [1-9][0-9]*$'
+		big=$(field_of "$sc" "$d" 10)
+		check "$d, scenario $sc: like for like, no UPDATE above 4,096 bytes (got ${big:-none})" \
+			eval '[ "$big" -gt 0 ] && [ "$big" -le 4096 ]'
 	done
 	check_match "the markdown table has a row for $d in scenario 2" "$(cat "$OUT" 2>/dev/null)" \
 		"^\| 2 \| $d \| ok \|"
 done
+# --ext-msg on: 3,000 prefixes, so packed UPDATEs outgrow 4,096 bytes
+# where the server negotiates Extended Messages (pharosd; BIRD as the
+# harness configures it).
+OUT2=$T_DIR/bench-ext.md
+start_bg bench2 "$PHAROS_TOP/bench/run.sh" --ext-msg on --daemons pharos,bird \
+	--scenarios 1 --scale 0.003 --runs 1 --timeout 30 --quiet 0.5 --no-down --out "$OUT2"
+wait_until 60 eval '! alive bench2'
+stop_proc bench2 TERM 10
+check_eq "bench/run.sh --ext-msg on exits 0" "$T_RC" 0
+TSV=${OUT2%.md}.tsv
+for d in pharos bird; do
+	check_eq "--ext-msg on, $d: the run completes" "$(status_of 1 "$d")" ok
+	big=$(field_of 1 "$d" 10)
+	check "--ext-msg on, $d: UPDATEs above 4,096 bytes reach the monitors (got ${big:-none})" \
+		eval '[ "$big" -gt 4096 ]'
+done
+check_match "the report says which message size was in use" "$(cat "$OUT2" 2>/dev/null)" \
+	"extended messages on"
 check "the harness left no namespace behind" \
 	eval '! ip netns list | grep -q "^pharos-$bench_pid-"'
 t_done

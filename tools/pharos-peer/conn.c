@@ -307,7 +307,7 @@ static void queue_open(struct peer *p)
 	o.has_as4 = !p->as2;
 	o.as4 = p->asn;
 	o.route_refresh = true;
-	o.ext_message = true;
+	o.ext_message = !p->no_ext_msg;
 	o.n_afs = 2;
 	o.afs[0] = (struct bgp_af){ AFI_IPV4, SAFI_UNICAST };
 	o.afs[1] = (struct bgp_af){ AFI_IPV6, SAFI_UNICAST };

@@ -24,6 +24,8 @@ static const char usage_text[] =
 "  -b, --bind ADDR           local source address\n"
 "  -H, --hold SECS           hold time offered (default 90)\n"
 "  -2, --as2                 do not offer the 4-octet AS capability\n"
+"      --no-ext-msg          do not offer Extended Messages (RFC 8654): every\n"
+"                            message either way stays within 4096 bytes\n"
 "  -P, --password-file FILE  TCP MD5 signature with the password in FILE\n"
 "  -n, --next-hop ADDR       next hop for announcements (default: the local\n"
 "                            address of the session; for IPv6 prefixes over\n"
@@ -68,7 +70,9 @@ static const char usage_text[] =
 "                            and with --stats the stats line is also printed\n"
 "                            when N is reached)\n"
 "      --stats               at exit print one JSON line {\"type\":\"stats\",...}\n"
-"                            with counters and CLOCK_REALTIME moments in\n"
+"                            with counters (max_message: the negotiated\n"
+"                            size limit; largest_update_received), and\n"
+"                            CLOCK_REALTIME moments in\n"
 "                            seconds: t_first_tx, t_last_tx (UPDATEs sent),\n"
 "                            t_first_rx, t_last_rx (received), t_full\n"
 "                            (--wait-prefixes reached), t_empty (--wait-empty\n"
@@ -91,7 +95,7 @@ static const char usage_text[] =
 enum {
 	O_MRT_PEER = 256, O_PER_UPDATE, O_DISTINCT, O_WAIT, O_STATS, O_RAW,
 	O_RAW_OPEN, O_LISTEN, O_GEN_START, O_GEN_V6, O_NO_READ, O_WAIT_EMPTY,
-	O_WITHDRAW_ALL,
+	O_WITHDRAW_ALL, O_NO_EXT_MSG,
 };
 
 static const struct option longopts[] = {
@@ -102,6 +106,7 @@ static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "hold", required_argument, NULL, 'H' },
 	{ "as2", no_argument, NULL, '2' },
+	{ "no-ext-msg", no_argument, NULL, O_NO_EXT_MSG },
 	{ "password-file", required_argument, NULL, 'P' },
 	{ "next-hop", required_argument, NULL, 'n' },
 	{ "announce", required_argument, NULL, 'A' },
@@ -261,6 +266,9 @@ static int handle_opt(struct peer *p, int c, const char *arg)
 		return 0;
 	case '2':
 		p->as2 = true;
+		return 0;
+	case O_NO_EXT_MSG:
+		p->no_ext_msg = true;
 		return 0;
 	case 'P':
 		p->password_file = arg;

@@ -115,6 +115,7 @@ struct moments {
 struct stats {
 	uint64_t msgs_sent, msgs_recv, upd_sent, upd_recv;
 	uint64_t pfx_sent, pfx_recv, wd_sent, wd_recv, eor_recv;
+	size_t largest_upd_recv; /* bytes, header included */
 	double first_upd_sent, last_upd_sent, first_upd_recv, last_upd_recv;
 	bool upd_unflushed;
 	struct moments t;
@@ -123,7 +124,8 @@ struct stats {
 struct peer {
 	/* options */
 	uint32_t asn, remote_as;
-	bool has_remote_as, as2, listen, stats_on, gen_v6, distinct_attrs;
+	bool has_remote_as, as2, no_ext_msg, listen, stats_on, gen_v6;
+	bool distinct_attrs;
 	bool no_read; /* once established, stop reading (a slow peer) */
 	uint32_t router_id; /* host order; 0 = derive */
 	const char *host, *port, *bind, *password_file, *mrt_file;

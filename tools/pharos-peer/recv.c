@@ -450,6 +450,8 @@ static void recv_update(struct peer *p, const uint8_t *body, size_t len)
 		fprintf(stderr, "pharos-peer: UPDATE treated as withdraw: %s\n",
 			err.reason);
 	p->st.upd_recv++;
+	if (len + BGP_HDR_LEN > p->st.largest_upd_recv)
+		p->st.largest_upd_recv = len + BGP_HDR_LEN;
 	if (!p->st.first_upd_recv)
 		p->st.first_upd_recv = now;
 	p->st.last_upd_recv = now;
@@ -525,8 +527,9 @@ static void recv_open(struct peer *p, const uint8_t *body, size_t len)
 	p->remote_as = bgp_open_asn(&o);
 	note_families(p, &o);
 	p->caps.as4 = !p->as2 && o.has_as4;
-	p->caps.ext_message = o.ext_message;
-	p->max_len = o.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
+	/* RFC 8654: large messages only when both sides offered them */
+	p->caps.ext_message = !p->no_ext_msg && o.ext_message;
+	p->max_len = p->caps.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	p->hold_neg = o.hold_time < p->hold ? o.hold_time : p->hold;
 	{
 		uint8_t ka[BGP_HDR_LEN];
@@ -601,14 +604,16 @@ void print_stats(struct peer *p)
 		"\"prefixes_received\":%llu,\"withdrawn_sent\":%llu,"
 		"\"withdrawn_received\":%llu,\"prefixes_held\":%zu,"
 		"\"eor_received\":%llu,\"send_seconds\":%.6f,"
-		"\"receive_seconds\":%.6f",
+		"\"receive_seconds\":%.6f,\"max_message\":%zu,"
+		"\"largest_update_received\":%zu",
 		(unsigned long long)s->msgs_sent, (unsigned long long)s->msgs_recv,
 		(unsigned long long)s->upd_sent, (unsigned long long)s->upd_recv,
 		(unsigned long long)s->pfx_sent, (unsigned long long)s->pfx_recv,
 		(unsigned long long)s->wd_sent, (unsigned long long)s->wd_recv,
 		p->held.held, (unsigned long long)s->eor_recv,
 		s->last_upd_sent - s->first_upd_sent,
-		s->last_upd_recv - s->first_upd_recv);
+		s->last_upd_recv - s->first_upd_recv, p->max_len,
+		s->largest_upd_recv);
 	print_moment(p->o, "t_first_tx", s->t.first_tx);
 	print_moment(p->o, "t_last_tx", s->t.last_tx);
 	print_moment(p->o, "t_first_rx", s->t.first_rx);
