@@ -174,5 +174,9 @@ build/bench/fabric-bench: bench/fabric_bench.c build/libpharos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(PCPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< build/libpharos.a $(LDLIBS)
 
+# The web console's files are built into pharosd (src/api/api_web_files.c).
+build/obj/src/api/api_web_files.o build/asan/obj/src/api/api_web_files.o \
+build/fuzz/obj/src/api/api_web_files.o: $(wildcard src/api/web/*)
+
 # The agent's unit test compiles the agent's pure parts directly.
 build/obj/tests/unit/test_agent.o build/asan/obj/tests/unit/test_agent.o: $(wildcard tools/pharos-agent/*)

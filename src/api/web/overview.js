@@ -1,0 +1,107 @@
+// overview.js - the overview: the route server in numbers, every peer
+// with its state, uptime, prefixes in and out, flaps and admin state
+// (with enable, disable and refresh), the fabric's size and the latest
+// events. Peers are fetched again when an event names one, so a session
+// that goes down shows at once; a slow timer keeps the uptimes current.
+import { el, get, post, table, clear, fmtDuration, onEvent, debounce,
+  showError, stateLabel } from './lib.js';
+
+function stat(label, value) {
+  return el('div', { class: 'stat' }, el('span', { class: 'label' }, label),
+    el('span', { class: 'value' }, value));
+}
+
+function peerRow(p, act) {
+  const admin = p.admin_state || (p.disabled ? 'disabled' : 'enabled');
+  const btn = (what, label) => el('button', {
+    type: 'button', 'data-action': what,
+    'aria-label': `${label} peer ${p.name}`,
+    onclick: () => act(p.name, what),
+  }, label);
+  return el('tr', { 'data-peer': p.name },
+    el('th', { scope: 'row' }, p.name, p.description ? el('div', { class: 'sub' }, p.description) : null),
+    el('td', {}, p.kind),
+    el('td', { class: 'mono' }, p.address),
+    el('td', { class: 'num' }, p.asn),
+    el('td', { class: 'state-cell' }, stateLabel(p.state)),
+    el('td', { class: 'num' }, p.state === 'established' ? fmtDuration(p.uptime_s) : ''),
+    el('td', { class: 'num' }, `${p.prefixes_accepted} / ${p.prefixes_received}`),
+    el('td', { class: 'num' }, p.prefixes_advertised),
+    el('td', { class: 'num' }, p.flaps),
+    el('td', { class: 'admin' }, admin),
+    el('td', { class: 'err' }, p.last_error || ''),
+    el('td', { class: 'actions' },
+      admin === 'disabled' ? btn('enable', 'Enable') : btn('disable', 'Disable'),
+      btn('refresh', 'Refresh')));
+}
+
+function eventList(evs) {
+  if (!evs.length) return el('p', {}, 'No events yet.');
+  return el('ol', { class: 'events-brief', reversed: true },
+    evs.slice().reverse().map(e => el('li', {},
+      el('time', { datetime: e.time }, e.time.replace('T', ' ').replace('Z', '')), ' ',
+      el('strong', {}, e.type), e.peer ? ` ${e.peer}` : '', ': ', e.reason || '')));
+}
+
+export function render(main) {
+  const head = el('section', { class: 'stats', 'aria-label': 'Route server' });
+  const msg = el('div', { class: 'msg', 'aria-live': 'polite' });
+  const peersBox = el('section', { 'aria-labelledby': 'h-peers' });
+  const evBox = el('section', { 'aria-labelledby': 'h-events' });
+  main.append(el('h1', {}, 'Overview'), head, msg,
+    el('h2', { id: 'h-peers' }, 'Peers'), peersBox,
+    el('h2', { id: 'h-events' }, 'Recent events'), evBox);
+
+  async function act(name, what) {
+    msg.replaceChildren(el('p', {}, `${what} ${name}\u2026`));
+    try {
+      await post(`peers/${encodeURIComponent(name)}/${what}`, undefined,
+        `${what} peer ${name}: the API token is needed`);
+      msg.replaceChildren(el('p', { class: 'okmsg', role: 'status' }, `${what} ${name}: ok`));
+    } catch (e) {
+      showError(msg, e);
+    }
+    loadPeers();
+  }
+
+  async function loadStatus() {
+    try {
+      const [st, fab] = await Promise.all([get('status'),
+        get('fabric').catch(() => null)]);
+      const vnets = fab ? fab.vnets || [] : [];
+      const count = k => vnets.reduce((n, v) => n + (v[k] || []).length, 0);
+      clear(head).append(
+        stat('version', st.version), stat('ASN', st.asn), stat('router id', st.router_id),
+        stat('uptime', fmtDuration(st.uptime_s)),
+        stat('peers up', `${st.peers.established} of ${st.peers.configured}`),
+        stat('IPv4 prefixes', st.rib.prefixes_v4), stat('IPv6 prefixes', st.rib.prefixes_v6),
+        stat('paths', st.rib.paths),
+        stat('VNets', vnets.length), stat('subnets', count('subnets')),
+        stat('NICs', count('nics')), stat('fabric version', fab ? fab.version : '-'));
+    } catch (e) { showError(head, e); }
+  }
+
+  async function loadPeers() {
+    try {
+      const { peers } = await get('peers');
+      clear(peersBox).append(table(null,
+        ['Peer', 'Kind', 'Address', 'ASN', 'State', 'Uptime', 'Prefixes in (accepted / received)',
+          'Out', 'Flaps', 'Admin', 'Last error', 'Actions'],
+        peers.map(p => peerRow(p, act)), { class: 'peers', id: 'peers' }));
+    } catch (e) { showError(peersBox, e); }
+  }
+
+  async function loadEvents() {
+    try {
+      const { events } = await get('events?limit=10');
+      clear(evBox).append(eventList(events));
+    } catch (e) { showError(evBox, e); }
+  }
+
+  const all = () => { loadStatus(); loadPeers(); loadEvents(); };
+  const soon = debounce(all, 150);
+  const unsub = onEvent(() => soon());
+  const timer = setInterval(() => { loadStatus(); loadPeers(); }, 10000);
+  all();
+  return () => { unsub(); clearInterval(timer); };
+}
