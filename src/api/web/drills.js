@@ -43,7 +43,7 @@ export function render(main) {
     el('label', { class: 'field' }, el('span', {}, 'Peer'), peer),
     el('label', { class: 'field' }, el('span', {}, 'Type'), type),
     el('label', { class: 'field' }, el('span', {}, 'Restore after (s)'), restore),
-    el('button', { type: 'submit' }, 'Run drill'));
+    el('button', { type: 'submit', id: 'drill-run' }, 'Run drill'));
   const now = el('section', { id: 'drill-now', 'aria-live': 'polite' });
   const past = el('section', { id: 'drill-past' });
   main.append(el('h1', {}, 'Drills'),

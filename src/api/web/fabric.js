@@ -24,9 +24,8 @@ export function render(main, params, traceMode) {
     'Boxes are VNets (hubs first, with the route server to their left); solid lines are peerings ',
     'whose spoke uses the hub\u2019s gateways, dashed lines other peerings. NVAs and gateways carry ',
     'their session state in words (\u25B2 up, \u25BC down). Select a subnet or NIC (Tab, Enter) for its effective routes.');
-  main.append(el('h1', {}, traceMode ? 'Trace' : 'Fabric'), legend);
-  if (traceMode) main.append(tracePanel);
-  main.append(mapBox, panel);
+  main.append(el('h1', {}, traceMode ? 'Trace' : 'Fabric'), legend,
+    el('div', { class: traceMode ? 'fabric-grid trace-grid' : 'fabric-grid' }, mapBox, traceMode ? tracePanel : panel));
 
   let fab = null, map = null, lastTrace = null, stream = null, selected = null;
 
@@ -40,6 +39,12 @@ export function render(main, params, traceMode) {
 
   async function select(what) {
     selected = what;
+    if (traceMode) { location.hash = `#/fabric?nic=${enc(what.name || '')}`; return; }
+    for (const n of mapBox.querySelectorAll('.item.selected')) n.classList.remove('selected');
+    const sel = what.kind === 'nic' ? `[data-nic="${CSS.escape(what.name)}"]`
+      : `[data-subnet="${CSS.escape(what.vnet + '/' + what.subnet)}"]`;
+    const node = mapBox.querySelector(sel);
+    if (node) node.classList.add('selected');
     panel.replaceChildren(el('p', {}, 'Loading\u2026'));
     try {
       let t, title;
@@ -61,8 +66,14 @@ export function render(main, params, traceMode) {
     try {
       const [f, { peers }, st] = await Promise.all([get('fabric'), get('peers'), get('status')]);
       fab = f;
-      map = drawMap(f, peers, st, select);
+      map = drawMap(f, peers, st, select, traceMode ? 150 : 0);
       clear(mapBox).append(map.node);
+      if (selected && !traceMode) {
+        const sel = selected.kind === 'nic' ? `[data-nic="${CSS.escape(selected.name)}"]`
+          : `[data-subnet="${CSS.escape(selected.vnet + '/' + selected.subnet)}"]`;
+        const node = mapBox.querySelector(sel);
+        if (node) node.classList.add('selected');
+      }
       if (lastTrace) drawTrace(map, lastTrace);
       if (traceMode) traceForm();
     } catch (e) { showError(mapBox, e); }

@@ -6,7 +6,7 @@
 // is drawn over it as numbered hops joined by arrows.
 import { svg } from './lib.js';
 
-const W = 250, GAP_X = 60, GAP_Y = 70, PAD = 20;
+const W = 310, GAP_X = 44, GAP_Y = 56, PAD = 16;
 const HEAD = 38, LINE = 18, SUB = 22, NIC = 18;
 
 function text(x, y, s, cls) {
@@ -35,7 +35,7 @@ function peerState(p) {
 
 // Where each VNet goes: hubs in row 1 (after the route server), spokes
 // in rows below, ordered by the hub they peer with.
-function layout(vnets, rsH) {
+function layout(vnets, rsH, room) {
   const byName = new Map(vnets.map(v => [v.name, v]));
   const hubs = vnets.filter(v => v.hub);
   const linked = (a, b) => (a.peerings || []).some(p => p.remote === b.name) ||
@@ -44,7 +44,7 @@ function layout(vnets, rsH) {
   for (const h of hubs)
     for (const v of vnets) if (!v.hub && !order.includes(v) && linked(v, h)) order.push(v);
   for (const v of vnets) if (!v.hub && !order.includes(v)) order.push(v);
-  const cols = Math.max(3, hubs.length + 1);
+  const cols = Math.max(2, hubs.length + 1);
   const pos = new Map();
   let x = PAD + W + GAP_X, y = PAD;
   const hubH = Math.max(rsH, ...hubs.map(vnetHeight));
@@ -60,7 +60,7 @@ function layout(vnets, rsH) {
     x += W + GAP_X;
     col++;
   }
-  const width = PAD * 2 + Math.max(cols, hubs.length + 1) * (W + GAP_X) - GAP_X;
+  const width = PAD * 2 + Math.max(cols, hubs.length + 1) * (W + GAP_X) - GAP_X + room; // room for a trace's end
   return { pos, byName, width, height: y + rowH + PAD + 30 };
 }
 
@@ -74,12 +74,13 @@ function edge(a, b) { // the points where the line between two boxes leaves them
   return [{ x: ca.x, y: down ? a.y + a.h : a.y }, { x: cb.x, y: down ? b.y : b.y + b.h }];
 }
 
-// drawMap(fab, peers, status, onSelect): {node, at: name or address -> point}
-export function drawMap(fab, peers, status, onSelect) {
+// drawMap(fab, peers, status, onSelect, room): {node, at: name or address
+// -> point}; room: pixels kept free on the right (for a trace's end)
+export function drawMap(fab, peers, status, onSelect, room) {
   const vnets = fab.vnets || [];
   const byIp = new Map(peers.map(p => [p.address, p]));
   const rsH = HEAD + LINE * (peers.length + 1) + 10;
-  const L = layout(vnets, rsH);
+  const L = layout(vnets, rsH, room || 0);
   const at = new Map(); // hop names and addresses -> {x, y}
   const root = svg('svg', { xmlns: 'http://www.w3.org/2000/svg', class: 'map', id: 'fabric-map',
     width: L.width, height: L.height, viewBox: `0 0 ${L.width} ${L.height}`,
@@ -150,12 +151,13 @@ export function drawMap(fab, peers, status, onSelect) {
       y += SUB;
       for (const n of (v.nics || []).filter(n => n.subnet === s.name)) {
         const peer = byIp.get(n.ip);
-        const label = peer ? `${n.name} ${n.ip} (${peer.kind === 'nva' ? 'NVA' : 'gateway'} ${peer.state})` : `${n.name} ${n.ip}`;
         const b = button(`NIC ${n.name} ${n.ip}${peer ? ', peer ' + peer.name + ' ' + peer.state : ''}: show its effective routes`,
           () => onSelect({ kind: 'nic', name: n.name }),
           [svg('rect', { x: p.x + 18, y: y - 13, width: p.w - 30, height: NIC - 2, rx: 3,
             class: peer ? `nic st-${peerState(peer)}` : 'nic' }),
-          text(p.x + 24, y, label, 'mono small')]);
+          text(p.x + 24, y, `${n.name} ${n.ip}`, 'mono small'),
+          peer ? text(p.x + p.w - 16, y, `${peer.kind === 'nva' ? 'NVA' : 'gateway'} ${peer.state === 'established' ? '\u25B2' : '\u25BC'} ${peer.state}`,
+            `small end state st-${peerState(peer)}`) : null]);
         b.setAttribute('data-nic', n.name);
         g.append(b);
         const pt = { x: p.x + p.w - 14, y: y - 5 };
@@ -191,13 +193,13 @@ export function drawTrace(map, tr) {
     svg('title', {}, `${i + 1}. ${p.h.at} ${p.h.ip || ''} ${p.h.note || ''}`))));
   if (pts.length) {
     const last = pts[pts.length - 1];
-    const ex = Math.min(last.x + 40, map.width - 10);
+    const ex = last.x + 44;
     const word = { delivered: 'delivered', dropped: 'dropped', 'left-fabric': 'leaves the fabric',
       'left-region': 'to another region' }[tr.result] || tr.result;
     if (tr.result !== 'delivered')
       g.append(svg('path', { class: 'hop exit', 'marker-end': 'url(#arrow)',
-        d: `M${last.x + 10},${last.y} L${ex},${last.y + 24}` }));
-    g.append(svg('text', { x: Math.max(10, ex - 150), y: last.y + 40, class: 'endlabel' },
+        d: `M${last.x + 10},${last.y} L${ex},${last.y}` }));
+    g.append(svg('text', { x: ex + 4, y: last.y + 4, class: 'endlabel' },
       `${tr.result === 'dropped' ? '\u2716 ' : ''}${word}`));
   }
   map.node.append(g);

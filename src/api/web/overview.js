@@ -37,7 +37,7 @@ function peerRow(p, act) {
 
 function eventList(evs) {
   if (!evs.length) return el('p', {}, 'No events yet.');
-  return el('ol', { class: 'events-brief', reversed: true },
+  return el('ul', { class: 'events-brief' },
     evs.slice().reverse().map(e => el('li', {},
       el('time', { datetime: e.time }, e.time.replace('T', ' ').replace('Z', '')), ' ',
       el('strong', {}, e.type), e.peer ? ` ${e.peer}` : '', ': ', e.reason || '')));
