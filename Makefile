@@ -62,7 +62,7 @@ $(eval $(call variant,build,,$(CC)))
 $(eval $(call variant,build/asan,$(SAN) -O1,$(CC)))
 
 .PHONY: all programs deps check-deps test demo fuzz bench clean asan fuzzers \
-	install deb
+	install deb web-test-deps
 # Keep objects built through pattern chains (tests, fuzzers) between runs.
 .SECONDARY:
 all: build/all
@@ -86,9 +86,16 @@ check-deps:
 deps:
 	@scripts/install-deps.sh
 
-test: deps
+test: deps web-test-deps
 	@$(MAKE) --no-print-directory all asan fuzzers
 	@tests/run.sh
+
+# The browser test's one npm package (playwright-core, tests/web/), from
+# the npm registry exactly as package-lock.json pins it. The console itself
+# needs no package: its files are plain and built into pharosd.
+web-test-deps: tests/web/node_modules/.package-lock.json
+tests/web/node_modules/.package-lock.json: tests/web/package.json tests/web/package-lock.json
+	cd tests/web && npm ci --no-audit --no-fund --loglevel=error
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -50,7 +50,7 @@ pharos_conf_begin "$CONF" asn=65515 router_id="${ADDR[rs]}" listen="${ADDR[rs]}"
 	hold_time=30 keepalive=10
 for n in nva1 nva2; do
 	pharos_conf_peer "$CONF" "$n" nva "${ADDR[$n]}" "${ASN[$n]}" passive=true \
-		description="\"BIRD $n\""
+		description="\"BIRD <b>$n</b> & co\""
 done
 pharos_conf_peer "$CONF" vpn-gw vpn_gateway 198.18.1.20 65010 passive=true
 pharos_conf_api "$CONF" "$API" "$T_DIR/api.token"

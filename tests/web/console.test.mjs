@@ -87,6 +87,10 @@ try {
     eq(row[6], `${p.prefixes_accepted} / ${p.prefixes_received}`, 'prefixes in');
     eq(row[7], String(p.prefixes_advertised), 'prefixes out');
   });
+  await check('overview: names are text, never markup (a description with <b> shows as typed)', async () => {
+    const d = await page.$eval('#peers tr[data-peer="nva1"] th .sub', n => [n.textContent, n.querySelectorAll('*').length]);
+    eq(d, ['BIRD <b>nva1</b> & co', 0], 'description');
+  });
   await check('overview: the event stream is live', () =>
     page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: T }));
   await shot('overview');

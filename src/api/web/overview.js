@@ -24,7 +24,8 @@ function peerRow(p, act) {
     el('td', { class: 'mono' }, p.address),
     el('td', { class: 'num' }, p.asn),
     el('td', { class: 'state-cell' }, stateLabel(p.state)),
-    el('td', { class: 'num' }, p.state === 'established' ? fmtDuration(p.uptime_s) : ''),
+    el('td', { class: 'num uptime', 'data-up': p.state === 'established' ? p.uptime_s : '' },
+      p.state === 'established' ? fmtDuration(p.uptime_s) : ''),
     el('td', { class: 'num' }, `${p.prefixes_accepted} / ${p.prefixes_received}`),
     el('td', { class: 'num' }, p.prefixes_advertised),
     el('td', { class: 'num' }, p.flaps),
@@ -98,10 +99,25 @@ export function render(main) {
     } catch (e) { showError(evBox, e); }
   }
 
+  // Peers and events are fetched again when the event stream brings
+  // news; in between only the uptimes tick here, and the numbers at the
+  // top are read again every 10 s.
   const all = () => { loadStatus(); loadPeers(); loadEvents(); };
   const soon = debounce(all, 150);
   const unsub = onEvent(() => soon());
-  const timer = setInterval(() => { loadStatus(); loadPeers(); }, 10000);
+  const started = Date.now();
+  let last = started;
+  const tick = setInterval(() => {
+    const secs = Math.round((Date.now() - last) / 1000);
+    if (secs < 1) return;
+    last += secs * 1000;
+    for (const c of peersBox.querySelectorAll('td.uptime[data-up]')) {
+      if (c.dataset.up === '') continue;
+      c.dataset.up = Number(c.dataset.up) + secs;
+      c.textContent = fmtDuration(Number(c.dataset.up));
+    }
+  }, 1000);
+  const timer = setInterval(loadStatus, 10000);
   all();
-  return () => { unsub(); clearInterval(timer); };
+  return () => { unsub(); clearInterval(timer); clearInterval(tick); };
 }
