@@ -225,6 +225,12 @@ try {
     eq((await api('peers/nva2')).admin_state, 'enabled', 'admin state');
   });
 
+  await page.click('#reload-check');
+  await check('reload --check from the page (token kept): the file is ok and nothing changes', async () => {
+    await page.waitForFunction(() => /^check: ok: 0 reset, 0 added, 0 removed, 0 updated, 3 unchanged/
+      .test(document.getElementById('reload-result')?.textContent), null, { timeout: T });
+  });
+
   // ------------------------------------------------------------ drills
   await go('#/drills');
   await page.waitForSelector('#drill-peer option[value="nva1"]', { state: 'attached', timeout: T });

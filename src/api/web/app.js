@@ -21,7 +21,7 @@ const views = {
 
 let stop = null;
 
-function route() {
+function route(moved) {
   const h = location.hash.replace(/^#\/?/, '');
   const [name, query] = h.split('?');
   const view = views[name] ? name : 'overview';
@@ -35,6 +35,7 @@ function route() {
   }
   document.title = `pharos: ${view}`;
   stop = views[view](main, params) || null;
+  if (moved) main.focus({ preventScroll: true }); // where a screen reader goes on
 }
 
 function tokenButton() {
@@ -56,7 +57,7 @@ document.getElementById('token-form').addEventListener('submit', e => {
   dlg.close(e.submitter && e.submitter.value === 'ok' ? 'ok' : 'cancel');
 });
 document.addEventListener('pharos-token', tokenButton);
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => route(true));
 tokenButton();
 startLive();
-route();
+route(false);

@@ -49,7 +49,12 @@ export function render(main) {
   const msg = el('div', { class: 'msg', 'aria-live': 'polite' });
   const peersBox = el('section', { 'aria-labelledby': 'h-peers' });
   const evBox = el('section', { 'aria-labelledby': 'h-events' });
-  main.append(el('h1', {}, 'Overview'), head, msg,
+  const reloadBtn = (check, label) => el('button', { type: 'button', id: check ? 'reload-check' : 'reload',
+    onclick: () => reload(check) }, label);
+  main.append(el('h1', {}, 'Overview'), head,
+    el('p', { class: 'actions-bar' }, reloadBtn(true, 'Check configuration'), ' ',
+      reloadBtn(false, 'Reload configuration')),
+    msg,
     el('h2', { id: 'h-peers' }, 'Peers'), peersBox,
     el('h2', { id: 'h-events' }, 'Recent events'), evBox);
 
@@ -63,6 +68,25 @@ export function render(main) {
       showError(msg, e);
     }
     loadPeers();
+  }
+
+  // POST /reload (?check=1: only say what a reload would do)
+  async function reload(check) {
+    msg.replaceChildren(el('p', {}, check ? 'Checking the configuration\u2026' : 'Reloading\u2026'));
+    try {
+      const r = await post(check ? 'reload?check=1' : 'reload', undefined,
+        'Reloading the configuration needs the API token');
+      const pe = r.peers || {};
+      const part = k => `${(pe[k] || []).length} ${k}`;
+      msg.replaceChildren(el('p', { class: 'okmsg', role: 'status', id: 'reload-result' },
+        `${check ? 'check' : 'reload'}: ${r.result}: `,
+        ['reset', 'added', 'removed', 'updated', 'unchanged'].map(part).join(', '),
+        (r.rs_changed || []).length ? `; redone: ${r.rs_changed.join(', ')}` : '',
+        (r.warnings || []).length ? `; warnings: ${r.warnings.join('; ')}` : ''));
+    } catch (e) {
+      showError(msg, e);
+    }
+    if (!check) loadPeers();
   }
 
   async function loadStatus() {
