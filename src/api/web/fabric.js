@@ -66,7 +66,7 @@ export function render(main, params, traceMode) {
     try {
       const [f, { peers }, st] = await Promise.all([get('fabric'), get('peers'), get('status')]);
       fab = f;
-      map = drawMap(f, peers, st, select, traceMode ? 150 : 0);
+      map = drawMap(f, peers, st, select, traceMode ? 170 : 0);
       clear(mapBox).append(map.node);
       if (selected && !traceMode) {
         const sel = selected.kind === 'nic' ? `[data-nic="${CSS.escape(selected.name)}"]`

@@ -160,7 +160,7 @@ export function drawMap(fab, peers, status, onSelect, room) {
             `small end state st-${peerState(peer)}`) : null]);
         b.setAttribute('data-nic', n.name);
         g.append(b);
-        const pt = { x: p.x + p.w - 14, y: y - 5 };
+        const pt = { x: p.x + p.w - 2, y: y - 5 }; // on the box edge, clear of the text
         at.set(n.name, pt);
         at.set(n.ip, pt);
         if (peer) at.set(peer.name, pt);
@@ -186,7 +186,7 @@ export function drawTrace(map, tr) {
   for (let i = 1; i < pts.length; i++) {
     const a = pts[i - 1], b = pts[i];
     g.append(svg('path', { class: 'hop', 'marker-end': 'url(#arrow)',
-      d: `M${a.x},${a.y} C${a.x + 60},${a.y} ${b.x + 60},${b.y} ${b.x + 6},${b.y}` }));
+      d: `M${a.x + 9},${a.y} C${a.x + 60},${a.y} ${b.x},${b.y + 60} ${b.x},${b.y + 11}` }));
   }
   pts.forEach((p, i) => g.append(svg('g', { class: 'hopmark', 'data-hop': i + 1 },
     svg('circle', { cx: p.x, cy: p.y, r: 9 }), svg('text', { x: p.x, y: p.y + 4, class: 'num' }, i + 1),
