@@ -16,6 +16,7 @@
 # TAP. Screenshots go to build/test-logs/web/. The namespace has no
 # route out: every request the page makes must go to pharosd, and the
 # script records and checks them all.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 need_bin "$PHAROSD" "$PHAROSCTL" bird node npm jq
@@ -101,13 +102,14 @@ bird_start nva1
 bird_start nva2
 check_wait "nva1 (BIRD) established" 30 peer_established nva1
 check_wait "nva2 (BIRD) established" 30 peer_established nva2
-check_wait "198.19.64.0/24 from both NVAs" 15 \
-	eval '[ "$(route_paths 198.19.64.0/24 | wc -l)" = 2 ]'
+two_paths() { [ "$(route_paths 198.19.64.0/24 | wc -l)" = 2 ]; }
+check_wait "198.19.64.0/24 from both NVAs" 15 two_paths
 
 # The browser run: PASS/FAIL/# lines, turned into TAP here.
 export WEB_ORIGIN="http://$API" WEB_TOKEN="$TOKEN" WEB_SHOTS="$SHOTS" CHROMIUM
 export WEB_CTL="$PHAROSCTL" WEB_CONF="$CONF"
-export WEB_KILL_PID="$(pid_of bird-nva1)"
+WEB_KILL_PID=$(pid_of bird-nva1)
+export WEB_KILL_PID
 nsx rs node "$WEBT/console.test.mjs" >"$T_DIR/browser.out" 2>"$T_DIR/browser.err"
 rc=$?
 while IFS= read -r line; do

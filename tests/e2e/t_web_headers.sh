@@ -8,6 +8,7 @@
 # inline script or style, no address of another host, and no markup
 # built from strings (innerHTML and the like). The browser test is
 # t_web.sh.
+# shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 need_bin "$PHAROSD" curl

@@ -124,8 +124,9 @@ export function render(main) {
   }
 
   // Peers and events are fetched again when the event stream brings
-  // news; in between only the uptimes tick here, and the numbers at the
-  // top are read again every 10 s.
+  // news; in between the uptimes tick here, the numbers at the top are
+  // read again every 10 s and the peers (their route counts change
+  // without an event) every 30 s.
   const all = () => { loadStatus(); loadPeers(); loadEvents(); };
   const soon = debounce(all, 150);
   const unsub = onEvent(() => soon());
@@ -142,6 +143,7 @@ export function render(main) {
     }
   }, 1000);
   const timer = setInterval(loadStatus, 10000);
+  const slow = setInterval(loadPeers, 30000);
   all();
-  return () => { unsub(); clearInterval(timer); clearInterval(tick); };
+  return () => { unsub(); clearInterval(timer); clearInterval(slow); clearInterval(tick); };
 }
