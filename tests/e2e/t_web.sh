@@ -8,6 +8,7 @@
 #   rs   pharosd AS 65515, API 198.18.1.1:8179, chromium   br0 198.18.1.1/24
 #   nva1 BIRD AS 65001  198.18.1.11  announces 198.19.64.0/24, 198.19.65.0/24
 #   nva2 BIRD AS 65002  198.18.1.12  announces 198.19.64.0/24, 198.19.66.0/24
+#                                     and 198.19.65.0/24 with AS path 65002 65002
 #   vpn-gw (vpn_gateway, 198.18.1.20): configured, never connects
 #
 # tests/web/console.test.mjs goes through every view and checks it
@@ -35,7 +36,10 @@ fi
 
 declare -A ADDR=([rs]=198.18.1.1 [nva1]=198.18.1.11 [nva2]=198.18.1.12)
 declare -A ASN=([nva1]=65001 [nva2]=65002)
-declare -A ROUTES=([nva1]="198.19.64.0/24 198.19.65.0/24" [nva2]="198.19.64.0/24 198.19.66.0/24")
+declare -A ROUTES=([nva1]="198.19.64.0/24 198.19.65.0/24"
+	[nva2]="198.19.64.0/24 198.19.65.0/24 198.19.66.0/24")
+# nva2 sends 198.19.65.0/24 with its AS twice: that path loses on length
+declare -A PREPEND=([nva1]=none [nva2]=198.19.65.0/24)
 API=${ADDR[rs]}:8179
 TOKEN=web-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "$TOKEN" >"$T_DIR/api.token"
@@ -93,7 +97,10 @@ bird_start() {
 		echo "protocol bgp to_pharos {"
 		echo "  local ${ADDR[$n]} as ${ASN[$n]}; neighbor ${ADDR[rs]} as 65515;"
 		echo "  connect delay time 1; connect retry time 1; hold time 30; keepalive time 10;"
-		echo "  ipv4 { import all; export where source = RTS_STATIC; };"
+		echo "  ipv4 { import all; export filter { if source != RTS_STATIC then reject;"
+		[ "${PREPEND[$n]}" != none ] &&
+			echo "    if net = ${PREPEND[$n]} then bgp_path.prepend(${ASN[$n]});"
+		echo "    accept; }; };"
 		echo "}"
 	} >"$f"
 	start_in "bird-$n" "$n" bird -f -c "$f" -s "$T_DIR/bird-$n.ctl"
@@ -102,8 +109,9 @@ bird_start nva1
 bird_start nva2
 check_wait "nva1 (BIRD) established" 30 peer_established nva1
 check_wait "nva2 (BIRD) established" 30 peer_established nva2
-two_paths() { [ "$(route_paths 198.19.64.0/24 | wc -l)" = 2 ]; }
-check_wait "198.19.64.0/24 from both NVAs" 15 two_paths
+two_paths() { [ "$(route_paths "$1" | wc -l)" = 2 ]; }
+check_wait "198.19.64.0/24 from both NVAs" 15 two_paths 198.19.64.0/24
+check_wait "198.19.65.0/24 from both NVAs" 15 two_paths 198.19.65.0/24
 
 # The browser run: PASS/FAIL/# lines, turned into TAP here.
 export WEB_ORIGIN="http://$API" WEB_TOKEN="$TOKEN" WEB_SHOTS="$SHOTS" CHROMIUM

@@ -101,10 +101,12 @@ try {
   await page.fill('#route-q', '198.19.65.7');
   await page.press('#route-q', 'Enter');
   await page.waitForSelector('#routes tbody tr', { timeout: T });
-  await check('routes: an address finds the BIRD route by longest match', async () => {
+  await check('routes: an address finds the BIRD route by longest match, and says why the other path lost', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('#routes tbody tr').length === 2, null, { timeout: T });
     const cells = await page.$$eval('#routes tbody tr', rs => rs.map(r => [...r.children].map(c => c.textContent)));
-    eq(cells.length, 1, 'rows');
-    eq(cells[0].slice(0, 4), ['198.19.65.0/24', 'nva1', '198.18.1.11', '65001'], 'the route');
+    eq(cells[0].slice(0, 4), ['198.19.65.0/24', 'nva1', '198.18.1.11', '65001'], 'the best route');
+    eq(cells[0][6], 'best', 'nva1 is best');
+    eq([cells[1][0], cells[1][2], cells[1][5]], ['nva2', '65002 65002', 'lost: as_path_length'], 'the other path');
   });
   await page.fill('#route-q', '198.19.64.0/24');
   await page.press('#route-q', 'Enter');
@@ -124,7 +126,7 @@ try {
   null, { timeout: T });
   await check('routes: the peer filter keeps only that peer\'s paths', async () => {
     const prefixes = await page.$$eval('#routes tbody th', ts => ts.map(t => t.textContent));
-    eq(prefixes, ['198.19.64.0/24', '198.19.66.0/24'], 'prefixes of nva2');
+    eq(prefixes, ['198.19.64.0/24', '198.19.65.0/24', '198.19.66.0/24'], 'prefixes of nva2');
   });
   await page.selectOption('#route-peer', '');
   await page.fill('#route-q', '198.19.65.0/24');
@@ -270,6 +272,21 @@ try {
   await until(async () => (await api('peers/nva1')).state === 'established', 40000);
   await page.waitForFunction(() => /established/.test(document.querySelector('#peers tr[data-peer="nva1"] .state-cell')?.textContent),
     null, { timeout: 40000 });
+  // a second tab follows vm-a1's effective routes (its subnet's deltas)
+  const tab2 = await context.newPage();
+  tab2.on('request', r => requests.push(r.url()));
+  tab2.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text()); });
+  tab2.on('pageerror', e => problems.push(String(e)));
+  await tab2.goto(`${ORIGIN}/#/fabric?nic=vm-a1`);
+  const effOf = (tab, prefix) => tab.$$eval('#eff-routes tbody tr', (rs, p) => rs.filter(r => r.children[2].textContent === p)
+    .map(r => [r.children[0].textContent, r.children[4].textContent].join('|')), prefix);
+  await tab2.waitForSelector('#eff-routes tbody tr', { timeout: T });
+  await check('a second tab shows vm-a1\'s BGP routes via nva1 before the kill', async () => {
+    eq(await effOf(tab2, '198.19.65.0/24'), ['VirtualNetworkGateway|198.18.1.11'], '198.19.65.0/24');
+    eq(await effOf(tab2, '198.19.64.0/24'), ['VirtualNetworkGateway|198.18.1.11 198.18.1.12'], '198.19.64.0/24 (ECMP)');
+  });
+  await tab2.evaluate(() => { window.pharosMarker = 2; });
+  await page.bringToFront();
   const navBefore = navigations;
   await page.evaluate(() => { window.pharosMarker = 1; });
   const downs = () => page.$$eval('.events-brief li', ls => ls.filter(l => /session_down nva1/.test(l.textContent)).length);
@@ -288,6 +305,17 @@ try {
       throw new Error(`still ${await downs()} session_down lines of nva1`);
   });
   await shot('overview-nva-down');
+  await check('that tab\'s effective routes follow the fabric deltas: nva2 takes over, no reload, as pharosctl says', async () => {
+    const want = p => ctl('show', 'effective-routes', 'vm-a1').routes.filter(r => r.prefix === p)
+      .map(r => [r.source, r.next_hop_ips.join(' ')].join('|'));
+    const done = await until(async () =>
+      JSON.stringify(await effOf(tab2, '198.19.65.0/24')) === JSON.stringify(['VirtualNetworkGateway|198.18.1.12']) &&
+      JSON.stringify(await effOf(tab2, '198.19.64.0/24')) === JSON.stringify(['VirtualNetworkGateway|198.18.1.12']), 15000);
+    if (!done) throw new Error(`198.19.65.0/24: ${await effOf(tab2, '198.19.65.0/24')}; 198.19.64.0/24: ${await effOf(tab2, '198.19.64.0/24')}`);
+    eq(await effOf(tab2, '198.19.65.0/24'), want('198.19.65.0/24'), 'pharosctl for 198.19.65.0/24');
+    eq(await tab2.evaluate(() => window.pharosMarker), 2, 'the same page in the tab');
+  });
+  await tab2.close();
   await go('#/fabric');
   await page.waitForSelector('#fabric-map [data-nic="nva1-nic"]', { timeout: T });
   await check('fabric map: the dead NVA reads down in words', async () => {
