@@ -266,6 +266,15 @@ try {
   });
   await page.selectOption('#ev-type', '');
   await shot('events');
+  await go('#/overview');
+  await page.click('#peers tr[data-peer="nva2"] th a');
+  await check('a peer\'s name leads to its events (its flap history)', async () => {
+    await page.waitForFunction(() => location.hash === '#/events?q=nva2' &&
+      document.querySelectorAll('#events tbody tr').length > 0, null, { timeout: T });
+    const rows = await page.$$eval('#events tbody tr', rs => rs.map(r => r.textContent));
+    if (!rows.every(r => r.includes('nva2'))) throw new Error(rows.join(' / '));
+    if (!rows.some(r => /session_down/.test(r))) throw new Error('no session_down of nva2');
+  });
 
   // ------------------------------------------------------------ live
   await go('#/overview');

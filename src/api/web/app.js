@@ -16,7 +16,7 @@ const views = {
   fabric: (m, p) => fabric.render(m, p, false),
   trace: (m, p) => fabric.render(m, p, true),
   drills: m => drills.render(m),
-  events: m => events.render(m),
+  events: (m, p) => events.render(m, p),
 };
 
 let stop = null;

@@ -1,12 +1,14 @@
 // events.js - the events: the kept ones, then each new one as the event
-// stream brings it, filtered by type and by a word (peer, reason).
+// stream brings it, filtered by type and by a word (peer, reason;
+// #/events?q=NAME, as the overview links a peer: its flap history).
 import { el, get, clear, showError, onEvent } from './lib.js';
 
 const MAX = 500;
 
-export function render(main) {
+export function render(main, params) {
   const type = el('select', { id: 'ev-type', name: 'type' }, el('option', { value: '' }, 'every type'));
-  const word = el('input', { id: 'ev-word', type: 'search', name: 'q', placeholder: 'peer or word' });
+  const word = el('input', { id: 'ev-word', type: 'search', name: 'q', placeholder: 'peer or word',
+    value: params.get('q') || '' });
   const count = el('p', { class: 'count', 'aria-live': 'polite' });
   const body = el('tbody', {});
   main.append(el('h1', {}, 'Events'),

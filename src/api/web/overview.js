@@ -19,7 +19,9 @@ function peerRow(p, act) {
     onclick: () => act(p.name, what),
   }, label);
   return el('tr', { 'data-peer': p.name },
-    el('th', { scope: 'row' }, p.name, p.description ? el('div', { class: 'sub' }, p.description) : null),
+    el('th', { scope: 'row' },
+      el('a', { href: `#/events?q=${encodeURIComponent(p.name)}`, title: `events of ${p.name} (its flaps)` }, p.name),
+      p.description ? el('div', { class: 'sub' }, p.description) : null),
     el('td', {}, p.kind),
     el('td', { class: 'mono' }, p.address),
     el('td', { class: 'num' }, p.asn),
