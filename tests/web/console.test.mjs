@@ -313,6 +313,14 @@ try {
     if (!await until(async () => await downs() > downsBefore, 15000))
       throw new Error(`still ${await downs()} session_down lines of nva1`);
   });
+  await check('the route count chart follows the loc-RIB (sampled with the numbers)', async () => {
+    const ok = await until(async () => {
+      const want = (await api('status')).rib;
+      const got = await page.$eval('#count-chart', n => n.textContent);
+      return new RegExp(`now ${want.prefixes_v4 + want.prefixes_v6},`).test(got);
+    }, 15000);
+    if (!ok) throw new Error(await page.$eval('#count-chart', n => n.textContent));
+  });
   await shot('overview-nva-down');
   await check('that tab\'s effective routes follow the fabric deltas: nva2 takes over, no reload, as pharosctl says', async () => {
     const want = p => ctl('show', 'effective-routes', 'vm-a1').routes.filter(r => r.prefix === p)

@@ -3,8 +3,30 @@
 // (with enable, disable and refresh), the fabric's size and the latest
 // events. Peers are fetched again when an event names one, so a session
 // that goes down shows at once; a slow timer keeps the uptimes current.
-import { el, get, post, table, clear, fmtDuration, onEvent, debounce,
+import { el, svg, get, post, table, clear, fmtDuration, onEvent, debounce,
   showError, stateLabel } from './lib.js';
+
+// Route counts seen since the page was opened (one sample per status
+// read, an hour's worth), kept across views.
+const samples = [];
+const MAX_SAMPLES = 360;
+
+// A line of the loc-RIB's prefixes over time, with its range in words.
+function countChart() {
+  const W = 560, H = 90, P = 4;
+  if (samples.length < 2)
+    return el('p', { class: 'help', id: 'count-chart' }, 'Route counts over time: collecting (one sample every 10 s).');
+  const vals = samples.map(s => s.n), lo = Math.min(...vals), hi = Math.max(...vals);
+  const t0 = samples[0].t, t1 = samples[samples.length - 1].t;
+  const x = t => P + (W - 2 * P) * (t - t0) / Math.max(1, t1 - t0);
+  const y = v => H - P - (H - 2 * P) * (v - lo) / Math.max(1, hi - lo);
+  const label = `prefixes over the last ${fmtDuration((t1 - t0) / 1000)}: now ${vals[vals.length - 1]}, lowest ${lo}, highest ${hi}`;
+  return el('figure', { class: 'chart', id: 'count-chart' },
+    svg('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label },
+      svg('rect', { x: 0, y: 0, width: W, height: H, class: 'track' }),
+      svg('polyline', { class: 'count', points: samples.map(s => `${x(s.t).toFixed(1)},${y(s.n).toFixed(1)}`).join(' ') })),
+    el('figcaption', { class: 'sub' }, label[0].toUpperCase() + label.slice(1)));
+}
 
 function stat(label, value) {
   return el('div', { class: 'stat' }, el('span', { class: 'label' }, label),
@@ -48,6 +70,7 @@ function eventList(evs) {
 
 export function render(main) {
   const head = el('section', { class: 'stats', 'aria-label': 'Route server' });
+  const chart = el('div', {});
   const msg = el('div', { class: 'msg', 'aria-live': 'polite' });
   const peersBox = el('section', { 'aria-labelledby': 'h-peers' });
   const evBox = el('section', { 'aria-labelledby': 'h-events' });
@@ -56,6 +79,7 @@ export function render(main) {
   main.append(el('h1', {}, 'Overview'), head,
     el('p', { class: 'actions-bar' }, reloadBtn(true, 'Check configuration'), ' ',
       reloadBtn(false, 'Reload configuration')),
+    chart,
     msg,
     el('h2', { id: 'h-peers' }, 'Peers'), peersBox,
     el('h2', { id: 'h-events' }, 'Recent events'), evBox);
@@ -105,6 +129,9 @@ export function render(main) {
         stat('paths', st.rib.paths),
         stat('VNets', vnets.length), stat('subnets', count('subnets')),
         stat('NICs', count('nics')), stat('fabric version', fab ? fab.version : '-'));
+      samples.push({ t: Date.now(), n: st.rib.prefixes_v4 + st.rib.prefixes_v6 });
+      if (samples.length > MAX_SAMPLES) samples.shift();
+      clear(chart).append(countChart());
     } catch (e) { showError(head, e); }
   }
 
