@@ -186,6 +186,12 @@ try {
     if (want.hops.length < 2 || want.hops[1].at !== 'nva1-nic') throw new Error('expected the walk through nva1-nic');
   });
   await shot('trace');
+  await page.focus('#fabric-map [data-nic="vm-b1"]');
+  await page.keyboard.press('Enter');
+  await check('trace: a NIC picked on the map with the keyboard becomes the source', async () => {
+    eq(await page.$eval('#trace-nic', s => s.value), 'vm-b1', 'source NIC');
+    eq(await page.evaluate(() => document.activeElement.id), 'trace-dst', 'focus');
+  });
 
   // ------------------------------------------------------------ token
   await go('#/overview');

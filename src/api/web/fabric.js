@@ -23,7 +23,9 @@ export function render(main, params, traceMode) {
   const legend = el('p', { class: 'help' },
     'Boxes are VNets (hubs first, with the route server to their left); solid lines are peerings ',
     'whose spoke uses the hub\u2019s gateways, dashed lines other peerings. NVAs and gateways carry ',
-    'their session state in words (\u25B2 up, \u25BC down). Select a subnet or NIC (Tab, Enter) for its effective routes.');
+    'their session state in words (\u25B2 up, \u25BC down). ',
+    traceMode ? 'A NIC selected on the map (Tab, Enter) becomes the trace\u2019s source.'
+      : 'Select a subnet or NIC (Tab, Enter) for its effective routes.');
   main.append(el('h1', {}, traceMode ? 'Trace' : 'Fabric'), legend,
     el('div', { class: traceMode ? 'fabric-grid trace-grid' : 'fabric-grid' }, mapBox, traceMode ? tracePanel : panel));
 
@@ -39,7 +41,11 @@ export function render(main, params, traceMode) {
 
   async function select(what) {
     selected = what;
-    if (traceMode) { location.hash = `#/fabric?nic=${enc(what.name || '')}`; return; }
+    if (traceMode) { // a NIC picked on the map is the trace's source
+      const nic = document.getElementById('trace-nic');
+      if (what.kind === 'nic' && nic) { nic.value = what.name; document.getElementById('trace-dst').focus(); }
+      return;
+    }
     for (const n of mapBox.querySelectorAll('.item.selected')) n.classList.remove('selected');
     const sel = what.kind === 'nic' ? `[data-nic="${CSS.escape(what.name)}"]`
       : `[data-subnet="${CSS.escape(what.vnet + '/' + what.subnet)}"]`;
