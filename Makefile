@@ -62,7 +62,7 @@ $(eval $(call variant,build,,$(CC)))
 $(eval $(call variant,build/asan,$(SAN) -O1,$(CC)))
 
 .PHONY: all programs deps check-deps test demo fuzz bench clean asan fuzzers \
-	install deb
+	install deb web-test-deps
 # Keep objects built through pattern chains (tests, fuzzers) between runs.
 .SECONDARY:
 all: build/all
@@ -87,8 +87,17 @@ deps:
 	@scripts/install-deps.sh
 
 test: deps
+	@$(MAKE) --no-print-directory web-test-deps || \
+		echo "make test: web-test-deps failed; tests/e2e/t_web.sh will say so"
 	@$(MAKE) --no-print-directory all asan fuzzers
 	@tests/run.sh
+
+# The browser test's one npm package (playwright-core, tests/web/), from
+# the npm registry exactly as package-lock.json pins it. The console itself
+# needs no package: its files are plain and built into pharosd.
+web-test-deps: tests/web/node_modules/.package-lock.json
+tests/web/node_modules/.package-lock.json: tests/web/package.json tests/web/package-lock.json
+	cd tests/web && npm ci --no-audit --no-fund --loglevel=error
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -173,6 +182,10 @@ build/bench/rib-bench: bench/rib_bench.c build/libpharos.a
 build/bench/fabric-bench: bench/fabric_bench.c build/libpharos.a
 	@mkdir -p $(dir $@)
 	$(CC) $(PCPPFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) -o $@ $< build/libpharos.a $(LDLIBS)
+
+# The web console's files are built into pharosd (src/api/api_web_files.c).
+build/obj/src/api/api_web_files.o build/asan/obj/src/api/api_web_files.o \
+build/fuzz/obj/src/api/api_web_files.o: $(wildcard src/api/web/*)
 
 # The agent's unit test compiles the agent's pure parts directly.
 build/obj/tests/unit/test_agent.o build/asan/obj/tests/unit/test_agent.o: $(wildcard tools/pharos-agent/*)

@@ -23,6 +23,7 @@
 #include "api/api_fabric.h"
 #include "api/api_ops.h"
 #include "api/api_mrt.h"
+#include "api/api_web.h"
 #include "api/metrics.h"
 
 #include <arpa/inet.h>
@@ -203,6 +204,8 @@ static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
 	if (!strcmp(url, "/metrics"))
 		return post ? reply_error(con, 405, "method not allowed")
 			    : reply_metrics(api, con);
+	if (api_web_match(url)) /* the web console (api_web.c) */
+		return api_web_reply(api, con, url, post);
 	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)))
 		return reply_error(con, 404, "unknown path");
 	rest = url + strlen(API_PREFIX);

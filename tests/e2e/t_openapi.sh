@@ -143,6 +143,10 @@ api "GET fabric/trace?nic=vm-1&dst=198.19.5.1" 200 GET '/api/v1/fabric/trace?nic
 api "GET fabric/trace without dst (400)" 400 GET '/api/v1/fabric/trace?nic=vm-1'
 api "GET mrt/rib" 200 GET /api/v1/mrt/rib
 api "GET metrics" 200 GET /metrics
+api "GET / (the web console)" 200 GET /
+api "GET /ui/app.js" 200 GET /ui/app.js
+api "GET /ui/app.css" 200 GET /ui/app.css
+api "GET /ui/nope.js (404)" 404 GET /ui/nope.js
 # The streams: the reply's type, then each data line against its schema.
 # data_lines SCHEMA: every "data:" line of the last body is valid.
 data_lines() {
