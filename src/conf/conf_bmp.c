@@ -11,7 +11,9 @@ void conf_print_bmp(FILE *o, const struct conf_rs *rs)
 {
 	char buf[ADDR_STRLEN];
 
-	fprintf(o, "  bmp:%s\n", rs->n_bmp ? "" : " []");
+	if (!rs->n_bmp)
+		return; /* not configured: nothing printed (no collectors) */
+	fputs("  bmp:\n", o);
 	for (unsigned i = 0; i < rs->n_bmp; i++) {
 		const struct conf_bmp *b = &rs->bmp[i];
 

@@ -670,7 +670,7 @@ static void f_bmp(struct loader *L, const struct ynode *v, void *b)
 			   load_bmp);
 	for (unsigned i = 0; i < rs->n_bmp; i++)
 		for (unsigned j = 0; j < i; j++)
-			if (rs->bmp[i].port == rs->bmp[j].port &&
+			if (rs->bmp[i].port && rs->bmp[i].port == rs->bmp[j].port &&
 			    addr_eq(&rs->bmp[i].address, &rs->bmp[j].address))
 				diag_err(L->d, v->items[i],
 					 "duplicate BMP collector (same address and port as line %u)",
