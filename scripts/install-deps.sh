@@ -17,7 +17,8 @@ libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev
 LAB="clang libclang-rt-14-dev
 iproute2 procps curl psmisc iputils-ping jq libxml2-utils bsdextrautils bzip2 xxd python3 python3-yaml python3-jsonschema openssl bc
 util-linux git debhelper dpkg-dev fakeroot lintian systemd logrotate bash-completion binutils
-bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus nftables"
+bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus nftables
+pmacct"
 
 case "${1:-all}" in
 build) PKGS=$BUILD ;;
