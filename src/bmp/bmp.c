@@ -74,9 +74,14 @@ bool bmp_coll_send(struct bmp_coll *c, const uint8_t *msg, int len)
 	if (c->state != BC_UP || !n)
 		return c->state == BC_UP;
 	if (c->q_len - c->q_off + n > c->max_queue) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "send queue full (%zu bytes waiting, "
+			 "max_queue_kb %zu): the collector does not keep up, a "
+			 "full resync follows the reconnect", c->q_len - c->q_off,
+			 c->max_queue >> 10);
 		c->drops++;
-		coll_down(c, "send queue full: the collector does not keep up "
-			     "(a full resync follows the reconnect)");
+		coll_down(c, why);
 		return false;
 	}
 	if (c->q_len + n > c->q_cap) {
@@ -103,6 +108,11 @@ bool bmp_coll_send(struct bmp_coll *c, const uint8_t *msg, int len)
 	c->messages++;
 	bmp_coll_kick(c);
 	return true;
+}
+
+size_t bmp_coll_dump_low(const struct bmp_coll *c)
+{
+	return c->max_queue / 4 < BMP_DUMP_LOW ? c->max_queue / 4 : BMP_DUMP_LOW;
 }
 
 void bmp_coll_kick(struct bmp_coll *c)
@@ -174,7 +184,7 @@ static void wio_cb(struct ev_loop *loop, ev_io *w, int revents)
 		coll_down(c, strerror(errno));
 		return;
 	}
-	if (c->dumping && c->q_len - c->q_off < BMP_DUMP_LOW)
+	if (c->dumping && c->q_len - c->q_off < bmp_coll_dump_low(c))
 		bmp_feed_dump_slice(c);
 	if (c->state != BC_UP)
 		return;

@@ -390,6 +390,9 @@ static int dump_entry(const struct rentry *e, void *arg)
 	struct dump_walk *w = arg;
 	struct bmp_coll *c = w->c;
 
+	/* The collector reads slowly: go on when the queue is shorter. */
+	if (c->q_len - c->q_off >= bmp_coll_dump_low(c))
+		return 1;
 	for (const struct rpath *rp = e->paths; rp; rp = rp->next) {
 		struct bmp_cpeer *cp;
 

@@ -15,7 +15,8 @@
 #include "wire/wire.h"
 
 #define BMP_MSG_MAX (BGP_EXT_MAX_LEN + 256) /* one UPDATE wrapped, or a Peer Up */
-#define BMP_DUMP_LOW (256u << 10) /* dump more while less is queued */
+#define BMP_DUMP_LOW (256u << 10) /* dump more while less is queued (and
+				    * less than a quarter of max_queue) */
 #define BMP_DUMP_SLICE 2000 /* loc-RIB entries per dump slice */
 #define BMP_RETRY_MIN 1.0
 #define BMP_RETRY_MAX 60.0
@@ -87,6 +88,9 @@ struct bmp {
 bool bmp_coll_send(struct bmp_coll *c, const uint8_t *msg, int len);
 /* Make sure the write watcher runs (the dump goes on from there). */
 void bmp_coll_kick(struct bmp_coll *c);
+/* The dump makes more only while fewer bytes than this are queued, so
+ * that the dump alone never fills the queue of a slow collector. */
+size_t bmp_coll_dump_low(const struct bmp_coll *c);
 /* The peer slot of a RIB peer index, grown as needed; NULL: no memory. */
 struct bmp_cpeer *bmp_cpeer(struct bmp_coll *c, uint32_t rib_id);
 
