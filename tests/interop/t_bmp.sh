@@ -103,6 +103,11 @@ ix_check_sessions bird
 ix_check_learned bird
 
 check_wait "collector up in /metrics" 10 metric_is "pharos_bmp_collector_up$coll_label" 1
+if command -v promtool >/dev/null; then
+	metrics_of rs "$IX_API" >"$T_DIR/metrics.txt"
+	check "promtool finds the exposition with pharos_bmp_* metrics valid" \
+		eval "grep -q '^pharos_bmp_bytes_total' '$T_DIR/metrics.txt' && promtool check metrics <'$T_DIR/metrics.txt'"
+fi
 check_wait "pmbmpd logged the Peer Up of bird-v4 ($IX_D4)" 15 \
 	bmp_json 1 ".bmp_msg_type == \"peer_up\" and .peer_ip == \"$IX_D4\""
 check_wait "pmbmpd logged the Peer Up of bird-v6 ($IX_D6)" 10 \
