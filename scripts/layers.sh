@@ -30,7 +30,7 @@ OBJ=${2:-$TOP/build/obj}
 cd "$TOP" || exit 2
 
 # Floors from the ground up; a folder may include only folders before it.
-FLOORS="base wire conf policy rib out session fabric mrt api daemon"
+FLOORS="base wire conf policy rib out session fabric mrt bmp api daemon"
 rank() {
 	local i=0 f
 	for f in $FLOORS; do

@@ -18,6 +18,7 @@
 #include "base/events.h"
 #include "base/log.h"
 #include "conf/conf.h"
+#include "bmp/bmp.h"
 #include "mrt/mrt_dump.h"
 #include "out/export.h"
 #include "rib/rib.h"
@@ -56,6 +57,7 @@ struct api_host {
 	struct session *sess; /* the peers */
 	struct fabric_live *fglue;
 	struct metrics *metrics;
+	struct bmp *bmp; /* BMP collectors, for metrics */
 	struct api *api; /* the server (api_start's result) */
 	ev_tstamp started; /* ev_now at start */
 	struct api_hooks hooks;

@@ -561,6 +561,45 @@ static void put_mrt(struct mbuf *m, struct api_host *d)
 	mprintf(m, "pharos_mrt_buffered_bytes %zu\n", st.buffered);
 }
 
+/* One line per BMP collector for each metric. */
+static void put_bmp(struct mbuf *m, struct api_host *d)
+{
+	static const struct {
+		const char *name, *type, *text;
+	} mt[] = {
+		{"pharos_bmp_collector_up", "gauge", "BMP collector connected (1) or not (0)"},
+		{"pharos_bmp_messages_total", "counter", "BMP messages queued for the collector"},
+		{"pharos_bmp_bytes_total", "counter", "BMP bytes written to the collector"},
+		{"pharos_bmp_drops_total", "counter", "BMP connections dropped because the send queue was full"},
+		{"pharos_bmp_connects_total", "counter", "BMP connections established"},
+		{"pharos_bmp_queue_bytes", "gauge", "BMP bytes waiting to be written"},
+		{"pharos_bmp_dumping", "gauge", "BMP table dump in progress (1) or not (0)"},
+	};
+	unsigned n = bmp_n_collectors(d->bmp);
+
+	if (!n)
+		return;
+	for (unsigned k = 0; k < sizeof(mt) / sizeof(mt[0]); k++) {
+		help(m, mt[k].name, mt[k].type, mt[k].text);
+		for (unsigned i = 0; i < n; i++) {
+			struct bmp_collector_stats st;
+			unsigned long long v[] = {0, 0, 0, 0, 0, 0, 0};
+
+			bmp_collector_stats(d->bmp, i, &st);
+			v[0] = st.up;
+			v[1] = st.messages;
+			v[2] = st.bytes;
+			v[3] = st.drops;
+			v[4] = st.connects;
+			v[5] = st.queued;
+			v[6] = st.dumping;
+			mprintf(m, "%s{collector=\"", mt[k].name);
+			put_label(m, st.name);
+			mprintf(m, "\"} %llu\n", v[k]);
+		}
+	}
+}
+
 static void put_process(struct mbuf *m, struct api_host *d)
 {
 	unsigned long long pages_total = 0, pages_rss = 0;
@@ -595,6 +634,7 @@ char *api_metrics_text(struct api_host *d)
 	put_measured(&m, d);
 	put_fabric(&m, d);
 	put_mrt(&m, d);
+	put_bmp(&m, d);
 	put_process(&m, d);
 	return m.p;
 }

@@ -107,6 +107,15 @@ struct conf_peer {
 	unsigned line, col;
 };
 
+/* A BMP collector (route_server.bmp): pharosd connects to it. */
+struct conf_bmp {
+	struct addr address;
+	uint16_t port;
+	uint32_t stats_s; /* Statistics Report interval, default 60; 0: none */
+	uint32_t max_queue_kb; /* send queue bound, default 16384 */
+	unsigned line, col;
+};
+
 struct conf_rs {
 	uint32_t asn; /* default 65515 */
 	struct addr router_id;
@@ -134,6 +143,8 @@ struct conf_rs {
 				    * every session is down at once; 0: off */
 	unsigned n_peers;
 	struct conf_peer *peers;
+	unsigned n_bmp;
+	struct conf_bmp *bmp; /* BMP collectors (RFC 7854) */
 };
 
 struct conf_api {

@@ -642,6 +642,41 @@ static void f_martians(struct loader *L, const struct ynode *v, void *b)
 	rs->martians_set = true;
 }
 
+#define BMPF(k, t, m, lo, hi, req) {k, t, offsetof(struct conf_bmp, m), lo, hi, NULL, NULL, req}
+static const struct field bmp_fields[] = {
+	BMPF("address", F_ADDR, address, 0, 0, true),
+	BMPF("port", F_U16, port, 1, 65535, true),
+	BMPF("stats_s", F_U32, stats_s, 0, 86400, false),
+	BMPF("max_queue_kb", F_U32, max_queue_kb, 64, 4194304, false),
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_bmp(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_bmp *m = b;
+	AT(m, v);
+	m->stats_s = 60;
+	m->max_queue_kb = 16384;
+	if (want(L, v, "bmp item", Y_MAP))
+		load_map(L, v, bmp_fields, m, "bmp collector");
+}
+
+/* route_server.bmp: the collectors; one address and port once. */
+static void f_bmp(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+
+	rs->bmp = load_seq(L, v, "bmp", sizeof(struct conf_bmp), &rs->n_bmp,
+			   load_bmp);
+	for (unsigned i = 0; i < rs->n_bmp; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (rs->bmp[i].port && rs->bmp[i].port == rs->bmp[j].port &&
+			    addr_eq(&rs->bmp[i].address, &rs->bmp[j].address))
+				diag_err(L->d, v->items[i],
+					 "duplicate BMP collector (same address and port as line %u)",
+					 rs->bmp[j].line);
+}
+
 #define RF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rs, m), lo, hi, NULL, NULL, false}
 static const struct field rs_fields[] = {
 	RF("asn", F_U32, asn, 1, 0),
@@ -661,6 +696,7 @@ static const struct field rs_fields[] = {
 	{"peers", F_FUNC, 0, 0, 0, NULL, f_peers, false},
 	{"peer_groups", F_FUNC, 0, 0, 0, NULL, f_peer_groups, false},
 	{"martians", F_FUNC, 0, 0, 0, NULL, f_martians, false},
+	{"bmp", F_FUNC, 0, 0, 0, NULL, f_bmp, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

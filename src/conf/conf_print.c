@@ -237,6 +237,7 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 			prefix_fmt(&rs->martians[i], buf, sizeof(buf)));
 	}
 	fputs("]\n", o);
+	conf_print_bmp(o, rs);
 }
 
 static void print_api(FILE *o, const struct conf_api *a)
@@ -403,7 +404,7 @@ static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
 	for (unsigned i = 0; i < a->n_peers; i++)
 		if (!peer_equal_all(&a->peers[i], &b->peers[i]))
 			return false;
-	return true;
+	return conf_bmp_equal(a, b);
 }
 
 static bool api_equal(const struct conf_api *a, const struct conf_api *b)
@@ -544,6 +545,7 @@ void conf_free(struct conf *c)
 	free(c->api.tls_cert_pem);
 	free(c->api.tls_key_pem);
 	free(c->rs.martians);
+	free(c->rs.bmp);
 	free(c->api.events_file);
 	free(c->api.mrt_dir);
 	for (unsigned i = 0; i < c->fabric.n_vnets; i++)

@@ -72,6 +72,11 @@ void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 void conf_martians(struct conf *c, const struct ynode *rsn,
 		   struct conf_diag *d);
 
+/* route_server.bmp (conf_bmp.c): printed as YAML that loads back, and
+ * compared. */
+void conf_print_bmp(FILE *o, const struct conf_rs *rs);
+bool conf_bmp_equal(const struct conf_rs *a, const struct conf_rs *b);
+
 /* Tree helpers for conf_check: the node for item i of a sequence under
  * key, or for key inside that item; NULL when absent. */
 struct ynode *yseq_item(const struct ynode *seq, unsigned i);

@@ -19,6 +19,7 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
+#include "bmp/bmp.h"
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
 #include "daemon/hold.h"
@@ -158,6 +159,9 @@ int daemon_init(struct daemon *d, const char *events_file)
 		return -1;
 	if (listeners_start(&d->sess) < 0)
 		return -1;
+	d->bmp = bmp_new(&d->sess);
+	if (!d->bmp)
+		return -1;
 	d->fglue = fabric_live_new(&d->conf->fabric, d->rib, d->loop, &d->log);
 	if (!d->fglue)
 		return -1;
@@ -166,6 +170,7 @@ int daemon_init(struct daemon *d, const char *events_file)
 	if (!d->api)
 		return -1;
 	d->apih.api = d->api;
+	d->apih.bmp = d->bmp;
 	d->metrics = metrics_new(&d->apih);
 	d->apih.metrics = d->metrics;
 	d->mrt = mrt_glue_new(d);
@@ -219,6 +224,7 @@ void daemon_fini(struct daemon *d)
 			if (d->sess.peers[i]->export_up)
 				export_peer_down(d->ex, d->sess.peers[i]->rib_id);
 	}
+	bmp_free(d->bmp);
 	peers_free(&d->sess);
 	if (d->loop)
 		conns_linger_free(&d->sess);

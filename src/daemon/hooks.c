@@ -8,6 +8,7 @@
  */
 #include "api/api.h"
 #include "api/metrics.h"
+#include "bmp/bmp.h"
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
 #include "daemon/mrt_glue.h"
@@ -27,6 +28,22 @@ static void hook_update_in(void *ctx, const struct conn *c,
 
 	mrt_glue_update(d, c, msg, len);
 	metrics_update_in(&d->apih);
+	bmp_update_in(d->bmp, c, msg, len);
+}
+
+static void hook_peer_up(void *ctx, const struct peer *p, const struct conn *c)
+{
+	struct daemon *d = ctx;
+
+	bmp_peer_up(d->bmp, p, c);
+}
+
+static void hook_peer_down(void *ctx, const struct peer *p,
+			   const struct session_down *why)
+{
+	struct daemon *d = ctx;
+
+	bmp_peer_down(d->bmp, p, why);
 }
 
 void daemon_session_wire(struct daemon *d)
@@ -42,6 +59,8 @@ void daemon_session_wire(struct daemon *d)
 	s->started_wall = d->started_wall;
 	s->hooks.kick = hook_kick;
 	s->hooks.update_in = hook_update_in;
+	s->hooks.peer_up = hook_peer_up;
+	s->hooks.peer_down = hook_peer_down;
 	s->hooks.ctx = d;
 }
 

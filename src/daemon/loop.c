@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "bmp/bmp.h"
 #include "daemon/daemon.h"
 #include "daemon/hold.h"
 #include "fabric/live.h"
@@ -17,6 +18,7 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 	struct daemon *d = arg;
 
 	export_change(d->ex, e, id);
+	bmp_locrib_change(d->bmp, e); /* BMP Loc-RIB monitoring */
 	if (d->fabric_feed) /* per-subnet effective-route deltas */
 		fabric_turn_change(d->fglue, e);
 }
@@ -32,6 +34,7 @@ void daemon_process_changes(struct daemon *d)
 	if (d->fabric_feed)
 		fabric_turn_begin(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
+	bmp_locrib_flush(d->bmp);
 	export_flush(d->ex);
 	fabric_turn_commit(d->fglue);
 	hold_after_drain(d);
@@ -98,6 +101,8 @@ void daemon_shutdown(struct daemon *d, const char *message)
 		fsm_peer_reset(p, message ? &n : NULL);
 	}
 	daemon_process_changes(d);
+	/* Peer Downs and withdrawals are queued: then the Termination. */
+	bmp_stop(d->bmp, message ? message : "pharosd stopping for a restart");
 	if (!d->sess.lingering) {
 		ev_break(d->loop, EVBREAK_ALL);
 		return;

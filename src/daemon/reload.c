@@ -21,6 +21,7 @@
 #include "session/bfd_session.h"
 #include "session/peer.h"
 #include "fabric/live.h"
+#include "bmp/bmp.h"
 #include "policy/policy.h"
 
 /* The peers of one reload, by outcome (names, for the reply). */
@@ -582,6 +583,21 @@ static int peers_apply(struct daemon *d, const struct conf *nc,
 
 /* Route-server-wide settings: what changed goes into changed ("decision",
  * "export"); it is applied unless check. */
+/* route_server.bmp differs (the collectors are reconfigured after the
+ * swap: bmp_configure). */
+static bool bmp_changed(const struct conf_rs *o, const struct conf_rs *n)
+{
+	if (o->n_bmp != n->n_bmp)
+		return true;
+	for (unsigned i = 0; i < n->n_bmp; i++)
+		if (!addr_eq(&o->bmp[i].address, &n->bmp[i].address) ||
+		    o->bmp[i].port != n->bmp[i].port ||
+		    o->bmp[i].stats_s != n->bmp[i].stats_s ||
+		    o->bmp[i].max_queue_kb != n->bmp[i].max_queue_kb)
+			return true;
+	return false;
+}
+
 static void rs_apply(struct daemon *d, const struct conf *nc, json_t *changed,
 		     bool check)
 {
@@ -599,6 +615,8 @@ static void rs_apply(struct daemon *d, const struct conf *nc, json_t *changed,
 			  o->transparent_as != n->transparent_as);
 	if (decision)
 		json_array_append_new(changed, json_string("decision"));
+	if (bmp_changed(o, n))
+		json_array_append_new(changed, json_string("bmp"));
 	if (export)
 		json_array_append_new(changed, json_string("export"));
 	if (check) {
@@ -757,6 +775,7 @@ json_t *daemon_reload(struct daemon *d, bool check, int *status)
 		log_err(&d->log, NULL, "reload: out of memory applying peers");
 	rs_apply(d, nc, changed, false);
 	swap_conf(d, nc, changed);
+	bmp_configure(d->bmp);
 	peers = peers_json(&s);
 	snprintf(reason, sizeof(reason),
 		 "%zu reset, %zu added, %zu removed, %zu updated, %zu unchanged",

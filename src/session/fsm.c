@@ -246,18 +246,24 @@ static void session_up(struct peer *p, struct conn *c)
 				   (json_int_t)c->hold_time, "capabilities",
 				   list), why);
 	fsm_update_state(p);
+	if (s->hooks.peer_up)
+		s->hooks.peer_up(s->hooks.ctx, p, c);
 	session_kick(s);
 }
 
 /* graceful: the session ended in a way that lets a peer that negotiated
  * graceful restart keep its routes (RFC 4724: no NOTIFICATION). */
-static void session_down(struct peer *p, const char *reason, bool graceful)
+static void session_down(struct peer *p, const char *reason, bool graceful,
+			 const struct bgp_notify *notify, bool local)
 {
 	struct session *s = p->s;
 	size_t n = 0;
+	struct session_down why = {reason, notify, local};
 
 	if (!p->export_up && !p->export_deferred)
 		return;
+	if (s->hooks.peer_down)
+		s->hooks.peer_down(s->hooks.ctx, p, &why);
 	if (p->export_up)
 		export_peer_down(s->ex, p->rib_id);
 	p->export_up = p->export_deferred = false;
@@ -349,7 +355,7 @@ void fsm_peer_reset(struct peer *p, const struct bgp_notify *n)
 	for (int k = 0; k < 2; k++)
 		if (p->conn[k])
 			conn_close(p->conn[k], n);
-	session_down(p, reason, !n);
+	session_down(p, reason, !n, n, true);
 	fsm_schedule(p);
 }
 
@@ -366,7 +372,7 @@ void fsm_conn_lost(struct conn *c, const char *reason)
 	}
 	conn_close(c, NULL);
 	if (was_est)
-		session_down(p, reason, true);
+		session_down(p, reason, true, NULL, false);
 	fsm_schedule(p);
 }
 
@@ -380,6 +386,19 @@ void fsm_send_stalled(struct conn *c)
 }
 
 /* ------------------------------------------------------ connections */
+
+/* Keep a copy of an OPEN message (for the peer_up hook). */
+static void keep_open(uint8_t **dst, uint16_t *dlen, const uint8_t *msg,
+		      size_t len)
+{
+	free(*dst);
+	*dlen = 0;
+	*dst = malloc(len);
+	if (*dst) {
+		memcpy(*dst, msg, len);
+		*dlen = (uint16_t)len;
+	}
+}
 
 static void send_open(struct conn *c)
 {
@@ -412,8 +431,10 @@ static void send_open(struct conn *c)
 	o.gr_afs[0] = (struct bgp_gr_af){AFI_IPV4, SAFI_UNICAST, GR_AF_FORWARDING};
 	o.gr_afs[1] = (struct bgp_gr_af){AFI_IPV6, SAFI_UNICAST, GR_AF_FORWARDING};
 	n = bgp_open_encode(&o, buf, sizeof(buf));
-	if (n > 0)
-		conn_send_bytes(c, buf, (size_t)n);
+	if (n <= 0)
+		return;
+	conn_send_bytes(c, buf, (size_t)n);
+	keep_open(&c->open_sent, &c->open_sent_len, buf, (size_t)n);
 }
 
 void fsm_conn_up(struct conn *c)
@@ -642,7 +663,7 @@ static void handle_notification(struct conn *c, const uint8_t *body,
 	snprintf(reason, sizeof(reason), "received %s", text);
 	conn_close(c, NULL);
 	if (was_est)
-		session_down(p, reason, false);
+		session_down(p, reason, false, &n, false);
 	fsm_schedule(p);
 }
 
@@ -684,8 +705,10 @@ int fsm_message(struct conn *c, uint8_t type, const uint8_t *msg, size_t len)
 		ev_timer_again(p->s->loop, &c->hold);
 	switch (c->state) {
 	case PS_OPENSENT:
-		if (type == BGP_OPEN)
+		if (type == BGP_OPEN) {
+			keep_open(&c->open_recv, &c->open_recv_len, msg, len);
 			return handle_open(c, body, blen);
+		}
 		break;
 	case PS_OPENCONFIRM:
 		if (type == BGP_KEEPALIVE) {

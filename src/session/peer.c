@@ -437,6 +437,8 @@ static void conn_free(struct conn *c)
 		close(c->fd);
 	oq_clear(c);
 	free(c->rbuf);
+	free(c->open_sent);
+	free(c->open_recv);
 	free(c);
 }
 

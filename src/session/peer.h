@@ -56,6 +56,10 @@ struct conn {
 	ev_tstamp last_drain; /* last time the queue was empty or moved */
 	bool got_open;
 	struct bgp_open open; /* the peer's OPEN */
+	/* The OPEN messages as sent and received (whole messages), kept
+	 * for the peer_up hook (BMP Peer Up); NULL until then. */
+	uint8_t *open_sent, *open_recv;
+	uint16_t open_sent_len, open_recv_len;
 	uint16_t hold_time, keepalive_time; /* negotiated */
 	struct bgp_session_caps caps;
 	struct addr local, remote;

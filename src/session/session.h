@@ -49,6 +49,13 @@ struct listener {
 	struct session *s;
 };
 
+/* Why a session went down, for the peer_down hook. */
+struct session_down {
+	const char *reason; /* the text of logs and events */
+	const struct bgp_notify *notify; /* the NOTIFICATION, NULL: none */
+	bool local; /* pharosd ended it (sent notify, or closed) */
+};
+
 /* Calls upward, wired by the daemon. Each may be NULL. */
 struct session_hooks {
 	/* RIB changes or export work are pending: handle them this turn. */
@@ -57,6 +64,13 @@ struct session_hooks {
 	 * it is imported: the MRT update log and the metrics' rates. */
 	void (*update_in)(void *ctx, const struct conn *c, const uint8_t *msg,
 			  size_t len);
+	/* The peer's session came up on c (its OPENs, sent and received,
+	 * are in c->open_sent/open_recv): BMP's Peer Up. */
+	void (*peer_up)(void *ctx, const struct peer *p, const struct conn *c);
+	/* The peer's session went down (before its routes are flushed):
+	 * BMP's Peer Down. */
+	void (*peer_down)(void *ctx, const struct peer *p,
+			  const struct session_down *why);
 	void *ctx;
 };
 
