@@ -867,10 +867,56 @@ static void f_regions(struct loader *L, const struct ynode *v, void *b)
 				&fab->n_regions, load_region);
 }
 
+/* fabric.load_balancers (third-party next hops, conf_nexthop.c) */
+static void f_lb_backends(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_lb *lb = b;
+	unsigned n = list_of(L, v, "backends");
+
+	lb->backends = xcalloc(n, sizeof(*lb->backends));
+	lb->n_backends = n;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ynode *x = list_at(v, i);
+		if (want(L, x, "backends", Y_SCALAR) &&
+		    addr_parse(x->str, &lb->backends[i]) < 0)
+			diag_err(L->d, x, "bad address '%s' for 'backends'",
+				 x->str);
+	}
+}
+
+static const char *const lb_health_names[] = {"up", "down", NULL};
+
+static const struct field lb_fields[] = {
+	{"name", F_STR, offsetof(struct conf_lb, name), 0, 0, NULL, NULL, true},
+	{"vnet", F_STR, offsetof(struct conf_lb, vnet), 0, 0, NULL, NULL, true},
+	{"frontend_ip", F_ADDR, offsetof(struct conf_lb, frontend_ip), 0, 0, NULL, NULL, true},
+	{"backends", F_FUNC, 0, 0, 0, NULL, f_lb_backends, true},
+	{"health", F_ENUM, offsetof(struct conf_lb, health), 0, 0, lb_health_names, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_lb(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_lb *lb = b;
+	AT(lb, v);
+	if (want(L, v, "load_balancers item", Y_MAP))
+		load_map(L, v, lb_fields, lb, "load balancer");
+}
+
+static void f_load_balancers(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_fabric *fab = b;
+	fab->load_balancers = load_seq(L, v, "load_balancers",
+				       sizeof(struct conf_lb),
+				       &fab->n_load_balancers, load_lb);
+}
+
 static const struct field fabric_fields[] = {
 	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
 	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
 	{"regions", F_FUNC, 0, 0, 0, NULL, f_regions, false},
+	{"allow_external_next_hops", F_BOOL, offsetof(struct conf_fabric, allow_external_next_hops), 0, 0, NULL, NULL, false},
+	{"load_balancers", F_FUNC, 0, 0, 0, NULL, f_load_balancers, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

@@ -301,6 +301,30 @@ static void print_vnet(FILE *o, const struct conf_vnet *v)
 	}
 }
 
+/* fabric.allow_external_next_hops and fabric.load_balancers */
+static void print_next_hops(FILE *o, const struct conf_fabric *f)
+{
+	fprintf(o, "  allow_external_next_hops: %s\n  load_balancers:%s\n",
+		b2s(f->allow_external_next_hops),
+		f->n_load_balancers ? "" : " []");
+	for (unsigned i = 0; i < f->n_load_balancers; i++) {
+		const struct conf_lb *lb = &f->load_balancers[i];
+		fputs("    - {name: ", o);
+		put_str(o, lb->name);
+		fputs(", vnet: ", o);
+		put_str(o, lb->vnet);
+		fputs(", frontend_ip: ", o);
+		put_addr(o, &lb->frontend_ip);
+		fputs(", backends: [", o);
+		for (unsigned j = 0; j < lb->n_backends; j++) {
+			fputs(j ? ", " : "", o);
+			put_addr(o, &lb->backends[j]);
+		}
+		fprintf(o, "], health: %s}\n",
+			lb->health == LB_DOWN ? "down" : "up");
+	}
+}
+
 static void print_fabric(FILE *o, const struct conf_fabric *f)
 {
 	fprintf(o, "fabric:\n  vnets:%s\n", f->n_vnets ? "" : " []");
@@ -335,6 +359,7 @@ static void print_fabric(FILE *o, const struct conf_fabric *f)
 		put_str(o, f->regions[i].api);
 		fputs("}\n", o);
 	}
+	print_next_hops(o, f);
 }
 
 void conf_print(const struct conf *c, FILE *out)
@@ -473,6 +498,26 @@ static bool rt_equal(const struct conf_route_table *a,
 	return true;
 }
 
+static bool lbs_equal(const struct conf_fabric *fa,
+		      const struct conf_fabric *fb)
+{
+	if (fa->allow_external_next_hops != fb->allow_external_next_hops ||
+	    fa->n_load_balancers != fb->n_load_balancers)
+		return false;
+	for (unsigned i = 0; i < fa->n_load_balancers; i++) {
+		const struct conf_lb *x = &fa->load_balancers[i],
+				     *y = &fb->load_balancers[i];
+		if (!str_eq(x->name, y->name) || !str_eq(x->vnet, y->vnet) ||
+		    !addr_same(&x->frontend_ip, &y->frontend_ip) ||
+		    x->health != y->health || x->n_backends != y->n_backends)
+			return false;
+		for (unsigned j = 0; j < x->n_backends; j++)
+			if (!addr_same(&x->backends[j], &y->backends[j]))
+				return false;
+	}
+	return true;
+}
+
 bool conf_equal(const struct conf *a, const struct conf *b)
 {
 	const struct conf_fabric *fa = &a->fabric, *fb = &b->fabric;
@@ -480,7 +525,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (!rs_equal(&a->rs, &b->rs) || !api_equal(&a->api, &b->api) ||
 	    fa->n_vnets != fb->n_vnets ||
 	    fa->n_route_tables != fb->n_route_tables ||
-	    fa->n_regions != fb->n_regions)
+	    fa->n_regions != fb->n_regions || !lbs_equal(fa, fb))
 		return false;
 	for (unsigned i = 0; i < fa->n_regions; i++)
 		if (!str_eq(fa->regions[i].name, fb->regions[i].name) ||
@@ -559,6 +604,12 @@ void conf_free(struct conf *c)
 		free(c->fabric.regions[i].api);
 	}
 	free(c->fabric.regions);
+	for (unsigned i = 0; i < c->fabric.n_load_balancers; i++) {
+		free(c->fabric.load_balancers[i].name);
+		free(c->fabric.load_balancers[i].vnet);
+		free(c->fabric.load_balancers[i].backends);
+	}
+	free(c->fabric.load_balancers);
 	free(c->path);
 	free(c);
 }
