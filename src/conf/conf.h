@@ -102,6 +102,10 @@ struct conf_peer {
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */
 	uint16_t hold_time, keepalive; /* 0 = route_server's values */
 	struct conf_bfd bfd;
+	/* ADD-PATH (RFC 7911) for IPv4 and IPv6 unicast: 0 none, else
+	 * ADDPATH_RECEIVE (1) | ADDPATH_SEND (2) as in the capability. */
+	uint8_t add_path;
+	uint16_t add_path_max; /* paths sent per prefix, 0: max_paths */
 	unsigned n_import, n_export;
 	struct pol_rule *import, *export;
 	unsigned line, col;

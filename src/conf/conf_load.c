@@ -487,6 +487,10 @@ static void f_bfd(struct loader *L, const struct ynode *v, void *b)
 	load_map(L, v, bfd_fields, c, "bfd");
 }
 
+/* ADD-PATH modes, indexed by the capability's send/receive value. */
+static const char *const add_path_names[] = {"none", "receive", "send",
+					     "both", NULL};
+
 #define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
 
 /* The settings a peer and a peer group share (everything but a peer's
@@ -505,6 +509,8 @@ static void f_bfd(struct loader *L, const struct ynode *v, void *b)
 	PF("hold_time", F_U16, hold_time, 0, 65535), \
 	PF("keepalive", F_U16, keepalive, 0, 65535), \
 	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false}, \
+	{"add_path", F_ENUM, offsetof(struct conf_peer, add_path), 0, 0, add_path_names, NULL, false}, \
+	PF("add_path_max", F_U16, add_path_max, 1, 64), \
 	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false}, \
 	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false}
 

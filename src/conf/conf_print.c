@@ -201,6 +201,13 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 		fputs("}\n", o);
 	} else
 		fputs("      bfd: false\n", o);
+	if (p->add_path) {
+		static const char *const ap[] = {"none", "receive", "send",
+						 "both"};
+		fprintf(o, "      add_path: %s\n", ap[p->add_path & 3]);
+	}
+	if (p->add_path_max)
+		fprintf(o, "      add_path_max: %u\n", p->add_path_max);
 	print_rules(o, "import", p->import, p->n_import);
 	print_rules(o, "export", p->export, p->n_export);
 }
@@ -395,7 +402,9 @@ bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 	       a->bfd.multiplier == b->bfd.multiplier &&
 	       a->bfd.multihop == b->bfd.multihop &&
 	       a->bfd.auth == b->bfd.auth && a->bfd.key_id == b->bfd.key_id &&
-	       str_eq(a->bfd.password, b->bfd.password);
+	       str_eq(a->bfd.password, b->bfd.password) &&
+	       a->add_path == b->add_path &&
+	       a->add_path_max == b->add_path_max;
 }
 
 static bool peer_equal_all(const struct conf_peer *a, const struct conf_peer *b)

@@ -84,6 +84,7 @@ struct rpath {
 	uint32_t peer; /* peer index from rib_peer_add */
 	uint8_t flags; /* RPATH_* */
 	uint8_t stale; /* kept while its peer restarts (RFC 4724) */
+	uint32_t path_id; /* ADD-PATH path identifier from the peer, else 0 */
 };
 enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
 
@@ -140,6 +141,13 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n);
 /* Remove peer's route to p. Returns 1 if there was one, 0 otherwise. */
 int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
+/* The same for one path of a peer that sends ADD-PATH path identifiers
+ * (RFC 7911): (peer, path_id) names a path, so one peer may hold several
+ * paths to p. rib_announce/rib_withdraw are these with path id 0. */
+int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
+		    const struct prefix *p, struct rattr *attr);
+int rib_withdraw_id(struct rib *rib, uint32_t peer, uint32_t path_id,
+		    const struct prefix *p);
 
 /* Number of routes a peer has in the RIB (its accepted prefixes). */
 size_t rib_peer_count(const struct rib *rib, uint32_t peer);
@@ -221,10 +229,11 @@ int rib_path_cmp(const struct rib *rib, const struct rpath *a,
  * The total order of a candidate list: rib_path_cmp, then, among paths
  * tied for ECMP, lowest ORIGIN (*step = RIB_STEP_ORIGIN), lowest peer
  * address (RIB_STEP_PEER_ADDR), lowest peer index (RIB_STEP_PEER_INDEX,
- * only for two peers with one address). 0 only for a path and itself.
+ * only for two peers with one address), lowest path id (RIB_STEP_PATH_ID,
+ * two ADD-PATH paths of one peer). 0 only for a path and itself.
  */
 enum { RIB_STEP_TIE = 5, RIB_STEP_ORIGIN = 6, RIB_STEP_PEER_ADDR = 7,
-       RIB_STEP_PEER_INDEX = 8 };
+       RIB_STEP_PEER_INDEX = 8, RIB_STEP_PATH_ID = 9 };
 int rib_path_order(const struct rib *rib, const struct rpath *a,
 		   const struct rpath *b, int *step);
 
