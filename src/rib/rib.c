@@ -132,6 +132,8 @@ uint32_t rib_peer_add(struct rib *rib, const struct rib_peer *p)
 		if (!rib->peers[i].used)
 			break;
 	if (i == rib->n_peers) {
+		if (rib->n_peers >= RIB_MAX_PEERS - 1)
+			return UINT32_MAX;
 		if (rib->n_peers == rib->cap_peers) {
 			uint32_t nc = rib->cap_peers ? rib->cap_peers * 2 : 8;
 			struct peer_slot *t = acct_realloc(

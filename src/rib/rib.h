@@ -77,15 +77,17 @@ const uint8_t *rattr_unknown(const struct rattr *ra);
 /* Bytes held by one interned set (struct and variable part). */
 size_t rattr_size(const struct rattr *ra);
 
-/* One path to a prefix: one peer's route. Small on purpose. */
+/* One path to a prefix: one peer's route. Small on purpose (24 bytes:
+ * the peer index, flags and stale mark share one word). */
 struct rpath {
 	struct rpath *next; /* next candidate for the same prefix, best first */
 	struct rattr *attr;
-	uint32_t peer; /* peer index from rib_peer_add */
-	uint8_t flags; /* RPATH_* */
-	uint8_t stale; /* kept while its peer restarts (RFC 4724) */
+	uint32_t peer : 24; /* peer index from rib_peer_add (< RIB_MAX_PEERS) */
+	uint32_t flags : 7; /* RPATH_* */
+	uint32_t stale : 1; /* kept while its peer restarts (RFC 4724) */
 	uint32_t path_id; /* ADD-PATH path identifier from the peer, else 0 */
 };
+#define RIB_MAX_PEERS (1u << 24)
 enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
 
 /* A loc-RIB entry: a prefix and its candidate paths, ordered by the
@@ -122,7 +124,8 @@ void rib_free(struct rib *rib);
  * that changed enter the change set. */
 void rib_set_config(struct rib *rib, const struct rib_config *cfg);
 
-/* Register a peer; returns its index (small, dense, reused after remove). */
+/* Register a peer; returns its index (small, dense, reused after remove;
+ * below RIB_MAX_PEERS), UINT32_MAX when out of memory or peers. */
 uint32_t rib_peer_add(struct rib *rib, const struct rib_peer *p);
 /* Withdraw every route of the peer (session down). Returns how many. */
 size_t rib_peer_flush(struct rib *rib, uint32_t peer);
