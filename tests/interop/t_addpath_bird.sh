@@ -67,6 +67,8 @@ pharos_conf_peer "$CONF" b2 nva "$B2" 65002
 pharos_conf_peer "$CONF" tx nva "$TX" 65003 add_path=receive
 pharos_conf_peer "$CONF" c nva "$C" 65010 add_path=send add_path_max=4
 pharos_conf_api "$CONF" "$API"
+mkdir -p "$T_DIR/mrt"
+printf '  mrt_dir: %s\n  mrt_updates: true\n' "$T_DIR/mrt" >>"$CONF"
 pharos_conf_vnet "$CONF" hub "$HUB"
 pharosd_start rs "$CONF" "$API"
 
@@ -95,8 +97,19 @@ two_from_tx() {
 		(map(.med) | sort) == [10, 20]' >/dev/null
 }
 check_wait "pharosd holds two paths of $PTX from tx, with distinct path ids (MED 10 and 20)" 20 two_from_tx
-check_eq "tx's prefixes_received counts both paths" \
+check_eq "tx's prefixes_accepted counts both paths" \
 	"$(peer_field tx prefixes_accepted)" 2
+# the MRT update log marks tx's UPDATEs as ADD-PATH (RFC 8050): bgpdump
+# reads both announcements of $PTX (with the MEDs), not garbage
+mrt_ptx() {
+	nsx rs true # the files are written by pharosd in the background
+	for f in "$T_DIR"/mrt/updates.*; do [ -f "$f" ] && bgpdump -m "$f" 2>/dev/null; done |
+		awk -F'|' -v p="$PTX" '$3 == "A" && $5 == "65003" && $6 == p { print $12 }' | sort -u | tr '\n' ' '
+}
+if command -v bgpdump >/dev/null; then
+	check_wait "bgpdump reads tx's two announcements of $PTX from the MRT update log (MED 10 and 20)" 20 \
+		eval '[ "$(mrt_ptx)" = "10 20 " ]'
+fi
 
 # --- send: the client sees both equal paths of $SHARED
 check_wait "pharosd holds $SHARED from b1 and b2 (ECMP)" 20 eval \
