@@ -58,7 +58,9 @@ struct import_ctx {
 static void withdraw_one(struct peer *p, const struct prefix *pfx,
 			 uint32_t path_id)
 {
-	if (!refused_del(p->refused, pfx))
+	/* refused routes are kept by prefix: with path ids another path of
+	 * the prefix may still be in the RIB */
+	if (!refused_del(p->refused, pfx) || path_id)
 		rib_withdraw_id(p->s->rib, p->rib_id, path_id, pfx);
 }
 
