@@ -19,6 +19,8 @@ ns_create rs g
 ns_lan rs br0 g
 ns_addr rs br0 "$RS/24"
 ns_addr g eth0 "$G/24"
+need_bin tshark
+cap_start gobgp rs br0
 
 CONF=$T_DIR/pharosd.yaml
 pharos_conf_begin "$CONF" asn=65515 router_id=$RS listen=$RS,127.0.0.1 hold_time=30 keepalive=10 \
@@ -94,6 +96,12 @@ stop_proc n2 >/dev/null 2>&1
 check_wait "n2 gone: GoBGP keeps only n1's path of $P4" 30 nh_is ipv4 "$P4" "$NH4_1 "
 check_wait "... and of $P6" 10 nh_is ipv6 "$P6" "$NH6_1 "
 
+cap_stop gobgp
+# tshark decodes the UPDATEs with path ids pharosd sent (it learns ADD-PATH
+# from the OPENs in the capture) with no malformed-packet warning
+cap_check_sent gobgp pharosd "$RS"
+check "the capture holds pharosd's UPDATEs with path ids (bgp.nlri_path_id)" \
+	eval '[ -n "$(tshark -n -r "$(cap_file gobgp)" -Y "ip.src == $RS && bgp.type == 2" -T fields -e bgp.nlri_path_id 2>/dev/null | tr -d "\n,")" ]'
 check "pharosd exits 0 on SIGTERM" pharosd_stop
 check "pharosd stderr has no sanitizer report" sanitizer_clean "$T_DIR/pharosd.log"
 stop_proc gobgpd >/dev/null 2>&1
