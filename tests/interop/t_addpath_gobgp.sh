@@ -28,6 +28,7 @@ pharos_conf_begin "$CONF" asn=65515 router_id=$RS listen=$RS,127.0.0.1 hold_time
 pharos_conf_peer "$CONF" n1 nva 127.0.0.2 65001 passive=true
 pharos_conf_peer "$CONF" n2 nva 127.0.0.3 65002 passive=true
 pharos_conf_peer "$CONF" gobgp nva "$G" 65010 add_path=send
+pharos_conf_peer "$CONF" mon nva 127.0.0.4 65011 passive=true add_path=send
 pharos_conf_api "$CONF" "$API"
 pharosd_start rs "$CONF" "$API"
 
@@ -67,7 +68,9 @@ nva() { # nva NAME BIND ASN NH4 NH6
 }
 nva n1 127.0.0.2 65001 $NH4_1 $NH6_1
 nva n2 127.0.0.3 65002 $NH4_2 $NH6_2
-for p in n1 n2 gobgp; do check_wait "$p established" 30 peer_established $p; done
+# a pharos-peer monitor that takes ADD-PATH too
+start_in mon rs stdbuf -oL "$PHAROS_PEER" -a 65011 -R 65515 -b 127.0.0.4 -o json --add-path-rx 127.0.0.1
+for p in n1 n2 gobgp mon; do check_wait "$p established" 30 peer_established $p; done
 caps() { pctl show peers | jq -r --arg n "$1" '.peers[] | select(.name == $n) | .capabilities | join(" ")'; }
 check_match "gobgp: ADD-PATH send negotiated for IPv4 and IPv6" "$(caps gobgp)" \
 	"add-path-send-ipv4 add-path-send-ipv6"
@@ -92,6 +95,15 @@ check_wait "GoBGP holds both paths of $P6 (next hops $NH6_1 and $NH6_2)" 20 nh_i
 check_eq "... two paths from the one session" "$(gobgp_paths ipv6 "$P6")" 2
 diag "$(gcli neighbor "$RS" adj-in -a ipv6 2>&1 | head -5)"
 
+# mon_ids PREFIX: the path ids the monitor was last announced, sorted
+mon_ids() {
+	grep '^{' "$T_DIR/mon.log" | jq -r --arg p "$1" 'select(.type == "update") |
+		.announce[]? | select(.prefix == $p) | "\(.path_id)@\(.next_hop)"' | sort -u | tr '\n' ' '
+}
+# (which path got id 1 depends on which NVA's route came first)
+check_wait "pharos-peer --add-path-rx prints both paths of $P4 with their path ids" 10 \
+	eval '[ "$(mon_ids "$P4")" = "1@$NH4_1 2@$NH4_2 " ] || [ "$(mon_ids "$P4")" = "1@$NH4_2 2@$NH4_1 " ]'
+
 stop_proc n2 >/dev/null 2>&1
 check_wait "n2 gone: GoBGP keeps only n1's path of $P4" 30 nh_is ipv4 "$P4" "$NH4_1 "
 check_wait "... and of $P6" 10 nh_is ipv6 "$P6" "$NH6_1 "
@@ -106,4 +118,5 @@ check "pharosd exits 0 on SIGTERM" pharosd_stop
 check "pharosd stderr has no sanitizer report" sanitizer_clean "$T_DIR/pharosd.log"
 stop_proc gobgpd >/dev/null 2>&1
 stop_proc n1 >/dev/null 2>&1
+stop_proc mon >/dev/null 2>&1
 t_done

@@ -125,6 +125,7 @@ struct peer {
 	uint32_t asn, remote_as;
 	bool has_remote_as, as2, listen, stats_on, gen_v6, distinct_attrs;
 	bool no_read; /* once established, stop reading (a slow peer) */
+	bool add_path_rx; /* offer ADD-PATH receive for both families */
 	uint32_t router_id; /* host order; 0 = derive */
 	const char *host, *port, *bind, *password_file, *mrt_file;
 	uint16_t hold;
