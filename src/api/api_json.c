@@ -103,6 +103,8 @@ static json_t *path_json(struct api_host *d, const struct rpath *rp,
 	attrs_json(o, rp->attr, tmp);
 	json_object_set_new(o, "best", json_boolean(rp->flags & RPATH_BEST));
 	json_object_set_new(o, "ecmp", json_boolean(rp->flags & RPATH_ECMP));
+	if (rp->path_id) /* received with ADD-PATH */
+		json_object_set_new(o, "path_id", json_integer(rp->path_id));
 	if (rp->stale)
 		json_object_set_new(o, "stale", json_true());
 	return o;
@@ -439,8 +441,8 @@ enum MHD_Result api_adj_out_reply(struct api *api, struct MHD_Connection *con,
 static json_t *caps_json(const struct peer *p)
 {
 	json_t *a = json_array();
-	const char *names[8];
-	size_t n = peer_caps_names(p, names, 8);
+	const char *names[12];
+	size_t n = peer_caps_names(p, names, 12);
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_string(names[i]));

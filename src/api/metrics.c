@@ -26,6 +26,7 @@
 #include "api/api_stream.h"
 #include "session/peer.h"
 #include "session/bfd_session.h"
+#include "fabric/fabric.h"
 #include "fabric/live.h"
 #include "mrt/mrt_dump.h"
 
@@ -528,6 +529,13 @@ static void put_fabric(struct mbuf *m, struct api_host *d)
 		      "Time from the first loc-RIB change of a loop turn to the fabric commit",
 		      fp->bucket, bounds, FABRIC_LAT_BUCKETS, true, fp->commits,
 		      fp->sum_s);
+	uint64_t nh_total = 0;
+	size_t nh_now = fab_invalid_next_hops(fabric_live_fabric(d->fglue),
+					      &nh_total);
+	help(m, "pharos_fabric_invalid_next_hops", "gauge", "BGP routes the fabric holds Invalid because a next hop is outside every VNet or a load balancer that is down");
+	mprintf(m, "pharos_fabric_invalid_next_hops %zu\n", nh_now);
+	help(m, "pharos_fabric_invalid_next_hops_total", "counter", "BGP routes that became Invalid because of a next hop");
+	mprintf(m, "pharos_fabric_invalid_next_hops_total %llu\n", (unsigned long long)nh_total);
 	api_fabric_held(d->api, &polls, &streams);
 	help(m, "pharos_api_long_polls_held", "gauge", "Fabric delta long polls held, waiting for a newer version");
 	mprintf(m, "pharos_api_long_polls_held %zu\n", polls);

@@ -102,6 +102,10 @@ struct conf_peer {
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */
 	uint16_t hold_time, keepalive; /* 0 = route_server's values */
 	struct conf_bfd bfd;
+	/* ADD-PATH (RFC 7911) for IPv4 and IPv6 unicast: 0 none, else
+	 * ADDPATH_RECEIVE (1) | ADDPATH_SEND (2) as in the capability. */
+	uint8_t add_path;
+	uint16_t add_path_max; /* paths sent per prefix, 0: max_paths */
 	unsigned n_import, n_export;
 	struct pol_rule *import, *export;
 	unsigned line, col;
@@ -229,12 +233,31 @@ struct conf_region {
 	unsigned line, col;
 };
 
+/* A load balancer a BGP next hop may point at (third-party next hop):
+ * its frontend address inside a VNet, its backends, and a health state
+ * that decides whether routes through it are Active or Invalid. */
+enum lb_health { LB_UP = 0, LB_DOWN = 1 };
+struct conf_lb {
+	char *name;
+	char *vnet; /* the VNet whose address space holds frontend_ip */
+	struct addr frontend_ip;
+	unsigned n_backends;
+	struct addr *backends;
+	uint8_t health; /* enum lb_health, default up */
+	unsigned line, col;
+};
+
 struct conf_fabric {
 	unsigned n_vnets, n_route_tables;
 	struct conf_vnet *vnets;
 	struct conf_route_table *route_tables;
 	unsigned n_regions;
 	struct conf_region *regions;
+	/* BGP next hops (conf_nexthop.c): a next hop outside every VNet makes
+	 * the route Invalid unless allow_external_next_hops is set. */
+	bool allow_external_next_hops;
+	unsigned n_load_balancers;
+	struct conf_lb *load_balancers;
 };
 
 struct conf {

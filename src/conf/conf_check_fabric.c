@@ -325,5 +325,6 @@ void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 		check_peerings(&k, v, vn);
 	}
 	check_route_tables(&k, fabric);
+	conf_check_nexthops(c, fabric, d);
 	infer_hub(c);
 }

@@ -487,6 +487,10 @@ static void f_bfd(struct loader *L, const struct ynode *v, void *b)
 	load_map(L, v, bfd_fields, c, "bfd");
 }
 
+/* ADD-PATH modes, indexed by the capability's send/receive value. */
+static const char *const add_path_names[] = {"none", "receive", "send",
+					     "both", NULL};
+
 #define PF(k, t, m, lo, hi) {k, t, offsetof(struct conf_peer, m), lo, hi, NULL, NULL, false}
 
 /* The settings a peer and a peer group share (everything but a peer's
@@ -505,6 +509,8 @@ static void f_bfd(struct loader *L, const struct ynode *v, void *b)
 	PF("hold_time", F_U16, hold_time, 0, 65535), \
 	PF("keepalive", F_U16, keepalive, 0, 65535), \
 	{"bfd", F_FUNC, 0, 0, 0, NULL, f_bfd, false}, \
+	{"add_path", F_ENUM, offsetof(struct conf_peer, add_path), 0, 0, add_path_names, NULL, false}, \
+	PF("add_path_max", F_U16, add_path_max, 1, 64), \
 	{"import", F_FUNC, 0, 0, 0, NULL, f_import, false}, \
 	{"export", F_FUNC, 0, 0, 0, NULL, f_export, false}
 
@@ -903,10 +909,56 @@ static void f_regions(struct loader *L, const struct ynode *v, void *b)
 				&fab->n_regions, load_region);
 }
 
+/* fabric.load_balancers (third-party next hops, conf_nexthop.c) */
+static void f_lb_backends(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_lb *lb = b;
+	unsigned n = list_of(L, v, "backends");
+
+	lb->backends = xcalloc(n, sizeof(*lb->backends));
+	lb->n_backends = n;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ynode *x = list_at(v, i);
+		if (want(L, x, "backends", Y_SCALAR) &&
+		    addr_parse(x->str, &lb->backends[i]) < 0)
+			diag_err(L->d, x, "bad address '%s' for 'backends'",
+				 x->str);
+	}
+}
+
+static const char *const lb_health_names[] = {"up", "down", NULL};
+
+static const struct field lb_fields[] = {
+	{"name", F_STR, offsetof(struct conf_lb, name), 0, 0, NULL, NULL, true},
+	{"vnet", F_STR, offsetof(struct conf_lb, vnet), 0, 0, NULL, NULL, true},
+	{"frontend_ip", F_ADDR, offsetof(struct conf_lb, frontend_ip), 0, 0, NULL, NULL, true},
+	{"backends", F_FUNC, 0, 0, 0, NULL, f_lb_backends, true},
+	{"health", F_ENUM, offsetof(struct conf_lb, health), 0, 0, lb_health_names, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_lb(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_lb *lb = b;
+	AT(lb, v);
+	if (want(L, v, "load_balancers item", Y_MAP))
+		load_map(L, v, lb_fields, lb, "load balancer");
+}
+
+static void f_load_balancers(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_fabric *fab = b;
+	fab->load_balancers = load_seq(L, v, "load_balancers",
+				       sizeof(struct conf_lb),
+				       &fab->n_load_balancers, load_lb);
+}
+
 static const struct field fabric_fields[] = {
 	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
 	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
 	{"regions", F_FUNC, 0, 0, 0, NULL, f_regions, false},
+	{"allow_external_next_hops", F_BOOL, offsetof(struct conf_fabric, allow_external_next_hops), 0, 0, NULL, NULL, false},
+	{"load_balancers", F_FUNC, 0, 0, 0, NULL, f_load_balancers, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

@@ -201,6 +201,13 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 		fputs("}\n", o);
 	} else
 		fputs("      bfd: false\n", o);
+	if (p->add_path) {
+		static const char *const ap[] = {"none", "receive", "send",
+						 "both"};
+		fprintf(o, "      add_path: %s\n", ap[p->add_path & 3]);
+	}
+	if (p->add_path_max)
+		fprintf(o, "      add_path_max: %u\n", p->add_path_max);
 	print_rules(o, "import", p->import, p->n_import);
 	print_rules(o, "export", p->export, p->n_export);
 }
@@ -302,6 +309,30 @@ static void print_vnet(FILE *o, const struct conf_vnet *v)
 	}
 }
 
+/* fabric.allow_external_next_hops and fabric.load_balancers */
+static void print_next_hops(FILE *o, const struct conf_fabric *f)
+{
+	fprintf(o, "  allow_external_next_hops: %s\n  load_balancers:%s\n",
+		b2s(f->allow_external_next_hops),
+		f->n_load_balancers ? "" : " []");
+	for (unsigned i = 0; i < f->n_load_balancers; i++) {
+		const struct conf_lb *lb = &f->load_balancers[i];
+		fputs("    - {name: ", o);
+		put_str(o, lb->name);
+		fputs(", vnet: ", o);
+		put_str(o, lb->vnet);
+		fputs(", frontend_ip: ", o);
+		put_addr(o, &lb->frontend_ip);
+		fputs(", backends: [", o);
+		for (unsigned j = 0; j < lb->n_backends; j++) {
+			fputs(j ? ", " : "", o);
+			put_addr(o, &lb->backends[j]);
+		}
+		fprintf(o, "], health: %s}\n",
+			lb->health == LB_DOWN ? "down" : "up");
+	}
+}
+
 static void print_fabric(FILE *o, const struct conf_fabric *f)
 {
 	fprintf(o, "fabric:\n  vnets:%s\n", f->n_vnets ? "" : " []");
@@ -336,6 +367,7 @@ static void print_fabric(FILE *o, const struct conf_fabric *f)
 		put_str(o, f->regions[i].api);
 		fputs("}\n", o);
 	}
+	print_next_hops(o, f);
 }
 
 void conf_print(const struct conf *c, FILE *out)
@@ -371,7 +403,9 @@ bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b)
 	       a->bfd.multiplier == b->bfd.multiplier &&
 	       a->bfd.multihop == b->bfd.multihop &&
 	       a->bfd.auth == b->bfd.auth && a->bfd.key_id == b->bfd.key_id &&
-	       str_eq(a->bfd.password, b->bfd.password);
+	       str_eq(a->bfd.password, b->bfd.password) &&
+	       a->add_path == b->add_path &&
+	       a->add_path_max == b->add_path_max;
 }
 
 static bool peer_equal_all(const struct conf_peer *a, const struct conf_peer *b)
@@ -474,6 +508,26 @@ static bool rt_equal(const struct conf_route_table *a,
 	return true;
 }
 
+static bool lbs_equal(const struct conf_fabric *fa,
+		      const struct conf_fabric *fb)
+{
+	if (fa->allow_external_next_hops != fb->allow_external_next_hops ||
+	    fa->n_load_balancers != fb->n_load_balancers)
+		return false;
+	for (unsigned i = 0; i < fa->n_load_balancers; i++) {
+		const struct conf_lb *x = &fa->load_balancers[i],
+				     *y = &fb->load_balancers[i];
+		if (!str_eq(x->name, y->name) || !str_eq(x->vnet, y->vnet) ||
+		    !addr_same(&x->frontend_ip, &y->frontend_ip) ||
+		    x->health != y->health || x->n_backends != y->n_backends)
+			return false;
+		for (unsigned j = 0; j < x->n_backends; j++)
+			if (!addr_same(&x->backends[j], &y->backends[j]))
+				return false;
+	}
+	return true;
+}
+
 bool conf_equal(const struct conf *a, const struct conf *b)
 {
 	const struct conf_fabric *fa = &a->fabric, *fb = &b->fabric;
@@ -481,7 +535,7 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (!rs_equal(&a->rs, &b->rs) || !api_equal(&a->api, &b->api) ||
 	    fa->n_vnets != fb->n_vnets ||
 	    fa->n_route_tables != fb->n_route_tables ||
-	    fa->n_regions != fb->n_regions)
+	    fa->n_regions != fb->n_regions || !lbs_equal(fa, fb))
 		return false;
 	for (unsigned i = 0; i < fa->n_regions; i++)
 		if (!str_eq(fa->regions[i].name, fb->regions[i].name) ||
@@ -561,6 +615,12 @@ void conf_free(struct conf *c)
 		free(c->fabric.regions[i].api);
 	}
 	free(c->fabric.regions);
+	for (unsigned i = 0; i < c->fabric.n_load_balancers; i++) {
+		free(c->fabric.load_balancers[i].name);
+		free(c->fabric.load_balancers[i].vnet);
+		free(c->fabric.load_balancers[i].backends);
+	}
+	free(c->fabric.load_balancers);
 	free(c->path);
 	free(c);
 }

@@ -67,6 +67,10 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 		       struct conf_diag *d);
 
+/* fabric.load_balancers and next-hop settings (conf_nexthop.c). */
+void conf_check_nexthops(struct conf *c, const struct ynode *fabric,
+			 struct conf_diag *d);
+
 /* route_server.martians: check the given list, or fill the defaults
  * (conf_martians.c). Runs after the rest of the checks. */
 void conf_martians(struct conf *c, const struct ynode *rsn,

@@ -165,6 +165,7 @@ int daemon_init(struct daemon *d, const char *events_file)
 	d->fglue = fabric_live_new(&d->conf->fabric, d->rib, d->loop, &d->log);
 	if (!d->fglue)
 		return -1;
+	d->fglue->events = d->events;
 	daemon_api_wire(d);
 	d->api = api_start(&d->apih);
 	if (!d->api)

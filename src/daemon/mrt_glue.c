@@ -369,6 +369,9 @@ void mrt_glue_update(struct daemon *d, const struct conn *c,
 		return;
 	}
 	g->upd_full_warned = false;
+	/* NLRI with ADD-PATH path ids: the _ADDPATH subtypes (RFC 8050) */
+	bool ap = c->caps.addpath_rx[AFI_IPV4] || c->caps.addpath_rx[AFI_IPV6];
+	size_t at = g->upd.len;
 	if (c->caps.as4)
 		rc = mrt_write_bgp4mp_msg(&g->upd, ts, p->cf->asn,
 					  d->conf->rs.asn, &c->remote,
@@ -376,6 +379,9 @@ void mrt_glue_update(struct daemon *d, const struct conn *c,
 	else
 		rc = write_msg_as2(&g->upd, ts, p->cf->asn, d->conf->rs.asn,
 				   &c->remote, &c->local, msg, len);
+	if (rc == 0 && ap && g->upd.len > at + 7)
+		g->upd.p[at + 7] = c->caps.as4 ? MRT_BGP4MP_MESSAGE_AS4_ADDPATH
+					       : MRT_BGP4MP_MESSAGE_ADDPATH;
 	if (rc < 0 || g->upd.oom) {
 		g->st.updates_dropped++;
 		g->upd.oom = false;

@@ -444,6 +444,8 @@ static void export_changed(struct daemon *d, struct peer *p)
 	ep.kind = p->cf->kind;
 	ep.asn = p->cf->asn;
 	ep.caps = p->est->caps;
+	ep.addpath_max = p->cf->add_path_max ? p->cf->add_path_max
+					     : d->conf->rs.max_paths;
 	ep.afi_v4 = p->afi_v4;
 	ep.afi_v6 = p->afi_v6;
 	ep.export_rules = p->cf->export;

@@ -18,6 +18,8 @@
 struct fbgp {
 	uint32_t refcnt;
 	uint16_t n_nh;
+	uint8_t reason; /* FAB_R_NH_* when a next hop is not usable, else 0 */
+	uint16_t bad; /* index of that next hop */
 	struct prefix prefix;
 	struct addr nh[];
 };
@@ -61,6 +63,16 @@ struct frecord {
 	struct fchange *items;
 };
 
+/* A load balancer a next hop may point at (fab_nexthop.c). */
+struct flb {
+	char *name;
+	uint32_t vnet;
+	struct addr front;
+	uint16_t n_back;
+	struct addr *back;
+	uint8_t health; /* enum lb_health */
+};
+
 struct fwatch {
 	fab_watch_cb cb;
 	void *arg;
@@ -101,6 +113,15 @@ struct fabric {
 	uint8_t *mark;
 	size_t mark_cap;
 
+	/* next hops of BGP routes (fab_nexthop.c) */
+	bool allow_ext_nh;
+	size_t n_lbs;
+	struct flb *lbs;
+	size_t n_invalid_nh; /* BGP routes Invalid for a next hop, now */
+	uint64_t invalid_nh_total; /* routes that became so, ever */
+	struct fab_nh_event *nh_events;
+	size_t n_nh_events, nh_events_lost;
+
 	size_t bytes; /* own accounting of what the fabric holds */
 };
 
@@ -140,5 +161,19 @@ size_t fab_resolve_at(const struct fab_route *st, size_t n_st,
 		      const struct fbgp *b, uint8_t bgp_reason,
 		      struct fab_route *out);
 void fab_bgp_free_all(struct fabric *f);
+
+/* fab_nexthop.c */
+int fab_nh_build(struct fabric *f, const struct conf_fabric *cf, char *err,
+		 size_t errlen);
+void fab_nh_free(struct fabric *f);
+/* Why next hop nh is not usable (FAB_R_NH_*), FAB_R_NONE if it is. */
+uint8_t fab_nh_reason(const struct fabric *f, const struct addr *nh);
+/* Set b->reason and b->bad from its next hops. */
+void fab_nh_classify(const struct fabric *f, struct fbgp *b);
+/* The table's route for a prefix goes from old to nw (either NULL):
+ * keep the gauge and queue an event when nw became Invalid. */
+void fab_nh_account(struct fabric *f, const struct fbgp *old,
+		    const struct fbgp *nw);
+const struct flb *fab_lb_by_ip(const struct fabric *f, const struct addr *a);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/events.h"
 #include "base/log.h"
 #include "rib/rib.h"
 #include "fabric/fabric.h"
@@ -54,6 +55,8 @@ static void mark_committed(struct fabric_live *g, uint64_t version)
 	g->prog.committed_wall = time(NULL);
 }
 
+static void nh_events(struct fabric_live *g);
+
 struct fabric_live *fabric_live_new(const struct conf_fabric *cf,
 				    struct rib *rib, struct ev_loop *loop,
 				    struct log *log)
@@ -72,9 +75,10 @@ struct fabric_live *fabric_live_new(const struct conf_fabric *cf,
 		free(g);
 		return NULL;
 	}
-	if (rib_changes_pending(rib) == 0)
+	if (rib_changes_pending(rib) == 0) {
 		mark_committed(g, fab_load_rib(g->fab, rib));
-	else
+		nh_events(g);
+	} else
 		mark_committed(g, fab_version(g->fab));
 	log_info(log, NULL, "fabric: %zu VNets, %zu subnets, %zu NICs, "
 		 "version %llu", fab_n_vnets(g->fab), fab_n_subnets(g->fab),
@@ -126,6 +130,37 @@ static void record_latency(struct fabric_prog *p, double s)
 			p->bucket[i]++;
 }
 
+static void nh_event(void *arg, const struct fab_nh_event *e)
+{
+	struct fabric_live *g = arg;
+	char p[PREFIX_STRLEN], a[ADDR_STRLEN];
+	json_t *x = json_object();
+
+	prefix_fmt(&e->prefix, p, sizeof(p));
+	addr_fmt(&e->next_hop, a, sizeof(a));
+	json_object_set_new(x, "prefix", json_string(p));
+	json_object_set_new(x, "next_hop", json_string(a));
+	log_warn(g->log, NULL, "fabric: route %s is Invalid: next hop %s: %s",
+		 p, a, fab_reason_text(e->reason));
+	if (g->events)
+		events_emit_json(g->events, "next_hop_invalid", NULL, x,
+				 fab_reason_text(e->reason));
+	else
+		json_decref(x);
+}
+
+/* Events for the routes the last commit made Invalid by a next hop. */
+static void nh_events(struct fabric_live *g)
+{
+	size_t lost = 0;
+
+	fab_nh_events_take(g->fab, nh_event, g, &lost);
+	if (lost && g->events)
+		events_emit(g->events, "next_hop_invalid", NULL,
+			    "%zu more routes became Invalid by a next hop",
+			    lost);
+}
+
 void fabric_turn_commit(struct fabric_live *g)
 {
 	uint64_t before, after;
@@ -135,6 +170,7 @@ void fabric_turn_commit(struct fabric_live *g)
 	g->in_turn = false;
 	before = fab_version(g->fab);
 	after = fab_change_commit(g->fab);
+	nh_events(g);
 	if (after == before)
 		return;
 	mark_committed(g, after);
@@ -159,6 +195,7 @@ int fabric_live_rebuild(struct fabric_live *g, const struct conf *c, char *err,
 	fab_load_rib(nf, g->rib);
 	fab_free(g->fab);
 	g->fab = nf;
+	nh_events(g);
 	mark_committed(g, fab_version(nf));
 	notify(g, g->prog.version, true);
 	return 0;

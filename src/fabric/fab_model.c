@@ -501,7 +501,8 @@ struct fabric *fab_new(const struct conf_fabric *cf, uint64_t first_version,
 		goto fail;
 	build_cover(f);
 	if (build_subnets(f, cf, err, errlen) < 0 ||
-	    build_nics(f, cf, err, errlen) < 0)
+	    build_nics(f, cf, err, errlen) < 0 ||
+	    fab_nh_build(f, cf, err, errlen) < 0)
 		goto fail;
 	/* Version first_version is the empty-BGP state we start in. */
 	f->version = f->log_base = first_version;
@@ -516,6 +517,7 @@ void fab_free(struct fabric *f)
 	if (!f)
 		return;
 	fab_bgp_free_all(f);
+	fab_nh_free(f);
 	for (size_t i = 0; i < f->n_vnets; i++) {
 		struct fvnet *v = &f->vnets[i];
 		free(v->name);

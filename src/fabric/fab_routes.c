@@ -128,6 +128,7 @@ static struct fbgp *bgp_make(struct fabric *f, const struct prefix *p,
 		b->nh[j] = nh[i];
 		b->n_nh++;
 	}
+	fab_nh_classify(f, b);
 	f->bytes += sizeof(*b) + n * sizeof(struct addr);
 	return b;
 }
@@ -156,6 +157,7 @@ void fab_change_route(struct fabric *f, const struct prefix *p,
 		f->n_bgp--;
 		f->n_bgp_nh -= old->n_nh;
 		f->len_count[old->prefix.afi][old->prefix.len]--;
+		fab_nh_account(f, old, NULL);
 		pending_push(f, old, NULL); /* the table's reference moves */
 		return;
 	}
@@ -173,6 +175,7 @@ void fab_change_route(struct fabric *f, const struct prefix *p,
 		f->n_bgp++;
 		f->len_count[p->afi][p->len]++;
 	}
+	fab_nh_account(f, old, nb);
 	pending_push(f, old, nb);
 }
 
@@ -441,7 +444,8 @@ size_t fab_resolve_at(const struct fab_route *st, size_t n_st,
 		r->nh_type = NH_VNET_GATEWAY;
 		r->n_nh = b->n_nh;
 		r->nh = b->nh;
-		r->reason = bgp_reason ? bgp_reason : user ? FAB_R_BY_USER : 0;
+		r->reason = bgp_reason ? bgp_reason : b->reason ? b->reason
+				  : user ? FAB_R_BY_USER : 0;
 		r->state = r->reason ? FAB_INVALID : FAB_ACTIVE;
 		gw = r->state == FAB_ACTIVE;
 	}
@@ -508,6 +512,8 @@ static void emit_bgp(struct fab_table *t, size_t *n_pool, const struct fbgp *b,
 		     uint8_t why)
 {
 	struct fab_route *o = &t->routes[t->n++];
+	if (!why)
+		why = b->reason; /* a next hop the fabric cannot use */
 	o->prefix = b->prefix;
 	o->source = FAB_SRC_GATEWAY;
 	o->nh_type = NH_VNET_GATEWAY;
@@ -625,7 +631,7 @@ int fab_lookup(const struct fabric *f, uint32_t subnet, const struct addr *dst,
 			struct prefix p;
 			prefix_from_addr(&p, dst, (unsigned)len);
 			const struct fbgp *b = fab_bgp_get(f, &p);
-			if (!b || fab_cover_reason(v, &p))
+			if (!b || b->reason || fab_cover_reason(v, &p))
 				continue;
 			memset(out, 0, sizeof(*out));
 			out->prefix = p;
@@ -685,6 +691,10 @@ static void delta_prefix(const struct fabric *f, const struct fsubnet *s,
 				       .nh_type = NH_VNET_GATEWAY, .reason = why,
 				       .state = why ? FAB_INVALID : FAB_ACTIVE };
 		const struct fbgp *x = c->new ? c->new : c->old;
+		if (!why && x->reason) {
+			r.reason = x->reason;
+			r.state = FAB_INVALID;
+		}
 		r.n_nh = x->n_nh;
 		r.nh = x->nh;
 		delta_add(d, v, !c->old ? FAB_OP_ADD : !c->new ? FAB_OP_REMOVE
@@ -799,6 +809,10 @@ const char *fab_reason_text(uint8_t r)
 					   "of a peered VNet",
 		[FAB_R_DUPLICATE] = "duplicate of another route with the same "
 				    "prefix and source",
+		[FAB_R_NH_OUTSIDE] = "not installed: next hop outside every "
+				     "VNet address space",
+		[FAB_R_NH_LB_DOWN] = "not installed: next hop is a load "
+				     "balancer whose health is down",
 	};
 	return r < FAB_R_MAX ? n[r] : "?";
 }

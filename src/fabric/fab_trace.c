@@ -181,7 +181,8 @@ static int step_ip(struct walk *w, uint32_t cur, struct fab_hop *h)
 		return -1;
 	}
 	for (unsigned i = 0; i < h->n_ecmp; i++) {
-		if (!addr_eq(&h->ecmp[i], &f->nics[cur].ip))
+		if (!addr_eq(&h->ecmp[i], &f->nics[cur].ip) &&
+		    !fab_lb_has_backend(f, &h->ecmp[i], &f->nics[cur].ip))
 			continue;
 		h->has_chosen = true;
 		h->chosen = h->ecmp[i];
@@ -206,7 +207,10 @@ static int step_ip(struct walk *w, uint32_t cur, struct fab_hop *h)
 	if (h->n_ecmp > 1)
 		note(h, "ECMP over %u next hops: the flow hash of (src, dst) "
 			"picks %s", h->n_ecmp, ip);
-	int nn = fab_nic_by_ip(f, &h->chosen);
+	struct addr via = h->chosen; /* a load balancer: one backend */
+	if (fab_lb_follow(f, w->src, w->dst, &via, h->note, sizeof(h->note)))
+		addr_fmt(&via, ip, sizeof(ip));
+	int nn = fab_nic_by_ip(f, &via);
 	if (nn < 0) {
 		step_outside(w, h);
 		return -1;

@@ -70,6 +70,8 @@ enum fab_reason {
 	FAB_R_RESERVED_IN_VNET, /* reserved range inside this VNet's space */
 	FAB_R_RESERVED_IN_PEER, /* reserved range inside a peered space */
 	FAB_R_DUPLICATE, /* same prefix and source listed twice */
+	FAB_R_NH_OUTSIDE, /* a BGP next hop is outside every VNet */
+	FAB_R_NH_LB_DOWN, /* a BGP next hop is a load balancer that is down */
 	FAB_R_MAX
 };
 
@@ -207,6 +209,33 @@ const char *fab_state_name(uint8_t s); /* "Active", "Invalid" */
 const char *fab_nh_type_name(uint8_t t); /* "VirtualAppliance", ... */
 const char *fab_reason_text(uint8_t r);
 const char *fab_op_name(uint8_t op); /* "add", "change", "remove" */
+
+/* ------------------------------------------- next hops (fab_nexthop.c) */
+
+/* A BGP route that became Invalid because of a next hop. */
+struct fab_nh_event {
+	struct prefix prefix;
+	struct addr next_hop; /* the first next hop that is not usable */
+	uint8_t reason; /* FAB_R_NH_OUTSIDE or FAB_R_NH_LB_DOWN */
+};
+/* BGP routes Invalid now because of a next hop; *total (may be NULL):
+ * how many became so since the fabric was built. 0 for a NULL f. */
+size_t fab_invalid_next_hops(const struct fabric *f, uint64_t *total);
+/* Hand the queued events to cb and forget them (call after each commit);
+ * *lost (may be NULL): events not queued because the queue was full. */
+typedef void (*fab_nh_event_cb)(void *arg, const struct fab_nh_event *e);
+size_t fab_nh_events_take(struct fabric *f, fab_nh_event_cb cb, void *arg,
+			  size_t *lost);
+/* The name of the load balancer with this frontend, or NULL. */
+const char *fab_lb_name(const struct fabric *f, const struct addr *frontend);
+/* Is ip a backend of the load balancer whose frontend is frontend? */
+bool fab_lb_has_backend(const struct fabric *f, const struct addr *frontend,
+			const struct addr *ip);
+/* If *via is a load balancer's frontend: replace it by the backend the
+ * flow hash of (src, dst) picks, append a note, return true. */
+bool fab_lb_follow(const struct fabric *f, const struct addr *src,
+		   const struct addr *dst, struct addr *via, char *note,
+		   size_t len);
 
 /* -------------------------------------------------------------- trace */
 

@@ -55,8 +55,11 @@ typedef void (*fabric_listener_cb)(void *arg, uint64_t version,
 				   bool rebuilt);
 #define FABRIC_MAX_LISTENERS 8
 
+struct events;
+
 struct fabric_live {
 	struct fabric *fab;
+	struct events *events; /* next_hop_invalid events (may be NULL) */
 	struct rib *rib; /* read at each rebuild */
 	struct ev_loop *loop;
 	struct log *log;

@@ -104,8 +104,9 @@ static bool attr_fits(struct exporter *ex, struct ex_group *g,
 		rattr_to_bgp(r, a);
 		ex_set_next_hop(a, &r->next_hop);
 		bool ok = bgp_update_begin(&ub, ex->scratch, g->max_msg, p->afi,
-					   a, &g->caps) == 0 &&
-			  bgp_update_add(&ub, &worst) == 0;
+					   a, &g->caps) == 0;
+		ub.addpath = g->caps.addpath_tx[p->afi];
+		ok = ok && bgp_update_add(&ub, &worst) == 0;
 		rattr_ref(r);
 		if (g->fit_attr)
 			rattr_unref(ex->rib, g->fit_attr);
@@ -181,6 +182,7 @@ void ex_op_add(struct ex_group *g, const struct prefix *p,
 	o->pfx = *p;
 	o->only = only;
 	o->peer = peer;
+	o->path_id = 0;
 	o->attr = attr;
 }
 
@@ -332,6 +334,9 @@ bool ex_group_fits(const struct ex_group *g, const struct export_peer *p)
 	       g->caps.as4 == p->caps.as4 &&
 	       g->caps.ext_message == p->caps.ext_message &&
 	       g->v4 == p->afi_v4 && g->v6 == p->afi_v6 &&
+	       g->caps.addpath_tx[AFI_IPV4] == p->caps.addpath_tx[AFI_IPV4] &&
+	       g->caps.addpath_tx[AFI_IPV6] == p->caps.addpath_tx[AFI_IPV6] &&
+	       (!g->ap || g->ap_max == p->addpath_max) &&
 	       pol_rules_equal(g->rules, g->n_rules, p->export_rules,
 			       p->n_export_rules);
 }
@@ -348,6 +353,10 @@ struct ex_group *ex_group_new(struct exporter *ex,
 	g->caps.ebgp = true;
 	g->v4 = p->afi_v4;
 	g->v6 = p->afi_v6;
+	g->ap = p->caps.addpath_tx[AFI_IPV4] || p->caps.addpath_tx[AFI_IPV6];
+	g->ap_max = p->addpath_max ? p->addpath_max : 1;
+	if (g->ap_max > 64)
+		g->ap_max = 64;
 	g->max_msg = p->caps.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	g->rules = rules_copy(p->export_rules, p->n_export_rules);
 	g->n_rules = p->n_export_rules;
@@ -374,6 +383,7 @@ void ex_group_free(struct exporter *ex, struct ex_group *g)
 	}
 	adj_tab_free(&g->tab, ex->rib);
 	adj_out_free(&g->ao, ex->rib);
+	ex_ap_free(ex, g);
 	if (g->fit_attr)
 		rattr_unref(ex->rib, g->fit_attr);
 	pol_rules_free(g->rules, g->n_rules);
@@ -430,6 +440,11 @@ size_t ex_group_populate(struct exporter *ex, struct ex_group *g,
 		uint32_t src, id;
 		bool orig;
 		struct rattr *base = ex_prefix_base(ex, p, &src, &orig, &id);
+		if (g->ap) {
+			if (!orig)
+				base = NULL; /* learned: by path below */
+			ex_ap_update(ex, g, p, id, orig);
+		}
 		ex_group_update(ex, g, p, id, orig,
 			     ex_group_attr(ex, g, p, base, orig), src);
 		used++;

@@ -221,6 +221,7 @@ void export_peer_up(struct exporter *ex, const struct export_peer *p)
 				if (pg->attr[i] && pg->src[i] == p->rib_peer)
 					pp->excluded++;
 		}
+		pp->excluded += ex_ap_excluded(g, p->rib_peer);
 	}
 	dump_start(pp, 0);
 }
@@ -302,6 +303,14 @@ static void flush_chunk(struct exporter *ex, size_t from, size_t to)
 		for (struct ex_group *g = ex->groups; g; g = g->next) {
 			if (!g->collected)
 				continue; /* its computation reads the RIB later */
+			if (g->ap) { /* learned prefixes go by path */
+				ex_ap_update(ex, g, p, id,
+					     orig || (q->known && !q->best));
+				ex_group_update(ex, g, p, id, orig,
+					orig ? ex_group_attr(ex, g, p, base, orig)
+					     : NULL, src);
+				continue;
+			}
 			ex_group_update(ex, g, p, id, orig,
 				     ex_group_attr(ex, g, p, base, orig), src);
 		}
@@ -390,7 +399,10 @@ static size_t dump_slice(struct exporter *ex, struct ex_group *g,
 			if (!e)
 				continue;
 			p = &e->pfx, a = e->attr, src = e->src;
-		} else if (pp->cursor < tab_end(g)) {
+		} else if (g->ap && pp->cursor < g->apt.cap) {
+			ex_ap_dump(ex, g, peer, pp->cursor++, pp->dump_afi);
+			continue;
+		} else if (!g->ap && pp->cursor < tab_end(g)) {
 			uint32_t id = adj_tab_next_page(&g->tab, pp->cursor);
 			pp->cursor = id < tab_end(g) ? id + 1 : id;
 			if (id >= tab_end(g) ||
@@ -405,7 +417,8 @@ static size_t dump_slice(struct exporter *ex, struct ex_group *g,
 		ex_op_add(g, p, a, 1, peer);
 	}
 	ex_ops_emit(ex, g);
-	if (pp->hcursor >= g->ao.n_ents && pp->cursor >= tab_end(g) &&
+	if (pp->hcursor >= g->ao.n_ents &&
+	    pp->cursor >= (g->ap ? g->apt.cap : tab_end(g)) &&
 	    (!pp->p.fits ||
 	     (!pp->paused && !pp->missed.n && !pp->resync.n)) &&
 	    ex_send_eor(ex, pp, peer)) {
@@ -428,6 +441,10 @@ static size_t resync_slice(struct exporter *ex, struct ex_group *g,
 		if (!p->afi)
 			continue;
 		uint32_t src;
+		if (g->ap) {
+			ex_ap_resync(ex, g, peer, p);
+			continue;
+		}
 		struct rattr *a = ex_adj_state(g, p, rib_entry_id(ex->rib, p),
 					    &src);
 		ex_op_add(g, p, a && src != peer ? a : NULL, 1, peer);
@@ -525,7 +542,8 @@ size_t export_peer_advertised(const struct exporter *ex, uint32_t rib_peer)
 
 	if (!pp || !pp->g->populated)
 		return 0;
-	return pp->g->ao.n_live + pp->g->tab.n_live - pp->excluded;
+	return pp->g->ao.n_live + pp->g->tab.n_live + pp->g->apt.n_paths -
+	       pp->excluded;
 }
 
 int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
@@ -551,6 +569,9 @@ int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
 				return rc;
 		}
 	}
+	for (uint32_t id = 0; id < pp->g->apt.cap; id++)
+		if ((rc = ex_ap_walk(ex, pp->g, rib_peer, id, cb, arg)))
+			return rc;
 	return 0;
 }
 
@@ -576,6 +597,13 @@ int export_walk_peer_from(const struct exporter *ex, uint32_t rib_peer,
 	}
 	if (!(at & WALK_TAB))
 		at = WALK_TAB;
+	for (uint32_t id = (uint32_t)at; pp->g->ap && id < pp->g->apt.cap; id++) {
+		if (!budget--) {
+			*pos = WALK_TAB | id;
+			return 1;
+		}
+		ex_ap_walk(ex, pp->g, rib_peer, id, cb, arg);
+	}
 	for (uint32_t id = (uint32_t)at; id >> ADJ_PAGE_SHIFT < pp->g->tab.n_pages;
 	     id++) {
 		const struct adj_tab_page *pg = pp->g->tab.pages[id >> ADJ_PAGE_SHIFT];
@@ -613,7 +641,7 @@ size_t export_bytes(const struct exporter *ex)
 		   ex->cap_kidx * sizeof(*ex->kidx);
 
 	for (const struct ex_group *g = ex->groups; g; g = g->next)
-		n += sizeof(*g) + adj_out_bytes(&g->ao) +
+		n += sizeof(*g) + adj_out_bytes(&g->ao) + g->apt.bytes +
 		     adj_tab_bytes(&g->tab) +
 		     g->cap_ops * sizeof(*g->ops) +
 		     g->cap_members * sizeof(*g->members);

@@ -58,6 +58,9 @@ struct export_peer {
 	uint8_t kind; /* enum peer_kind */
 	uint32_t asn;
 	struct bgp_session_caps caps;
+	/* With ADD-PATH send negotiated (caps.addpath_tx): at most this many
+	 * paths of a prefix are sent (>= 1). */
+	uint16_t addpath_max;
 	bool afi_v4, afi_v6; /* negotiated unicast families */
 	const struct pol_rule *export_rules;
 	unsigned n_export_rules;

@@ -10,6 +10,8 @@
  *              the route server's own (originated) prefixes
  *   pack.c     packing a group's operations into UPDATE blocks and
  *              delivering them under each member's queue bound
+ *   ex_addpath.c  ADD-PATH send (RFC 7911): the paths of each prefix a
+ *              group sends, with their path ids
  */
 #ifndef PHAROS_OUT_EXPORT_INT_H
 #define PHAROS_OUT_EXPORT_INT_H
@@ -33,7 +35,26 @@ struct ex_op {
 	struct prefix pfx;
 	uint8_t only;
 	uint32_t peer;
+	uint32_t path_id; /* ADD-PATH groups: the path id sent, else 0 */
 	struct rattr *attr;
+};
+
+/* ADD-PATH send (ex_addpath.c): what a group sent of one loc-RIB entry,
+ * one element per path, each under a path id of its own (1..max). */
+struct ex_ap_path {
+	uint32_t src; /* rib peer the path came from */
+	uint32_t rx_id; /* its path id from that peer */
+	uint32_t tx_id; /* the path id we send it with */
+	struct rattr *attr; /* the attributes sent */
+};
+struct ex_ap_set {
+	uint16_t n, cap;
+	struct ex_ap_path p[];
+};
+struct ex_ap_tab {
+	struct ex_ap_set **s; /* by loc-RIB entry id, NULL: nothing sent */
+	uint32_t cap;
+	size_t n_paths, bytes;
 };
 
 /* A prefix waiting for export_flush. For a loc-RIB change the best path is
@@ -69,6 +90,12 @@ struct ex_group {
 	size_t n_ops, cap_ops;
 	struct rattr *fit_attr; /* last attributes checked against max_msg */
 	bool fit_ok; /* ... and whether a one-prefix UPDATE fits */
+	/* ADD-PATH send negotiated by the members (same for all): learned
+	 * prefixes are kept in ap, not tab, up to ap_max paths each (one for
+	 * a family without path ids); originated ones in ao, path id 0. */
+	bool ap;
+	uint16_t ap_max;
+	struct ex_ap_tab apt;
 };
 
 /* A set of prefixes (open addressing, afi 0 = empty slot), walked in
@@ -167,6 +194,20 @@ bool ex_grow(void **arr, size_t *cap, size_t need, size_t size);
 bool ex_is_member(const struct exporter *ex, const struct ex_group *g,
 	uint32_t peer);
 uint64_t ex_mix_ptr(const void *p);
+
+/* ADD-PATH send (ex_addpath.c) */
+void ex_ap_update(struct exporter *ex, struct ex_group *g,
+	const struct prefix *p, uint32_t id, bool none);
+void ex_ap_dump(struct exporter *ex, struct ex_group *g, uint32_t peer,
+	uint32_t id, uint16_t afi);
+void ex_ap_resync(struct exporter *ex, struct ex_group *g, uint32_t peer,
+	const struct prefix *p);
+void ex_ap_free(struct exporter *ex, struct ex_group *g);
+uint32_t ex_ap_excluded(const struct ex_group *g, uint32_t peer);
+int ex_ap_walk(const struct exporter *ex, const struct ex_group *g,
+	uint32_t peer, uint32_t id, export_walk_cb cb, void *arg);
+void ex_op_add_id(struct ex_group *g, const struct prefix *p,
+	struct rattr *attr, uint8_t only, uint32_t peer, uint32_t path_id);
 
 /* the eBGP rewrite, its cache, originated prefixes (rewrite.c) */
 void ex_cache_clear(struct exporter *ex);

@@ -121,6 +121,7 @@ static bool sender_begin(struct ex_sender *s, struct bgp_update_builder *ub,
 		uint8_t *at = s->b->data + s->b->len;
 		int rc = a ? bgp_update_begin(ub, at, cap, afi, a, &s->g->caps)
 			   : bgp_update_begin_withdraw(ub, at, cap, afi);
+		ub->addpath = s->g->caps.addpath_tx[afi];
 		if (rc == 0)
 			return true;
 		if (!s->b->len)
@@ -152,7 +153,7 @@ static void encode_run(struct ex_sender *s, const struct ex_op *ops, size_t n)
 			}
 			building = true;
 		}
-		if (bgp_update_add(&ub, &ops[i].pfx) == 0) {
+		if (bgp_update_add_id(&ub, &ops[i].pfx, ops[i].path_id) == 0) {
 			if (!s->first)
 				s->first = &ops[i];
 			s->end = &ops[++i];

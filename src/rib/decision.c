@@ -97,7 +97,13 @@ int rib_path_order(const struct rib *rib, const struct rpath *a,
 		return c < 0 ? -1 : 1;
 	}
 	/* 5.3 Two peers sharing one address: the lower index. */
-	if ((c = lower(a->peer, b->peer)) && step)
-		*step = RIB_STEP_PEER_INDEX;
+	if ((c = lower(a->peer, b->peer))) {
+		if (step)
+			*step = RIB_STEP_PEER_INDEX;
+		return c;
+	}
+	/* 5.4 Two paths of one peer (ADD-PATH): the lower path id. */
+	if ((c = lower(a->path_id, b->path_id)) && step)
+		*step = RIB_STEP_PATH_ID;
 	return c;
 }

@@ -132,6 +132,8 @@ uint32_t rib_peer_add(struct rib *rib, const struct rib_peer *p)
 		if (!rib->peers[i].used)
 			break;
 	if (i == rib->n_peers) {
+		if (rib->n_peers >= RIB_MAX_PEERS - 1)
+			return UINT32_MAX;
 		if (rib->n_peers == rib->cap_peers) {
 			uint32_t nc = rib->cap_peers ? rib->cap_peers * 2 : 8;
 			struct peer_slot *t = acct_realloc(
@@ -197,10 +199,10 @@ static void insert_sorted(const struct rib *rib, struct rentry *e,
 	*pp = p;
 }
 
-static struct rpath *unlink_peer(struct rentry *e, uint32_t peer)
+static struct rpath *unlink_path(struct rentry *e, const struct rpath *x)
 {
 	for (struct rpath **pp = &e->paths; *pp; pp = &(*pp)->next) {
-		if ((*pp)->peer == peer) {
+		if (*pp == x) {
 			struct rpath *p = *pp;
 			*pp = p->next;
 			p->next = NULL;
@@ -210,6 +212,7 @@ static struct rpath *unlink_peer(struct rentry *e, uint32_t peer)
 	return NULL;
 }
 
+/* The first path of peer in e (any path id), NULL when none. */
 static struct rpath *find_peer(const struct rentry *e, uint32_t peer)
 {
 	for (struct rpath *p = e->paths; p; p = p->next)
@@ -218,11 +221,21 @@ static struct rpath *find_peer(const struct rentry *e, uint32_t peer)
 	return NULL;
 }
 
-/* Remove peer's path from e (it must have one); marks the change. */
-static void remove_path(struct rib *rib, struct rentry *e, uint32_t idx,
-			uint32_t peer)
+static struct rpath *find_path(const struct rentry *e, uint32_t peer,
+			       uint32_t path_id)
 {
-	struct rpath *p = unlink_peer(e, peer);
+	for (struct rpath *p = e->paths; p; p = p->next)
+		if (p->peer == peer && p->path_id == path_id)
+			return p;
+	return NULL;
+}
+
+/* Remove path p from e; marks the change. */
+static void remove_path(struct rib *rib, struct rentry *e, uint32_t idx,
+			struct rpath *p)
+{
+	uint32_t peer = p->peer;
+	unlink_path(e, p);
 	bool was_ecmp = p->flags & RPATH_ECMP;
 	if (p->stale)
 		rib->peers[peer].stale--;
@@ -243,7 +256,7 @@ static int replace_path(struct rib *rib, struct rentry *e, uint32_t idx,
 			struct rpath *p, struct rattr *attr)
 {
 	bool was_ecmp = p->flags & RPATH_ECMP;
-	unlink_peer(e, p->peer);
+	unlink_path(e, p);
 	rattr_ref(attr);
 	rattr_unref(rib, p->attr);
 	p->attr = attr;
@@ -257,6 +270,12 @@ static int replace_path(struct rib *rib, struct rentry *e, uint32_t idx,
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 		 struct rattr *attr)
 {
+	return rib_announce_id(rib, peer, 0, pfx, attr);
+}
+
+int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
+		    const struct prefix *pfx, struct rattr *attr)
+{
 	struct rentry *e;
 	struct rpath *p;
 	uint32_t idx;
@@ -265,7 +284,7 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 		return -1;
 	if (!(e = trie_get(&rib->trie, pfx, true, NULL, &idx)))
 		return -1;
-	if ((p = find_peer(e, peer))) {
+	if ((p = find_path(e, peer, path_id))) {
 		if (p->stale) {
 			p->stale = 0; /* re-announced after a restart */
 			rib->peers[peer].stale--;
@@ -281,6 +300,7 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	}
 	p->attr = attr;
 	p->peer = peer;
+	p->path_id = path_id;
 	p->flags = 0;
 	p->stale = 0;
 	rattr_ref(attr);
@@ -302,12 +322,19 @@ void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n)
 
 int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *pfx)
 {
+	return rib_withdraw_id(rib, peer, 0, pfx);
+}
+
+int rib_withdraw_id(struct rib *rib, uint32_t peer, uint32_t path_id,
+		    const struct prefix *pfx)
+{
 	struct rentry *e;
+	struct rpath *p;
 	uint32_t idx;
 	if (!peer_ok(rib, peer) || !(e = trie_find(&rib->trie, pfx, &idx)) ||
-	    !find_peer(e, peer))
+	    !(p = find_path(e, peer, path_id)))
 		return 0;
-	remove_path(rib, e, idx, peer);
+	remove_path(rib, e, idx, p);
 	return 1;
 }
 
@@ -322,8 +349,9 @@ struct flush_ctx {
 static int flush_one(struct rentry *e, uint32_t idx, void *arg)
 {
 	struct flush_ctx *f = arg;
-	if (find_peer(e, f->peer)) {
-		remove_path(f->rib, e, idx, f->peer);
+	struct rpath *p;
+	while ((p = find_peer(e, f->peer))) {
+		remove_path(f->rib, e, idx, p);
 		f->n++;
 	}
 	return f->rib->peers[f->peer].count == 0; /* stop when done */
@@ -344,13 +372,13 @@ size_t rib_peer_flush(struct rib *rib, uint32_t peer)
 static int stale_mark_one(struct rentry *e, uint32_t idx, void *arg)
 {
 	struct flush_ctx *f = arg;
-	struct rpath *p = find_peer(e, f->peer);
 
 	(void)idx;
-	if (p && !p->stale) {
-		p->stale = 1;
-		f->n++;
-	}
+	for (struct rpath *p = e->paths; p; p = p->next)
+		if (p->peer == f->peer && !p->stale) {
+			p->stale = 1;
+			f->n++;
+		}
 	return 0;
 }
 
@@ -369,11 +397,14 @@ size_t rib_peer_mark_stale(struct rib *rib, uint32_t peer)
 static int stale_sweep_one(struct rentry *e, uint32_t idx, void *arg)
 {
 	struct flush_ctx *f = arg;
-	struct rpath *p = find_peer(e, f->peer);
+	struct rpath *p, *nx;
 
-	if (p && p->stale) {
-		remove_path(f->rib, e, idx, f->peer);
-		f->n++;
+	for (p = e->paths; p; p = nx) {
+		nx = p->next;
+		if (p->peer == f->peer && p->stale) {
+			remove_path(f->rib, e, idx, p);
+			f->n++;
+		}
 	}
 	return f->rib->peers[f->peer].stale == 0; /* stop when done */
 }
@@ -471,13 +502,16 @@ int rib_walk_after(const struct rib *rib, const struct prefix *after,
 static int walk_peer_one(struct rentry *e, uint32_t idx, void *arg)
 {
 	struct walk_ctx *w = arg;
-	const struct rpath *p = find_peer(e, w->peer);
 	int r;
-	if (!p)
-		return 0;
-	if ((r = w->pcb(e, p, w->arg)))
-		return r;
-	return --w->left == 0 ? -1 : 0; /* -1: stop early, not an error */
+	for (const struct rpath *p = e->paths; p; p = p->next) {
+		if (p->peer != w->peer)
+			continue;
+		if ((r = w->pcb(e, p, w->arg)))
+			return r;
+		if (--w->left == 0)
+			return -1; /* stop early, not an error */
+	}
+	return 0;
 }
 
 int rib_walk_peer(const struct rib *rib, uint32_t peer, rib_peer_walk_cb cb,

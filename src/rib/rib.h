@@ -77,14 +77,17 @@ const uint8_t *rattr_unknown(const struct rattr *ra);
 /* Bytes held by one interned set (struct and variable part). */
 size_t rattr_size(const struct rattr *ra);
 
-/* One path to a prefix: one peer's route. Small on purpose. */
+/* One path to a prefix: one peer's route. Small on purpose (24 bytes:
+ * the peer index, flags and stale mark share one word). */
 struct rpath {
 	struct rpath *next; /* next candidate for the same prefix, best first */
 	struct rattr *attr;
-	uint32_t peer; /* peer index from rib_peer_add */
-	uint8_t flags; /* RPATH_* */
-	uint8_t stale; /* kept while its peer restarts (RFC 4724) */
+	uint32_t peer : 24; /* peer index from rib_peer_add (< RIB_MAX_PEERS) */
+	uint32_t flags : 7; /* RPATH_* */
+	uint32_t stale : 1; /* kept while its peer restarts (RFC 4724) */
+	uint32_t path_id; /* ADD-PATH path identifier from the peer, else 0 */
 };
+#define RIB_MAX_PEERS (1u << 24)
 enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
 
 /* A loc-RIB entry: a prefix and its candidate paths, ordered by the
@@ -121,7 +124,8 @@ void rib_free(struct rib *rib);
  * that changed enter the change set. */
 void rib_set_config(struct rib *rib, const struct rib_config *cfg);
 
-/* Register a peer; returns its index (small, dense, reused after remove). */
+/* Register a peer; returns its index (small, dense, reused after remove;
+ * below RIB_MAX_PEERS), UINT32_MAX when out of memory or peers. */
 uint32_t rib_peer_add(struct rib *rib, const struct rib_peer *p);
 /* Withdraw every route of the peer (session down). Returns how many. */
 size_t rib_peer_flush(struct rib *rib, uint32_t peer);
@@ -140,6 +144,13 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n);
 /* Remove peer's route to p. Returns 1 if there was one, 0 otherwise. */
 int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
+/* The same for one path of a peer that sends ADD-PATH path identifiers
+ * (RFC 7911): (peer, path_id) names a path, so one peer may hold several
+ * paths to p. rib_announce/rib_withdraw are these with path id 0. */
+int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
+		    const struct prefix *p, struct rattr *attr);
+int rib_withdraw_id(struct rib *rib, uint32_t peer, uint32_t path_id,
+		    const struct prefix *p);
 
 /* Number of routes a peer has in the RIB (its accepted prefixes). */
 size_t rib_peer_count(const struct rib *rib, uint32_t peer);
@@ -221,10 +232,11 @@ int rib_path_cmp(const struct rib *rib, const struct rpath *a,
  * The total order of a candidate list: rib_path_cmp, then, among paths
  * tied for ECMP, lowest ORIGIN (*step = RIB_STEP_ORIGIN), lowest peer
  * address (RIB_STEP_PEER_ADDR), lowest peer index (RIB_STEP_PEER_INDEX,
- * only for two peers with one address). 0 only for a path and itself.
+ * only for two peers with one address), lowest path id (RIB_STEP_PATH_ID,
+ * two ADD-PATH paths of one peer). 0 only for a path and itself.
  */
 enum { RIB_STEP_TIE = 5, RIB_STEP_ORIGIN = 6, RIB_STEP_PEER_ADDR = 7,
-       RIB_STEP_PEER_INDEX = 8 };
+       RIB_STEP_PEER_INDEX = 8, RIB_STEP_PATH_ID = 9 };
 int rib_path_order(const struct rib *rib, const struct rpath *a,
 		   const struct rpath *b, int *step);
 

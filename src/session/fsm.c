@@ -176,6 +176,8 @@ static void export_start(struct peer *p)
 	ep.kind = p->cf->kind;
 	ep.asn = p->cf->asn;
 	ep.caps = c->caps;
+	ep.addpath_max = p->cf->add_path_max ? p->cf->add_path_max
+					     : p->s->conf->rs.max_paths;
 	ep.afi_v4 = p->afi_v4;
 	ep.afi_v6 = p->afi_v6;
 	ep.export_rules = p->cf->export;
@@ -204,8 +206,8 @@ static void session_up(struct peer *p, struct conn *c)
 {
 	struct session *s = p->s;
 	struct conn *o = other_conn(p, c);
-	char caps[160], why[200];
-	const char *names[8];
+	char caps[256], why[320];
+	const char *names[12];
 	size_t n_caps;
 	json_t *list = json_array();
 
@@ -230,7 +232,7 @@ static void session_up(struct peer *p, struct conn *c)
 	else
 		export_start(p);
 	gr_session_up(p, c);
-	n_caps = peer_caps_names(p, names, 8);
+	n_caps = peer_caps_names(p, names, 12);
 	caps[0] = 0;
 	for (size_t i = 0; i < n_caps; i++) {
 		size_t l = strlen(caps);
@@ -430,6 +432,7 @@ static void send_open(struct conn *c)
 	o.n_gr_afs = 2;
 	o.gr_afs[0] = (struct bgp_gr_af){AFI_IPV4, SAFI_UNICAST, GR_AF_FORWARDING};
 	o.gr_afs[1] = (struct bgp_gr_af){AFI_IPV6, SAFI_UNICAST, GR_AF_FORWARDING};
+	o.add_path[AFI_IPV4] = o.add_path[AFI_IPV6] = p->cf->add_path;
 	n = bgp_open_encode(&o, buf, sizeof(buf));
 	if (n <= 0)
 		return;
@@ -627,6 +630,12 @@ static int handle_open(struct conn *c, const uint8_t *body, size_t len)
 	c->caps.as4 = c->open.has_as4;
 	c->caps.ext_message = c->open.ext_message;
 	c->caps.ebgp = true;
+	for (int afi = AFI_IPV4; afi <= AFI_IPV6; afi++) { /* RFC 7911 */
+		uint8_t ap = bgp_addpath_negotiate(p->cf->add_path,
+						   c->open.add_path[afi]);
+		c->caps.addpath_rx[afi] = ap & ADDPATH_RECEIVE;
+		c->caps.addpath_tx[afi] = ap & ADDPATH_SEND;
+	}
 	p->afi_v4 = c->open.n_afs == 0 ||
 		    bgp_open_has_af(&c->open, AFI_IPV4, SAFI_UNICAST);
 	p->afi_v6 = bgp_open_has_af(&c->open, AFI_IPV6, SAFI_UNICAST);

@@ -52,12 +52,16 @@ struct import_ctx {
 	struct prefix martian; /* the first of them */
 	int martian_why; /* its policy_martian() answer */
 	uint16_t maxpfx_afi; /* set when max_prefixes was passed */
+	uint32_t path_id; /* ADD-PATH id of the NLRI being imported, or 0 */
 };
 
-static void withdraw_one(struct peer *p, const struct prefix *pfx)
+static void withdraw_one(struct peer *p, const struct prefix *pfx,
+			 uint32_t path_id)
 {
-	if (!refused_del(p->refused, pfx))
-		rib_withdraw(p->s->rib, p->rib_id, pfx);
+	/* refused routes are kept by prefix: with path ids another path of
+	 * the prefix may still be in the RIB */
+	if (!refused_del(p->refused, pfx) || path_id)
+		rib_withdraw_id(p->s->rib, p->rib_id, path_id, pfx);
 }
 
 static struct rattr *intern_for(struct import_ctx *x, const struct bgp_attrs *a,
@@ -90,7 +94,7 @@ static void refuse_one(struct import_ctx *x, const struct prefix *pfx,
 {
 	struct peer *p = x->p;
 
-	rib_withdraw(p->s->rib, p->rib_id, pfx);
+	rib_withdraw_id(p->s->rib, p->rib_id, x->path_id, pfx);
 	refused_put(p->refused, pfx,
 		    p->cf->keep_refused ? received_attr(x, mp) : NULL, why,
 		    rule);
@@ -159,7 +163,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (!ra)
 		return 0;
 	refused_del(p->refused, pfx);
-	if (rib_announce(s->rib, p->rib_id, pfx, ra) == 1 &&
+	if (rib_announce_id(s->rib, p->rib_id, x->path_id, pfx, ra) == 1 &&
 	    policy_is_default(pfx)) {
 		p->defaults_learned++;
 		prefix_fmt(pfx, buf, sizeof(buf));
@@ -193,7 +197,14 @@ static void withdraw_block(struct peer *p, const struct bgp_nlri_block *b)
 	struct prefix *run = p->s->import.wd;
 	size_t off = 0, n;
 	bool more = b->p != NULL;
+	uint32_t id;
 
+	if (more && b->addpath) { /* (prefix, path id) pairs, as they come */
+		struct prefix pfx;
+		while (bgp_nlri_next_id(b, &off, &pfx, &id) == 1)
+			withdraw_one(p, &pfx, id);
+		return;
+	}
 	while (more) {
 		bool sorted = true;
 		for (n = 0; n < IMPORT_WD_RUN; n++) {
@@ -211,7 +222,7 @@ static void withdraw_block(struct peer *p, const struct bgp_nlri_block *b)
 							   : IMPORT_WD_TOUCH;
 			rib_prefetch(p->s->rib, run + i, m);
 			for (size_t j = i; j < i + m; j++)
-				withdraw_one(p, &run[j]);
+				withdraw_one(p, &run[j], 0);
 		}
 	}
 }
@@ -224,9 +235,10 @@ static int announce_block(struct import_ctx *x, const struct bgp_nlri_block *b,
 
 	if (!b->p)
 		return 0;
-	while (bgp_nlri_next(b, &off, &pfx) == 1)
+	while (bgp_nlri_next_id(b, &off, &pfx, &x->path_id) == 1)
 		if (announce_one(x, &pfx, mp) < 0)
 			return -1;
+	x->path_id = 0;
 	return 0;
 }
 

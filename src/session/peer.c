@@ -740,6 +740,10 @@ size_t peer_caps_names(const struct peer *p, const char **out, size_t max)
 	CAP(c->open.route_refresh, "route-refresh");
 	CAP(c->open.graceful_restart, "graceful-restart");
 	CAP(c->caps.ext_message, "extended-message");
+	CAP(c->caps.addpath_rx[AFI_IPV4], "add-path-receive-ipv4");
+	CAP(c->caps.addpath_rx[AFI_IPV6], "add-path-receive-ipv6");
+	CAP(c->caps.addpath_tx[AFI_IPV4], "add-path-send-ipv4");
+	CAP(c->caps.addpath_tx[AFI_IPV6], "add-path-send-ipv6");
 #undef CAP
 	return n;
 }

@@ -220,11 +220,12 @@ static int dec_mp_reach(struct attr_dec *d, const uint8_t *v, size_t len)
 		snprintf(d->why, sizeof(d->why), "next hop length %u", nhl);
 		return BGP_UPD_OPTATTR;
 	}
-	if (bgp_nlri_validate(nlri, nlen, afi) < 0) {
+	bool ap = d->caps && d->caps->addpath_rx[afi];
+	if (bgp_nlri_validate_ap(nlri, nlen, afi, ap) < 0) {
 		snprintf(d->why, sizeof(d->why), "NLRI cannot be parsed");
 		return BGP_UPD_OPTATTR;
 	}
-	d->u->mp_reach = (struct bgp_nlri_block){ nlri, nlen, afi };
+	d->u->mp_reach = (struct bgp_nlri_block){ nlri, nlen, afi, ap };
 	d->u->has_mp_reach = true;
 	return 0;
 }
@@ -242,11 +243,12 @@ static int dec_mp_unreach(struct attr_dec *d, const uint8_t *v, size_t len)
 		d->u->unsup_safi = v[2];
 		return 0;
 	}
-	if (bgp_nlri_validate(v + 3, len - 3, afi) < 0) {
+	bool ap = d->caps && d->caps->addpath_rx[afi];
+	if (bgp_nlri_validate_ap(v + 3, len - 3, afi, ap) < 0) {
 		snprintf(d->why, sizeof(d->why), "NLRI cannot be parsed");
 		return BGP_UPD_OPTATTR;
 	}
-	d->u->mp_unreach = (struct bgp_nlri_block){ v + 3, len - 3, afi };
+	d->u->mp_unreach = (struct bgp_nlri_block){ v + 3, len - 3, afi, ap };
 	d->u->has_mp_unreach = true;
 	return 0;
 }

@@ -263,6 +263,33 @@ static int capa_fqdn(struct bgp_open *o, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* ADD-PATH (RFC 7911 4): (afi, safi, send/receive) triples. Unicast of
+ * IPv4 and IPv6 is kept; other families and bad values are ignored. */
+static int capa_addpath(struct bgp_open *o, const uint8_t *p, size_t len)
+{
+	if (len % 4)
+		return -1;
+	for (size_t off = 0; off < len; off += 4) {
+		uint16_t afi = get16(p + off);
+		uint8_t mode = p[off + 3];
+		if ((afi == AFI_IPV4 || afi == AFI_IPV6) &&
+		    p[off + 2] == SAFI_UNICAST && mode >= 1 && mode <= 3)
+			o->add_path[afi] = mode;
+	}
+	return 0;
+}
+
+uint8_t bgp_addpath_negotiate(uint8_t mine, uint8_t theirs)
+{
+	uint8_t r = 0;
+
+	if ((mine & ADDPATH_RECEIVE) && (theirs & ADDPATH_SEND))
+		r |= ADDPATH_RECEIVE;
+	if ((mine & ADDPATH_SEND) && (theirs & ADDPATH_RECEIVE))
+		r |= ADDPATH_SEND;
+	return r;
+}
+
 struct capa_desc {
 	uint8_t code;
 	int (*decode)(struct bgp_open *o, const uint8_t *p, size_t len);
@@ -276,6 +303,7 @@ static const struct capa_desc capa_table[] = {
 	{ CAPA_AS4, capa_as4 },
 	{ CAPA_ENHANCED_RR, capa_err },
 	{ CAPA_FQDN, capa_fqdn },
+	{ CAPA_ADD_PATH, capa_addpath },
 	{ 128, capa_rr }, /* pre-standard route refresh */
 };
 
@@ -461,6 +489,17 @@ static int open_capas_encode(const struct bgp_open *o, uint8_t *c, size_t cap)
 		put32(v, o->as4);
 		rc |= capa_put(c, cap, &off, CAPA_AS4, v, 4);
 	}
+	size_t ap = 0;
+	for (uint16_t afi = AFI_IPV4; afi <= AFI_IPV6; afi++) {
+		if (!o->add_path[afi])
+			continue;
+		put16(v + ap, afi);
+		v[ap + 2] = SAFI_UNICAST;
+		v[ap + 3] = o->add_path[afi];
+		ap += 4;
+	}
+	if (ap)
+		rc |= capa_put(c, cap, &off, CAPA_ADD_PATH, v, ap);
 	size_t hl = strnlen(o->hostname, sizeof(o->hostname) - 1);
 	if (hl) {
 		v[0] = (uint8_t)hl;

@@ -24,6 +24,12 @@ static void hdr_put(uint8_t *buf, uint16_t len)
 
 long bgp_nlri_validate(const uint8_t *p, size_t len, uint16_t afi)
 {
+	return bgp_nlri_validate_ap(p, len, afi, false);
+}
+
+long bgp_nlri_validate_ap(const uint8_t *p, size_t len, uint16_t afi,
+			  bool addpath)
+{
 	unsigned max = afi_maxlen((uint8_t)afi);
 	size_t off = 0;
 	long n = 0;
@@ -31,6 +37,11 @@ long bgp_nlri_validate(const uint8_t *p, size_t len, uint16_t afi)
 	if (!max)
 		return -1;
 	while (off < len) {
+		if (addpath) {
+			if (len - off < 5)
+				return -1;
+			off += 4;
+		}
 		unsigned pl = p[off];
 		size_t nb = (pl + 7) / 8;
 		if (pl > max || nb > len - off - 1)
@@ -44,8 +55,22 @@ long bgp_nlri_validate(const uint8_t *p, size_t len, uint16_t afi)
 int bgp_nlri_next(const struct bgp_nlri_block *b, size_t *off,
 		  struct prefix *pfx)
 {
+	uint32_t id;
+	return bgp_nlri_next_id(b, off, pfx, &id);
+}
+
+int bgp_nlri_next_id(const struct bgp_nlri_block *b, size_t *off,
+		     struct prefix *pfx, uint32_t *path_id)
+{
+	*path_id = 0;
 	if (*off >= b->len)
 		return 0;
+	if (b->addpath) {
+		if (b->len - *off < 5)
+			return 0;
+		*path_id = get32(b->p + *off);
+		*off += 4;
+	}
 	unsigned pl = b->p[*off];
 	size_t nb = (pl + 7) / 8;
 	if (pl > afi_maxlen((uint8_t)b->afi) || nb > b->len - *off - 1)
@@ -118,7 +143,8 @@ int bgp_update_decode(const uint8_t *body, size_t len,
 			    "the message (session reset)", wlen);
 		return UPD_SESSION_RESET;
 	}
-	u->withdrawn = (struct bgp_nlri_block){ body + 2, wlen, AFI_IPV4 };
+	bool ap4 = caps && caps->addpath_rx[AFI_IPV4];
+	u->withdrawn = (struct bgp_nlri_block){ body + 2, wlen, AFI_IPV4, ap4 };
 	size_t alen = get16(body + 2 + wlen);
 	if (4 + wlen + alen > len) {
 		bgp_err_set(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_ATTRLIST,
@@ -128,12 +154,13 @@ int bgp_update_decode(const uint8_t *body, size_t len,
 	}
 	const uint8_t *attrs = body + 4 + wlen;
 	u->nlri = (struct bgp_nlri_block){ attrs + alen, len - 4 - wlen - alen,
-					   AFI_IPV4 };
-	if (bgp_nlri_validate(u->withdrawn.p, wlen, AFI_IPV4) < 0 ||
-	    bgp_nlri_validate(u->nlri.p, u->nlri.len, AFI_IPV4) < 0) {
+					   AFI_IPV4, ap4 };
+	if (bgp_nlri_validate_ap(u->withdrawn.p, wlen, AFI_IPV4, ap4) < 0 ||
+	    bgp_nlri_validate_ap(u->nlri.p, u->nlri.len, AFI_IPV4, ap4) < 0) {
 		bgp_err_set(err, BGP_ERR_UPDATE, BGP_UPD_BAD_NETWORK, NULL, 0,
 			    "%s cannot be parsed (session reset)",
-			    bgp_nlri_validate(u->withdrawn.p, wlen, AFI_IPV4) < 0 ?
+			    bgp_nlri_validate_ap(u->withdrawn.p, wlen, AFI_IPV4,
+						 ap4) < 0 ?
 				    "withdrawn routes" : "NLRI");
 		return UPD_SESSION_RESET;
 	}
@@ -227,13 +254,24 @@ int bgp_update_begin_withdraw(struct bgp_update_builder *b, uint8_t *buf,
 
 int bgp_update_add(struct bgp_update_builder *b, const struct prefix *p)
 {
+	return bgp_update_add_id(b, p, 0);
+}
+
+int bgp_update_add_id(struct bgp_update_builder *b, const struct prefix *p,
+		      uint32_t path_id)
+{
 	size_t nb = ((size_t)p->len + 7) / 8;
 	size_t reserve = b->withdraw && b->afi == AFI_IPV4 ? 2 : 0;
+	size_t idl = b->addpath ? 4 : 0;
 
 	if (p->afi != b->afi || p->len > afi_maxlen(p->afi))
 		return -2;
-	if (b->len + 1 + nb + reserve > b->cap)
+	if (b->len + idl + 1 + nb + reserve > b->cap)
 		return -1;
+	if (idl) {
+		put32(b->buf + b->len, path_id);
+		b->len += 4;
+	}
 	b->buf[b->len] = p->len;
 	memcpy(b->buf + b->len + 1, p->b, nb);
 	b->len += 1 + nb;

@@ -186,7 +186,11 @@ struct bgp_open {
 	uint8_t n_gr_afs;
 	struct bgp_gr_af gr_afs[BGP_MAX_AFS];
 	char hostname[64]; /* FQDN capability, if any */
+	/* ADD-PATH (RFC 7911) for unicast, by afi (AFI_IPV4, AFI_IPV6):
+	 * ADDPATH_RECEIVE | ADDPATH_SEND, 0 when not offered. */
+	uint8_t add_path[3];
 };
+enum { ADDPATH_RECEIVE = 1, ADDPATH_SEND = 2 };
 
 /* The peer's real ASN: the AS4 capability if present, else my_as. */
 static inline uint32_t bgp_open_asn(const struct bgp_open *o)
@@ -209,18 +213,23 @@ int bgp_open_encode(const struct bgp_open *o, uint8_t *buf, size_t cap);
 
 /* ---------------------------------------------------------- UPDATE */
 
-/* An NLRI block: a validated run of (len, prefix bytes) entries. */
+/* An NLRI block: a validated run of (len, prefix bytes) entries, each
+ * preceded by a 4-byte path identifier when addpath (RFC 7911). */
 struct bgp_nlri_block {
 	const uint8_t *p;
 	size_t len;
 	uint16_t afi;
+	bool addpath;
 };
 /*
  * Iterate an NLRI block already checked by bgp_update_decode. *off starts
- * at 0. Returns 1 and fills *pfx, or 0 at the end.
+ * at 0. Returns 1 and fills *pfx, or 0 at the end. bgp_nlri_next_id also
+ * gives the path identifier (0 when the block has none).
  */
 int bgp_nlri_next(const struct bgp_nlri_block *b, size_t *off,
 		  struct prefix *pfx);
+int bgp_nlri_next_id(const struct bgp_nlri_block *b, size_t *off,
+		     struct prefix *pfx, uint32_t *path_id);
 
 #define BGP_MAX_UNKNOWN_ATTRS 16
 /* An attribute we do not know, carried verbatim (optional transitive ones
@@ -305,7 +314,14 @@ struct bgp_session_caps {
 	bool as4; /* 4-octet AS negotiated */
 	bool ext_message; /* RFC 8654 negotiated */
 	bool ebgp; /* always true in pharos, kept for clarity */
+	/* ADD-PATH negotiated per afi (index AFI_IPV4, AFI_IPV6): NLRI we
+	 * receive carry path identifiers (rx), NLRI we send must (tx). */
+	bool addpath_rx[3], addpath_tx[3];
 };
+/* What ADD-PATH gives a session for afi, from what we offered (mine) and
+ * what the peer offered (theirs), both ADDPATH_* bits (RFC 7911 4):
+ * ADDPATH_RECEIVE when we receive path ids, ADDPATH_SEND when we send. */
+uint8_t bgp_addpath_negotiate(uint8_t mine, uint8_t theirs);
 
 /*
  * Decode an UPDATE body. Returns an enum bgp_update_action. On
@@ -341,6 +357,7 @@ struct bgp_update_builder {
 	size_t len; /* bytes used so far */
 	uint16_t afi;
 	bool withdraw; /* building withdrawals */
+	bool addpath; /* each prefix goes with a path identifier */
 	size_t attr_len_off, attr_start, mp_len_off, mp_attr_off;
 	unsigned n_prefixes;
 };
@@ -355,6 +372,10 @@ int bgp_update_begin_withdraw(struct bgp_update_builder *b, uint8_t *buf,
 /* Add a prefix: 0 when added, -1 when the message is full (finish it and
  * begin another). */
 int bgp_update_add(struct bgp_update_builder *b, const struct prefix *p);
+/* Same with a path identifier, written when b->addpath (set it after
+ * begin for a session that negotiated ADD-PATH send for the family). */
+int bgp_update_add_id(struct bgp_update_builder *b, const struct prefix *p,
+		      uint32_t path_id);
 /* Close the message (fix lengths); returns its total length. */
 size_t bgp_update_finish(struct bgp_update_builder *b);
 
@@ -431,6 +452,9 @@ void bgp_err_set(struct bgp_notify *err, uint8_t code, uint8_t subcode,
 /* Check an NLRI run of afi (every length <= max, every prefix inside len).
  * Returns the number of prefixes, or -1 when it cannot be parsed. */
 long bgp_nlri_validate(const uint8_t *p, size_t len, uint16_t afi);
+/* Same for a run whose entries each start with a 4-byte path id. */
+long bgp_nlri_validate_ap(const uint8_t *p, size_t len, uint16_t afi,
+			  bool addpath);
 /* Decode the path attribute section into u->attrs (and MP blocks of u).
  * Returns an enum bgp_update_action; *err set for anything but a clean OK
  * (an OK with attributes discarded also fills *err, for logs). */

@@ -47,6 +47,7 @@ pharos_conf_peer "$CONF" nva2-v6 nva "$N2_6" 65002 passive=true
 pharos_conf_api "$CONF" "$API" "$T_DIR/token"
 cat >>"$CONF" <<EOF
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       hub: true

@@ -62,6 +62,7 @@ api:
   tls_cert: $T_DIR/server.crt
   tls_key: $T_DIR/server.key
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       hub: true

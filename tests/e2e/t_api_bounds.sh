@@ -55,6 +55,7 @@ cat >>"$CONF" <<EOF
   mrt_interval: 5
   mrt_updates: true
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       hub: true

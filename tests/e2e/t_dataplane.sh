@@ -87,6 +87,7 @@ dp_rs_conf() {
 	pharos_conf_api "$f" "$a:$API_PORT" "$T_DIR/token"
 	cat >>"$f" <<EOF
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       hub: true

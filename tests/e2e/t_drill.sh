@@ -26,6 +26,7 @@ pharos_conf_peer "$CONF" nva-obs nva 127.0.0.4 65003 passive=true
 pharos_conf_api "$CONF" "$API" "$TOKEN"
 cat >>"$CONF" <<'EOF'
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       address_space: [198.18.0.0/24]

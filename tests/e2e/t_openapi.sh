@@ -35,6 +35,7 @@ pharos_conf_peer "$CONF" nva-2 nva 127.0.0.3 65002 passive=true
 pharos_conf_api "$CONF" "$API" "$TOKEN"
 cat >>"$CONF" <<'EOF2'
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       address_space: [198.18.0.0/24]

@@ -38,6 +38,7 @@ pharos_conf_peer "$CONF" nva2 nva "$N2" 65002 passive=true
 pharos_conf_api "$CONF" "$API"
 cat >>"$CONF" <<EOF
 fabric:
+  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
   vnets:
     - name: hub
       hub: true

@@ -4,8 +4,11 @@
  * The input is a stream of BGP messages (as read from a socket, or one
  * raw message from a corpus). Each message goes through bgp_hdr_decode and
  * then the body decoder of its type, with every combination of 4-octet AS
- * and extended messages; UPDATEs that decode are walked (every NLRI block)
- * and their attributes are encoded back, for both kinds of peers.
+ * and extended messages, with and without ADD-PATH (RFC 7911) path ids
+ * in the NLRI; UPDATEs that decode are walked (every NLRI block) and
+ * their attributes are encoded back, for both kinds of peers; with
+ * ADD-PATH the NLRI are re-encoded with their path ids and decoded again,
+ * which must give the same prefixes and ids.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,11 +21,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void walk(const struct bgp_nlri_block *b)
 {
 	struct prefix p;
+	uint32_t id;
 	size_t off = 0;
 
-	while (bgp_nlri_next(b, &off, &p))
-		if (p.len > afi_maxlen(p.afi))
+	while (bgp_nlri_next_id(b, &off, &p, &id))
+		if (p.len > afi_maxlen(p.afi) || (!b->addpath && id))
 			__builtin_trap();
+}
+
+/* ADD-PATH round trip of the IPv4 NLRI: encode with ids, decode, compare. */
+static void addpath_roundtrip(const struct bgp_update *u,
+			      const struct bgp_session_caps *caps)
+{
+	static uint8_t out[BGP_EXT_MAX_LEN];
+	struct bgp_update_builder b;
+	struct bgp_update u2;
+	struct prefix p, q;
+	uint32_t id, id2;
+	size_t off = 0, off2 = 0;
+	unsigned n = 0;
+
+	if (bgp_update_begin(&b, out, sizeof(out), AFI_IPV4, &u->attrs,
+			     caps) != 0)
+		return;
+	b.addpath = true;
+	while (bgp_nlri_next_id(&u->nlri, &off, &p, &id) &&
+	       bgp_update_add_id(&b, &p, id) == 0)
+		n++;
+	size_t len = bgp_update_finish(&b);
+	if (bgp_update_decode(out + BGP_HDR_LEN, len - BGP_HDR_LEN, caps, &u2,
+			      NULL) == UPD_SESSION_RESET)
+		__builtin_trap();
+	off = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!bgp_nlri_next_id(&u->nlri, &off, &p, &id) ||
+		    !bgp_nlri_next_id(&u2.nlri, &off2, &q, &id2) ||
+		    !prefix_eq(&p, &q) || id != id2)
+			__builtin_trap();
+	}
 }
 
 static void reencode(const struct bgp_update *u)
@@ -66,6 +102,8 @@ static void one_update(const uint8_t *body, size_t len,
 		walk(&u.mp_unreach);
 	if (act == UPD_OK)
 		reencode(&u);
+	if (act == UPD_OK && caps->addpath_rx[AFI_IPV4])
+		addpath_roundtrip(&u, caps);
 }
 
 static void one_message(const uint8_t *m, size_t len, uint8_t type,
@@ -101,10 +139,12 @@ static void one_message(const uint8_t *m, size_t len, uint8_t type,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	for (int v = 0; v < 4; v++) {
+	for (int v = 0; v < 8; v++) {
 		struct bgp_session_caps caps = { .as4 = v & 1,
 						 .ext_message = v & 2,
 						 .ebgp = true };
+		for (int afi = AFI_IPV4; afi <= AFI_IPV6; afi++)
+			caps.addpath_rx[afi] = caps.addpath_tx[afi] = v & 4;
 		size_t max = caps.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 		size_t off = 0;
 		while (size - off >= BGP_HDR_LEN) {

@@ -10,7 +10,8 @@
  * interned attribute left: a leak or a refcount error shows up there.
  *
  * A first input byte other than 0xff picks the session kind (4-octet AS,
- * extended messages) and is skipped; each message's sending peer is taken from its marker's first
+ * extended messages, ADD-PATH path ids in the NLRI: then each path id is
+ * a path of its own in the RIB) and is skipped; each message's sending peer is taken from its marker's first
  * byte, so the corpora of raw messages work unchanged.
  */
 #include <stddef.h>
@@ -56,6 +57,7 @@ struct harness {
 	struct bgp_attrs work;
 	uint8_t scratch[POL_SCRATCH_LEN];
 	size_t changes;
+	uint32_t path_id; /* of the NLRI being imported */
 };
 
 /* The configuration is read-only after loading: load it once. */
@@ -93,14 +95,14 @@ static void announce(struct harness *h, unsigned pi, const struct bgp_update *u,
 	struct rattr *ra;
 
 	if (guard(cf, a) || (policy_is_default(pfx) && !cf->accept_default)) {
-		rib_withdraw(h->rib, h->ids[pi], pfx);
+		rib_withdraw_id(h->rib, h->ids[pi], h->path_id, pfx);
 		return;
 	}
 	if (cf->n_import) {
 		memcpy(&h->work, a, sizeof(h->work));
 		if (policy_eval(cf->import, cf->n_import, pfx, &h->work,
 				h->scratch, sizeof(h->scratch)) != POL_ALLOW) {
-			rib_withdraw(h->rib, h->ids[pi], pfx);
+			rib_withdraw_id(h->rib, h->ids[pi], h->path_id, pfx);
 			return;
 		}
 		a = &h->work;
@@ -113,7 +115,7 @@ static void announce(struct harness *h, unsigned pi, const struct bgp_update *u,
 		ra = rattr_intern_nh(h->rib, a, &u->attrs.next_hop, NULL);
 	if (!ra)
 		return;
-	if (rib_announce(h->rib, h->ids[pi], pfx, ra) < 0)
+	if (rib_announce_id(h->rib, h->ids[pi], h->path_id, pfx, ra) < 0)
 		__builtin_trap(); /* a decoded prefix must always be valid */
 	rattr_unref(h->rib, ra);
 }
@@ -126,12 +128,13 @@ static void block(struct harness *h, unsigned pi, const struct bgp_update *u,
 
 	if (!b->p)
 		return;
-	while (bgp_nlri_next(b, &off, &pfx) == 1) {
+	while (bgp_nlri_next_id(b, &off, &pfx, &h->path_id) == 1) {
 		if (add)
 			announce(h, pi, u, &pfx, mp);
 		else
-			rib_withdraw(h->rib, h->ids[pi], &pfx);
+			rib_withdraw_id(h->rib, h->ids[pi], h->path_id, &pfx);
 	}
+	h->path_id = 0;
 }
 
 static void change_cb(const struct rentry *e, uint32_t id, void *arg)
@@ -213,6 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * the first byte picks the session kind. */
 	caps.as4 = data[0] == 0xff || !(data[0] & 1);
 	caps.ext_message = data[0] != 0xff && (data[0] & 2);
+	caps.addpath_rx[AFI_IPV4] = caps.addpath_rx[AFI_IPV6] =
+		data[0] != 0xff && (data[0] & 4);
 	max = caps.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	memset(&h, 0, offsetof(struct harness, work));
 	setup(&h);

@@ -133,10 +133,13 @@ for bin in "${bins[@]}"; do
 	seeds=${dirs[0]}
 	[ "$name" = fuzz_conf ] || [ "$name" = fuzz_api ] ||
 		[ "$name" = fuzz_bfd ] || seeds=$DATA/fuzz/corpi_seed
+	extra=()
+	[ "$seeds" != "$DATA/fuzz/corpi_seed" ] || [ ! -d "$DATA/fuzz/addpath_seed" ] ||
+		extra=("$DATA/fuzz/addpath_seed")
 	log=$OUT/fuzz-$name.log
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
 		-rss_limit_mb=1024 -artifact_prefix="$OUT/crash-$name/" \
-		"$corpus" "$seeds" >"$log" 2>&1
+		"$corpus" "$seeds" "${extra[@]}" >"$log" 2>&1
 	rc=$?
 	execs=$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}')
 	if [ $rc -eq 0 ]; then

@@ -231,7 +231,7 @@ static void list_str(const struct rentry *e, char *out)
 {
 	out[0] = 0;
 	for (const struct rpath *p = e->paths; p; p = p->next) {
-		char one[8];
+		char one[16];
 		snprintf(one, sizeof(one), "%s%u%s%s", out[0] ? " " : "",
 			 p->peer, p->flags & RPATH_BEST ? "b" : "",
 			 p->flags & RPATH_ECMP ? "e" : "");

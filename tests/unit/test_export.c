@@ -203,7 +203,7 @@ static struct world *world_new(bool b2b, bool transparent, unsigned n_orig)
 		snprintf(s, sizeof(s), "198.18.%u.%u", 1 + i / 200, 1 + i % 200);
 		assert_int_equal(addr_parse(s, &rp.addr), 0);
 		w->peer[i] = rib_peer_add(w->rib, &rp);
-		w->cap[i].caps = (struct bgp_session_caps){ true, false, true };
+		w->cap[i].caps = (struct bgp_session_caps){ .as4 = true, .ebgp = true };
 		w->cap[i].accept = -1;
 	}
 	prefix_parse("198.18.0.0/24", &w->orig[0]);

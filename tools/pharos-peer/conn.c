@@ -311,6 +311,8 @@ static void queue_open(struct peer *p)
 	o.n_afs = 2;
 	o.afs[0] = (struct bgp_af){ AFI_IPV4, SAFI_UNICAST };
 	o.afs[1] = (struct bgp_af){ AFI_IPV6, SAFI_UNICAST };
+	if (p->add_path_rx)
+		o.add_path[AFI_IPV4] = o.add_path[AFI_IPV6] = ADDPATH_RECEIVE;
 	n = bgp_open_encode(&o, buf, sizeof(buf));
 	if (n > 0)
 		out_bytes(p, buf, (size_t)n);

@@ -86,6 +86,10 @@ static const char usage_text[] =
 "                            peer that does not drain what it is sent);\n"
 "                            keepalives still go out, own hold timer off,\n"
 "                            small receive buffer\n"
+"      --add-path-rx         offer ADD-PATH receive (RFC 7911) for IPv4 and\n"
+"                            IPv6 unicast: paths the speaker sends with path\n"
+"                            ids are printed with their \"path_id\" (the\n"
+"                            prefix counts and waits stay per prefix)\n"
 "  -h, --help                print this text\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -95,7 +99,7 @@ static const char usage_text[] =
 enum {
 	O_MRT_PEER = 256, O_PER_UPDATE, O_DISTINCT, O_WAIT, O_STATS, O_RAW,
 	O_RAW_OPEN, O_LISTEN, O_GEN_START, O_GEN_V6, O_NO_READ, O_WAIT_EMPTY,
-	O_WITHDRAW_ALL, O_NO_EXT_MSG,
+	O_WITHDRAW_ALL, O_NO_EXT_MSG, O_ADD_PATH_RX,
 };
 
 static const struct option longopts[] = {
@@ -129,6 +133,7 @@ static const struct option longopts[] = {
 	{ "raw-open", required_argument, NULL, O_RAW_OPEN },
 	{ "listen", no_argument, NULL, O_LISTEN },
 	{ "no-read", no_argument, NULL, O_NO_READ },
+	{ "add-path-rx", no_argument, NULL, O_ADD_PATH_RX },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -314,6 +319,9 @@ static int handle_opt(struct peer *p, int c, const char *arg)
 		return 0;
 	case O_LISTEN:
 		p->listen = true;
+		return 0;
+	case O_ADD_PATH_RX:
+		p->add_path_rx = true;
 		return 0;
 	case O_NO_READ:
 		p->no_read = true;

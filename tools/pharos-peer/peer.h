@@ -127,6 +127,7 @@ struct peer {
 	bool has_remote_as, as2, no_ext_msg, listen, stats_on, gen_v6;
 	bool distinct_attrs;
 	bool no_read; /* once established, stop reading (a slow peer) */
+	bool add_path_rx; /* offer ADD-PATH receive for both families */
 	uint32_t router_id; /* host order; 0 = derive */
 	const char *host, *port, *bind, *password_file, *mrt_file;
 	uint16_t hold;

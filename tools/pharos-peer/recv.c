@@ -360,9 +360,10 @@ static void walk_nlri(struct peer *p, const struct bgp_nlri_block *b,
 {
 	size_t off = 0;
 	struct prefix pfx;
+	uint32_t id;
 	char s[PREFIX_STRLEN];
 
-	while (bgp_nlri_next(b, &off, &pfx) == 1) {
+	while (bgp_nlri_next_id(b, &off, &pfx, &id) == 1) {
 		if (announce) {
 			p->st.pfx_recv++;
 			pset_add(&p->held, &pfx);
@@ -373,7 +374,13 @@ static void walk_nlri(struct peer *p, const struct bgp_nlri_block *b,
 		if (p->mode == OUT_NONE)
 			continue;
 		prefix_fmt(&pfx, s, sizeof(s));
-		if (p->mode == OUT_JSON) {
+		if (p->mode == OUT_JSON && b->addpath) { /* objects, with the id */
+			fprintf(p->o, "%s{\"prefix\":\"%s\",\"path_id\":%u",
+				*first ? "" : ",", s, id);
+			if (announce)
+				print_attrs(p, a, pfx.afi);
+			fputc('}', p->o);
+		} else if (p->mode == OUT_JSON) {
 			fprintf(p->o, announce ? "%s{\"prefix\":\"%s\"" : "%s\"%s\"",
 				*first ? "" : ",", s);
 			if (announce) {
@@ -382,6 +389,8 @@ static void walk_nlri(struct peer *p, const struct bgp_nlri_block *b,
 			}
 		} else {
 			fprintf(p->o, "%s %s", announce ? "announce" : "withdraw", s);
+			if (b->addpath)
+				fprintf(p->o, " path-id %u", id);
 			if (announce)
 				print_attrs(p, a, pfx.afi);
 			fputc('\n', p->o);
@@ -529,6 +538,10 @@ static void recv_open(struct peer *p, const uint8_t *body, size_t len)
 	p->caps.as4 = !p->as2 && o.has_as4;
 	/* RFC 8654: large messages only when both sides offered them */
 	p->caps.ext_message = !p->no_ext_msg && o.ext_message;
+	for (int afi = AFI_IPV4; afi <= AFI_IPV6; afi++)
+		p->caps.addpath_rx[afi] =
+			bgp_addpath_negotiate(p->add_path_rx ? ADDPATH_RECEIVE : 0,
+					      o.add_path[afi]) & ADDPATH_RECEIVE;
 	p->max_len = p->caps.ext_message ? BGP_EXT_MAX_LEN : BGP_MAX_LEN;
 	p->hold_neg = o.hold_time < p->hold ? o.hold_time : p->hold;
 	{
