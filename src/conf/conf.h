@@ -98,12 +98,30 @@ struct conf_peer {
 	bool disabled; /* kept down (admin state) until enabled */
 	bool keep_refused; /* keep refused routes' attributes, default true */
 	char *description; /* free text for operators, NULL: none */
+	bool stateful; /* a firewall: its next hops are stateful hops */
+	bool sticky; /* its ECMP group keeps flows on one member */
 	uint16_t port; /* remote port for active connects, default 179 */
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */
 	uint16_t hold_time, keepalive; /* 0 = route_server's values */
 	struct conf_bfd bfd;
 	unsigned n_import, n_export;
 	struct pol_rule *import, *export;
+	unsigned line, col;
+};
+
+/* A scheduled drill (route_server.drills, DESIGN 4.1). */
+enum drill_kind { DRILL_PEER_DOWN = 0, DRILL_NVA_SILENT = 1 };
+struct conf_drill {
+	char *name;
+	uint8_t kind; /* enum drill_kind */
+	char *target; /* a peer's name */
+	uint32_t every_s; /* 0: use the window */
+	bool has_window;
+	uint16_t win_start, win_end; /* minutes after midnight UTC */
+	uint32_t restore_after_s; /* default 10 */
+	char *expect; /* path of the expected route set (JSON), NULL: none */
+	char *expect_text; /* its contents, read at load time */
+	uint32_t pass; /* percent, default 100 */
 	unsigned line, col;
 };
 
@@ -134,6 +152,10 @@ struct conf_rs {
 				    * every session is down at once; 0: off */
 	unsigned n_peers;
 	struct conf_peer *peers;
+	char *state_dir; /* drill history; NULL: $STATE_DIRECTORY or
+			  * /var/lib/pharos */
+	unsigned n_drills;
+	struct conf_drill *drills;
 };
 
 struct conf_api {
@@ -218,7 +240,16 @@ struct conf_region {
 	unsigned line, col;
 };
 
+/* A next-hop address marked stateful (fabric.stateful). */
+struct conf_stateful {
+	struct addr ip;
+	bool sticky;
+	unsigned line, col;
+};
+
 struct conf_fabric {
+	unsigned n_stateful;
+	struct conf_stateful *stateful;
 	unsigned n_vnets, n_route_tables;
 	struct conf_vnet *vnets;
 	struct conf_route_table *route_tables;

@@ -72,6 +72,10 @@ void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 void conf_martians(struct conf *c, const struct ynode *rsn,
 		   struct conf_diag *d);
 
+/* route_server.drills and state_dir (conf_check_drills.c). */
+void conf_check_drills(struct conf *c, const struct ynode *rsn,
+		       const char *basedir, struct conf_diag *d);
+
 /* Tree helpers for conf_check: the node for item i of a sequence under
  * key, or for key inside that item; NULL when absent. */
 struct ynode *yseq_item(const struct ynode *seq, unsigned i);

@@ -21,6 +21,7 @@
 #include "api/metrics.h"
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
+#include "daemon/drill_sched.h"
 #include "daemon/hold.h"
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
@@ -173,6 +174,8 @@ int daemon_init(struct daemon *d, const char *events_file)
 		return -1;
 	daemon_watchers_start(d);
 	hold_start(d);
+	if (drill_sched_apply(d) < 0)
+		return -1;
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
 	ev_signal_init(&d->sig_term, sig_stop_cb, SIGTERM);
 	ev_signal_init(&d->sig_hup, sig_hup_cb, SIGHUP);
@@ -209,6 +212,7 @@ void daemon_fini(struct daemon *d)
 {
 	hold_stop(d);
 	api_stop(d->api);
+	drill_sched_free(d);
 	drills_free(d->drills);
 	mrt_glue_free(d->mrt);
 	metrics_free(d->metrics);
