@@ -8,26 +8,38 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <libfyaml.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Read the expect file of dr (relative to basedir) into dr->expect_text. */
 static void read_expect(struct conf_drill *dr, const struct ynode *n,
 			const char *basedir, struct conf_diag *d)
 {
 	char path[4096];
+	struct fy_document *fyd;
 	json_error_t je;
+	char *text;
 	json_t *o;
 
 	if (dr->expect[0] != '/' && basedir)
 		snprintf(path, sizeof(path), "%s/%s", basedir, dr->expect);
 	else
 		snprintf(path, sizeof(path), "%s", dr->expect);
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	/* YAML or JSON (JSON is YAML): libfyaml reads it, emits JSON */
+	fyd = access(path, R_OK) == 0 ? fy_document_build_from_file(NULL, path)
+				      : NULL;
+	text = fyd ? fy_emit_document_to_string(fyd, FYECF_MODE_JSON) : NULL;
+	fy_document_destroy(fyd);
+	o = text ? json_loads(text, 0, &je) : NULL;
+	free(text);
 	if (!o) {
-		diag_err(d, n, "drill '%s': expect '%s': %s (line %d)",
-			 dr->name ? dr->name : "?", dr->expect, je.text, je.line);
+		diag_err(d, n, "drill '%s': cannot read expect '%s' as YAML or "
+			 "JSON%s%s", dr->name ? dr->name : "?", dr->expect,
+			 access(path, R_OK) ? ": " : "",
+			 access(path, R_OK) ? strerror(errno) : "");
 		return;
 	}
 	if (!json_is_object(o))

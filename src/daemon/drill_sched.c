@@ -277,19 +277,24 @@ static bool in_window(const struct conf_drill *cf, double now)
 		       : m >= cf->win_start || m < cf->win_end;
 }
 
-static void plan(struct sched *sc, const struct conf_drill *cf, bool retry)
+/* Arm the next run: after a tick (ticked) the one after the run just
+ * due, even when the timer fired a little before its time. */
+static void plan(struct sched *sc, const struct conf_drill *cf, bool retry,
+		 bool ticked)
 {
 	double now = ev_time();
 
 	if (!cf->has_window) {
 		double at = sc->next > 0 ? sc->next : now;
+		if (ticked)
+			at += cf->every_s;
 		while (at <= now + 0.001)
 			at += cf->every_s;
 		arm(sc, at);
 	} else if (retry && in_window(cf, now + WINDOW_RETRY_S))
 		arm(sc, now + WINDOW_RETRY_S);
 	else
-		arm(sc, window_next(cf, now));
+		arm(sc, window_next(cf, (ticked && sc->next > now ? sc->next : now) + 1.0));
 }
 
 static void record_skip(struct sched *sc, const char *reason)
@@ -336,7 +341,7 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	if (reason)
 		record_skip(sc, reason);
-	plan(sc, cf, reason != NULL);
+	plan(sc, cf, reason != NULL, true);
 }
 
 void drill_sched_finished(struct daemon *d, const struct drill *dr)
@@ -435,7 +440,7 @@ int drill_sched_apply(struct daemon *d)
 			return -1;
 		sc->seen = true;
 		sc->next = 0;
-		plan(sc, cf, false);
+		plan(sc, cf, false, false);
 	}
 	for (unsigned i = 0; i < s->n; i++) {
 		if (s->v[i]->seen)
