@@ -26,39 +26,73 @@
 #include "fabric/live.h"
 #include "session/peer.h"
 
-static bool peer_stateful(const struct daemon *d, const struct peer *p,
-			  bool *sticky)
+#define MAX_STATEFUL_NH 256
+
+/* What is stateful, gathered once per request: fabric.stateful, the
+ * stateful peers' addresses and the next hops of their routes. */
+struct stateful {
+	struct daemon *d;
+	size_t n;
+	struct addr ip[MAX_STATEFUL_NH];
+	bool sticky[MAX_STATEFUL_NH];
+};
+
+static void add(struct stateful *st, const struct addr *ip, bool sticky)
 {
-	if (!p || !p->cf->stateful)
-		return false;
-	*sticky = p->cf->sticky;
-	return true;
+	for (size_t i = 0; i < st->n; i++)
+		if (addr_eq(&st->ip[i], ip)) {
+			st->sticky[i] = st->sticky[i] && sticky;
+			return;
+		}
+	if (st->n < MAX_STATEFUL_NH) {
+		st->ip[st->n] = *ip;
+		st->sticky[st->n++] = sticky;
+	}
+}
+
+struct nh_walk {
+	struct stateful *st;
+	bool sticky;
+};
+
+static int nh_cb(const struct rentry *e, const struct rpath *p, void *arg)
+{
+	struct nh_walk *w = arg;
+
+	if (p->attr && p->attr->next_hop.afi)
+		add(w->st, &p->attr->next_hop, w->sticky);
+	return w->st->n >= MAX_STATEFUL_NH;
+}
+
+static void stateful_init(struct stateful *st, struct daemon *d)
+{
+	const struct conf_fabric *cf = &d->conf->fabric;
+
+	st->d = d;
+	st->n = 0;
+	for (unsigned i = 0; i < cf->n_stateful; i++)
+		add(st, &cf->stateful[i].ip, cf->stateful[i].sticky);
+	for (unsigned i = 0; i < d->sess.n_peers; i++) {
+		const struct peer *p = d->sess.peers[i];
+		struct nh_walk w = {.st = st, .sticky = p->cf->sticky};
+		if (!p->cf->stateful)
+			continue;
+		add(st, &p->cf->address, p->cf->sticky);
+		rib_walk_peer(d->rib, p->rib_id, nh_cb, &w);
+	}
 }
 
 static bool is_stateful(void *arg, const struct fab_hop *h,
 			const struct addr *ip, bool *sticky)
 {
-	struct daemon *d = arg;
-	const struct conf_fabric *cf = &d->conf->fabric;
-	const struct rentry *e;
+	const struct stateful *st = arg;
 
-	*sticky = false;
-	for (unsigned i = 0; i < cf->n_stateful; i++)
-		if (addr_eq(&cf->stateful[i].ip, ip)) {
-			*sticky = cf->stateful[i].sticky;
+	for (size_t i = 0; i < st->n; i++)
+		if (addr_eq(&st->ip[i], ip)) {
+			*sticky = st->sticky[i];
 			return true;
 		}
-	for (unsigned i = 0; i < d->sess.n_peers; i++)
-		if (addr_eq(&d->sess.peers[i]->cf->address, ip) &&
-		    peer_stateful(d, d->sess.peers[i], sticky))
-			return true;
-	if (!h->has_route || h->route.source != FAB_SRC_GATEWAY ||
-	    !(e = rib_lookup(d->rib, &h->route.prefix)))
-		return false;
-	for (const struct rpath *p = e->paths; p; p = p->next)
-		if (p->attr && addr_eq(&p->attr->next_hop, ip) &&
-		    peer_stateful(d, session_peer_by_rib(&d->sess, p->peer), sticky))
-			return true;
+	*sticky = false;
 	return false;
 }
 
@@ -72,16 +106,16 @@ static const char *region_of(const struct conf_fabric *cf)
 
 /* One direction: the trace (as GET /api/v1/fabric/trace shows it) with
  * its stateful crossings. */
-static json_t *one_way(struct daemon *d, struct fabric *f, uint32_t nic,
+static json_t *one_way(struct stateful *st, struct fabric *f, uint32_t nic,
 		       const struct addr *dst, struct fab_trace *t,
 		       struct fab_sym_side *side)
 {
-	const char *reg = region_of(&d->conf->fabric);
+	const char *reg = region_of(&st->d->conf->fabric);
 	char ip[ADDR_STRLEN];
 	json_t *o;
 
 	fab_trace(f, nic, dst, t);
-	fab_trace_crossings(t, is_stateful, d, side);
+	fab_trace_crossings(t, is_stateful, st, side);
 	o = fab_trace_json(t);
 	json_object_set_new(o, "nic", json_string(fab_nic_name(f, nic)));
 	json_object_set_new(o, "dst", json_string(addr_fmt(dst, ip, sizeof(ip))));
@@ -97,7 +131,7 @@ static json_t *fail(int *status, int code, const char *msg)
 }
 
 /* Both directions from NIC src to dst; NULL only without memory. */
-static json_t *both_ways(struct daemon *d, struct fabric *f, uint32_t src,
+static json_t *both_ways(struct stateful *d, struct fabric *f, uint32_t src,
 			 const struct addr *dst)
 {
 	struct fab_trace *t = malloc(sizeof(*t));
@@ -138,7 +172,7 @@ out:
 }
 
 /* One pair of all=1: {"from","to","dst","verdict","reason","complete"}. */
-static void add_pair(struct daemon *d, struct fabric *f, uint32_t a,
+static void add_pair(struct stateful *d, struct fabric *f, uint32_t a,
 		     uint32_t b, json_t *pairs, unsigned *count)
 {
 	struct addr dip = *fab_nic_addr(f, b);
@@ -161,7 +195,7 @@ static void add_pair(struct daemon *d, struct fabric *f, uint32_t a,
 
 /* Every pair of subnets holding a VM: the first NIC of each that is not
  * a stateful appliance itself. */
-static json_t *all_pairs(struct daemon *d, struct fabric *f)
+static json_t *all_pairs(struct stateful *d, struct fabric *f)
 {
 	size_t ns = fab_n_subnets(f), nn = fab_n_nics(f);
 	int *vm = malloc((ns ? ns : 1) * sizeof(*vm));
@@ -191,42 +225,62 @@ static json_t *all_pairs(struct daemon *d, struct fabric *f)
 			 "asymmetric", count[2], "incomplete", count[3]);
 }
 
-json_t *assure_symmetry(struct daemon *d, json_t *q, int *status)
+/* The NIC a query starts at, or -1 with the reply in *o. */
+static int start_nic(struct fabric *f, json_t *q, struct addr *da, json_t **o,
+		     int *status)
 {
-	struct fabric *f = fabric_live_fabric(d->fglue);
 	const char *nic = json_string_value(json_object_get(q, "nic"));
 	const char *from = json_string_value(json_object_get(q, "from_ip"));
 	const char *dst = json_string_value(json_object_get(q, "dst"));
-	struct addr da, fa;
+	struct addr fa;
 	char msg[300];
 	int ni;
-	json_t *o;
 
-	if (!f || !fab_n_nics(f))
-		return fail(status, 404, "no fabric with NICs is configured");
-	*status = 200;
-	if (json_is_true(json_object_get(q, "all"))) {
-		o = all_pairs(d, f);
-		return o ? o : fail(status, 500, "out of memory");
+	if (!dst || addr_parse(dst, da) < 0) {
+		*o = fail(status, 400, "dst: not an IP address");
+		return -1;
 	}
-	if (!dst || addr_parse(dst, &da) < 0)
-		return fail(status, 400, "dst: not an IP address");
-	if (from && addr_parse(from, &fa) < 0)
-		return fail(status, 400, "from_ip: not an IP address");
+	if (from && addr_parse(from, &fa) < 0) {
+		*o = fail(status, 400, "from_ip: not an IP address");
+		return -1;
+	}
 	ni = nic ? fab_nic_find(f, nic) : from ? fab_nic_by_ip(f, &fa) : -1;
 	if (ni < 0) {
 		snprintf(msg, sizeof(msg), nic ? "no such NIC: %s"
 				: "no NIC has the address %s", nic ? nic : from ? from : "");
-		return fail(status, 404, msg);
+		*o = fail(status, 404, msg);
 	}
-	if (json_is_true(json_object_get(q, "one_way"))) {
+	return ni;
+}
+
+json_t *assure_symmetry(struct daemon *d, json_t *q, int *status)
+{
+	struct fabric *f = fabric_live_fabric(d->fglue);
+	bool all = json_is_true(json_object_get(q, "all"));
+	struct stateful *st;
+	struct addr da;
+	json_t *o = NULL;
+	int ni = 0;
+
+	if (!f || !fab_n_nics(f))
+		return fail(status, 404, "no fabric with NICs is configured");
+	if (!all && (ni = start_nic(f, q, &da, &o, status)) < 0)
+		return o;
+	if (!(st = malloc(sizeof(*st))))
+		return fail(status, 500, "out of memory");
+	stateful_init(st, d);
+	*status = 200;
+	if (all)
+		o = all_pairs(st, f);
+	else if (json_is_true(json_object_get(q, "one_way"))) {
 		struct fab_trace *t = malloc(sizeof(*t));
 		struct fab_sym_side *s = calloc(1, sizeof(*s));
 		o = t && s ? json_pack("{s:o}", "forward",
-				      one_way(d, f, (uint32_t)ni, &da, t, s)) : NULL;
+				      one_way(st, f, (uint32_t)ni, &da, t, s)) : NULL;
 		free(t);
 		free(s);
 	} else
-		o = both_ways(d, f, (uint32_t)ni, &da);
+		o = both_ways(st, f, (uint32_t)ni, &da);
+	free(st);
 	return o ? o : fail(status, 500, "out of memory");
 }

@@ -279,17 +279,20 @@ static void follow(struct ctl *c, json_t *seg, const char *dst, struct leg *l)
 	char path[1024];
 
 	l->end_url = strdup(c->url);
-	for (unsigned hop = 0;; hop++) {
-		const char *next = json_string_value(json_object_get(seg, "next_region"));
-		const char *exit_ip = json_string_value(json_object_get(seg, "exit_ip"));
-		json_t *hops = json_object_get(seg, "hops");
+	for (unsigned hop = 0; seg; hop++) {
+		const char *next, *exit_ip;
+		json_t *hops = json_object_get(seg, "hops"), *o;
 		json_t *last = json_array_get(hops, json_array_size(hops) - 1);
 
-		json_array_append(l->segments, seg);
+		json_array_append(l->segments, seg); /* keeps seg alive */
+		if (hop)
+			json_decref(seg); /* ours, from the region's reply */
 		if (fab_crossings_parse(json_object_get(seg, "stateful"), &l->side) < 0)
 			die("malformed stateful hops from %s", cur.url);
 		l->result = json_string_value(json_object_get(seg, "result"));
 		l->end_nic = json_string_value(json_object_get(last, "at"));
+		next = json_string_value(json_object_get(seg, "next_region"));
+		exit_ip = json_string_value(json_object_get(seg, "exit_ip"));
 		if (!l->result || strcmp(l->result, "left-region") || !next ||
 		    !exit_ip || hop + 1 >= MAX_REGIONS)
 			return;
@@ -300,11 +303,9 @@ static void follow(struct ctl *c, json_t *seg, const char *dst, struct leg *l)
 		l->end_url = url;
 		cur.url = url;
 		symq(path, sizeof(path), "from_ip", exit_ip, dst, true);
-		json_t *o = get(&cur, path);
-		seg = json_object_get(o, "forward");
-		json_incref(seg);
+		o = get(&cur, path);
+		seg = json_incref(json_object_get(o, "forward"));
 		json_decref(o);
-		json_decref(seg); /* held by l->segments after the append */
 	}
 }
 
@@ -318,8 +319,6 @@ static void print_leg(const char *name, struct leg *l)
 	json_array_foreach(l->segments, i, seg)
 		json_array_foreach(json_object_get(seg, "hops"), k, h) {
 			json_t *at = json_object_get(h, "at");
-			if (i && !k)
-				continue; /* the region's entry is the last exit */
 			printf(" %s%s", i || k ? "-> " : "",
 			       json_is_string(at) ? json_string_value(at) : jstr(h, "ip", b[0], 512));
 		}

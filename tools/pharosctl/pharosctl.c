@@ -527,7 +527,7 @@ static const struct command commands[] = {
 	 "what a new configuration file would change (nothing changes)", cmd_whatif},
 	{{"whatif", "route-table"}, 0, 1, 1, "FILE",
 	 "what new route tables would change (nothing changes)", cmd_whatif},
-	{{"check", "symmetry"}, 0, 0, 2, "NIC DEST-IP | --all",
+	{{"check", "symmetry"}, 1, 0, 2, "NIC DEST-IP | --all",
 	 "stateful hops each way and a verdict: symmetric, at_risk or asymmetric", cmd_symmetry},
 	{{"mrt", "dump"}, 1, 1, 1, "FILE", "a TABLE_DUMP_V2 dump of every peer's routes (- for stdout)", cmd_mrt},
 };
