@@ -4,7 +4,8 @@
  *
  *   GET  /api/v1/drills/schedule            every scheduled drill
  *   GET  /api/v1/drills/history/NAME        one schedule's runs and skips
- *   POST /api/v1/whatif            (token)  what a change would do
+ *   POST /api/v1/whatif                     what a change would do
+ *                                 (token for kind config and route-table)
  *   GET  /api/v1/symmetry?nic=NIC&dst=IP    forward and return paths
  *   GET  /api/v1/symmetry?all=1             every pair of subnets
  */
