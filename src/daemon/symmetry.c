@@ -120,6 +120,7 @@ static json_t *one_way(struct stateful *st, struct fabric *f, uint32_t nic,
 	json_object_set_new(o, "nic", json_string(fab_nic_name(f, nic)));
 	json_object_set_new(o, "dst", json_string(addr_fmt(dst, ip, sizeof(ip))));
 	json_object_set_new(o, "region", reg ? json_string(reg) : json_null());
+	json_object_set_new(o, "version", json_integer((json_int_t)fab_version(f)));
 	json_object_set_new(o, "stateful", fab_crossings_json(side));
 	return o;
 }
