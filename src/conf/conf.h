@@ -275,6 +275,11 @@ struct conf {
 struct conf *conf_load(const char *path, FILE *errs);
 /* Same, from a string (name is used in messages). */
 struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs);
+/* Same, checking the text only: no file it names (password, token, TLS,
+ * drill expectations, directories) is opened or looked at; secrets read
+ * "(not read)". For a configuration sent over the API (what-if). */
+struct conf *conf_load_text_only(const char *name, const char *yaml,
+				 FILE *errs);
 void conf_free(struct conf *c);
 /* Write c as YAML that conf_load reads back into an equal conf. */
 void conf_print(const struct conf *c, FILE *out);

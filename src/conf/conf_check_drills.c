@@ -68,7 +68,7 @@ static void check_drill(struct conf *c, unsigned i, const struct ynode *dn,
 	if (!dr->every_s == !dr->has_window && !ymap_get(n, "window"))
 		diag_err(d, n, "drill '%s' needs exactly one schedule: every_s "
 			 "or window", dr->name ? dr->name : "?");
-	if (dr->expect)
+	if (dr->expect && !d->no_files)
 		read_expect(dr, ymap_get(n, "expect") ? ymap_get(n, "expect") : n,
 			    basedir, d);
 }
@@ -81,7 +81,7 @@ void conf_check_drills(struct conf *c, const struct ynode *rsn,
 
 	for (unsigned i = 0; i < c->rs.n_drills; i++)
 		check_drill(c, i, yseq_item(seq, i), basedir, d);
-	if (!c->rs.state_dir)
+	if (!c->rs.state_dir || d->no_files)
 		return;
 	if (stat(c->rs.state_dir, &st) < 0)
 		diag_warn(d, ymap_get(rsn, "state_dir"), "state_dir '%s': %s: "

@@ -1009,9 +1009,9 @@ static void set_defaults(struct conf *c)
 }
 
 static struct conf *load_text(const char *name, const char *text, size_t len,
-			      const char *basedir, FILE *errs)
+			      const char *basedir, FILE *errs, bool no_files)
 {
-	struct conf_diag d = {.file = name};
+	struct conf_diag d = {.file = name, .no_files = no_files};
 	struct loader L = {.d = &d};
 	struct conf *c = xcalloc(1, sizeof(*c));
 	bool empty;
@@ -1036,7 +1036,12 @@ static struct conf *load_text(const char *name, const char *text, size_t len,
 
 struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs)
 {
-	return load_text(name, yaml, strlen(yaml), NULL, errs);
+	return load_text(name, yaml, strlen(yaml), NULL, errs, false);
+}
+
+struct conf *conf_load_text_only(const char *name, const char *yaml, FILE *errs)
+{
+	return load_text(name, yaml, strlen(yaml), NULL, errs, true);
 }
 
 struct conf *conf_load(const char *path, FILE *errs)
@@ -1062,7 +1067,7 @@ struct conf *conf_load(const char *path, FILE *errs)
 	fclose(mem);
 	tmp = conf_strdup(path);
 	dir = dirname(tmp);
-	c = load_text(path, text, len, dir, errs);
+	c = load_text(path, text, len, dir, errs, false);
 	free(tmp);
 	free(text);
 	return c;

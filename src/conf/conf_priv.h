@@ -39,6 +39,7 @@ struct conf_diag {
 	unsigned n_msgs, cap_msgs;
 	struct conf_msg *msgs;
 	unsigned n_errors, n_warnings;
+	bool no_files; /* check the text only: open no file it names */
 };
 
 void diag_add(struct conf_diag *d, bool warning, unsigned line, unsigned col,

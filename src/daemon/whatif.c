@@ -208,7 +208,7 @@ static struct conf *load(const char *name, const char *text, json_t **reply,
 		*reply = fail(status, 500, "out of memory");
 		return NULL;
 	}
-	c = conf_load_string(name, text, errs);
+	c = conf_load_text_only(name, text, errs);
 	fclose(errs);
 	if (!c)
 		*reply = fail(status, 400, msgs && *msgs ? msgs : "bad configuration");

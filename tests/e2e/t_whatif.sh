@@ -152,6 +152,14 @@ check "the hub gains a peering route to the new spoke" \
 	jq -e '.subnets[] | select(.subnet == "hub/nva") | any(.added[]; .prefix == "198.19.4.0/24" and .next_hop_type == "VNetPeering")' <<<"$j"
 out=$(ctl whatif config "$T_DIR/new.yaml")
 check_match "pharosctl marks the subnet new" "$out" "subnet spoke-d/new \\(new\\)"
+# the text is checked, no file it names is opened: a password file that
+# does not exist (pharosd -n would refuse it) is no error here
+sed 's|^      asn: 65001$|      asn: 65001\n      password_file: /nonexistent/nva1.key|' "$T_DIR/new.yaml" >"$T_DIR/nofile.yaml"
+check "the copy names a password file" grep -q "password_file: /nonexistent/nva1.key" "$T_DIR/nofile.yaml"
+check "pharosd -n refuses it (the file is missing)" bash -c "! '$PHAROSD' -n -c '$T_DIR/nofile.yaml' >/dev/null 2>&1"
+j=$(ctl -j whatif config "$T_DIR/nofile.yaml")
+check "whatif config opens no file the text names (the same answer)" \
+	jq -e '[.subnets[] | select(.subnet == "spoke-d/new" and .new)] | length == 1' <<<"$j"
 printf 'route_server: {asn: 65515\n' >"$T_DIR/broken.yaml"
 out=$(ctl whatif config "$T_DIR/broken.yaml" 2>&1)
 rc=$?
