@@ -22,9 +22,12 @@ const struct addr *fab_nic_addr(const struct fabric *f, uint32_t nic);
 /* Per-subnet differences of the active effective routes from fabric now
  * to fabric then, subnets matched by name: a JSON array of
  * {"subnet","added":[route],"removed":[route],"changed":[{"prefix",
- * "before":route,"after":route}]} for the subnets that differ (a subnet
- * only in then is "new": true, only in now "gone": true). *n_same gets
- * the number of subnets with no difference. */
+ * "before":route,"after":route}],"added_count","removed_count",
+ * "changed_count"} for the subnets that differ (a subnet only in then is
+ * "new": true, only in now "gone": true); each list holds at most
+ * FAB_WHATIF_MAX_LIST entries, the counts are complete. *n_same gets the
+ * number of subnets with no difference. */
+#define FAB_WHATIF_MAX_LIST 1000
 json_t *fab_whatif_diff(struct fabric *now, struct fabric *then,
 			size_t *n_same);
 

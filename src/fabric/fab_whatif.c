@@ -26,11 +26,20 @@ static bool same_route(const struct fab_route *a, const struct fab_route *b)
 	return true;
 }
 
+/* Append o to a (at most FAB_WHATIF_MAX_LIST kept) and count it. */
+static void put(json_t *a, size_t *n, json_t *o)
+{
+	if ((*n)++ < FAB_WHATIF_MAX_LIST)
+		json_array_append_new(a, o);
+	else
+		json_decref(o);
+}
+
 /* Walk the active entries of x and y in prefix order side by side. */
 static json_t *diff_tables(const struct fab_table *x, const struct fab_table *y)
 {
 	json_t *add = json_array(), *rem = json_array(), *chg = json_array();
-	size_t i = 0, j = 0;
+	size_t i = 0, j = 0, na = 0, nr = 0, nc = 0;
 	char p[PREFIX_STRLEN];
 
 	for (;;) {
@@ -43,12 +52,12 @@ static json_t *diff_tables(const struct fab_table *x, const struct fab_table *y)
 		int c = i >= x->n ? 1 : j >= y->n ? -1
 			: prefix_cmp(&x->routes[i].prefix, &y->routes[j].prefix);
 		if (c < 0) {
-			json_array_append_new(rem, fab_route_json(&x->routes[i++]));
+			put(rem, &nr, fab_route_json(&x->routes[i++]));
 		} else if (c > 0) {
-			json_array_append_new(add, fab_route_json(&y->routes[j++]));
+			put(add, &na, fab_route_json(&y->routes[j++]));
 		} else {
 			if (!same_route(&x->routes[i], &y->routes[j]))
-				json_array_append_new(chg, json_pack(
+				put(chg, &nc, json_pack(
 					"{s:s, s:o, s:o}", "prefix",
 					prefix_fmt(&x->routes[i].prefix, p, sizeof(p)),
 					"before", fab_route_json(&x->routes[i]),
@@ -57,15 +66,17 @@ static json_t *diff_tables(const struct fab_table *x, const struct fab_table *y)
 			j++;
 		}
 	}
-	return json_pack("{s:o, s:o, s:o}", "added", add, "removed", rem,
-			 "changed", chg);
+	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:I}", "added", add,
+			 "removed", rem, "changed", chg, "added_count",
+			 (json_int_t)na, "removed_count", (json_int_t)nr,
+			 "changed_count", (json_int_t)nc);
 }
 
 static bool empty_diff(json_t *d)
 {
-	return !json_array_size(json_object_get(d, "added")) &&
-	       !json_array_size(json_object_get(d, "removed")) &&
-	       !json_array_size(json_object_get(d, "changed"));
+	return !json_integer_value(json_object_get(d, "added_count")) &&
+	       !json_integer_value(json_object_get(d, "removed_count")) &&
+	       !json_integer_value(json_object_get(d, "changed_count"));
 }
 
 static void add_subnet(json_t *out, struct fabric *f, struct fabric *g,

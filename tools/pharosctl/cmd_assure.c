@@ -164,6 +164,12 @@ static void show_whatif(json_t *o)
 			print_route("added", r);
 		json_array_foreach(json_object_get(s, "removed"), k, r)
 			print_route("removed", r);
+		long long more = json_integer_value(json_object_get(s, "added_count")) +
+			json_integer_value(json_object_get(s, "removed_count")) +
+			json_integer_value(json_object_get(s, "changed_count")) -
+			(long long)(json_array_size(json_object_get(s, "added")) +
+				    json_array_size(json_object_get(s, "removed")) +
+				    json_array_size(json_object_get(s, "changed")));
 		json_array_foreach(json_object_get(s, "changed"), k, r) {
 			json_t *x = json_object_get(r, "before"), *y = json_object_get(r, "after");
 			const char *bn = jstr(x, "next_hop_ips", b[1], 512);
@@ -173,6 +179,8 @@ static void show_whatif(json_t *o)
 			       jstr(y, "next_hop_type", b[3], 512), *bn ? bn : "-",
 			       *an ? an : "-");
 		}
+		if (more > 0)
+			printf("  ... and %lld more (-j lists up to 1000 of each kind)\n", more);
 	}
 	printf("%zu subnets change, %lld unchanged; %lld loc-RIB prefixes change\n",
 	       json_array_size(json_object_get(o, "subnets")),
