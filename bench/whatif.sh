@@ -58,6 +58,12 @@ for _ in $(seq 600); do
 done
 echo "loc-RIB: $(ctl -j show status | jq -c '.rib')"
 rss0=$(awk '/^VmRSS/ {print $2}' /proc/$rs/status)
+# PERF=1: where pharosd spends the what-ifs' time (perf record)
+if [ "${PERF:-0}" = 1 ]; then
+	perf record -q -g -p "$rs" -o "$DIR/perf.data" >/dev/null 2>&1 &
+	perf=$!
+	sleep 0.5
+fi
 for r in $(seq "$RUNS"); do
 	t0=$(date +%s%N)
 	ctl -j whatif peer-down nva1 >"$DIR/w.json"
@@ -65,4 +71,10 @@ for r in $(seq "$RUNS"); do
 	echo "run $r: $(( (t1 - t0) / 1000000 )) ms, reply $(wc -c <"$DIR/w.json") bytes, $(jq -c '[.subnets[].changed_count]' "$DIR/w.json") changed per subnet"
 done
 rss1=$(awk '/^VmRSS/ {print $2}' /proc/$rs/status)
+if [ "${PERF:-0}" = 1 ]; then
+	kill -INT "$perf"
+	wait "$perf"
+	perf report -i "$DIR/perf.data" --stdio --no-children 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -15
+fi
 echo "pharosd RSS: $rss0 kB before, $rss1 kB after $RUNS what-ifs"

@@ -27,7 +27,8 @@ struct hypo {
 	struct daemon *d;
 	const bool *gone; /* by RIB peer index */
 	size_t n_gone;
-	struct fabric *f;
+	int only; /* >= 0: feed only the prefixes of this peer (peer-down) */
+	struct fabric *f, *now;
 	json_t *changes, *lost;
 	size_t n_changes, n_lost;
 };
@@ -103,9 +104,25 @@ static void note_change(struct hypo *h, const struct rentry *e,
 		json_decref(after);
 }
 
+static int feed_hypo(const struct rentry *e, struct hypo *h);
+
 static int feed_one(const struct rentry *e, void *arg)
 {
 	struct hypo *h = arg;
+
+	if (h->now) /* the fabric in force, for the same prefixes */
+		fab_rib_change(e, 0, h->now);
+	return feed_hypo(e, h);
+}
+
+/* The same for a walk of one peer's routes. */
+static int feed_peer(const struct rentry *e, const struct rpath *p, void *arg)
+{
+	return feed_one(e, arg);
+}
+
+static int feed_hypo(const struct rentry *e, struct hypo *h)
+{
 	uint8_t flags[1024];
 	struct addr nh[64];
 	bool touched = false;
@@ -123,7 +140,11 @@ static int feed_one(const struct rentry *e, void *arg)
 	return 0;
 }
 
-/* Build a fabric from cf fed the loc-RIB without the peers in gone. */
+/* Build a fabric from cf fed the loc-RIB without the peers in gone.
+ * A peer-down changes only the prefixes that peer has a path to, and an
+ * effective route depends only on what lies at its own prefix: then both
+ * fabrics (the one in force too, h->now) are fed those prefixes alone,
+ * so the cost follows the peer's routes, not the whole table. */
 static struct fabric *hypothetical(struct hypo *h, const struct conf_fabric *cf,
 				   char *err, size_t len)
 {
@@ -131,7 +152,13 @@ static struct fabric *hypothetical(struct hypo *h, const struct conf_fabric *cf,
 	if (!h->f)
 		return NULL;
 	fab_change_begin(h->f);
-	rib_walk(h->d->rib, 0, feed_one, h);
+	if (h->only >= 0) {
+		fab_change_begin(h->now);
+		rib_walk_peer(h->d->rib, (uint32_t)h->only, feed_peer, h);
+		fab_change_commit(h->now);
+	} else {
+		rib_walk(h->d->rib, 0, feed_one, h);
+	}
 	fab_change_commit(h->f);
 	return h->f;
 }
@@ -145,9 +172,9 @@ static json_t *fail(int *status, int code, const char *msg)
 /* Compare the fabric of cf (the loc-RIB without gone's peers) with the
  * one in force. */
 static json_t *compare(struct daemon *d, const struct conf_fabric *cf,
-		       const bool *gone, size_t n_gone, int *status)
+		       const bool *gone, size_t n_gone, int only, int *status)
 {
-	struct hypo h = {.d = d, .gone = gone, .n_gone = n_gone};
+	struct hypo h = {.d = d, .gone = gone, .n_gone = n_gone, .only = only};
 	struct fabric *now;
 	char err[300];
 	size_t same = 0;
@@ -156,8 +183,9 @@ static json_t *compare(struct daemon *d, const struct conf_fabric *cf,
 	h.changes = json_array();
 	h.lost = json_array();
 	now = fab_new(&d->conf->fabric, 1, err, sizeof(err));
-	if (now)
+	if (now && only < 0)
 		fab_load_rib(now, d->rib);
+	h.now = only >= 0 ? now : NULL;
 	if (!now || !hypothetical(&h, cf, err, sizeof(err))) {
 		fab_free(now);
 		json_decref(h.changes);
@@ -190,7 +218,8 @@ static json_t *peer_down(struct daemon *d, const char *name, int *status)
 	if (!gone)
 		return fail(status, 500, "out of memory");
 	gone[p->rib_id] = true;
-	o = compare(d, &d->conf->fabric, gone, p->rib_id + 1, status);
+	o = compare(d, &d->conf->fabric, gone, p->rib_id + 1, (int)p->rib_id,
+		    status);
 	free(gone);
 	return o;
 }
@@ -237,7 +266,7 @@ static json_t *new_config(struct daemon *d, const char *text, int *status)
 		gone[p->rib_id] = !np || np->disabled ||
 				  !addr_eq(&np->address, &p->cf->address);
 	}
-	o = gone ? compare(d, &nc->fabric, gone, n, status)
+	o = gone ? compare(d, &nc->fabric, gone, n, -1, status)
 		 : fail(status, 500, "out of memory");
 	if (o && *status == 200)
 		json_object_set_new(o, "kind", json_string("config"));
@@ -300,7 +329,7 @@ static json_t *route_tables(struct daemon *d, const char *text, int *status)
 	}
 	cf.route_tables = rts;
 	cf.n_route_tables = n;
-	o = compare(d, &cf, NULL, 0, status);
+	o = compare(d, &cf, NULL, 0, -1, status);
 	free(rts);
 	conf_free(nc);
 	return o;

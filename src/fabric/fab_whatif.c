@@ -26,13 +26,11 @@ static bool same_route(const struct fab_route *a, const struct fab_route *b)
 	return true;
 }
 
-/* Append o to a (at most FAB_WHATIF_MAX_LIST kept) and count it. */
-static void put(json_t *a, size_t *n, json_t *o)
+/* Count one more in *n; true while it is listed (the first
+ * FAB_WHATIF_MAX_LIST): only those are formatted. */
+static bool listed(size_t *n)
 {
-	if ((*n)++ < FAB_WHATIF_MAX_LIST)
-		json_array_append_new(a, o);
-	else
-		json_decref(o);
+	return (*n)++ < FAB_WHATIF_MAX_LIST;
 }
 
 /* Walk the active entries of x and y in prefix order side by side. */
@@ -52,12 +50,16 @@ static json_t *diff_tables(const struct fab_table *x, const struct fab_table *y)
 		int c = i >= x->n ? 1 : j >= y->n ? -1
 			: prefix_cmp(&x->routes[i].prefix, &y->routes[j].prefix);
 		if (c < 0) {
-			put(rem, &nr, fab_route_json(&x->routes[i++]));
+			if (listed(&nr))
+				json_array_append_new(rem, fab_route_json(&x->routes[i]));
+			i++;
 		} else if (c > 0) {
-			put(add, &na, fab_route_json(&y->routes[j++]));
+			if (listed(&na))
+				json_array_append_new(add, fab_route_json(&y->routes[j]));
+			j++;
 		} else {
-			if (!same_route(&x->routes[i], &y->routes[j]))
-				put(chg, &nc, json_pack(
+			if (!same_route(&x->routes[i], &y->routes[j]) && listed(&nc))
+				json_array_append_new(chg, json_pack(
 					"{s:s, s:o, s:o}", "prefix",
 					prefix_fmt(&x->routes[i].prefix, p, sizeof(p)),
 					"before", fab_route_json(&x->routes[i]),
