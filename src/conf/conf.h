@@ -98,6 +98,7 @@ struct conf_peer {
 	bool disabled; /* kept down (admin state) until enabled */
 	bool keep_refused; /* keep refused routes' attributes, default true */
 	char *description; /* free text for operators, NULL: none */
+	char *group; /* the peer group it takes settings from, NULL: none */
 	bool stateful; /* a firewall: its next hops are stateful hops */
 	bool sticky; /* its ECMP group keeps flows on one member */
 	uint16_t port; /* remote port for active connects, default 179 */

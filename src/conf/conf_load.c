@@ -610,8 +610,10 @@ static void load_peer(struct loader *L, const struct ynode *v, void *b)
 	if (want(L, v, "peers item", Y_MAP)) {
 		const struct ynode *gn = ymap_get(v, "group"), *g;
 
-		if (gn && gn->type == Y_SCALAR && (g = group_find(L, gn->str)))
+		if (gn && gn->type == Y_SCALAR && (g = group_find(L, gn->str))) {
 			group_apply(L, g, p); /* then the peer's own keys */
+			p->group = conf_strdup(gn->str);
+		}
 		load_map(L, v, peer_fields, p, "peer");
 	}
 }

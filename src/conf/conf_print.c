@@ -599,6 +599,7 @@ void conf_free(struct conf *c)
 		free(p->password_file);
 		free(p->password);
 		free(p->description);
+		free(p->group);
 		free(p->bfd.password_file);
 		free(p->bfd.password);
 		pol_rules_free(p->import, p->n_import);

@@ -202,6 +202,15 @@ static int last_path_cb(const struct rentry *e, const struct rpath *p,
 	return 0;
 }
 
+/* The target's group: the peers of its peer group (route_server.
+ * peer_groups), or without one the peers of its kind. */
+static bool same_group(const struct conf_peer *t, const struct conf_peer *o)
+{
+	if (t->group)
+		return o->group && !strcmp(t->group, o->group);
+	return o->kind == t->kind;
+}
+
 const char *drill_sched_skip_reason(struct daemon *d, const char *target,
 				    char *buf, size_t len)
 {
@@ -223,12 +232,13 @@ const char *drill_sched_skip_reason(struct daemon *d, const char *target,
 	else {
 		for (unsigned i = 0; i < d->sess.n_peers; i++) {
 			const struct peer *o = d->sess.peers[i];
-			if (o == p || o->cf->kind != p->cf->kind || o->disabled ||
+			if (o == p || !same_group(p->cf, o->cf) || o->disabled ||
 			    o->est)
 				continue;
 			snprintf(buf, len, "peer %s of the same group (%s) is down: "
 				 "a real failure is in progress", o->cf->name,
-				 peer_kind_name(o->cf->kind));
+				 p->cf->group ? p->cf->group
+					      : peer_kind_name(o->cf->kind));
 			return buf;
 		}
 		lp.peer = p->rib_id;

@@ -6,7 +6,8 @@
 # schedule; metrics and events report it; its history is in the state
 # directory and survives a restart of pharosd. A drill of the third NVA
 # would take the last path of its prefix away: it is skipped with that
-# reason every time and its NVA never loses its session.
+# reason every time and its NVA never loses its session. With nva-3 gone
+# (a real failure among the NVAs), the drill of nva-1 is skipped too.
 . "$(dirname "$0")/../lib.sh"
 
 need_bin "$PHAROSD" "$PHAROSCTL" "$PHAROS_PEER" jq curl
@@ -130,6 +131,14 @@ check "after a restart the history holds the earlier runs" \
 	jq -e --argjson b "$before" '.[:($b | length)] == $b' <<<"$after"
 check "and the schedule counts them" \
 	jq -e '.drills[] | select(.name == "ecmp-nva-1") | .runs >= 2 and .last_score == 100' < <(pctl show drills --schedule)
+# A real failure in the group: nva-3 (also an nva) goes away; the next
+# run of the nva-1 drill is skipped for it.
+for n in nva-1 nva-2 nva-3; do
+	check_wait "$n established again" 15 peer_established "$n"
+done
+stop_proc nva-3
+group_skip() { hist ecmp-nva-1 | jq -e 'any(.history[]; .reason == "peer nva-3 of the same group (nva) is down: a real failure is in progress")' >/dev/null; }
+check_wait "with nva-3 down, the drill of nva-1 is skipped: a real failure of its group" 25 group_skip
 code=$(nsx rs curl -s -o /dev/null -w '%{http_code}' "http://$API/api/v1/drills/history/nope")
 check_eq "the history of an unknown drill is 404" "$code" 404
 check "pharosd stops cleanly again" pharosd_stop
