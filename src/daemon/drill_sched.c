@@ -73,23 +73,21 @@ static char *iso(double t, char *buf, size_t len)
 
 /* ------------------------------------------------------ state directory */
 
-const char *drill_sched_state_dir(struct daemon *d)
+void drill_sched_state_dir(const struct daemon *d, char *buf, size_t len)
 {
 	const char *env = getenv("STATE_DIRECTORY");
-	static char buf[4096]; /* only read by the caller at once */
 
 	if (d->conf->rs.state_dir)
-		return d->conf->rs.state_dir;
-	if (env && *env) { /* systemd's StateDirectory=; the first if several */
-		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(env, ":"), env);
-		return buf;
-	}
-	return "/var/lib/pharos";
+		snprintf(buf, len, "%s", d->conf->rs.state_dir);
+	else if (env && *env) /* systemd's StateDirectory=; the first of several */
+		snprintf(buf, len, "%.*s", (int)strcspn(env, ":"), env);
+	else
+		snprintf(buf, len, "/var/lib/pharos");
 }
 
 static void dir_init(struct drill_scheds *s)
 {
-	snprintf(s->state, sizeof(s->state), "%s", drill_sched_state_dir(s->d));
+	drill_sched_state_dir(s->d, s->state, sizeof(s->state));
 	snprintf(s->dir, sizeof(s->dir), "%s/drills", s->state);
 	if ((mkdir(s->state, 0750) < 0 && errno != EEXIST) ||
 	    (mkdir(s->dir, 0750) < 0 && errno != EEXIST)) {
@@ -508,14 +506,18 @@ json_t *drill_sched_json(struct daemon *d)
 {
 	struct drill_scheds *s = d->dsched;
 	json_t *a = json_array();
+	char dir[4096];
 
+	if (s)
+		snprintf(dir, sizeof(dir), "%s", s->state);
+	else
+		drill_sched_state_dir(d, dir, sizeof(dir));
 	for (unsigned i = 0; s && i < s->n; i++) {
 		const struct conf_drill *cf = conf_of(d, s->v[i]->name);
 		if (cf)
 			json_array_append_new(a, sched_json(s->v[i], cf));
 	}
-	return json_pack("{s:o, s:s}", "drills", a, "state_dir",
-			 s ? s->state : drill_sched_state_dir(d));
+	return json_pack("{s:o, s:s}", "drills", a, "state_dir", dir);
 }
 
 json_t *drill_sched_history(struct daemon *d, const char *name)

@@ -12,6 +12,7 @@
 #define PHAROS_DAEMON_DRILL_SCHED_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 struct daemon;
 struct drill;
@@ -33,8 +34,8 @@ json_t *drill_sched_json(struct daemon *d);
 json_t *drill_sched_history(struct daemon *d, const char *name);
 /* Prometheus lines: pharos_drill_score, pharos_drill_last_run, ... */
 char *drill_sched_metrics(struct daemon *d);
-/* The state directory in use (route_server.state_dir, $STATE_DIRECTORY,
- * or /var/lib/pharos). */
-const char *drill_sched_state_dir(struct daemon *d);
+/* The state directory to use, into buf: route_server.state_dir,
+ * $STATE_DIRECTORY (systemd's StateDirectory=), or /var/lib/pharos. */
+void drill_sched_state_dir(const struct daemon *d, char *buf, size_t len);
 
 #endif
