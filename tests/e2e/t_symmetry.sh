@@ -101,7 +101,9 @@ check "one region alone says the path leaves it (no verdict)" \
 	jq -e '.complete == false and .verdict == null and .forward.result == "left-region" and .forward.next_region == "eastus"' <<<"$a"
 
 # ------------------------------------------------- --all
+t0=$(date +%s%N)
 out=$(ctl uks check symmetry --all)
+diag "check symmetry --all took $(( ($(date +%s%N) - t0) / 1000000 )) ms (a figure, not a condition)"
 echo "$out" | tail -3 | sed 's/^/# /'
 check_match "--all checks every pair of spoke subnets of the three regions (9 subnets)" "$out" \
 	"^36 pairs: [0-9]+ symmetric, [0-9]+ at_risk, [1-9][0-9]* asymmetric, 0 unknown$"
