@@ -2,7 +2,7 @@
 # demo.sh - the demonstration of pharos (`make demo`): the three-region
 # estate of examples/three-region/ (UK South, West Europe, East US), one
 # pharosd per hub and the simulated appliances of examples/sim/ (real BGP
-# sessions over loopback, no namespaces needed), narrated in seven steps:
+# sessions over loopback, no namespaces needed), narrated in eight steps:
 #
 #   1. sessions up and routes learned per hub
 #   2. effective routes of a spoke VM (ECMP over the NVA pair, default
@@ -12,6 +12,9 @@
 #   5. the ExpressRoute gateway fails: the VPN path takes over, then back
 #   6. a misconfigured NVA goes over max_prefixes: Cease, fabric untouched
 #   7. a NO_ADVERTISE lab prefix: programmed locally, advertised to no one
+#   8. before a change: what-if an NVA goes down (computed, nothing
+#      touched), and whether a cross-region flow comes back through the
+#      same firewalls (the symmetry check)
 #
 # Every number printed is measured (clock of this host, API timestamps).
 # Each step ends with "  => OK: ..." or "  => FAILED: ..."; the exit status
@@ -433,6 +436,30 @@ step7_no_advertise() {
 	fi
 }
 
+# Step 8: what-if before a change, and the symmetry of a flow.
+step8_assurance() {
+	local w v0 v1 peers0 peers1 out verdict
+	step "8: what if nva-uks-2 went down? and does $NIC -> $DST_IP come back the same way?"
+	wait_for 10 nh_is "$AGG" "$NVA1 $NVA2"
+	v0=$(table_version)
+	peers0=$(ctl uksouth -j show peers | jq -c '[.peers[] | {name, state, flaps}]')
+	w=$(ctl uksouth -j whatif peer-down nva-uks-2)
+	ctl uksouth whatif peer-down nva-uks-2 | grep -E "^(subnet $SUBNET|  changed  $AGG |[0-9]+ subnets|no prefix|prefixes)" | indent
+	v1=$(table_version)
+	peers1=$(ctl uksouth -j show peers | jq -c '[.peers[] | {name, state, flaps}]')
+	out=$(ctl uksouth check symmetry "$NIC" "$DST_IP")
+	printf '%s\n' "$out" | indent
+	verdict=$(sed -n 's/^verdict: \([a-z_]*\):.*/\1/p' <<<"$out")
+	if [ -n "$w" ] && jq -e --arg s "$SUBNET" --arg p "$AGG" --arg n "$NVA1" '.subnets[] |
+		select(.subnet == $s) | .changed[] | select(.prefix == $p) |
+		(.before.next_hop_ips | length) == 2 and .after.next_hop_ips == [$n]' <<<"$w" >/dev/null &&
+		[ "$v0" = "$v1" ] && [ "$peers0" = "$peers1" ] && [ "$verdict" = at_risk ]; then
+		ok "what-if: $AGG in $SUBNET would go from 2 next hops to 1 ($NVA1), nothing touched (fabric version $v0, sessions unchanged); symmetry: at_risk (ECMP over the stateful NVA pairs, no stickiness)"
+	else
+		failed "what-if or symmetry not as expected (version $v0 -> $v1, verdict '${verdict:-none}')"
+	fi
+}
+
 printf 'pharos demonstration: three regions, three route servers, %s appliances\n' \
 	"$("$SIM" --list | wc -l)"
 T_START=$(now_ms)
@@ -460,8 +487,9 @@ step4_nva_failure
 step5_expressroute_failure
 step6_max_prefix
 step7_no_advertise
+step8_assurance
 
-printf '\n=== Summary\n  %d of 7 steps OK, %d failed, in %s s\n' "$PASSED" "$FAILED" \
+printf '\n=== Summary\n  %d of 8 steps OK, %d failed, in %s s\n' "$PASSED" "$FAILED" \
 	"$(awk -v ms=$(($(now_ms) - T_START)) 'BEGIN { printf "%.1f", ms / 1000 }')"
 
 if [ "$KEEP" = 1 ]; then
@@ -481,6 +509,8 @@ Explore, for example:
   $PHAROSCTL -s ${API[westeurope]} show effective-routes $DST_NIC
   $PHAROSCTL -s ${API[uksouth]} show adj-out nva-uks-1
   $PHAROSCTL -s ${API[uksouth]} show events
+  $PHAROSCTL -s ${API[uksouth]} whatif peer-down nva-uks-2
+  $PHAROSCTL -s ${API[uksouth]} check symmetry --all
   curl ${API[uksouth]}/metrics
 Logs and appliance outputs: $DIR
 Stop it all with:  kill $(for n in "${ORDER[@]}"; do echo "${PID[$n]}"; done | xargs)

@@ -22,6 +22,7 @@
 #include "api/api_parse.h"
 #include "api/api_fabric.h"
 #include "api/api_ops.h"
+#include "api/api_assure.h"
 #include "api/api_mrt.h"
 #include "api/api_web.h"
 #include "api/metrics.h"
@@ -213,6 +214,8 @@ static enum MHD_Result dispatch(struct api *api, struct MHD_Connection *con,
 		return peers_path(api, con, rest + 6, post, rq);
 	if (!strncmp(rest, "fabric", 6) && (!rest[6] || rest[6] == '/'))
 		return api_fabric_route(api, con, rest + 6, post, rq);
+	if (api_assure_match(rest))
+		return api_assure_route(api, con, rest, post, rq);
 	if (api_ops_match(rest))
 		return api_ops_route(api, con, rest, post, rq);
 	if (!strncmp(rest, "mrt", 3) && (!rest[3] || rest[3] == '/'))
@@ -291,7 +294,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con,
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (rq->len + *upload_size > API_MAX_BODY) {
+		if (rq->len + *upload_size > api_body_limit(url)) {
 			rq->too_big = true;
 		} else {
 			char *nb = realloc(rq->body, rq->len + *upload_size + 1);

@@ -40,6 +40,15 @@ struct api_hooks {
 	/* One drill as JSON, or as an SVG timeline; NULL: no such drill. */
 	json_t *(*drill_json)(void *ctx, unsigned id);
 	char *(*drill_svg)(void *ctx, unsigned id);
+	/* Routing assurance (src/daemon/assure.c): the drill schedules,
+	 * one schedule's history (NULL: no such drill), a what-if (the
+	 * request body; the reply and its HTTP status), a symmetry check
+	 * (nic NULL: every pair), and the scheduled drills' metrics text. */
+	json_t *(*drill_schedule)(void *ctx);
+	json_t *(*drill_history)(void *ctx, const char *name);
+	json_t *(*whatif)(void *ctx, json_t *req, int *status);
+	json_t *(*symmetry)(void *ctx, json_t *query, int *status);
+	char *(*drill_metrics)(void *ctx);
 	/* The MRT output's counters. */
 	void (*mrt_stats)(void *ctx, struct mrt_glue_stats *st);
 	void *ctx;

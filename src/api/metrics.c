@@ -627,6 +627,17 @@ static void put_process(struct mbuf *m, struct api_host *d)
 	mprintf(m, "pharos_build_info{version=\"%s\"} 1\n", PHAROS_VERSION);
 }
 
+/* The scheduled drills' gauges, written by the daemon. */
+static void put_drills(struct mbuf *m, struct api_host *d)
+{
+	char *t = d->hooks.drill_metrics ? d->hooks.drill_metrics(d->hooks.ctx)
+					 : NULL;
+
+	if (t)
+		mprintf(m, "%s", t);
+	free(t);
+}
+
 char *api_metrics_text(struct api_host *d)
 {
 	struct mbuf m = {0};
@@ -643,6 +654,7 @@ char *api_metrics_text(struct api_host *d)
 	put_fabric(&m, d);
 	put_mrt(&m, d);
 	put_bmp(&m, d);
+	put_drills(&m, d);
 	put_process(&m, d);
 	return m.p;
 }

@@ -98,6 +98,9 @@ struct conf_peer {
 	bool disabled; /* kept down (admin state) until enabled */
 	bool keep_refused; /* keep refused routes' attributes, default true */
 	char *description; /* free text for operators, NULL: none */
+	char *group; /* the peer group it takes settings from, NULL: none */
+	bool stateful; /* a firewall: its next hops are stateful hops */
+	bool sticky; /* its ECMP group keeps flows on one member */
 	uint16_t port; /* remote port for active connects, default 179 */
 	unsigned multihop; /* TTL for eBGP multihop, default 255 */
 	uint16_t hold_time, keepalive; /* 0 = route_server's values */
@@ -117,6 +120,22 @@ struct conf_bmp {
 	uint16_t port;
 	uint32_t stats_s; /* Statistics Report interval, default 60; 0: none */
 	uint32_t max_queue_kb; /* send queue bound, default 16384 */
+	unsigned line, col;
+};
+
+/* A scheduled drill (route_server.drills, DESIGN 4.1). */
+enum drill_kind { DRILL_PEER_DOWN = 0, DRILL_NVA_SILENT = 1 };
+struct conf_drill {
+	char *name;
+	uint8_t kind; /* enum drill_kind */
+	char *target; /* a peer's name */
+	uint32_t every_s; /* 0: use the window */
+	bool has_window;
+	uint16_t win_start, win_end; /* minutes after midnight UTC */
+	uint32_t restore_after_s; /* default 10 */
+	char *expect; /* path of the expected route set (JSON), NULL: none */
+	char *expect_text; /* its contents, read at load time */
+	uint32_t pass; /* percent, default 100 */
 	unsigned line, col;
 };
 
@@ -149,6 +168,10 @@ struct conf_rs {
 	struct conf_peer *peers;
 	unsigned n_bmp;
 	struct conf_bmp *bmp; /* BMP collectors (RFC 7854) */
+	char *state_dir; /* drill history; NULL: $STATE_DIRECTORY or
+			  * /var/lib/pharos */
+	unsigned n_drills;
+	struct conf_drill *drills;
 };
 
 struct conf_api {
@@ -247,7 +270,16 @@ struct conf_lb {
 	unsigned line, col;
 };
 
+/* A next-hop address marked stateful (fabric.stateful). */
+struct conf_stateful {
+	struct addr ip;
+	bool sticky;
+	unsigned line, col;
+};
+
 struct conf_fabric {
+	unsigned n_stateful;
+	struct conf_stateful *stateful;
 	unsigned n_vnets, n_route_tables;
 	struct conf_vnet *vnets;
 	struct conf_route_table *route_tables;
@@ -278,6 +310,11 @@ struct conf {
 struct conf *conf_load(const char *path, FILE *errs);
 /* Same, from a string (name is used in messages). */
 struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs);
+/* Same, checking the text only: no file it names (password, token, TLS,
+ * drill expectations, directories) is opened or looked at; secrets read
+ * "(not read)". For a configuration sent over the API (what-if). */
+struct conf *conf_load_text_only(const char *name, const char *yaml,
+				 FILE *errs);
 void conf_free(struct conf *c);
 /* Write c as YAML that conf_load reads back into an equal conf. */
 void conf_print(const struct conf *c, FILE *out);

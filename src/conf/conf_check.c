@@ -82,6 +82,8 @@ static char *read_secret(struct checker *k, const struct ynode *n,
 	size_t len;
 	FILE *f;
 
+	if (k->d->no_files)
+		return conf_strdup("(not read)");
 	if (file[0] != '/' && k->basedir)
 		snprintf(path, sizeof(path), "%s/%s", k->basedir, file);
 	else
@@ -363,7 +365,7 @@ static void check_dir(struct checker *k, const struct ynode *n,
 	char dir[4096];
 	struct stat st;
 
-	if (!path || !*path)
+	if (!path || !*path || k->d->no_files)
 		return;
 	snprintf(dir, sizeof(dir), "%s", path);
 	if (file) {
@@ -394,6 +396,8 @@ static char *read_pem(struct checker *k, const struct ynode *n,
 	char buf[8192];
 	FILE *f, *mem;
 
+	if (k->d->no_files)
+		return conf_strdup("-----BEGIN (not read)-----");
 	if (file[0] != '/' && k->basedir)
 		snprintf(path, sizeof(path), "%s/%s", k->basedir, file);
 	else
@@ -491,4 +495,5 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 	check_api(&k, ymap_get(root, "api"));
 	conf_check_fabric(c, ymap_get(root, "fabric"), d);
 	conf_martians(c, ymap_get(root, "route_server"), d);
+	conf_check_drills(c, ymap_get(root, "route_server"), basedir, d);
 }

@@ -504,6 +504,8 @@ static const char *const add_path_names[] = {"none", "receive", "send",
 	PF("disabled", F_BOOL, disabled, 0, 0), \
 	PF("description", F_STR, description, 0, 0), \
 	PF("keep_refused", F_BOOL, keep_refused, 0, 0), \
+	PF("stateful", F_BOOL, stateful, 0, 0), \
+	PF("sticky", F_BOOL, sticky, 0, 0), \
 	PF("port", F_U16, port, 1, 65535), \
 	PF("multihop", F_UINT, multihop, 1, 255), \
 	PF("hold_time", F_U16, hold_time, 0, 65535), \
@@ -614,8 +616,10 @@ static void load_peer(struct loader *L, const struct ynode *v, void *b)
 	if (want(L, v, "peers item", Y_MAP)) {
 		const struct ynode *gn = ymap_get(v, "group"), *g;
 
-		if (gn && gn->type == Y_SCALAR && (g = group_find(L, gn->str)))
+		if (gn && gn->type == Y_SCALAR && (g = group_find(L, gn->str))) {
 			group_apply(L, g, p); /* then the peer's own keys */
+			p->group = conf_strdup(gn->str);
+		}
 		load_map(L, v, peer_fields, p, "peer");
 	}
 }
@@ -683,6 +687,61 @@ static void f_bmp(struct loader *L, const struct ynode *v, void *b)
 					 rs->bmp[j].line);
 }
 
+/* route_server.drills: scheduled drills (checked in conf_check). */
+static const char *const drill_kind_names[] = {"peer-down", "nva-silent", NULL};
+
+/* window: "HH:MM-HH:MM" (UTC; the end may be before the start: the window
+ * spans midnight). */
+static void f_drill_window(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_drill *dr = b;
+	unsigned h1, m1, h2, m2;
+	char end;
+
+	if (!want(L, v, "window", Y_SCALAR))
+		return;
+	if (sscanf(v->str, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &end) != 4 ||
+	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 || h1 * 60 + m1 == h2 * 60 + m2) {
+		diag_err(L->d, v, "bad window '%s' (expected \"HH:MM-HH:MM\", UTC, "
+			 "start and end different)", v->str);
+		return;
+	}
+	dr->has_window = true;
+	dr->win_start = (uint16_t)(h1 * 60 + m1);
+	dr->win_end = (uint16_t)(h2 * 60 + m2);
+}
+
+#define DF(k, t, m, lo, hi) {k, t, offsetof(struct conf_drill, m), lo, hi, NULL, NULL, false}
+static const struct field drill_fields[] = {
+	{"name", F_STR, offsetof(struct conf_drill, name), 0, 0, NULL, NULL, true},
+	{"kind", F_ENUM, offsetof(struct conf_drill, kind), 0, 0, drill_kind_names, NULL, true},
+	{"target", F_STR, offsetof(struct conf_drill, target), 0, 0, NULL, NULL, true},
+	DF("every_s", F_U32, every_s, 5, 31536000),
+	{"window", F_FUNC, 0, 0, 0, NULL, f_drill_window, false},
+	DF("restore_after_s", F_U32, restore_after_s, 1, 3600),
+	DF("expect", F_STR, expect, 0, 0),
+	DF("pass", F_U32, pass, 0, 100),
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_drill(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_drill *dr = b;
+
+	AT(dr, v);
+	dr->restore_after_s = 10;
+	dr->pass = 100;
+	if (want(L, v, "drills item", Y_MAP))
+		load_map(L, v, drill_fields, dr, "drill");
+}
+
+static void f_drills(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->drills = load_seq(L, v, "drills", sizeof(struct conf_drill),
+			      &rs->n_drills, load_drill);
+}
+
 #define RF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rs, m), lo, hi, NULL, NULL, false}
 static const struct field rs_fields[] = {
 	RF("asn", F_U32, asn, 1, 0),
@@ -703,6 +762,8 @@ static const struct field rs_fields[] = {
 	{"peer_groups", F_FUNC, 0, 0, 0, NULL, f_peer_groups, false},
 	{"martians", F_FUNC, 0, 0, 0, NULL, f_martians, false},
 	{"bmp", F_FUNC, 0, 0, 0, NULL, f_bmp, false},
+	RF("state_dir", F_STR, state_dir, 0, 0),
+	{"drills", F_FUNC, 0, 0, 0, NULL, f_drills, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -953,12 +1014,42 @@ static void f_load_balancers(struct loader *L, const struct ynode *v, void *b)
 				       &fab->n_load_balancers, load_lb);
 }
 
+/* fabric.stateful: next-hop addresses of stateful appliances, each an
+ * address or {ip, sticky}. */
+static const struct field stateful_fields[] = {
+	{"ip", F_ADDR, offsetof(struct conf_stateful, ip), 0, 0, NULL, NULL, true},
+	{"sticky", F_BOOL, offsetof(struct conf_stateful, sticky), 0, 0, NULL, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_stateful(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_stateful *s = b;
+
+	AT(s, v);
+	if (v->type == Y_SCALAR) {
+		if (addr_parse(v->str, &s->ip) < 0)
+			diag_err(L->d, v, "bad address '%s' for 'stateful'", v->str);
+		return;
+	}
+	if (want(L, v, "stateful item", Y_MAP))
+		load_map(L, v, stateful_fields, s, "stateful entry");
+}
+
+static void f_stateful(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_fabric *fab = b;
+	fab->stateful = load_seq(L, v, "stateful", sizeof(struct conf_stateful),
+				 &fab->n_stateful, load_stateful);
+}
+
 static const struct field fabric_fields[] = {
 	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
 	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
 	{"regions", F_FUNC, 0, 0, 0, NULL, f_regions, false},
 	{"allow_external_next_hops", F_BOOL, offsetof(struct conf_fabric, allow_external_next_hops), 0, 0, NULL, NULL, false},
 	{"load_balancers", F_FUNC, 0, 0, 0, NULL, f_load_balancers, false},
+	{"stateful", F_FUNC, 0, 0, 0, NULL, f_stateful, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -1008,9 +1099,9 @@ static void set_defaults(struct conf *c)
 }
 
 static struct conf *load_text(const char *name, const char *text, size_t len,
-			      const char *basedir, FILE *errs)
+			      const char *basedir, FILE *errs, bool no_files)
 {
-	struct conf_diag d = {.file = name};
+	struct conf_diag d = {.file = name, .no_files = no_files};
 	struct loader L = {.d = &d};
 	struct conf *c = xcalloc(1, sizeof(*c));
 	bool empty;
@@ -1035,7 +1126,12 @@ static struct conf *load_text(const char *name, const char *text, size_t len,
 
 struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs)
 {
-	return load_text(name, yaml, strlen(yaml), NULL, errs);
+	return load_text(name, yaml, strlen(yaml), NULL, errs, false);
+}
+
+struct conf *conf_load_text_only(const char *name, const char *yaml, FILE *errs)
+{
+	return load_text(name, yaml, strlen(yaml), NULL, errs, true);
 }
 
 struct conf *conf_load(const char *path, FILE *errs)
@@ -1061,7 +1157,7 @@ struct conf *conf_load(const char *path, FILE *errs)
 	fclose(mem);
 	tmp = conf_strdup(path);
 	dir = dirname(tmp);
-	c = load_text(path, text, len, dir, errs);
+	c = load_text(path, text, len, dir, errs, false);
 	free(tmp);
 	free(text);
 	return c;

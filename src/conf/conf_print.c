@@ -208,8 +208,45 @@ static void print_peer(FILE *o, const struct conf_peer *p)
 	}
 	if (p->add_path_max)
 		fprintf(o, "      add_path_max: %u\n", p->add_path_max);
+	if (p->stateful)
+		fputs("      stateful: true\n", o);
+	if (p->sticky)
+		fputs("      sticky: true\n", o);
 	print_rules(o, "import", p->import, p->n_import);
 	print_rules(o, "export", p->export, p->n_export);
+}
+
+static void print_drills(FILE *o, const struct conf_rs *rs)
+{
+	static const char *const kinds[] = {"peer-down", "nva-silent"};
+
+	if (rs->state_dir) {
+		fputs("  state_dir: ", o);
+		put_str(o, rs->state_dir);
+		fputs("\n", o);
+	}
+	if (rs->n_drills)
+		fputs("  drills:\n", o);
+	for (unsigned i = 0; i < rs->n_drills; i++) {
+		const struct conf_drill *dr = &rs->drills[i];
+		fputs("    - name: ", o);
+		put_str(o, dr->name);
+		fprintf(o, "\n      kind: %s\n      target: ", kinds[dr->kind % 2]);
+		put_str(o, dr->target);
+		if (dr->has_window)
+			fprintf(o, "\n      window: \"%02u:%02u-%02u:%02u\"",
+				dr->win_start / 60, dr->win_start % 60,
+				dr->win_end / 60, dr->win_end % 60);
+		else
+			fprintf(o, "\n      every_s: %u", dr->every_s);
+		fprintf(o, "\n      restore_after_s: %u\n", dr->restore_after_s);
+		if (dr->expect) {
+			fputs("      expect: ", o);
+			put_str(o, dr->expect);
+			fputs("\n", o);
+		}
+		fprintf(o, "      pass: %u\n", dr->pass);
+	}
 }
 
 static void print_rs(FILE *o, const struct conf_rs *rs)
@@ -245,6 +282,7 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 	}
 	fputs("]\n", o);
 	conf_print_bmp(o, rs);
+	print_drills(o, rs);
 }
 
 static void print_api(FILE *o, const struct conf_api *a)
@@ -358,6 +396,13 @@ static void print_fabric(FILE *o, const struct conf_fabric *f)
 			fputs("}\n", o);
 		}
 	}
+	if (f->n_stateful)
+		fputs("  stateful:\n", o);
+	for (unsigned i = 0; i < f->n_stateful; i++) {
+		fputs("    - {ip: ", o);
+		put_addr(o, &f->stateful[i].ip);
+		fprintf(o, ", sticky: %s}\n", b2s(f->stateful[i].sticky));
+	}
 	if (f->n_regions)
 		fputs("  regions:\n", o);
 	for (unsigned i = 0; i < f->n_regions; i++) {
@@ -412,8 +457,30 @@ static bool peer_equal_all(const struct conf_peer *a, const struct conf_peer *b)
 {
 	return conf_peer_equal(a, b) && a->max_prefixes == b->max_prefixes &&
 	       a->accept_default == b->accept_default &&
+	       a->stateful == b->stateful && a->sticky == b->sticky &&
 	       pol_rules_equal(a->import, a->n_import, b->import, b->n_import) &&
 	       pol_rules_equal(a->export, a->n_export, b->export, b->n_export);
+}
+
+static bool drill_equal(const struct conf_drill *a, const struct conf_drill *b)
+{
+	return str_eq(a->name, b->name) && a->kind == b->kind &&
+	       str_eq(a->target, b->target) && a->every_s == b->every_s &&
+	       a->has_window == b->has_window && a->win_start == b->win_start &&
+	       a->win_end == b->win_end &&
+	       a->restore_after_s == b->restore_after_s &&
+	       str_eq(a->expect, b->expect) &&
+	       str_eq(a->expect_text, b->expect_text) && a->pass == b->pass;
+}
+
+static bool drills_equal(const struct conf_rs *a, const struct conf_rs *b)
+{
+	if (!str_eq(a->state_dir, b->state_dir) || a->n_drills != b->n_drills)
+		return false;
+	for (unsigned i = 0; i < a->n_drills; i++)
+		if (!drill_equal(&a->drills[i], &b->drills[i]))
+			return false;
+	return true;
 }
 
 static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
@@ -425,7 +492,8 @@ static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
 	    a->routing_pref != b->routing_pref ||
 	    a->transparent_as != b->transparent_as ||
 	    a->compare_med != b->compare_med || a->max_paths != b->max_paths ||
-	    a->restart_delay != b->restart_delay || a->n_peers != b->n_peers)
+	    a->restart_delay != b->restart_delay || a->n_peers != b->n_peers ||
+	    !drills_equal(a, b))
 		return false;
 	for (unsigned i = 0; i < a->n_listen; i++)
 		if (!addr_same(&a->listen[i], &b->listen[i]))
@@ -535,8 +603,13 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (!rs_equal(&a->rs, &b->rs) || !api_equal(&a->api, &b->api) ||
 	    fa->n_vnets != fb->n_vnets ||
 	    fa->n_route_tables != fb->n_route_tables ||
-	    fa->n_regions != fb->n_regions || !lbs_equal(fa, fb))
+	    fa->n_regions != fb->n_regions || !lbs_equal(fa, fb) ||
+	    fa->n_stateful != fb->n_stateful)
 		return false;
+	for (unsigned i = 0; i < fa->n_stateful; i++)
+		if (!addr_same(&fa->stateful[i].ip, &fb->stateful[i].ip) ||
+		    fa->stateful[i].sticky != fb->stateful[i].sticky)
+			return false;
 	for (unsigned i = 0; i < fa->n_regions; i++)
 		if (!str_eq(fa->regions[i].name, fb->regions[i].name) ||
 		    !str_eq(fa->regions[i].api, fb->regions[i].api))
@@ -582,12 +655,22 @@ void conf_free(struct conf *c)
 		free(p->password_file);
 		free(p->password);
 		free(p->description);
+		free(p->group);
 		free(p->bfd.password_file);
 		free(p->bfd.password);
 		pol_rules_free(p->import, p->n_import);
 		pol_rules_free(p->export, p->n_export);
 	}
 	free(c->rs.peers);
+	for (unsigned i = 0; i < c->rs.n_drills; i++) {
+		free(c->rs.drills[i].name);
+		free(c->rs.drills[i].target);
+		free(c->rs.drills[i].expect);
+		free(c->rs.drills[i].expect_text);
+	}
+	free(c->rs.drills);
+	free(c->rs.state_dir);
+	free(c->fabric.stateful);
 	free(c->rs.listen);
 	free(c->api.listen);
 	free(c->api.token_file);

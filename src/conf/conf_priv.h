@@ -39,6 +39,7 @@ struct conf_diag {
 	unsigned n_msgs, cap_msgs;
 	struct conf_msg *msgs;
 	unsigned n_errors, n_warnings;
+	bool no_files; /* check the text only: open no file it names */
 };
 
 void diag_add(struct conf_diag *d, bool warning, unsigned line, unsigned col,
@@ -80,6 +81,9 @@ void conf_martians(struct conf *c, const struct ynode *rsn,
  * compared. */
 void conf_print_bmp(FILE *o, const struct conf_rs *rs);
 bool conf_bmp_equal(const struct conf_rs *a, const struct conf_rs *b);
+/* route_server.drills and state_dir (conf_check_drills.c). */
+void conf_check_drills(struct conf *c, const struct ynode *rsn,
+		       const char *basedir, struct conf_diag *d);
 
 /* Tree helpers for conf_check: the node for item i of a sequence under
  * key, or for key inside that item; NULL when absent. */

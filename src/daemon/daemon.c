@@ -22,6 +22,7 @@
 #include "bmp/bmp.h"
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
+#include "daemon/drill_sched.h"
 #include "daemon/hold.h"
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
@@ -179,6 +180,8 @@ int daemon_init(struct daemon *d, const char *events_file)
 		return -1;
 	daemon_watchers_start(d);
 	hold_start(d);
+	if (drill_sched_apply(d) < 0)
+		return -1;
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
 	ev_signal_init(&d->sig_term, sig_stop_cb, SIGTERM);
 	ev_signal_init(&d->sig_hup, sig_hup_cb, SIGHUP);
@@ -215,6 +218,7 @@ void daemon_fini(struct daemon *d)
 {
 	hold_stop(d);
 	api_stop(d->api);
+	drill_sched_free(d);
 	drills_free(d->drills);
 	mrt_glue_free(d->mrt);
 	metrics_free(d->metrics);

@@ -54,6 +54,8 @@ struct daemon {
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (daemon/drill.h), NULL until one */
 	struct bmp *bmp; /* BMP collectors (bmp/bmp.h) */
+	struct drill_scheds *dsched; /* scheduled drills (daemon/drill_sched.h) */
+	ev_tstamp last_reload; /* ev_now of the last reload applied, 0: none */
 
 	ev_signal sig_int, sig_term, sig_hup, sig_usr1, sig_usr2;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */

@@ -127,5 +127,7 @@ int drill_unsilence(unsigned id, char *err, size_t len);
 /* Every kept drill, newest first: {"drills":[...]} */
 json_t *drills_json(struct daemon *d);
 const struct drill *drill_find(struct daemon *d, unsigned id);
+/* The id of the running drill, 0 when none runs. */
+unsigned drill_running(struct daemon *d);
 
 #endif

@@ -18,6 +18,7 @@
 #include "session/fsm.h"
 #include "session/peer.h"
 #include "daemon/daemon.h"
+#include "daemon/drill_sched.h"
 #include "fabric/live.h"
 #include "fabric/fabric.h"
 
@@ -149,6 +150,7 @@ static void drill_finish(struct drills *ds, uint8_t state, const char *error)
 				   "result", state == DS_DONE ? "done" : "failed",
 				   "score", drill_score(dr)),
 			 reason);
+	drill_sched_finished(d, dr);
 }
 
 static void enable_peer(struct drills *ds)
@@ -449,6 +451,13 @@ json_t *drills_json(struct daemon *d)
 	for (unsigned i = ds ? ds->n_kept : 0; i-- > 0;)
 		json_array_append_new(a, drill_json(ds->kept[i]));
 	return json_pack("{s:o}", "drills", a);
+}
+
+unsigned drill_running(struct daemon *d)
+{
+	struct drills *ds = d->drills;
+
+	return ds && ds->run ? ds->run->id : 0;
 }
 
 const struct drill *drill_find(struct daemon *d, unsigned id)

@@ -10,7 +10,9 @@
 #include "api/metrics.h"
 #include "bmp/bmp.h"
 #include "daemon/daemon.h"
+#include "daemon/assure.h"
 #include "daemon/drill.h"
+#include "daemon/drill_sched.h"
 #include "daemon/mrt_glue.h"
 #include "daemon/reload.h"
 
@@ -96,6 +98,31 @@ static char *hook_drill_svg(void *ctx, unsigned id)
 	return dr ? drill_svg(dr) : NULL;
 }
 
+static json_t *hook_drill_schedule(void *ctx)
+{
+	return drill_sched_json(ctx);
+}
+
+static json_t *hook_drill_history(void *ctx, const char *name)
+{
+	return drill_sched_history(ctx, name);
+}
+
+static json_t *hook_whatif(void *ctx, json_t *req, int *status)
+{
+	return assure_whatif(ctx, req, status);
+}
+
+static json_t *hook_symmetry(void *ctx, json_t *query, int *status)
+{
+	return assure_symmetry(ctx, query, status);
+}
+
+static char *hook_drill_metrics(void *ctx)
+{
+	return drill_sched_metrics(ctx);
+}
+
 static void hook_mrt_stats(void *ctx, struct mrt_glue_stats *st)
 {
 	struct daemon *d = ctx;
@@ -123,5 +150,10 @@ void daemon_api_wire(struct daemon *d)
 	h->hooks.drill_json = hook_drill_json;
 	h->hooks.drill_svg = hook_drill_svg;
 	h->hooks.mrt_stats = hook_mrt_stats;
+	h->hooks.drill_schedule = hook_drill_schedule;
+	h->hooks.drill_history = hook_drill_history;
+	h->hooks.whatif = hook_whatif;
+	h->hooks.symmetry = hook_symmetry;
+	h->hooks.drill_metrics = hook_drill_metrics;
 	h->hooks.ctx = d;
 }

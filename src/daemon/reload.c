@@ -8,6 +8,7 @@
  * before the old one is freed; the exporter and the RIB keep copies.
  */
 #include "daemon/reload.h"
+#include "daemon/drill_sched.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -778,6 +779,9 @@ json_t *daemon_reload(struct daemon *d, bool check, int *status)
 	rs_apply(d, nc, changed, false);
 	swap_conf(d, nc, changed);
 	bmp_configure(d->bmp);
+	d->last_reload = ev_now(d->loop);
+	if (drill_sched_apply(d) < 0)
+		log_err(&d->log, NULL, "reload: out of memory for the drill schedules");
 	peers = peers_json(&s);
 	snprintf(reason, sizeof(reason),
 		 "%zu reset, %zu added, %zu removed, %zu updated, %zu unchanged",

@@ -6,7 +6,8 @@
 # checked step by step for the outcomes it must show: sessions and routes
 # per hub, two ECMP next hops, the cross-region walk, one next hop after an
 # NVA failure, the VPN path while ExpressRoute is down, Cease/max-prefix
-# with the fabric untouched, NO_ADVERTISE absent from every adj-out. Last,
+# with the fabric untouched, NO_ADVERTISE absent from every adj-out, a
+# what-if of an NVA down and the symmetry verdict of a flow. Last,
 # no process of the demo survives it and pharosd logged no sanitizer
 # report.
 . "$(dirname "$0")/../lib.sh"
@@ -44,11 +45,11 @@ narr=$(cat "$OUT")
 step_line() {
 	awk -v n="$1" '/^=== Step /{s = $3 + 0} s == n && /^  => /{print; exit}' "$OUT"
 }
-for n in 1 2 3 4 5 6 7; do
+for n in 1 2 3 4 5 6 7 8; do
 	check_match "step $n ends with => OK" "$(step_line "$n")" '^  => OK: '
 done
 check "no step says FAILED" bash -c "! grep -q '=> FAILED' '$OUT'"
-check_match "summary: 7 of 7 steps OK" "$narr" '^  7 of 7 steps OK, 0 failed'
+check_match "summary: 8 of 8 steps OK" "$narr" '^  8 of 8 steps OK, 0 failed'
 
 # Step 1: every session of every hub, and the routes each hub holds.
 check_match "step 1: 12/12 sessions established, with a measured time" \
@@ -90,8 +91,13 @@ check_match "step 7: NO_ADVERTISE prefix in the effective routes, absent from ev
 	"$(step_line 7)" '198\.18\.48\.0/24 \(NO_ADVERTISE\) is programmed in vm-uks-app1.s effective routes via 198\.18\.1\.5 and absent from all [0-9]+ adj-outs'
 check_match "step 7: no adj-out and no appliance holds it" \
 	"$narr" 'holding 198\.18\.48\.0/24: none; appliances that received it: none'
+# Step 8: a what-if and a symmetry verdict.
+check_match "step 8: what-if shows the aggregate going from 2 next hops to 1, nothing touched" \
+	"$(step_line 8)" 'what-if: 198\.18\.0\.0/15 in spoke-uks-app/app would go from 2 next hops to 1 \(198\.18\.1\.4\), nothing touched'
+check_match "step 8: the cross-region flow is at_risk" "$(step_line 8)" 'symmetry: at_risk'
+check_match "step 8: pharosctl printed the verdict with its reason" "$narr" 'verdict: at_risk: ECMP over 2 stateful next hops'
 
-secs=$(sed -n 's/^  7 of 7 steps OK, 0 failed, in \([0-9.]*\) s$/\1/p' "$OUT")
+secs=$(sed -n 's/^  8 of 8 steps OK, 0 failed, in \([0-9.]*\) s$/\1/p' "$OUT")
 # Its duration is a figure to report, not a pass/fail condition.
 check "the demo reported its own duration" test -n "$secs"
 echo "# demo took ${secs:-?} s by its clock, $took s here"

@@ -31,7 +31,13 @@ ns_create rs
 pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1 \
 	port=$PORT hold_time=30 keepalive=10
 pharos_conf_peer "$CONF" nva-1 nva 127.0.0.2 65001 passive=true
-pharos_conf_peer "$CONF" nva-2 nva 127.0.0.3 65002 passive=true
+pharos_conf_peer "$CONF" nva-2 nva 127.0.0.3 65002 passive=true stateful=true
+# a scheduled drill that is always skipped: nva-1 alone has 198.19.6.0/24
+cat >>"$CONF" <<EOF2
+  state_dir: $T_DIR/state
+  drills:
+    - {name: skip-me, kind: peer-down, target: nva-1, every_s: 5}
+EOF2
 pharos_conf_api "$CONF" "$API" "$TOKEN"
 cat >>"$CONF" <<'EOF2'
 fabric:
@@ -143,6 +149,26 @@ check_match "age_s is written with at most three decimals" "$(cat "$T_DIR/body")
 api "GET fabric/trace?nic=vm-1&dst=198.19.5.1" 200 GET '/api/v1/fabric/trace?nic=vm-1&dst=198.19.5.1'
 api "GET fabric/trace without dst (400)" 400 GET '/api/v1/fabric/trace?nic=vm-1'
 api "GET mrt/rib" 200 GET /api/v1/mrt/rib
+# routing assurance: scheduled drills, what-if, symmetry
+api "GET drills/schedule" 200 GET /api/v1/drills/schedule
+skipped() { nsx rs curl -s "http://$API/api/v1/drills/history/skip-me" | jq -e '.history | length > 0' >/dev/null; }
+check_wait "the scheduled drill was skipped once" 15 skipped
+api "GET drills/history/skip-me" 200 GET /api/v1/drills/history/skip-me
+api "GET drills/history/nope (404)" 404 GET /api/v1/drills/history/nope
+api "POST whatif peer-down" 200 POST /api/v1/whatif -d '{"kind":"peer-down","peer":"nva-1"}'
+check "it lists the prefix nva-1 alone has as losing its last path" \
+	jq -e '.lost_last_path == ["198.19.6.0/24"]' "$T_DIR/body"
+api "POST whatif peer-down of an unknown peer (404)" 404 POST /api/v1/whatif -d '{"kind":"peer-down","peer":"nva-9"}'
+api "POST whatif config without a token (401)" 401 POST /api/v1/whatif -d '{"kind":"config","config":"{}"}'
+api "POST whatif config of a broken file (400)" 400 POST /api/v1/whatif "${auth[@]}" \
+	-d '{"kind":"config","config":"route_server: {asn: x}"}'
+api "POST whatif route-table" 200 POST /api/v1/whatif "${auth[@]}" \
+	-d '{"kind":"route-table","route_tables":"rt-new:\n  routes: [{prefix: 0.0.0.0/0, next_hop_type: None}]\n"}'
+api "GET symmetry?nic=vm-1&dst=198.18.0.10" 200 GET '/api/v1/symmetry?nic=vm-1&dst=198.18.0.10'
+api "GET symmetry one_way=1" 200 GET '/api/v1/symmetry?nic=vm-1&dst=198.19.5.1&one_way=1'
+api "GET symmetry?all=1" 200 GET '/api/v1/symmetry?all=1'
+api "GET symmetry without dst (400)" 400 GET '/api/v1/symmetry?nic=vm-1'
+api "GET symmetry of an unknown NIC (404)" 404 GET '/api/v1/symmetry?nic=nope&dst=198.18.0.10'
 api "GET metrics" 200 GET /metrics
 api "GET / (the web console)" 200 GET /
 api "GET /ui/app.js" 200 GET /ui/app.js
@@ -195,7 +221,7 @@ api "POST peers/nva-2/enable" 200 POST /api/v1/peers/nva-2/enable "${auth[@]}"
 check_wait "nva-2 is back after enable" 15 peer_established nva-2
 api "GET events (after the changes)" 200 GET /api/v1/events
 check "the kept events include the agent_failed, reload and drill kinds validated above" jq -e \
-	'[.events[].type] as $t | all(("agent_failed", "reload", "drill", "session_up", "peer_cleared"); . as $x | $t | index($x))' \
+	'[.events[].type] as $t | all(("agent_failed", "reload", "drill", "session_up", "peer_cleared", "drill_skipped"); . as $x | $t | index($x))' \
 	"$T_DIR/body"
 check "session_up events carry the peer JSON's capability names" jq -e \
 	'[.events[] | select(.type == "session_up")] | length > 0 and all(.[]; (.capabilities | index("ipv4-unicast")) and (.reason | test("capabilities ipv4-unicast")))' \

@@ -541,6 +541,28 @@ static const struct err_case err_cases[] = {
 	 "6:74", "next_hop_ip is only allowed with next_hop_type VirtualAppliance", false},
 	/* 42 IPv6 router id */
 	{"route_server:\n  router_id: \"2001:db8::1\"\n", "2:14", "router_id must be an IPv4 address", false},
+	/* 43 a drill whose target is no peer */
+	{RS "  drills:\n    - {name: d, kind: peer-down, target: nva-9, every_s: 10}\n",
+	 "4:42", "drill target 'nva-9' is not a peer", false},
+	/* 44 a bad drill window */
+	{PEERS "    - {name: a, address: 198.18.1.1, asn: 65001}\n  drills:\n"
+	 "    - {name: d, kind: peer-down, target: a, window: \"25:00-01:00\"}\n",
+	 "6:53", "bad window '25:00-01:00'", false},
+	/* 45 a drill without a schedule */
+	{PEERS "    - {name: a, address: 198.18.1.1, asn: 65001}\n  drills:\n"
+	 "    - {name: d, kind: peer-down, target: a}\n",
+	 "6:7", "drill 'd' needs exactly one schedule: every_s or window", false},
+	/* 46 two drills of one name */
+	{PEERS "    - {name: a, address: 198.18.1.1, asn: 65001}\n  drills:\n"
+	 "    - {name: d, kind: peer-down, target: a, every_s: 10}\n"
+	 "    - {name: d, kind: peer-down, target: a, every_s: 10}\n",
+	 "7:14", "duplicate drill 'd'", false},
+	/* 47 a bad stateful next hop */
+	{RS "fabric:\n  stateful: [198.18.0.999]\n", "4:14", "bad address '198.18.0.999' for 'stateful'", false},
+	/* 48 an unknown drill kind */
+	{PEERS "    - {name: a, address: 198.18.1.1, asn: 65001}\n  drills:\n"
+	 "    - {name: d, kind: peer-up, target: a, every_s: 10}\n",
+	 "6:23", "unknown kind 'peer-up'", false},
 };
 
 static void test_error_case(void **state)
@@ -676,6 +698,60 @@ static void test_minimal_example(void **state)
 }
 
 /* fabric.regions: other regions' route servers, for traces. */
+/* Drills, the state directory and the stateful marks print and read back
+ * equal; a change to any of them is a change. */
+static void test_assurance_keys(void **state)
+{
+	static const char yaml[] =
+		PEERS "    - {name: a, address: 198.18.1.1, asn: 65001, stateful: true, sticky: true}\n"
+		"  state_dir: /var/lib/pharos-test\n"
+		"  drills:\n"
+		"    - {name: d1, kind: peer-down, target: a, every_s: 60, restore_after_s: 5, pass: 90}\n"
+		"    - {name: d2, kind: nva-silent, target: a, window: \"23:30-00:30\"}\n"
+		"fabric:\n  stateful: [198.18.65.4, {ip: 198.18.65.5, sticky: true}]\n";
+	char *errs = NULL, *out = NULL, *errs2 = NULL;
+	size_t len = 0;
+	struct conf *a = load(yaml, &errs), *b;
+	FILE *f;
+
+	assert_non_null(a);
+	assert_true(a->rs.peers[0].stateful && a->rs.peers[0].sticky);
+	assert_string_equal(a->rs.state_dir, "/var/lib/pharos-test");
+	assert_int_equal(a->rs.n_drills, 2);
+	assert_int_equal(a->rs.drills[0].every_s, 60);
+	assert_int_equal(a->rs.drills[0].restore_after_s, 5);
+	assert_int_equal(a->rs.drills[0].pass, 90);
+	assert_int_equal(a->rs.drills[1].kind, DRILL_NVA_SILENT);
+	assert_true(a->rs.drills[1].has_window);
+	assert_int_equal(a->rs.drills[1].win_start, 23 * 60 + 30);
+	assert_int_equal(a->rs.drills[1].win_end, 30);
+	assert_int_equal(a->rs.drills[1].restore_after_s, 10);
+	assert_int_equal(a->rs.drills[1].pass, 100);
+	assert_int_equal(a->fabric.n_stateful, 2);
+	assert_false(a->fabric.stateful[0].sticky);
+	assert_true(a->fabric.stateful[1].sticky);
+	f = open_memstream(&out, &len);
+	conf_print(a, f);
+	fclose(f);
+	assert_non_null(strstr(out, "window: \"23:30-00:30\""));
+	b = load(out, &errs2);
+	assert_non_null(b);
+	assert_true(conf_equal(a, b));
+	b->rs.drills[0].every_s = 61;
+	assert_false(conf_equal(a, b));
+	b->rs.drills[0].every_s = 60;
+	b->fabric.stateful[1].sticky = false;
+	assert_false(conf_equal(a, b));
+	b->fabric.stateful[1].sticky = true;
+	b->rs.peers[0].stateful = false;
+	assert_false(conf_equal(a, b));
+	conf_free(a);
+	conf_free(b);
+	free(errs);
+	free(errs2);
+	free(out);
+}
+
 static void test_fabric_regions(void **state)
 {
 	static const char yaml[] =
@@ -844,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_minimal_example),
 		cmocka_unit_test(test_fabric_regions),
+		cmocka_unit_test(test_assurance_keys),
 	};
 	struct CMUnitTest tests[sizeof(fixed) / sizeof(fixed[0]) + NERR];
 	size_t n = 0;

@@ -21,6 +21,7 @@
 #include "base/jsonfmt.h"
 #include "cmd_fabric.h"
 #include "cmd_mrt.h"
+#include "cmd_assure.h"
 #include "cmd_ops.h"
 #include "ctl.h"
 #include "base/prefix.h"
@@ -501,7 +502,9 @@ static const struct command commands[] = {
 	{{"show", "adj-in"}, 2, 1, 1, "NAME", "routes accepted from a peer", run_adj_in},
 	{{"show", "adj-out"}, 2, 1, 1, "NAME", "routes advertised to a peer", run_adj_out},
 	{{"show", "events"}, 2, 0, 0, "[--follow]", "recent events; --follow streams them", run_events},
-	{{"show", "drills"}, 1, 0, 0, "", "drills run so far", cmd_ops_show},
+	{{"show", "drills"}, 1, 0, 1, "[--history NAME | --schedule]",
+	 "drills run so far; --schedule: the scheduled drills; --history NAME:\n"
+	 "        a scheduled drill's runs and skips, with its score trend", cmd_show_drills},
 	{{"show", "drill"}, 1, 1, 1, "ID", "one drill's timeline and score", cmd_ops_show},
 	{{"show", "fabric"}, 1, 0, 0, "", "VNets, subnets and the fabric's version", cmd_fabric_show},
 	{{"show", "subnet"}, 1, 1, 1, "VNET/SUBNET", "a subnet's effective routes", cmd_fabric_show},
@@ -518,6 +521,14 @@ static const struct command commands[] = {
 	{{"drill", "nva-silent"}, 0, 1, -1, "NAME [--restore-after S] [--expect FILE] [--wait]",
 	 "make a peer's packets vanish (no Cease) and score the failover", cmd_ops},
 	{{"drill", "report"}, 0, 1, -1, "ID --svg FILE", "a drill's timeline as SVG", cmd_ops},
+	{{"whatif", "peer-down"}, 0, 1, 1, "NAME",
+	 "what every subnet's routes would become without this peer (nothing changes)", cmd_whatif},
+	{{"whatif", "config"}, 0, 1, 1, "FILE",
+	 "what a new configuration file would change (nothing changes)", cmd_whatif},
+	{{"whatif", "route-table"}, 0, 1, 1, "FILE",
+	 "what new route tables would change (nothing changes)", cmd_whatif},
+	{{"check", "symmetry"}, 1, 0, 2, "NIC DEST-IP | --all",
+	 "stateful hops each way and a verdict: symmetric, at_risk or asymmetric", cmd_symmetry},
 	{{"mrt", "dump"}, 1, 1, 1, "FILE", "a TABLE_DUMP_V2 dump of every peer's routes (- for stdout)", cmd_mrt},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
