@@ -24,6 +24,7 @@
 #include "daemon/hold.h"
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
+#include "daemon/rpki_mgr.h"
 #include "daemon/reload.h"
 #include "session/peer.h"
 
@@ -154,6 +155,9 @@ int daemon_init(struct daemon *d, const char *events_file)
 	if (!d->ex)
 		return -1;
 	daemon_session_wire(d);
+	/* Before the first session: routes are validated from the start
+	 * (not_found until the cache's ROAs arrive, then revalidated). */
+	d->rpki = rpki_mgr_start(d);
 	if (peers_create(&d->sess) < 0)
 		return -1;
 	if (listeners_start(&d->sess) < 0)
@@ -210,6 +214,8 @@ void daemon_fini(struct daemon *d)
 	hold_stop(d);
 	api_stop(d->api);
 	drills_free(d->drills);
+	rpki_mgr_stop(d->rpki);
+	d->rpki = NULL;
 	mrt_glue_free(d->mrt);
 	metrics_free(d->metrics);
 	if (!d->sess.stopping)

@@ -12,6 +12,7 @@
 #include "daemon/drill.h"
 #include "daemon/mrt_glue.h"
 #include "daemon/reload.h"
+#include "daemon/rpki_mgr.h"
 
 /* ------------------------------------------------- the session's hooks */
 
@@ -84,6 +85,13 @@ static void hook_mrt_stats(void *ctx, struct mrt_glue_stats *st)
 	mrt_glue_stats(d->mrt, st);
 }
 
+static void hook_rpki_stats(void *ctx, struct rpki_stats *st)
+{
+	struct daemon *d = ctx;
+
+	rpki_mgr_stats(d->rpki, st);
+}
+
 void daemon_api_wire(struct daemon *d)
 {
 	struct api_host *h = &d->apih;
@@ -104,5 +112,6 @@ void daemon_api_wire(struct daemon *d)
 	h->hooks.drill_json = hook_drill_json;
 	h->hooks.drill_svg = hook_drill_svg;
 	h->hooks.mrt_stats = hook_mrt_stats;
+	h->hooks.rpki_stats = hook_rpki_stats;
 	h->hooks.ctx = d;
 }

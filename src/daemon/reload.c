@@ -63,6 +63,8 @@ const char *reload_restart_needed(const struct conf *old,
 		return "route_server.port changed: restart pharosd to apply it";
 	if (!str_eq(old->api.listen, nc->api.listen))
 		return "api.listen changed: restart pharosd to apply it";
+	if (!conf_rpki_equal(&old->rs.rpki, &nc->rs.rpki))
+		return "route_server.rpki changed: restart pharosd to apply it";
 	return NULL;
 }
 

@@ -283,6 +283,7 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	p->peer = peer;
 	p->flags = 0;
 	p->stale = 0;
+	p->rpki = 0;
 	rattr_ref(attr);
 	insert_sorted(rib, e, p);
 	if (e->n_paths++ == 0)
@@ -292,6 +293,23 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	set_flags(rib, e);
 	if (p->flags & RPATH_ECMP)
 		mark_changed(rib, e, idx);
+	return 1;
+}
+
+int rib_set_rpki(struct rib *rib, uint32_t peer, const struct prefix *pfx,
+		 uint8_t state)
+{
+	struct rentry *e;
+	struct rpath *p;
+	uint32_t idx;
+
+	if (!peer_ok(rib, peer) ||
+	    !(e = trie_get(&rib->trie, pfx, false, NULL, &idx)) ||
+	    !(p = find_peer(e, peer)))
+		return -1;
+	if (p->rpki == state)
+		return 0;
+	p->rpki = state;
 	return 1;
 }
 

@@ -84,6 +84,7 @@ struct rpath {
 	uint32_t peer; /* peer index from rib_peer_add */
 	uint8_t flags; /* RPATH_* */
 	uint8_t stale; /* kept while its peer restarts (RFC 4724) */
+	uint8_t rpki; /* enum rpki_state (conf.h); 0: not validated */
 };
 enum { RPATH_BEST = 1, RPATH_ECMP = 2 };
 
@@ -140,6 +141,12 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n);
 /* Remove peer's route to p. Returns 1 if there was one, 0 otherwise. */
 int rib_withdraw(struct rib *rib, uint32_t peer, const struct prefix *p);
+
+/* Set the RPKI state of peer's route to p (not a decision input: the
+ * loc-RIB does not change). Returns 1 when it changed, 0 when it was the
+ * same, -1 when the peer has no route to p. */
+int rib_set_rpki(struct rib *rib, uint32_t peer, const struct prefix *p,
+		 uint8_t state);
 
 /* Number of routes a peer has in the RIB (its accepted prefixes). */
 size_t rib_peer_count(const struct rib *rib, uint32_t peer);

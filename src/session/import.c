@@ -24,6 +24,7 @@
 #include "session/import.h"
 #include "session/gr.h"
 #include "policy/policy.h"
+#include "policy/rpki.h"
 
 /* Why a whole UPDATE's announcements are refused, or NULL. */
 static const char *update_guard(const struct peer *p, const struct bgp_attrs *a)
@@ -52,6 +53,7 @@ struct import_ctx {
 	struct prefix martian; /* the first of them */
 	int martian_why; /* its policy_martian() answer */
 	uint16_t maxpfx_afi; /* set when max_prefixes was passed */
+	uint32_t origin; /* RFC 6811 origin AS of the UPDATE's path */
 };
 
 static void withdraw_one(struct peer *p, const struct prefix *pfx)
@@ -138,18 +140,34 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		refuse_one(x, pfx, mp, REFUSED_DEFAULT, -1);
 		return 0;
 	}
-	if (cf->n_import) {
+	uint8_t st = rpki_validate(s->rpki_table, pfx, x->origin);
+	bool tag = st == RPKI_INVALID &&
+		   s->conf->rs.rpki.invalid == RPKI_INVALID_TAG;
+	if (st == RPKI_INVALID &&
+	    s->conf->rs.rpki.invalid == RPKI_INVALID_DENY) {
+		p->rpki_refused++;
+		log_debug(s->log, p->name, "%s refused: rpki invalid",
+			  prefix_fmt(pfx, buf, sizeof(buf)));
+		refuse_one(x, pfx, mp, REFUSED_RPKI, -1);
+		return 0;
+	}
+	if (cf->n_import || tag) {
 		memcpy(x->work, &x->u->attrs, sizeof(*x->work));
-		if (policy_eval(cf->import, cf->n_import, pfx, x->work,
+		x->work->rpki = st;
+		if (cf->n_import &&
+		    policy_eval(cf->import, cf->n_import, pfx, x->work,
 				x->scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
 			p->policy_refused++;
 			log_debug(s->log, p->name, "%s denied by import policy",
 				  prefix_fmt(pfx, buf, sizeof(buf)));
 			refuse_one(x, pfx, mp, REFUSED_RULE,
 				   (int16_t)policy_match(cf->import, cf->n_import,
-							 pfx, &x->u->attrs));
+							 pfx, x->work));
 			return 0;
 		}
+		if (tag && rpki_tag(x->work, &s->conf->rs.rpki, true,
+				    x->scratch) < 0)
+			return 0;
 		ra = intern_for(x, x->work, mp);
 	} else {
 		ra = received_attr(x, mp);
@@ -167,6 +185,8 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		events_emit(s->events, "default_route", p->name,
 			    "new default route %s", buf);
 	}
+	if (st)
+		rib_set_rpki(s->rib, p->rib_id, pfx, st);
 	rattr_unref(s->rib, ra);
 	x->n_announced++;
 	if (cf->max_prefixes &&
@@ -425,6 +445,7 @@ static enum import_outcome import_routes(struct peer *p, struct conn *c,
 	if (!v4_ok && !mp_ok)
 		return IMPORT_OK;
 	x.guard = update_guard(p, &u->attrs);
+	x.origin = rpki_origin_as(&u->attrs);
 	x.work = &p->s->import.work;
 	x.scratch = p->s->import.scratch;
 	if (x.guard)
@@ -556,11 +577,23 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 		refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_DEFAULT, -1);
 		return false;
 	}
-	if (!cf->n_import) {
+	uint8_t st = RPKI_NONE;
+	if (s->rpki_table) {
+		rattr_to_bgp(rr->attr, work);
+		st = rpki_validate(s->rpki_table, &rr->pfx,
+				   rpki_origin_as(work));
+	}
+	if (st == RPKI_INVALID && rs->rpki.invalid == RPKI_INVALID_DENY) {
+		refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_RPKI, -1);
+		return false;
+	}
+	bool tag = st == RPKI_INVALID && rs->rpki.invalid == RPKI_INVALID_TAG;
+	if (!cf->n_import && !tag) {
 		ra = rr->attr;
 		rattr_ref(ra);
 	} else {
 		rattr_to_bgp(rr->attr, work);
+		work->rpki = st;
 		k = policy_match(cf->import, cf->n_import, &rr->pfx, work);
 		if (policy_eval(cf->import, cf->n_import, &rr->pfx, work,
 				s->import.scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
@@ -568,6 +601,8 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 				    (int16_t)k);
 			return false;
 		}
+		if (tag && rpki_tag(work, &rs->rpki, true, s->import.scratch) < 0)
+			return false;
 		ra = rattr_intern_nh(s->rib, work, &rr->attr->next_hop,
 				     rr->attr->next_hop_ll.afi
 					     ? &rr->attr->next_hop_ll : NULL);
@@ -576,6 +611,8 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 	}
 	refused_del(p->refused, &rr->pfx);
 	rib_announce(s->rib, p->rib_id, &rr->pfx, ra);
+	if (st)
+		rib_set_rpki(s->rib, p->rib_id, &rr->pfx, st);
 	rattr_unref(s->rib, ra);
 	return true;
 }

@@ -1,0 +1,230 @@
+/*
+ * rpki_reval.c - when ROAs change, the learned routes they cover are
+ * validated again (RFC 6811) and import's verdict follows the new state:
+ * with `invalid: deny` a route that became invalid moves to the peer's
+ * refused list (reason "rpki invalid") and one that stopped being invalid
+ * comes back from it; with `tag` the tag community is added or taken
+ * away; with `accept` only the state changes. The RIB is walked first
+ * (collecting the changes, as a walk must not change it), then changed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/rpki.h"
+#include "session/fsm.h"
+#include "session/import.h"
+#include "session/peer.h"
+#include "session/refused.h"
+#include "session/rpki_reval.h"
+
+/* One path whose state changes. */
+struct reval_item {
+	struct prefix pfx;
+	uint32_t peer; /* rib index */
+	struct rattr *attr; /* referenced */
+	uint8_t old, new;
+};
+
+struct reval {
+	struct session *s;
+	struct bgp_attrs *tmp;
+	const struct prefix *under; /* the walk stops past it; NULL: all */
+	struct reval_item *v;
+	size_t n, cap, checked;
+	bool oom;
+};
+
+static void push(struct reval *r, const struct rentry *e,
+		 const struct rpath *rp, uint8_t st)
+{
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? 2 * r->cap : 64;
+		struct reval_item *nv = realloc(r->v, nc * sizeof(*nv));
+		if (!nv) {
+			r->oom = true;
+			return;
+		}
+		r->v = nv;
+		r->cap = nc;
+	}
+	r->v[r->n++] = (struct reval_item){e->prefix, rp->peer, rp->attr,
+					   rp->rpki, st};
+	rattr_ref(rp->attr);
+}
+
+static int entry_cb(const struct rentry *e, void *arg)
+{
+	struct reval *r = arg;
+
+	if (r->under && !prefix_contains(r->under, &e->prefix))
+		return 1; /* past the ROA's prefix in address order */
+	for (const struct rpath *rp = e->paths; rp; rp = rp->next) {
+		if (!session_peer_by_rib(r->s, rp->peer))
+			continue; /* the route server's own */
+		rattr_to_bgp(rp->attr, r->tmp);
+		uint8_t st = rpki_validate(r->s->rpki_table, &e->prefix,
+					   rpki_origin_as(r->tmp));
+		r->checked++;
+		if (st != rp->rpki)
+			push(r, e, rp, st);
+	}
+	return 0;
+}
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct reval_item *x = a, *y = b;
+	int c = prefix_cmp(&x->pfx, &y->pfx);
+
+	if (c)
+		return c;
+	return x->peer < y->peer ? -1 : x->peer > y->peer;
+}
+
+/* The entries inside roa: its own, then those after it in address order
+ * (the more specifics follow a prefix until the first that is outside). */
+static void walk_under(struct reval *r, const struct prefix *roa)
+{
+	const struct rentry *e = rib_lookup(r->s->rib, roa);
+
+	r->under = roa;
+	if (e)
+		entry_cb(e, r);
+	if (roa->len == 0) {
+		r->under = NULL;
+		rib_walk(r->s->rib, roa->afi, entry_cb, r);
+		return;
+	}
+	rib_walk_after(r->s->rib, roa, entry_cb, r);
+	r->under = NULL;
+}
+
+/* The path's attributes with the tag community added or removed. */
+static struct rattr *retag(struct session *s, struct rattr *ra, bool add)
+{
+	struct bgp_attrs *w = &s->import.work;
+
+	rattr_to_bgp(ra, w);
+	if (rpki_tag(w, &s->conf->rs.rpki, add, s->import.scratch) < 0)
+		return NULL;
+	return rattr_intern_nh(s->rib, w, &ra->next_hop,
+			       ra->next_hop_ll.afi ? &ra->next_hop_ll : NULL);
+}
+
+static void apply_one(struct session *s, const struct reval_item *it,
+		      struct rpki_reval_result *res)
+{
+	struct peer *p = session_peer_by_rib(s, it->peer);
+	uint8_t mode = s->conf->rs.rpki.invalid;
+
+	if (!p)
+		return;
+	if (it->new == RPKI_INVALID && mode == RPKI_INVALID_DENY) {
+		refused_put(p->refused, &it->pfx,
+			    p->cf->keep_refused ? it->attr : NULL,
+			    REFUSED_RPKI, -1);
+		rib_withdraw(s->rib, it->peer, &it->pfx);
+		p->rpki_refused++;
+		res->refused++;
+		return;
+	}
+	if (mode == RPKI_INVALID_TAG &&
+	    (it->new == RPKI_INVALID || it->old == RPKI_INVALID)) {
+		struct rattr *na = retag(s, it->attr, it->new == RPKI_INVALID);
+		if (na) {
+			rib_announce(s->rib, it->peer, &it->pfx, na);
+			rattr_unref(s->rib, na);
+		}
+	}
+	rib_set_rpki(s->rib, it->peer, &it->pfx, it->new);
+}
+
+static bool rules_match_rpki(const struct conf_peer *cf)
+{
+	for (unsigned i = 0; i < cf->n_import; i++)
+		if (cf->import[i].match_rpki)
+			return true;
+	return false;
+}
+
+static int has_rpki_refused(const struct refused_route *rr, void *arg)
+{
+	(void)arg;
+	return rr->why == REFUSED_RPKI;
+}
+
+/* Peers' routes refused as invalid go through import's checks again;
+ * peers whose rules match the state are asked for their routes again. */
+static void peers_again(struct session *s, struct rpki_reval_result *res)
+{
+	char err[128];
+
+	for (unsigned i = 0; i < s->n_peers; i++) {
+		struct peer *p = s->peers[i];
+		if (!p || !p->est)
+			continue;
+		if (refused_walk(p->refused, has_rpki_refused, NULL))
+			res->accepted += import_reconsider(p, &s->conf->rs);
+		if (rules_match_rpki(p->cf) && peer_refresh(p, err, sizeof(err)) == 0)
+			res->refreshed++;
+	}
+}
+
+void rpki_revalidate(struct session *s, const struct prefix *roas, size_t n,
+		     bool all, struct rpki_reval_result *res)
+{
+	struct reval r = {.s = s};
+
+	memset(res, 0, sizeof(*res));
+	if (!s->rpki_table)
+		return;
+	r.tmp = malloc(sizeof(*r.tmp));
+	if (!r.tmp)
+		return;
+	if (all || n == 0)
+		rib_walk(s->rib, 0, entry_cb, &r);
+	else
+		for (size_t i = 0; i < n && !r.oom; i++)
+			walk_under(&r, &roas[i]);
+	free(r.tmp);
+	res->checked = r.checked;
+	/* a path seen under two ROAs is changed once */
+	if (r.n > 1)
+		qsort(r.v, r.n, sizeof(*r.v), item_cmp);
+	for (size_t i = 0; i < r.n; i++) {
+		if (i && !item_cmp(&r.v[i - 1], &r.v[i]))
+			continue;
+		apply_one(s, &r.v[i], res);
+		res->changed++;
+	}
+	for (size_t i = 0; i < r.n; i++)
+		rattr_unref(s->rib, r.v[i].attr);
+	free(r.v);
+	peers_again(s, res);
+	if (res->changed || res->accepted)
+		session_kick(s);
+}
+
+struct count_ctx {
+	const struct session *s;
+	size_t *counts;
+};
+
+static int count_cb(const struct rentry *e, void *arg)
+{
+	struct count_ctx *c = arg;
+
+	for (const struct rpath *rp = e->paths; rp; rp = rp->next)
+		if (rp->rpki < 4)
+			c->counts[rp->rpki]++;
+	return 0;
+}
+
+void rpki_count_states(const struct session *s, size_t counts[4])
+{
+	struct count_ctx c = {s, counts};
+
+	memset(counts, 0, 4 * sizeof(*counts));
+	if (s->rpki_table)
+		rib_walk(s->rib, 0, count_cb, &c);
+}
