@@ -22,6 +22,7 @@
 #include "session/rpki_reval.h"
 
 #define QUEUE_MAX 65536 /* changed ROAs queued before "revalidate all" */
+enum { SEEN_UP = 1, SEEN_DOWN = 2 };
 
 struct rpki_mgr {
 	struct daemon *d;
@@ -41,6 +42,7 @@ struct rpki_mgr {
 	bool q_all;
 	int64_t roas[3]; /* [AFI_IPV4], [AFI_IPV6] */
 	uint8_t *sock_state; /* enum rtr_mgr_status per cache, as reported */
+	uint8_t *seen; /* per cache since the loop last looked: SEEN_* */
 
 	/* loop side only */
 	uint8_t *up; /* last state logged per cache: 0 down, 1 up, 2 not yet */
@@ -113,11 +115,17 @@ static void status(const struct rtr_mgr_group *g, enum rtr_mgr_status st,
 {
 	struct rpki_mgr *m = data;
 
-	(void)sock;
 	pthread_mutex_lock(&m->mu);
-	for (unsigned i = 0; i < m->n; i++)
-		if (g->preference == i + 1)
-			m->sock_state[i] = (uint8_t)st;
+	for (unsigned i = 0; i < m->n; i++) {
+		if (sock ? sock != &m->socks[i] : g->preference != i + 1)
+			continue;
+		m->sock_state[i] = (uint8_t)st;
+		/* states may pass faster than the loop looks: remember both */
+		if (st == RTR_MGR_ESTABLISHED)
+			m->seen[i] |= SEEN_UP;
+		else if (st == RTR_MGR_ERROR || st == RTR_MGR_CLOSED)
+			m->seen[i] |= SEEN_DOWN;
+	}
 	pthread_mutex_unlock(&m->mu);
 	ev_async_send(m->d->loop, &m->async);
 }
@@ -135,35 +143,50 @@ static const char *cache_name(const struct rpki_mgr *m, unsigned i, char *buf,
 	return buf;
 }
 
-static void cache_events(struct rpki_mgr *m, const uint8_t *st)
+static void cache_up(struct rpki_mgr *m, unsigned i)
+{
+	char name[80];
+
+	m->up[i] = 1;
+	cache_name(m, i, name, sizeof(name));
+	log_info(&m->d->log, NULL, "rpki cache %s is up", name);
+	events_emit_json(m->d->events, "rpki_cache_up", NULL,
+			 json_pack("{s:s}", "cache", name), "rpki cache up");
+}
+
+static void cache_down(struct rpki_mgr *m, unsigned i, uint8_t st)
 {
 	struct daemon *d = m->d;
 	char name[80];
+	const char *why = rtr_mgr_status_to_str(st);
 
+	m->up[i] = 0;
+	cache_name(m, i, name, sizeof(name));
+	log_warn(&d->log, NULL, "rpki cache %s went away (%s): its ROAs are "
+		 "kept for %u s", name, why ? why : "?",
+		 d->conf->rs.rpki.expire_s);
+	events_emit_json(d->events, "rpki_cache_down", NULL,
+			 json_pack("{s:s, s:s, s:I}", "cache", name, "status",
+				   why ? why : "?", "expire_s",
+				   (json_int_t)d->conf->rs.rpki.expire_s),
+			 "rpki cache down: ROAs kept until they expire");
+}
+
+/* What the caches went through since the last look: a flap seen only in
+ * passing still gives its down and up events, in order. */
+static void cache_events(struct rpki_mgr *m, const uint8_t *st,
+			 const uint8_t *seen)
+{
 	for (unsigned i = 0; i < m->n; i++) {
-		uint8_t up = st[i] == RTR_MGR_ESTABLISHED;
-		if (up == m->up[i] || st[i] == RTR_MGR_CONNECTING)
-			continue;
-		m->up[i] = up;
-		cache_name(m, i, name, sizeof(name));
-		if (up) {
-			log_info(&d->log, NULL, "rpki cache %s is up", name);
-			events_emit_json(d->events, "rpki_cache_up", NULL,
-					 json_pack("{s:s}", "cache", name),
-					 "rpki cache up");
-		} else {
-			log_warn(&d->log, NULL, "rpki cache %s went away (%s): "
-				 "its ROAs are kept for %u s", name,
-				 rtr_mgr_status_to_str(st[i]),
-				 d->conf->rs.rpki.expire_s);
-			events_emit_json(d->events, "rpki_cache_down", NULL,
-					 json_pack("{s:s, s:s, s:I}", "cache", name,
-						   "status",
-						   rtr_mgr_status_to_str(st[i]),
-						   "expire_s",
-						   (json_int_t)d->conf->rs.rpki.expire_s),
-					 "rpki cache down: ROAs kept until they expire");
-		}
+		bool now_up = st[i] == RTR_MGR_ESTABLISHED;
+		bool now_down = st[i] == RTR_MGR_ERROR || st[i] == RTR_MGR_CLOSED;
+
+		if (m->up[i] == 1 && (seen[i] & SEEN_DOWN) && !now_down)
+			cache_down(m, i, RTR_MGR_ERROR);
+		if (m->up[i] != 1 && ((seen[i] & SEEN_UP) || now_up))
+			cache_up(m, i);
+		if (m->up[i] != 0 && now_down)
+			cache_down(m, i, st[i]);
 	}
 }
 
@@ -173,7 +196,7 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	struct prefix *q;
 	size_t qn;
 	bool all;
-	uint8_t st[16];
+	uint8_t st[16], seen[16];
 	struct rpki_reval_result res;
 
 	(void)loop;
@@ -186,8 +209,10 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	m->qn = m->qcap = 0;
 	m->q_all = false;
 	memcpy(st, m->sock_state, m->n);
+	memcpy(seen, m->seen, m->n);
+	memset(m->seen, 0, m->n);
 	pthread_mutex_unlock(&m->mu);
-	cache_events(m, st);
+	cache_events(m, st, seen);
 	if (qn || all) {
 		rpki_revalidate(&m->d->sess, q, qn, all, &res);
 		m->revalidations++;
@@ -215,9 +240,10 @@ static int sockets_init(struct rpki_mgr *m, const struct conf_rpki *r)
 	m->tcp = calloc(m->n, sizeof(*m->tcp));
 	m->ports = calloc(m->n, sizeof(*m->ports));
 	m->sock_state = calloc(m->n, 1);
+	m->seen = calloc(m->n, 1);
 	m->up = calloc(m->n, sizeof(*m->up));
 	if (!m->groups || !m->socks || !m->sockp || !m->trs || !m->tcp ||
-	    !m->ports || !m->sock_state || !m->up)
+	    !m->ports || !m->sock_state || !m->seen || !m->up)
 		return -1;
 	for (unsigned i = 0; i < m->n; i++) {
 		snprintf(m->ports[i], sizeof(m->ports[i]), "%u",
@@ -250,6 +276,7 @@ static void mgr_free(struct rpki_mgr *m)
 	free(m->tcp);
 	free(m->ports);
 	free(m->sock_state);
+	free(m->seen);
 	free(m->up);
 	free(m->q);
 	pthread_mutex_destroy(&m->mu);
