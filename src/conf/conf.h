@@ -331,6 +331,10 @@ bool conf_equal(const struct conf *a, const struct conf *b);
  * compare. */
 bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b);
 
+/* Bit i set when route_server.originate[i] goes to peer (i < 64). */
+uint64_t conf_originate_mask(const struct conf *c, const char *peer);
+/* Equal aggregates and originate lists. */
+bool conf_local_equal(const struct conf_rs *a, const struct conf_rs *b);
 /* Equal RPKI settings (caches in order, modes, timers, tag). */
 bool conf_rpki_equal(const struct conf_rpki *a, const struct conf_rpki *b);
 

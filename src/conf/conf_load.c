@@ -800,6 +800,86 @@ static void f_rpki(struct loader *L, const struct ynode *v, void *b)
 		load_map(L, v, rpki_fields, &rs->rpki, "rpki");
 }
 
+/* route_server.aggregates and route_server.originate (conf_aggregate,
+ * conf_originate). */
+static void f_aggr_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	load_prefix_node(L, v, "prefix", &((struct conf_aggregate *)b)->prefix);
+}
+
+static const struct field aggr_fields[] = {
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_aggr_prefix, true},
+	{"summary_only", F_BOOL, offsetof(struct conf_aggregate, summary_only), 0, 0, NULL, NULL, false},
+	{"as_set", F_BOOL, offsetof(struct conf_aggregate, as_set), 0, 0, NULL, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_aggr(struct loader *L, const struct ynode *v, void *b)
+{
+	AT((struct conf_aggregate *)b, v);
+	if (want(L, v, "aggregate", Y_MAP))
+		load_map(L, v, aggr_fields, b, "aggregate");
+}
+
+static void f_aggregates(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->aggregates = load_seq(L, v, "aggregates", sizeof(struct conf_aggregate),
+				  &rs->n_aggregates, load_aggr);
+}
+
+static void f_orig_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	load_prefix_node(L, v, "prefix", &((struct conf_originate *)b)->prefix);
+}
+
+static void f_orig_comms(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_originate *o = b;
+	o->n_communities = load_communities(L, v, "communities", &o->communities);
+}
+
+static void f_orig_large(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_originate *o = b;
+	o->n_large = load_lcomms(L, v, "large_communities", &o->large);
+}
+
+static void f_orig_to(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_originate *o = b;
+	unsigned n = list_of(L, v, "to");
+
+	o->to = xcalloc(n, sizeof(*o->to));
+	o->n_to = n;
+	for (unsigned i = 0; i < n; i++)
+		if (want(L, list_at(v, i), "to", Y_SCALAR))
+			o->to[i] = conf_strdup(list_at(v, i)->str);
+}
+
+static const struct field orig_fields[] = {
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_orig_prefix, true},
+	{"next_hop", F_ADDR, offsetof(struct conf_originate, next_hop), 0, 0, NULL, NULL, false},
+	{"communities", F_FUNC, 0, 0, 0, NULL, f_orig_comms, false},
+	{"large_communities", F_FUNC, 0, 0, 0, NULL, f_orig_large, false},
+	{"to", F_FUNC, 0, 0, 0, NULL, f_orig_to, true},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_orig(struct loader *L, const struct ynode *v, void *b)
+{
+	AT((struct conf_originate *)b, v);
+	if (want(L, v, "originate", Y_MAP))
+		load_map(L, v, orig_fields, b, "originate");
+}
+
+static void f_originate(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->originate = load_seq(L, v, "originate", sizeof(struct conf_originate),
+				 &rs->n_originate, load_orig);
+}
+
 #define RF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rs, m), lo, hi, NULL, NULL, false}
 static const struct field rs_fields[] = {
 	RF("asn", F_U32, asn, 1, 0),
@@ -820,6 +900,8 @@ static const struct field rs_fields[] = {
 	{"peer_groups", F_FUNC, 0, 0, 0, NULL, f_peer_groups, false},
 	{"martians", F_FUNC, 0, 0, 0, NULL, f_martians, false},
 	{"rpki", F_FUNC, 0, 0, 0, NULL, f_rpki, false},
+	{"aggregates", F_FUNC, 0, 0, 0, NULL, f_aggregates, false},
+	{"originate", F_FUNC, 0, 0, 0, NULL, f_originate, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

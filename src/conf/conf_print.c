@@ -272,6 +272,52 @@ static void print_rpki(FILE *o, const struct conf_rpki *r)
 				: community_fmt(r->tag_std, buf, sizeof(buf)));
 }
 
+static void print_local(FILE *o, const struct conf_rs *rs)
+{
+	char buf[PREFIX_STRLEN];
+	bool first;
+
+	if (rs->n_aggregates)
+		fputs("  aggregates:\n", o);
+	for (unsigned i = 0; i < rs->n_aggregates; i++)
+		fprintf(o, "    - {prefix: %s, summary_only: %s, as_set: %s}\n",
+			prefix_fmt(&rs->aggregates[i].prefix, buf, sizeof(buf)),
+			b2s(rs->aggregates[i].summary_only),
+			b2s(rs->aggregates[i].as_set));
+	if (rs->n_originate)
+		fputs("  originate:\n", o);
+	for (unsigned i = 0; i < rs->n_originate; i++) {
+		const struct conf_originate *g = &rs->originate[i];
+		fprintf(o, "    - prefix: %s\n",
+			prefix_fmt(&g->prefix, buf, sizeof(buf)));
+		if (g->next_hop.afi) {
+			fputs("      next_hop: ", o);
+			put_addr(o, &g->next_hop);
+			fputc('\n', o);
+		}
+		if (g->n_communities) {
+			first = true;
+			fputs("      ", o);
+			put_comms(o, "communities", g->communities,
+				  g->n_communities, &first);
+			fputc('\n', o);
+		}
+		if (g->n_large) {
+			first = true;
+			fputs("      ", o);
+			put_lcomms(o, "large_communities", g->large, g->n_large,
+				   &first);
+			fputc('\n', o);
+		}
+		fputs("      to: [", o);
+		for (unsigned j = 0; j < g->n_to; j++) {
+			fputs(j ? ", " : "", o);
+			put_str(o, g->to[j]);
+		}
+		fputs("]\n", o);
+	}
+}
+
 static void print_rs(FILE *o, const struct conf_rs *rs)
 {
 	fprintf(o, "route_server:\n  asn: %u\n  router_id: ", rs->asn);
@@ -305,6 +351,7 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 	}
 	fputs("]\n", o);
 	print_rpki(o, &rs->rpki);
+	print_local(o, rs);
 }
 
 static void print_api(FILE *o, const struct conf_api *a)
@@ -471,7 +518,7 @@ static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
 	for (unsigned i = 0; i < a->n_peers; i++)
 		if (!peer_equal_all(&a->peers[i], &b->peers[i]))
 			return false;
-	return conf_rpki_equal(&a->rpki, &b->rpki);
+	return conf_rpki_equal(&a->rpki, &b->rpki) && conf_local_equal(a, b);
 }
 
 bool conf_rpki_equal(const struct conf_rpki *a, const struct conf_rpki *b)
@@ -630,6 +677,7 @@ void conf_free(struct conf *c)
 	for (unsigned i = 0; i < c->rs.rpki.n_caches; i++)
 		free(c->rs.rpki.caches[i].host);
 	free(c->rs.rpki.caches);
+	conf_local_free(&c->rs);
 	free(c->api.events_file);
 	free(c->api.mrt_dir);
 	for (unsigned i = 0; i < c->fabric.n_vnets; i++)

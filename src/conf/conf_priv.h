@@ -72,6 +72,11 @@ void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 void conf_martians(struct conf *c, const struct ynode *rsn,
 		   struct conf_diag *d);
 
+/* route_server.aggregates and originate (conf_local.c). */
+void conf_check_local(struct conf *c, const struct ynode *rsn,
+		      struct conf_diag *d);
+void conf_local_free(struct conf_rs *rs);
+
 /* Tree helpers for conf_check: the node for item i of a sequence under
  * key, or for key inside that item; NULL when absent. */
 struct ynode *yseq_item(const struct ynode *seq, unsigned i);

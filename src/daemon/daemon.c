@@ -25,6 +25,7 @@
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
 #include "daemon/rpki_mgr.h"
+#include "daemon/local_routes.h"
 #include "daemon/reload.h"
 #include "session/peer.h"
 
@@ -152,7 +153,7 @@ int daemon_init(struct daemon *d, const char *events_file)
 		return -1;
 	export_config_init(d);
 	d->ex = export_new(d->rib, &d->excfg);
-	if (!d->ex)
+	if (!d->ex || local_routes_init(d) < 0)
 		return -1;
 	daemon_session_wire(d);
 	/* Before the first session: routes are validated from the start
@@ -230,6 +231,7 @@ void daemon_fini(struct daemon *d)
 		conns_linger_free(&d->sess);
 	if (d->ex)
 		export_free(d->ex);
+	local_routes_free(d);
 	fabric_live_free(d->fglue);
 	if (d->rib)
 		rib_free(d->rib);

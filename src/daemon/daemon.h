@@ -54,6 +54,7 @@ struct daemon {
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (daemon/drill.h), NULL until one */
 	struct rpki_mgr *rpki; /* RTR client (daemon/rpki_mgr.h), NULL: no rpki */
+	struct local_routes *local; /* originate, aggregates (local_routes.h) */
 
 	ev_signal sig_int, sig_term, sig_hup, sig_usr1, sig_usr2;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */

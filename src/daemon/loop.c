@@ -9,6 +9,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/hold.h"
+#include "daemon/local_routes.h"
 #include "fabric/live.h"
 #include "session/fsm.h"
 
@@ -17,6 +18,8 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 	struct daemon *d = arg;
 
 	export_change(d->ex, e, id);
+	if (d->local)
+		local_routes_note(d, &e->prefix);
 	if (d->fabric_feed) /* per-subnet effective-route deltas */
 		fabric_turn_change(d->fglue, e);
 }
@@ -32,6 +35,7 @@ void daemon_process_changes(struct daemon *d)
 	if (d->fabric_feed)
 		fabric_turn_begin(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
+	local_routes_update(d);
 	export_flush(d->ex);
 	fabric_turn_commit(d->fglue);
 	hold_after_drain(d);
