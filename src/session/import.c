@@ -140,7 +140,8 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		refuse_one(x, pfx, mp, REFUSED_DEFAULT, -1);
 		return 0;
 	}
-	uint8_t st = rpki_validate(s->rpki_table, pfx, x->origin);
+	uint8_t st = s->rpki_table ? rpki_validate(s->rpki_table, pfx, x->origin)
+				   : RPKI_NONE;
 	bool tag = st == RPKI_INVALID &&
 		   s->conf->rs.rpki.invalid == RPKI_INVALID_TAG;
 	if (st == RPKI_INVALID &&
@@ -445,7 +446,8 @@ static enum import_outcome import_routes(struct peer *p, struct conn *c,
 	if (!v4_ok && !mp_ok)
 		return IMPORT_OK;
 	x.guard = update_guard(p, &u->attrs);
-	x.origin = rpki_origin_as(&u->attrs);
+	if (p->s->rpki_table)
+		x.origin = rpki_origin_as(&u->attrs);
 	x.work = &p->s->import.work;
 	x.scratch = p->s->import.scratch;
 	if (x.guard)

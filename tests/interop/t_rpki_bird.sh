@@ -18,7 +18,7 @@
 #   b2 (BIRD, AS 65002)  eth0 198.18.1.3/24  (client, announces nothing)
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
-need_bin bird birdc stayrtr "$PHAROSD" "$PHAROSCTL" jq curl
+need_bin bird birdc stayrtr "$PHAROSD" "$PHAROSCTL" jq curl /usr/bin/python3
 
 RS=198.18.1.1 B1=198.18.1.2 B2=198.18.1.3
 API=127.0.0.1:8179 CACHE=$RS:8323
@@ -86,6 +86,14 @@ b2_has() { b2_route "$1" | grep -q "^$1"; }
 b2_has_tag() { b2_route "$1" | grep -q 'BGP.large_community: (65515, 6811, 2)'; }
 metric() { metrics_of rs "$API" | awk -v m="$1" 'index($0, m " ") == 1 { print $2 }'; }
 metric_is() { [ "$(metric "$1")" = "$2" ]; }
+# schema_ok PATH: the reply to GET PATH is valid against docs/openapi.yaml
+schema_ok() {
+	local code
+	code=$(nsx rs curl -s -m 10 -o "$T_DIR/body" -w '%{http_code}' "http://$API$1")
+	/usr/bin/python3 "$PHAROS_TOP/tests/tools/openapi_check.py" \
+		"$PHAROS_TOP/docs/openapi.yaml" GET "${1%%\?*}" "$code" "$T_DIR/body" \
+		application/json
+}
 
 CONF=$T_DIR/pharosd.yaml
 ns_create rs b1 b2
@@ -116,6 +124,9 @@ check "the rule did not touch the valid route" \
 	test "$(route_paths "$V" | jq -c '.large_communities')" = "[]"
 check_eq "the origin-invalid route is not in the loc-RIB" "$(route_paths "$I")" ""
 check "it is in the refused list, refused_by rpki invalid" refused_rpki "$I"
+check "GET /api/v1/routes with rpki states is valid against openapi.yaml" \
+	schema_ok /api/v1/routes
+check "... and the refused list with 'rpki invalid'" schema_ok /api/v1/routes/refused
 T=$(nsx rs "$PHAROSCTL" -s "http://$API" show routes)
 check_match "pharosctl's table has the RPKI column" "$T" \
 	"198\.19\.10\.0/24 +$B1 +b1 .* valid "
@@ -141,6 +152,7 @@ check "pharosd logged the revalidation" grep -q 'rpki: .*changed state' "$(log_o
 stop_proc stayrtr
 check_wait "the cache's loss raises rpki_cache_down" 20 event_seen rpki_cache_down
 check "the states are kept" rpki_is "$I" valid
+check "the rpki events are valid against openapi.yaml" schema_ok /api/v1/events
 check_wait "metrics show the cache down" 10 metric_is "pharos_rpki_cache_up{cache=\"$CACHE\"}" 0
 
 # Changing rpki needs a restart: a reload says so.
