@@ -20,6 +20,8 @@
 #include "policy/policy.h"
 #include "policy/rpki.h"
 
+#include <rtrlib/rtrlib.h>
+
 static uint8_t scratch[POL_SCRATCH_LEN];
 
 /* A configuration with one peer whose import rules are rules; rpki adds
@@ -332,6 +334,129 @@ static void test_tag(void **state)
 	conf_free(c);
 }
 
+/* A ROA in librtr's table from text. */
+static void roa(struct pfx_table *t, const char *pfx, uint8_t maxlen,
+		uint32_t asn)
+{
+	struct pfx_record r;
+	char buf[64];
+	char *slash;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(buf, sizeof(buf), "%s", pfx);
+	slash = strchr(buf, '/');
+	*slash = '\0';
+	assert_int_equal(lrtr_ip_str_to_addr(buf, &r.prefix), 0);
+	r.min_len = (uint8_t)atoi(slash + 1);
+	r.max_len = maxlen;
+	r.asn = asn;
+	assert_int_equal(pfx_table_add(t, &r), PFX_SUCCESS);
+}
+
+static uint8_t state(struct pfx_table *t, const char *pfx, uint32_t asn)
+{
+	struct prefix p;
+
+	assert_int_equal(prefix_parse(pfx, &p), 0);
+	return rpki_validate(t, &p, asn);
+}
+
+/* RFC 6811 section 2 through librtr's table, IPv4 and IPv6: covered by a
+ * matching ROA (valid), covered but no match (wrong AS or longer than
+ * max length: invalid), not covered (not_found); AS 0 never valid. */
+static void test_validate_table(void **state_)
+{
+	struct pfx_table t;
+
+	pfx_table_init(&t, NULL);
+	roa(&t, "198.19.0.0/16", 24, 65001);
+	roa(&t, "2001:db8:100::/40", 48, 65002);
+	roa(&t, "198.18.64.0/24", 24, 0);
+	assert_int_equal(state(&t, "198.19.5.0/24", 65001), RPKI_VALID);
+	assert_int_equal(state(&t, "198.19.0.0/16", 65001), RPKI_VALID);
+	assert_int_equal(state(&t, "198.19.5.0/25", 65001), RPKI_INVALID);
+	assert_int_equal(state(&t, "198.19.5.0/24", 65009), RPKI_INVALID);
+	assert_int_equal(state(&t, "198.19.5.0/24", 0), RPKI_INVALID);
+	assert_int_equal(state(&t, "198.20.0.0/24", 65001), RPKI_NOT_FOUND);
+	assert_int_equal(state(&t, "198.18.64.0/24", 0), RPKI_INVALID);
+	assert_int_equal(state(&t, "2001:db8:100:ff00::/56", 65002), RPKI_INVALID);
+	assert_int_equal(state(&t, "2001:db8:1ff::/48", 65002), RPKI_VALID);
+	assert_int_equal(state(&t, "2001:db8:200::/48", 65003), RPKI_NOT_FOUND);
+	assert_int_equal(state(&t, "2001:db8:100::/48", 65003), RPKI_INVALID);
+	assert_int_equal(state(&t, "2001:db8:200::/48", 65002), RPKI_NOT_FOUND);
+	pfx_table_free(&t);
+}
+
+/* route_server.aggregates and originate: loaded, checked, printed back. */
+static void test_local_conf(void **state_)
+{
+	static const char *good =
+		"route_server:\n  router_id: 198.18.0.1\n  peers:\n"
+		"    - {name: a, address: 198.18.1.1, asn: 65001}\n"
+		"    - {name: b, address: 198.18.1.2, asn: 65002}\n"
+		"  aggregates:\n    - {prefix: 198.19.0.0/16, summary_only: true}\n"
+		"    - {prefix: \"2001:db8::/32\", as_set: true}\n"
+		"  originate:\n    - prefix: 198.18.200.0/24\n"
+		"      next_hop: 198.18.0.10\n      communities: [\"65515:1\"]\n"
+		"      large_communities: [\"65515:1:2\"]\n      to: [b]\n"
+		"    - {prefix: 198.18.201.0/24, to: [a, b]}\n";
+	struct conf *c = conf_load_string("l.yaml", good, stderr);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(c);
+	assert_int_equal(c->rs.n_aggregates, 2);
+	assert_true(c->rs.aggregates[0].summary_only);
+	assert_true(c->rs.aggregates[1].as_set);
+	assert_int_equal(c->rs.n_originate, 2);
+	assert_int_equal(conf_originate_mask(c, "a"), 2);
+	assert_int_equal(conf_originate_mask(c, "b"), 3);
+	assert_int_equal(conf_originate_mask(c, "x"), 0);
+	f = open_memstream(&text, &len);
+	conf_print(c, f);
+	fclose(f);
+	struct conf *back = conf_load_string("p.yaml", text, stderr);
+	assert_non_null(back);
+	assert_true(conf_equal(c, back));
+	back->rs.originate[0].large[0].l2 = 3;
+	assert_false(conf_equal(c, back));
+	conf_free(back);
+	conf_free(c);
+	free(text);
+
+	static const struct {
+		const char *extra, *msg;
+	} bad[] = {
+		{"  originate: [{prefix: 198.18.200.0/24, to: [zz]}]\n",
+		 "l.yaml:5:46: unknown peer 'zz' in 'to'"},
+		{"  originate: [{prefix: 198.18.200.0/24}]\n",
+		 "originate is missing required key 'to'"},
+		{"  originate: [{prefix: 198.18.200.0/24, next_hop: \"2001:db8::1\", to: [a]}]\n",
+		 "next_hop must be of the prefix's family"},
+		{"  aggregates: [{prefix: 198.19.0.0/16}, {prefix: 198.19.0.0/16}]\n",
+		 "duplicate aggregate"},
+		{"  aggregates: [{prefix: 198.19.0.0/16}]\n  originate: [{prefix: 198.19.0.0/16, to: [a]}]\n",
+		 "prefix is both aggregated and originated"},
+		{"  aggregates: [{prefix: 198.19.0.1/16}]\n", "host bits are set"},
+		{"  aggregates: [{prefix: 198.19.0.0/16, summary: true}]\n",
+		 "unknown key 'summary' in aggregate"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char yaml[1024], errs[1024] = "";
+		snprintf(yaml, sizeof(yaml),
+			 "route_server:\n  router_id: 198.18.0.1\n  peers:\n"
+			 "    - {name: a, address: 198.18.1.1, asn: 65001}\n%s",
+			 bad[i].extra);
+		f = fmemopen(errs, sizeof(errs), "w");
+		assert_null(conf_load_string("l.yaml", yaml, f));
+		fclose(f);
+		if (!strstr(errs, bad[i].msg))
+			fprintf(stderr, "case %zu: got '%s'\n", i, errs);
+		assert_non_null(strstr(errs, bad[i].msg));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_origin_as),
 		cmocka_unit_test(test_tag),
+		cmocka_unit_test(test_validate_table),
+		cmocka_unit_test(test_local_conf),
 	};
 	return cmocka_run_group_tests_name("policy_actions", tests, NULL, NULL);
 }
