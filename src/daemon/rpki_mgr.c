@@ -214,16 +214,17 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&m->mu);
 	cache_events(m, st, seen);
 	if (qn || all) {
+		ev_tstamp t0 = ev_time();
 		rpki_revalidate(&m->d->sess, q, qn, all, &res);
 		m->revalidations++;
 		m->changed_total += res.changed;
 		if (res.changed || res.accepted)
 			log_info(&m->d->log, NULL, "rpki: %zu ROA change%s, %zu "
 				 "route%s checked, %zu changed state (%zu refused, "
-				 "%zu accepted again)", all ? 0 : qn,
+				 "%zu accepted again) in %.3f s", all ? 0 : qn,
 				 qn == 1 ? "" : "s", res.checked,
 				 res.checked == 1 ? "" : "s", res.changed,
-				 res.refused, res.accepted);
+				 res.refused, res.accepted, ev_time() - t0);
 	}
 	free(q);
 }

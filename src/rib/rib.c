@@ -257,6 +257,12 @@ static int replace_path(struct rib *rib, struct rentry *e, uint32_t idx,
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 		 struct rattr *attr)
 {
+	return rib_announce_rpki(rib, peer, pfx, attr, RPKI_NONE);
+}
+
+int rib_announce_rpki(struct rib *rib, uint32_t peer, const struct prefix *pfx,
+		      struct rattr *attr, uint8_t rpki)
+{
 	struct rentry *e;
 	struct rpath *p;
 	uint32_t idx;
@@ -270,6 +276,7 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 			p->stale = 0; /* re-announced after a restart */
 			rib->peers[peer].stale--;
 		}
+		p->rpki = rpki;
 		if (p->attr == attr)
 			return 0; /* same route again: nothing changes */
 		return replace_path(rib, e, idx, p, attr);
@@ -283,7 +290,7 @@ int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 	p->peer = peer;
 	p->flags = 0;
 	p->stale = 0;
-	p->rpki = 0;
+	p->rpki = rpki;
 	rattr_ref(attr);
 	insert_sorted(rib, e, p);
 	if (e->n_paths++ == 0)

@@ -136,6 +136,9 @@ const struct rib_peer *rib_peer_get(const struct rib *rib, uint32_t peer);
  * or no memory. */
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 		 struct rattr *attr);
+/* The same, with the route's RPKI state (enum rpki_state). */
+int rib_announce_rpki(struct rib *rib, uint32_t peer, const struct prefix *p,
+		      struct rattr *attr, uint8_t rpki);
 /* A hint before a run of rib_withdraw/rib_announce calls for p[0..n):
  * bring the RIB nodes they will read into the cache, all at once. */
 void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n);

@@ -178,7 +178,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (!ra)
 		return 0;
 	refused_del(p->refused, pfx);
-	if (rib_announce(s->rib, p->rib_id, pfx, ra) == 1 &&
+	if (rib_announce_rpki(s->rib, p->rib_id, pfx, ra, st) == 1 &&
 	    policy_is_default(pfx)) {
 		p->defaults_learned++;
 		prefix_fmt(pfx, buf, sizeof(buf));
@@ -186,8 +186,6 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		events_emit(s->events, "default_route", p->name,
 			    "new default route %s", buf);
 	}
-	if (st)
-		rib_set_rpki(s->rib, p->rib_id, pfx, st);
 	rattr_unref(s->rib, ra);
 	x->n_announced++;
 	if (cf->max_prefixes &&
@@ -612,9 +610,7 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 			return false;
 	}
 	refused_del(p->refused, &rr->pfx);
-	rib_announce(s->rib, p->rib_id, &rr->pfx, ra);
-	if (st)
-		rib_set_rpki(s->rib, p->rib_id, &rr->pfx, st);
+	rib_announce_rpki(s->rib, p->rib_id, &rr->pfx, ra, st);
 	rattr_unref(s->rib, ra);
 	return true;
 }

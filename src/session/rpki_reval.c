@@ -132,8 +132,9 @@ static void apply_one(struct session *s, const struct reval_item *it,
 	    (it->new == RPKI_INVALID || it->old == RPKI_INVALID)) {
 		struct rattr *na = retag(s, it->attr, it->new == RPKI_INVALID);
 		if (na) {
-			rib_announce(s->rib, it->peer, &it->pfx, na);
+			rib_announce_rpki(s->rib, it->peer, &it->pfx, na, it->new);
 			rattr_unref(s->rib, na);
+			return;
 		}
 	}
 	rib_set_rpki(s->rib, it->peer, &it->pfx, it->new);
@@ -154,7 +155,8 @@ static int has_rpki_refused(const struct refused_route *rr, void *arg)
 }
 
 /* Peers' routes refused as invalid go through import's checks again;
- * peers whose rules match the state are asked for their routes again. */
+ * peers whose rules match the state, or whose refused routes were not
+ * kept (keep_refused: false), are asked for their routes again. */
 static void peers_again(struct session *s, struct rpki_reval_result *res)
 {
 	char err[128];
@@ -163,9 +165,13 @@ static void peers_again(struct session *s, struct rpki_reval_result *res)
 		struct peer *p = s->peers[i];
 		if (!p || !p->est)
 			continue;
-		if (refused_walk(p->refused, has_rpki_refused, NULL))
+		bool kept = refused_walk(p->refused, has_rpki_refused, NULL);
+		if (kept && p->cf->keep_refused)
 			res->accepted += import_reconsider(p, &s->conf->rs);
-		if (rules_match_rpki(p->cf) && peer_refresh(p, err, sizeof(err)) == 0)
+		/* without keep_refused the refused routes' attributes are
+		 * gone: only the peer can send them again */
+		if ((rules_match_rpki(p->cf) || (kept && !p->cf->keep_refused)) &&
+		    peer_refresh(p, err, sizeof(err)) == 0)
 			res->refreshed++;
 	}
 }
