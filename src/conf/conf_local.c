@@ -81,9 +81,41 @@ static void check_aggregates(struct conf *c, const struct ynode *seq,
 	}
 }
 
+static bool has_v6_listen(const struct conf_rs *rs)
+{
+	static const uint8_t zero[16];
+
+	for (unsigned i = 0; i < rs->n_listen; i++)
+		if (rs->listen[i].afi == AFI_IPV6 &&
+		    memcmp(rs->listen[i].b, zero, 16))
+			return true;
+	return false;
+}
+
+/* An IPv6 prefix announced with the route server's own next hop needs
+ * an IPv6 address of its own (a listen address). */
+static void check_v6_next_hop(struct conf *c, const struct ynode *rsn,
+			      struct conf_diag *d)
+{
+	const struct conf_rs *rs = &c->rs;
+
+	if (has_v6_listen(rs))
+		return;
+	for (unsigned i = 0; i < rs->n_originate; i++)
+		if (rs->originate[i].prefix.afi == AFI_IPV6 &&
+		    !rs->originate[i].next_hop.afi)
+			diag_warn(d, item_key(ymap_get(rsn, "originate"), i, "prefix"),
+				  "no IPv6 listen address to take the next hop from: give next_hop, or this prefix is not announced");
+	for (unsigned i = 0; i < rs->n_aggregates; i++)
+		if (rs->aggregates[i].prefix.afi == AFI_IPV6)
+			diag_warn(d, item_key(ymap_get(rsn, "aggregates"), i, "prefix"),
+				  "no IPv6 listen address to take the next hop from: this aggregate is not announced");
+}
+
 void conf_check_local(struct conf *c, const struct ynode *rsn,
 		      struct conf_diag *d)
 {
+	check_v6_next_hop(c, rsn, d);
 	check_originate(c, ymap_get(rsn, "originate"), d);
 	check_aggregates(c, ymap_get(rsn, "aggregates"), d);
 }

@@ -28,8 +28,9 @@ struct local_routes {
 	bool any_dirty;
 };
 
-/* The route server's own path (empty with transparent_as), a next hop. */
-static void own_attrs(struct daemon *d, struct bgp_attrs *a,
+/* The route server's own path (empty with transparent_as), a next hop.
+ * False when there is no next hop of p's family (no such address). */
+static bool own_attrs(struct daemon *d, struct bgp_attrs *a,
 		      const struct prefix *p, const struct addr *nh)
 {
 	const struct export_config *x = &d->excfg;
@@ -41,6 +42,8 @@ static void own_attrs(struct daemon *d, struct bgp_attrs *a,
 	a->origin = ORIGIN_IGP;
 	aspath_set_sequence(a, &x->local_asn, x->transparent_as ? 0 : 1);
 	nh = nh && nh->afi ? nh : own;
+	if (nh->afi != p->afi)
+		return false; /* conf_check warned: no address of p's family */
 	if (nh->afi == AFI_IPV4) {
 		a->present |= ATTR_BIT(ATTR_NEXT_HOP);
 		a->next_hop = *nh;
@@ -49,6 +52,7 @@ static void own_attrs(struct daemon *d, struct bgp_attrs *a,
 		a->mp_safi = SAFI_UNICAST;
 		a->mp_next_hop = *nh;
 	}
+	return true;
 }
 
 static void announce_originate(struct daemon *d, unsigned i)
@@ -57,7 +61,8 @@ static void announce_originate(struct daemon *d, unsigned i)
 	struct bgp_attrs *a = &d->sess.import.work;
 	uint8_t *buf = d->sess.import.scratch;
 
-	own_attrs(d, a, &o->prefix, &o->next_hop);
+	if (!own_attrs(d, a, &o->prefix, &o->next_hop))
+		return;
 	for (unsigned k = 0; k < o->n_communities; k++)
 		put32(buf + 4 * k, o->communities[k]);
 	if (o->n_communities) {
@@ -243,10 +248,9 @@ static void aggr_update(struct daemon *d, unsigned i)
 	}
 	w->s = &ag->prefix;
 	rib_walk_after(d->rib, &ag->prefix, aggr_cb, w);
-	if (!w->n) {
+	if (!w->n || !own_attrs(d, a, &ag->prefix, NULL)) {
 		export_local_set(d->ex, idx, NULL);
 	} else {
-		own_attrs(d, a, &ag->prefix, NULL);
 		a->origin = w->origin;
 		aggr_path(d, a, w, ag->as_set);
 		a->present |= ATTR_BIT(ATTR_AGGREGATOR);
