@@ -22,6 +22,7 @@
 #include "session/rpki_reval.h"
 
 #define QUEUE_MAX 65536 /* changed ROAs queued before "revalidate all" */
+#define STEP_PATHS 20000 /* paths revalidated per step (loop turn) */
 enum { SEEN_UP = 1, SEEN_DOWN = 2 };
 
 struct rpki_mgr {
@@ -46,6 +47,15 @@ struct rpki_mgr {
 
 	/* loop side only */
 	uint8_t *up; /* last state logged per cache: 0 down, 1 up, 2 not yet */
+	struct prefix *lq; /* ROA prefixes still to revalidate under */
+	size_t lqn, lqcap, lqpos;
+	bool lall; /* revalidate every path (too many changes queued) */
+	bool busy; /* walk holds a region in progress */
+	struct rpki_walk walk;
+	ev_idle idle; /* runs the steps while there is work */
+	struct rpki_reval_result acc; /* of the batch under way */
+	size_t batch_roas;
+	ev_tstamp batch_t0;
 	uint64_t revalidations;
 	uint64_t changed_total;
 };
@@ -190,6 +200,80 @@ static void cache_events(struct rpki_mgr *m, const uint8_t *st,
 	}
 }
 
+/* Take the ROA prefixes librtr's threads queued into the loop's list;
+ * too many (all): walk every path, from the start. */
+static void take_queue(struct rpki_mgr *m, struct prefix *q, size_t qn,
+		       bool all)
+{
+	m->batch_roas += qn;
+	if (!all && m->lqn + qn > m->lqcap) {
+		size_t nc = m->lqcap ? m->lqcap : 256;
+		while (nc < m->lqn + qn)
+			nc *= 2;
+		struct prefix *nq = realloc(m->lq, nc * sizeof(*nq));
+		if (nq) {
+			m->lq = nq;
+			m->lqcap = nc;
+		} else {
+			all = true;
+		}
+	}
+	if (all) {
+		if (m->busy && m->walk.all)
+			m->busy = false; /* an all-walk under way starts over */
+		m->lall = true;
+		return;
+	}
+	memcpy(m->lq + m->lqn, q, qn * sizeof(*q));
+	m->lqn += qn;
+}
+
+static void batch_done(struct rpki_mgr *m)
+{
+	struct rpki_reval_result *res = &m->acc;
+
+	rpki_revalidate_finish(&m->d->sess, res);
+	m->revalidations++;
+	m->changed_total += res->changed;
+	if (res->changed || res->accepted)
+		log_info(&m->d->log, NULL, "rpki: %zu ROA change%s, %zu route%s "
+			 "checked, %zu changed state (%zu refused, %zu accepted "
+			 "again) in %.3f s", m->batch_roas,
+			 m->batch_roas == 1 ? "" : "s", res->checked,
+			 res->checked == 1 ? "" : "s", res->changed,
+			 res->refused, res->accepted, ev_time() - m->batch_t0);
+	memset(res, 0, sizeof(*res));
+	m->batch_roas = 0;
+	m->lqn = m->lqpos = 0;
+	m->lall = false;
+}
+
+/* Revalidation in steps of about STEP_PATHS paths, one per idle turn,
+ * so that sessions are served in between. */
+static void on_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct rpki_mgr *m = w->data;
+
+	(void)revents;
+	if (!m->busy) {
+		memset(&m->walk, 0, sizeof(m->walk));
+		if (m->lall) { /* covers every ROA queued so far */
+			m->walk.all = true;
+			m->lall = false;
+			m->lqn = m->lqpos = 0;
+		} else if (m->lqpos < m->lqn) {
+			m->walk.region = m->lq[m->lqpos++];
+		} else {
+			ev_idle_stop(loop, w);
+			batch_done(m);
+			return;
+		}
+		m->busy = true;
+	}
+	if (rpki_revalidate_step(&m->d->sess, &m->walk, STEP_PATHS, &m->acc))
+		m->busy = false;
+}
+
 static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct rpki_mgr *m = w->data;
@@ -197,9 +281,7 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	size_t qn;
 	bool all;
 	uint8_t st[16], seen[16];
-	struct rpki_reval_result res;
 
-	(void)loop;
 	(void)revents;
 	pthread_mutex_lock(&m->mu);
 	q = m->q;
@@ -214,17 +296,10 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&m->mu);
 	cache_events(m, st, seen);
 	if (qn || all) {
-		ev_tstamp t0 = ev_time();
-		rpki_revalidate(&m->d->sess, q, qn, all, &res);
-		m->revalidations++;
-		m->changed_total += res.changed;
-		if (res.changed || res.accepted)
-			log_info(&m->d->log, NULL, "rpki: %zu ROA change%s, %zu "
-				 "route%s checked, %zu changed state (%zu refused, "
-				 "%zu accepted again) in %.3f s", all ? 0 : qn,
-				 qn == 1 ? "" : "s", res.checked,
-				 res.checked == 1 ? "" : "s", res.changed,
-				 res.refused, res.accepted, ev_time() - t0);
+		if (!ev_is_active(&m->idle))
+			m->batch_t0 = ev_time();
+		take_queue(m, q, qn, all);
+		ev_idle_start(loop, &m->idle);
 	}
 	free(q);
 }
@@ -280,6 +355,7 @@ static void mgr_free(struct rpki_mgr *m)
 	free(m->seen);
 	free(m->up);
 	free(m->q);
+	free(m->lq);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
 }
@@ -304,6 +380,8 @@ struct rpki_mgr *rpki_mgr_start(struct daemon *d)
 	ev_async_init(&m->async, on_async);
 	m->async.data = m;
 	ev_async_start(d->loop, &m->async);
+	ev_idle_init(&m->idle, on_idle);
+	m->idle.data = m;
 	pthread_mutex_lock(&reg_mu);
 	reg_mgr = m;
 	rc = rtr_mgr_init(&m->cfg, m->groups, m->n, r->refresh_s, r->expire_s,
@@ -332,6 +410,7 @@ void rpki_mgr_stop(struct rpki_mgr *m)
 	reg_mgr = NULL;
 	pthread_mutex_unlock(&reg_mu);
 	ev_async_stop(m->d->loop, &m->async);
+	ev_idle_stop(m->d->loop, &m->idle);
 	if (m->d->sess.rpki_table == (m->cfg ? m->cfg->pfx_table : NULL))
 		m->d->sess.rpki_table = NULL;
 	if (m->cfg)

@@ -29,6 +29,9 @@ struct reval {
 	struct session *s;
 	struct bgp_attrs *tmp;
 	const struct prefix *under; /* the walk stops past it; NULL: all */
+	size_t budget; /* paths to check before the walk pauses */
+	struct prefix last; /* the last entry looked at */
+	bool paused;
 	struct reval_item *v;
 	size_t n, cap, checked;
 	bool oom;
@@ -68,6 +71,11 @@ static int entry_cb(const struct rentry *e, void *arg)
 		if (st != rp->rpki)
 			push(r, e, rp, st);
 	}
+	r->last = e->prefix;
+	if (r->checked >= r->budget || r->oom) {
+		r->paused = true;
+		return 1;
+	}
 	return 0;
 }
 
@@ -81,22 +89,29 @@ static int item_cmp(const void *a, const void *b)
 	return x->peer < y->peer ? -1 : x->peer > y->peer;
 }
 
-/* The entries inside roa: its own, then those after it in address order
- * (the more specifics follow a prefix until the first that is outside). */
-static void walk_under(struct reval *r, const struct prefix *roa)
+/* One bounded part of w's region: the region's own entry first, then
+ * those after it (or after where the last step paused) in address
+ * order, the more specifics of a prefix following it until the first
+ * that is outside. */
+static void walk_step(struct reval *r, struct rpki_walk *w)
 {
-	const struct rentry *e = rib_lookup(r->s->rib, roa);
-
-	r->under = roa;
-	if (e)
-		entry_cb(e, r);
-	if (roa->len == 0) {
-		r->under = NULL;
-		rib_walk(r->s->rib, roa->afi, entry_cb, r);
-		return;
+	r->under = w->all ? NULL : &w->region;
+	if (!w->started) {
+		w->started = true;
+		if (w->all) {
+			rib_walk(r->s->rib, 0, entry_cb, r);
+			goto out;
+		}
+		const struct rentry *e = rib_lookup(r->s->rib, &w->region);
+		if (e && entry_cb(e, r))
+			goto out;
+		rib_walk_after(r->s->rib, &w->region, entry_cb, r);
+	} else {
+		rib_walk_after(r->s->rib, &w->cursor, entry_cb, r);
 	}
-	rib_walk_after(r->s->rib, roa, entry_cb, r);
-	r->under = NULL;
+out:
+	w->cursor = r->last;
+	w->done = !r->paused;
 }
 
 /* The path's attributes with the tag community added or removed. */
@@ -176,25 +191,19 @@ static void peers_again(struct session *s, struct rpki_reval_result *res)
 	}
 }
 
-void rpki_revalidate(struct session *s, const struct prefix *roas, size_t n,
-		     bool all, struct rpki_reval_result *res)
+bool rpki_revalidate_step(struct session *s, struct rpki_walk *w,
+			  size_t budget, struct rpki_reval_result *res)
 {
-	struct reval r = {.s = s};
+	struct reval r = {.s = s, .budget = budget ? budget : 1};
 
-	memset(res, 0, sizeof(*res));
-	if (!s->rpki_table)
-		return;
-	r.tmp = malloc(sizeof(*r.tmp));
-	if (!r.tmp)
-		return;
-	if (all || n == 0)
-		rib_walk(s->rib, 0, entry_cb, &r);
-	else
-		for (size_t i = 0; i < n && !r.oom; i++)
-			walk_under(&r, &roas[i]);
+	if (!s->rpki_table || !(r.tmp = malloc(sizeof(*r.tmp)))) {
+		w->done = true;
+		return true;
+	}
+	walk_step(&r, w);
 	free(r.tmp);
-	res->checked = r.checked;
-	/* a path seen under two ROAs is changed once */
+	res->checked += r.checked;
+	/* a path seen twice (a /0 ROA walk) is changed once */
 	if (r.n > 1)
 		qsort(r.v, r.n, sizeof(*r.v), item_cmp);
 	for (size_t i = 0; i < r.n; i++) {
@@ -206,8 +215,17 @@ void rpki_revalidate(struct session *s, const struct prefix *roas, size_t n,
 	for (size_t i = 0; i < r.n; i++)
 		rattr_unref(s->rib, r.v[i].attr);
 	free(r.v);
+	if (r.n)
+		session_kick(s);
+	return w->done;
+}
+
+void rpki_revalidate_finish(struct session *s, struct rpki_reval_result *res)
+{
+	if (!s->rpki_table)
+		return;
 	peers_again(s, res);
-	if (res->changed || res->accepted)
+	if (res->accepted)
 		session_kick(s);
 }
 
