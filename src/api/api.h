@@ -28,6 +28,20 @@ struct fabric_live;
 struct metrics;
 
 /* What the API asks of the daemon above it (src/daemon/ wires them). */
+/* RPKI origin validation (route_server.rpki), for the metrics. */
+#define RPKI_STATS_CACHES 16
+struct rpki_stats {
+	bool enabled;
+	size_t roas[3]; /* [AFI_IPV4], [AFI_IPV6] */
+	unsigned n_caches;
+	struct {
+		char name[80]; /* "ADDRESS:PORT" */
+		bool up; /* synchronised */
+	} caches[RPKI_STATS_CACHES];
+	uint64_t revalidations; /* runs after ROA changes */
+	uint64_t changed; /* paths whose state they changed */
+};
+
 struct api_hooks {
 	/* Reload the configuration file (check: only say what would change):
 	 * the reply and its HTTP status. */
@@ -51,6 +65,8 @@ struct api_hooks {
 	char *(*drill_metrics)(void *ctx);
 	/* The MRT output's counters. */
 	void (*mrt_stats)(void *ctx, struct mrt_glue_stats *st);
+	/* RPKI validation's counters (NULL or enabled false: not configured). */
+	void (*rpki_stats)(void *ctx, struct rpki_stats *st);
 	void *ctx;
 };
 

@@ -107,6 +107,9 @@ static json_t *path_json(struct api_host *d, const struct rpath *rp,
 		json_object_set_new(o, "path_id", json_integer(rp->path_id));
 	if (rp->stale)
 		json_object_set_new(o, "stale", json_true());
+	if (rp->rpki) /* validation is on (route_server.rpki) */
+		json_object_set_new(o, "rpki",
+				    json_string(rpki_state_name(rp->rpki)));
 	return o;
 }
 

@@ -27,6 +27,7 @@
 #include "session/peer.h"
 #include "session/bfd_session.h"
 #include "fabric/fabric.h"
+#include "session/rpki_reval.h"
 #include "fabric/live.h"
 #include "mrt/mrt_dump.h"
 
@@ -374,7 +375,8 @@ static void put_peers(struct mbuf *m, struct api_host *d)
 			 {"first_as", p->first_as_refused},
 			 {"policy", p->policy_refused},
 			 {"default_route", p->default_refused},
-			 {"martian", p->martian_refused}};
+			 {"martian", p->martian_refused},
+			 {"rpki_invalid", p->rpki_refused}};
 		for (unsigned k = 0; k < sizeof(r) / sizeof(r[0]); k++) {
 			char extra[48];
 			snprintf(extra, sizeof(extra), "reason=\"%s\"", r[k].why);
@@ -608,6 +610,37 @@ static void put_bmp(struct mbuf *m, struct api_host *d)
 	}
 }
 
+/* RPKI origin validation (route_server.rpki): nothing when it is off. */
+static void put_rpki(struct mbuf *m, struct api_host *d)
+{
+	static const char *const states[] = {"", "valid", "invalid", "not_found"};
+	struct rpki_stats st = {0};
+	size_t counts[4];
+
+	if (d->hooks.rpki_stats)
+		d->hooks.rpki_stats(d->hooks.ctx, &st);
+	if (!st.enabled)
+		return;
+	rpki_count_states(d->sess, counts);
+	help(m, "pharos_rpki_routes", "gauge", "Routes in the RIB by RPKI origin validation state (RFC 6811)");
+	for (int i = 1; i < 4; i++)
+		mprintf(m, "pharos_rpki_routes{state=\"%s\"} %zu\n", states[i],
+			counts[i]);
+	help(m, "pharos_rpki_roas", "gauge", "ROAs (validated prefix-origin records) held from the RTR caches");
+	mprintf(m, "pharos_rpki_roas{afi=\"ipv4\"} %zu\n", st.roas[AFI_IPV4]);
+	mprintf(m, "pharos_rpki_roas{afi=\"ipv6\"} %zu\n", st.roas[AFI_IPV6]);
+	help(m, "pharos_rpki_cache_up", "gauge", "1 while the RTR cache is connected and synchronised");
+	for (unsigned i = 0; i < st.n_caches; i++) {
+		mprintf(m, "pharos_rpki_cache_up{cache=\"");
+		put_label(m, st.caches[i].name);
+		mprintf(m, "\"} %d\n", st.caches[i].up ? 1 : 0);
+	}
+	help(m, "pharos_rpki_revalidations_total", "counter", "Revalidations run after the caches' ROAs changed");
+	mprintf(m, "pharos_rpki_revalidations_total %llu\n", (unsigned long long)st.revalidations);
+	help(m, "pharos_rpki_state_changes_total", "counter", "Routes whose RPKI state a revalidation changed");
+	mprintf(m, "pharos_rpki_state_changes_total %llu\n", (unsigned long long)st.changed);
+}
+
 static void put_process(struct mbuf *m, struct api_host *d)
 {
 	unsigned long long pages_total = 0, pages_rss = 0;
@@ -655,6 +688,7 @@ char *api_metrics_text(struct api_host *d)
 	put_mrt(&m, d);
 	put_bmp(&m, d);
 	put_drills(&m, d);
+	put_rpki(&m, d);
 	put_process(&m, d);
 	return m.p;
 }

@@ -36,6 +36,25 @@ enum pol_action {
 	POL_DENY = 1,
 };
 
+/* RPKI route origin validation states (RFC 6811); RPKI_NONE: the route
+ * was not validated (route_server.rpki is not configured). */
+enum rpki_state {
+	RPKI_NONE = 0,
+	RPKI_VALID = 1,
+	RPKI_INVALID = 2,
+	RPKI_NOT_FOUND = 3,
+};
+/* What import does with an origin-invalid route (route_server.rpki.invalid). */
+enum rpki_invalid {
+	RPKI_INVALID_DENY = 0, /* refused (kept in the refused list) */
+	RPKI_INVALID_TAG = 1, /* kept, with tag_community added */
+	RPKI_INVALID_ACCEPT = 2, /* kept as it is */
+};
+/* A large community (RFC 8092): global administrator, two local parts. */
+struct lcomm {
+	uint32_t ga, l1, l2;
+};
+
 /* A prefix match: prefix with optional ge/le (0 = not set). */
 struct pol_prefix {
 	struct prefix prefix;
@@ -66,6 +85,16 @@ struct pol_rule {
 	uint32_t local_pref, med;
 	unsigned n_add_communities, n_remove_communities;
 	uint32_t *add_communities, *remove_communities;
+	/* RFC 6811 state to match (enum rpki_state, 0: not set; import only) */
+	uint8_t match_rpki;
+	/* large communities (RFC 8092): match any of, add, remove, or
+	 * replace the whole list (set_large) */
+	unsigned n_large, n_add_large, n_remove_large, n_set_large;
+	struct lcomm *large, *add_large, *remove_large, *set_large;
+	bool replace_large; /* set_large given (an empty list clears) */
+	/* as_path_prepend: prepend_asn (0 until conf_check fills in the
+	 * route server's ASN) prepend_count times */
+	uint32_t prepend_asn, prepend_count;
 	unsigned line, col; /* where the rule starts, for messages */
 };
 
@@ -139,6 +168,46 @@ struct conf_drill {
 	unsigned line, col;
 };
 
+/* route_server.rpki: origin validation against RTR caches (RFC 8210). */
+struct conf_rpki_cache {
+	char *host; /* address as written */
+	uint16_t port;
+	unsigned line, col;
+};
+struct conf_rpki {
+	unsigned n_caches; /* 0: validation off */
+	struct conf_rpki_cache *caches;
+	uint8_t invalid; /* enum rpki_invalid, default deny */
+	uint32_t refresh_s; /* RTR refresh interval, default 300 */
+	uint32_t retry_s; /* default 60 */
+	uint32_t expire_s; /* ROAs kept this long without a cache, default 7200 */
+	bool tag_is_large; /* tag_community is a large community */
+	uint32_t tag_std;
+	struct lcomm tag_large; /* default ASN:6811:2 */
+};
+
+/* route_server.aggregates: one summary prefix. */
+struct conf_aggregate {
+	struct prefix prefix;
+	bool summary_only; /* the more-specifics are not advertised */
+	bool as_set; /* AS_SET of the contributors' ASNs instead of
+		      * ATOMIC_AGGREGATE (RFC 4271 9.2.2.2) */
+	unsigned line, col;
+};
+
+/* route_server.originate: a prefix the route server announces itself
+ * to the peers named in `to`. */
+struct conf_originate {
+	struct prefix prefix;
+	struct addr next_hop; /* afi 0: the route server's own address */
+	unsigned n_communities, n_large;
+	uint32_t *communities;
+	struct lcomm *large;
+	unsigned n_to;
+	char **to; /* peer names */
+	unsigned line, col;
+};
+
 struct conf_rs {
 	uint32_t asn; /* default 65515 */
 	struct addr router_id;
@@ -172,6 +241,11 @@ struct conf_rs {
 			  * /var/lib/pharos */
 	unsigned n_drills;
 	struct conf_drill *drills;
+	struct conf_rpki rpki;
+	unsigned n_aggregates;
+	struct conf_aggregate *aggregates;
+	unsigned n_originate;
+	struct conf_originate *originate;
 };
 
 struct conf_api {
@@ -328,6 +402,13 @@ bool conf_equal(const struct conf *a, const struct conf *b);
  * compare. */
 bool conf_peer_equal(const struct conf_peer *a, const struct conf_peer *b);
 
+/* Bit i set when route_server.originate[i] goes to peer (i < 64). */
+uint64_t conf_originate_mask(const struct conf *c, const char *peer);
+/* Equal aggregates and originate lists. */
+bool conf_local_equal(const struct conf_rs *a, const struct conf_rs *b);
+/* Equal RPKI settings (caches in order, modes, timers, tag). */
+bool conf_rpki_equal(const struct conf_rpki *a, const struct conf_rpki *b);
+
 const struct conf_peer *conf_find_peer(const struct conf *c, const char *name);
 /* Whether v's address spaces are originated by this route server: the
  * hub's and its spokes' that use its gateways, in the local region. */
@@ -357,6 +438,13 @@ int community_parse(const char *s, uint32_t *c);
 /* Well-known names for the well-known values, "A:B" otherwise. buf needs
  * at least 24 bytes. */
 char *community_fmt(uint32_t c, char *buf, size_t len);
+/* "A:B:C" with each part 0..4294967295. Returns 0 or -1. */
+int lcomm_parse(const char *s, struct lcomm *c);
+char *lcomm_fmt(const struct lcomm *c, char *buf, size_t len);
+/* "valid", "invalid", "not_found" (NULL for RPKI_NONE); parse: the state,
+ * 0 when unknown. */
+const char *rpki_state_name(uint8_t st);
+uint8_t rpki_state_parse(const char *s);
 
 /* Deep equality of two rule lists (ignores line/col), e.g. to tell
  * whether two peers may share an export group. */

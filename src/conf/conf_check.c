@@ -143,13 +143,23 @@ static void check_rules(struct checker *k, const struct conf_peer *p,
 		const struct ynode *rn = yseq_item(seq, i);
 		const struct ynode *pl = ymap_get(ymap_get(rn, "match"), "prefix");
 		bool has_set = r->set_local_pref || r->set_med ||
-			       r->n_add_communities || r->n_remove_communities;
+			       r->n_add_communities || r->n_remove_communities ||
+			       r->n_add_large || r->n_remove_large ||
+			       r->replace_large || r->prepend_count;
+		const struct ynode *mr = ymap_get(ymap_get(rn, "match"), "rpki");
 
 		if (r->action == POL_DENY && has_set)
 			diag_warn(k->d, at(rn, "set"),
 				  "'set' has no effect in a rule that denies");
+		if (r->match_rpki && !import)
+			diag_err(k->d, mr ? mr : rn,
+				 "rpki can be matched in import rules only (the state is decided on import)");
+		else if (r->match_rpki && !k->c->rs.rpki.n_caches)
+			diag_err(k->d, mr ? mr : rn,
+				 "match rpki needs route_server.rpki (no cache is configured)");
 		if (!r->n_prefixes && !r->as_path_contains && !r->origin_as &&
-		    !r->n_communities && i + 1 < n)
+		    !r->n_communities && !r->n_large && !r->match_rpki &&
+		    i + 1 < n)
 			diag_warn(k->d, at(rn, "action"),
 				  "rule matches every route: the %u rule(s) after it are never used",
 				  n - i - 1);
@@ -166,6 +176,39 @@ static void check_rules(struct checker *k, const struct conf_peer *p,
 					  p->name ? p->name : "?");
 		}
 	}
+}
+
+/* as_path_prepend without an ASN prepends the route server's. */
+static void fill_prepend(const struct conf_rs *rs, struct pol_rule *r,
+			 unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].prepend_count && !r[i].prepend_asn)
+			r[i].prepend_asn = rs->asn;
+}
+
+/* route_server.rpki: the default tag is the large community ASN:6811:2
+ * (6811 for the RFC, 2 for "invalid" as RFC 8097 numbers the states). */
+static void check_rpki(struct checker *k, const struct ynode *rsn)
+{
+	struct conf_rpki *r = &k->c->rs.rpki;
+	const struct ynode *rn = ymap_get(rsn, "rpki");
+
+	if (!r->tag_is_large && !r->tag_std) {
+		r->tag_is_large = true;
+		r->tag_large = (struct lcomm){k->c->rs.asn, 6811, 2};
+	}
+	for (unsigned i = 0; i < r->n_caches; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (r->caches[i].host && r->caches[j].host &&
+			    !strcmp(r->caches[i].host, r->caches[j].host) &&
+			    r->caches[i].port == r->caches[j].port)
+				diag_err(k->d, yseq_item(ymap_get(rn, "caches"), i) ?
+						 yseq_item(ymap_get(rn, "caches"), i) : rn,
+					 "duplicate cache %s:%u", r->caches[i].host,
+					 r->caches[i].port);
+	if (rn && !r->n_caches && ymap_get(rn, "caches"))
+		diag_err(k->d, at(rn, "caches"), "rpki needs at least one cache");
 }
 
 /* ------------------------------------------------------------ peers */
@@ -302,6 +345,8 @@ static void check_peer(struct checker *k, const struct ynode *seq, unsigned i,
 		check_timers(k, at(pn, "hold_time"), at(pn, "keepalive"),
 			     p->hold_time ? p->hold_time : rs->hold_time,
 			     p->keepalive ? p->keepalive : rs->keepalive);
+	fill_prepend(&k->c->rs, p->import, p->n_import);
+	fill_prepend(&k->c->rs, p->export, p->n_export);
 	check_rules(k, p, p->import, p->n_import, ymap_get(pn, "import"), true);
 	check_rules(k, p, p->export, p->n_export, ymap_get(pn, "export"),
 		    false);
@@ -338,6 +383,7 @@ static void check_rs(struct checker *k, const struct ynode *rsn)
 		rs->keepalive = rs->hold_time / 3;
 	check_timers(k, at(rsn, "hold_time"), at(rsn, "keepalive"),
 		     rs->hold_time, rs->keepalive);
+	check_rpki(k, rsn);
 	dx.peers = rs->peers;
 	dx.dup_name = calloc(n ? n : 1, sizeof(uint32_t));
 	dx.dup_addr = calloc(n ? n : 1, sizeof(uint32_t));
@@ -496,4 +542,5 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 	conf_check_fabric(c, ymap_get(root, "fabric"), d);
 	conf_martians(c, ymap_get(root, "route_server"), d);
 	conf_check_drills(c, ymap_get(root, "route_server"), basedir, d);
+	conf_check_local(c, ymap_get(root, "route_server"), d);
 }

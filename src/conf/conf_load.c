@@ -357,11 +357,47 @@ static void f_match_comm(struct loader *L, const struct ynode *v, void *b)
 	r->n_communities = load_communities(L, v, "community", &r->communities);
 }
 
+/* A list of large communities "A:B:C" (RFC 8092). */
+static unsigned load_lcomms(struct loader *L, const struct ynode *v,
+			    const char *key, struct lcomm **out)
+{
+	unsigned n = list_of(L, v, key);
+
+	*out = n ? xcalloc(n, sizeof(**out)) : NULL;
+	for (unsigned i = 0; i < n; i++)
+		if (want(L, list_at(v, i), key, Y_SCALAR) &&
+		    lcomm_parse(list_at(v, i)->str, &(*out)[i]) < 0)
+			diag_err(L->d, list_at(v, i),
+				 "bad large community '%s' (expected A:B:C with each part in 0..4294967295)",
+				 list_at(v, i)->str);
+	return n;
+}
+
+static void f_match_large(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	r->n_large = load_lcomms(L, v, "large_community", &r->large);
+}
+
+static void f_match_rpki(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+
+	if (!want(L, v, "rpki", Y_SCALAR))
+		return;
+	r->match_rpki = rpki_state_parse(v->str);
+	if (!r->match_rpki)
+		diag_err(L->d, v, "unknown rpki '%s' (expected valid, invalid, not_found)",
+			 v->str);
+}
+
 static const struct field match_fields[] = {
 	{"prefix", F_FUNC, 0, 0, 0, NULL, f_match_prefix, false},
 	{"as_path_contains", F_U32, offsetof(struct pol_rule, as_path_contains), 1, 0, NULL, NULL, false},
 	{"origin_as", F_U32, offsetof(struct pol_rule, origin_as), 1, 0, NULL, NULL, false},
 	{"community", F_FUNC, 0, 0, 0, NULL, f_match_comm, false},
+	{"large_community", F_FUNC, 0, 0, 0, NULL, f_match_large, false},
+	{"rpki", F_FUNC, 0, 0, 0, NULL, f_match_rpki, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -393,11 +429,53 @@ static void f_set_remove(struct loader *L, const struct ynode *v, void *b)
 						   &r->remove_communities);
 }
 
+static void f_set_add_large(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	r->n_add_large = load_lcomms(L, v, "add_large_communities", &r->add_large);
+}
+
+static void f_set_remove_large(struct loader *L, const struct ynode *v,
+			       void *b)
+{
+	struct pol_rule *r = b;
+	r->n_remove_large = load_lcomms(L, v, "remove_large_communities",
+					&r->remove_large);
+}
+
+static void f_set_large(struct loader *L, const struct ynode *v, void *b)
+{
+	struct pol_rule *r = b;
+	r->n_set_large = load_lcomms(L, v, "large_communities", &r->set_large);
+	r->replace_large = true;
+}
+
+/* as_path_prepend: N (the route server's ASN) or {asn: X, count: N}. */
+static void f_set_prepend(struct loader *L, const struct ynode *v, void *b)
+{
+	static const struct field fc = {"as_path_prepend", F_U32, 0, 1, 16, NULL, NULL, false};
+	static const struct field pf[] = {
+		{"asn", F_U32, offsetof(struct pol_rule, prepend_asn), 1, 0, NULL, NULL, false},
+		{"count", F_U32, offsetof(struct pol_rule, prepend_count), 1, 16, NULL, NULL, true},
+		{NULL, 0, 0, 0, 0, NULL, NULL, false},
+	};
+	struct pol_rule *r = b;
+
+	if (v->type == Y_MAP)
+		load_map(L, v, pf, r, "as_path_prepend");
+	else
+		load_number(L, &fc, v, &r->prepend_count);
+}
+
 static const struct field set_fields[] = {
 	{"local_pref", F_FUNC, 0, 0, 0, NULL, f_set_lp, false},
 	{"med", F_FUNC, 0, 0, 0, NULL, f_set_med, false},
 	{"add_communities", F_FUNC, 0, 0, 0, NULL, f_set_add, false},
 	{"remove_communities", F_FUNC, 0, 0, 0, NULL, f_set_remove, false},
+	{"add_large_communities", F_FUNC, 0, 0, 0, NULL, f_set_add_large, false},
+	{"remove_large_communities", F_FUNC, 0, 0, 0, NULL, f_set_remove_large, false},
+	{"large_communities", F_FUNC, 0, 0, 0, NULL, f_set_large, false},
+	{"as_path_prepend", F_FUNC, 0, 0, 0, NULL, f_set_prepend, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -742,6 +820,166 @@ static void f_drills(struct loader *L, const struct ynode *v, void *b)
 			      &rs->n_drills, load_drill);
 }
 
+/* route_server.rpki (conf_rpki): caches as ADDR:PORT ([V6]:PORT). */
+static void load_cache(struct loader *L, const struct ynode *v,
+		       struct conf_rpki_cache *c)
+{
+	const char *s = v->str, *colon;
+	char host[64];
+	struct addr a;
+	size_t n;
+	uint64_t port = 0;
+
+	AT(c, v);
+	colon = strrchr(s, ':');
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		colon = rb && rb[1] == ':' ? rb + 1 : NULL;
+		s++;
+		n = colon ? (size_t)(colon - 1 - s) : 0;
+	} else {
+		n = colon ? (size_t)(colon - s) : 0;
+	}
+	struct ynode pv = {.type = Y_SCALAR, .str = (char *)(colon ? colon + 1 : "")};
+	if (!colon || n == 0 || n >= sizeof(host) ||
+	    parse_uint(&pv, &port) < 0 || port == 0 || port > 65535) {
+		diag_err(L->d, v, "bad cache '%s' (expected ADDRESS:PORT)", v->str);
+		return;
+	}
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (addr_parse(host, &a) < 0) {
+		diag_err(L->d, v, "bad cache address '%s'", host);
+		return;
+	}
+	c->host = conf_strdup(host);
+	c->port = (uint16_t)port;
+}
+
+static void f_rpki_caches(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rpki *r = b;
+	unsigned n = list_of(L, v, "caches");
+
+	r->caches = xcalloc(n, sizeof(*r->caches));
+	r->n_caches = n;
+	for (unsigned i = 0; i < n; i++)
+		if (want(L, list_at(v, i), "caches", Y_SCALAR))
+			load_cache(L, list_at(v, i), &r->caches[i]);
+}
+
+static void f_rpki_tag(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rpki *r = b;
+
+	if (!want(L, v, "tag_community", Y_SCALAR))
+		return;
+	r->tag_is_large = lcomm_parse(v->str, &r->tag_large) == 0;
+	if (!r->tag_is_large && community_parse(v->str, &r->tag_std) < 0)
+		diag_err(L->d, v, "bad tag_community '%s' (expected A:B or A:B:C)",
+			 v->str);
+}
+
+static const char *const rpki_invalid_names[] = {"deny", "tag", "accept", NULL};
+#define KF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rpki, m), lo, hi, NULL, NULL, false}
+static const struct field rpki_fields[] = {
+	{"caches", F_FUNC, 0, 0, 0, NULL, f_rpki_caches, true},
+	{"invalid", F_ENUM, offsetof(struct conf_rpki, invalid), 0, 0, rpki_invalid_names, NULL, false},
+	KF("refresh_s", F_U32, refresh_s, 1, 86400),
+	KF("retry_s", F_U32, retry_s, 1, 7200),
+	KF("expire_s", F_U32, expire_s, 600, 172800),
+	{"tag_community", F_FUNC, 0, 0, 0, NULL, f_rpki_tag, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void f_rpki(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+
+	if (!ynode_is_null(v) && want(L, v, "rpki", Y_MAP))
+		load_map(L, v, rpki_fields, &rs->rpki, "rpki");
+}
+
+/* route_server.aggregates and route_server.originate (conf_aggregate,
+ * conf_originate). */
+static void f_aggr_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	load_prefix_node(L, v, "prefix", &((struct conf_aggregate *)b)->prefix);
+}
+
+static const struct field aggr_fields[] = {
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_aggr_prefix, true},
+	{"summary_only", F_BOOL, offsetof(struct conf_aggregate, summary_only), 0, 0, NULL, NULL, false},
+	{"as_set", F_BOOL, offsetof(struct conf_aggregate, as_set), 0, 0, NULL, NULL, false},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_aggr(struct loader *L, const struct ynode *v, void *b)
+{
+	AT((struct conf_aggregate *)b, v);
+	if (want(L, v, "aggregate", Y_MAP))
+		load_map(L, v, aggr_fields, b, "aggregate");
+}
+
+static void f_aggregates(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->aggregates = load_seq(L, v, "aggregates", sizeof(struct conf_aggregate),
+				  &rs->n_aggregates, load_aggr);
+}
+
+static void f_orig_prefix(struct loader *L, const struct ynode *v, void *b)
+{
+	load_prefix_node(L, v, "prefix", &((struct conf_originate *)b)->prefix);
+}
+
+static void f_orig_comms(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_originate *o = b;
+	o->n_communities = load_communities(L, v, "communities", &o->communities);
+}
+
+static void f_orig_large(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_originate *o = b;
+	o->n_large = load_lcomms(L, v, "large_communities", &o->large);
+}
+
+static void f_orig_to(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_originate *o = b;
+	unsigned n = list_of(L, v, "to");
+
+	o->to = xcalloc(n, sizeof(*o->to));
+	o->n_to = n;
+	for (unsigned i = 0; i < n; i++)
+		if (want(L, list_at(v, i), "to", Y_SCALAR))
+			o->to[i] = conf_strdup(list_at(v, i)->str);
+}
+
+static const struct field orig_fields[] = {
+	{"prefix", F_FUNC, 0, 0, 0, NULL, f_orig_prefix, true},
+	{"next_hop", F_ADDR, offsetof(struct conf_originate, next_hop), 0, 0, NULL, NULL, false},
+	{"communities", F_FUNC, 0, 0, 0, NULL, f_orig_comms, false},
+	{"large_communities", F_FUNC, 0, 0, 0, NULL, f_orig_large, false},
+	{"to", F_FUNC, 0, 0, 0, NULL, f_orig_to, true},
+	{NULL, 0, 0, 0, 0, NULL, NULL, false},
+};
+
+static void load_orig(struct loader *L, const struct ynode *v, void *b)
+{
+	AT((struct conf_originate *)b, v);
+	if (want(L, v, "originate", Y_MAP))
+		load_map(L, v, orig_fields, b, "originate");
+}
+
+static void f_originate(struct loader *L, const struct ynode *v, void *b)
+{
+	struct conf_rs *rs = b;
+	rs->originate = load_seq(L, v, "originate", sizeof(struct conf_originate),
+				 &rs->n_originate, load_orig);
+}
+
 #define RF(k, t, m, lo, hi) {k, t, offsetof(struct conf_rs, m), lo, hi, NULL, NULL, false}
 static const struct field rs_fields[] = {
 	RF("asn", F_U32, asn, 1, 0),
@@ -764,6 +1002,9 @@ static const struct field rs_fields[] = {
 	{"bmp", F_FUNC, 0, 0, 0, NULL, f_bmp, false},
 	RF("state_dir", F_STR, state_dir, 0, 0),
 	{"drills", F_FUNC, 0, 0, 0, NULL, f_drills, false},
+	{"rpki", F_FUNC, 0, 0, 0, NULL, f_rpki, false},
+	{"aggregates", F_FUNC, 0, 0, 0, NULL, f_aggregates, false},
+	{"originate", F_FUNC, 0, 0, 0, NULL, f_originate, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 
@@ -1095,6 +1336,9 @@ static void set_defaults(struct conf *c)
 	c->rs.max_paths = 8;
 	c->rs.restart_delay = 30;
 	c->rs.startup_hold_s = 10;
+	c->rs.rpki.refresh_s = 300;
+	c->rs.rpki.retry_s = 60;
+	c->rs.rpki.expire_s = 7200;
 	c->api.listen = conf_strdup("127.0.0.1:8179");
 }
 

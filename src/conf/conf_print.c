@@ -113,6 +113,49 @@ static void put_comms(FILE *o, const char *key, const uint32_t *c, unsigned n,
 	*first = false;
 }
 
+static void put_lcomms(FILE *o, const char *key, const struct lcomm *c,
+		       unsigned n, bool *first)
+{
+	char buf[40];
+	fprintf(o, "%s%s: [", *first ? "" : ", ", key);
+	for (unsigned i = 0; i < n; i++) {
+		fputs(i ? ", " : "", o);
+		put_str(o, lcomm_fmt(&c[i], buf, sizeof(buf)));
+	}
+	fputc(']', o);
+	*first = false;
+}
+
+/* The match and set keys of large communities, RPKI and prepending. */
+static void print_rule_match2(FILE *o, const struct pol_rule *r, bool *first)
+{
+	if (r->n_large)
+		put_lcomms(o, "large_community", r->large, r->n_large, first);
+	if (r->match_rpki) {
+		fprintf(o, "%srpki: %s", *first ? "" : ", ",
+			rpki_state_name(r->match_rpki));
+		*first = false;
+	}
+}
+
+static void print_rule_set2(FILE *o, const struct pol_rule *r, bool *first)
+{
+	if (r->n_add_large)
+		put_lcomms(o, "add_large_communities", r->add_large,
+			   r->n_add_large, first);
+	if (r->n_remove_large)
+		put_lcomms(o, "remove_large_communities", r->remove_large,
+			   r->n_remove_large, first);
+	if (r->replace_large)
+		put_lcomms(o, "large_communities", r->set_large, r->n_set_large,
+			   first);
+	if (r->prepend_count) {
+		fprintf(o, "%sas_path_prepend: {asn: %u, count: %u}",
+			*first ? "" : ", ", r->prepend_asn, r->prepend_count);
+		*first = false;
+	}
+}
+
 static void print_rule(FILE *o, const struct pol_rule *r, const char *ind)
 {
 	char buf[128];
@@ -139,6 +182,7 @@ static void print_rule(FILE *o, const struct pol_rule *r, const char *ind)
 	}
 	if (r->n_communities)
 		put_comms(o, "community", r->communities, r->n_communities, &first);
+	print_rule_match2(o, r, &first);
 	fprintf(o, "}\n%s  action: %s\n%s  set: {", ind,
 		r->action == POL_DENY ? "deny" : "allow", ind);
 	first = true;
@@ -156,6 +200,7 @@ static void print_rule(FILE *o, const struct pol_rule *r, const char *ind)
 	if (r->n_remove_communities)
 		put_comms(o, "remove_communities", r->remove_communities,
 			  r->n_remove_communities, &first);
+	print_rule_set2(o, r, &first);
 	fputs("}\n", o);
 }
 
@@ -249,6 +294,74 @@ static void print_drills(FILE *o, const struct conf_rs *rs)
 	}
 }
 
+static void print_rpki(FILE *o, const struct conf_rpki *r)
+{
+	static const char *const inv[] = {"deny", "tag", "accept"};
+	char buf[40];
+
+	if (!r->n_caches)
+		return;
+	fputs("  rpki:\n    caches: [", o);
+	for (unsigned i = 0; i < r->n_caches; i++) {
+		bool v6 = r->caches[i].host && strchr(r->caches[i].host, ':');
+		fprintf(o, "%s\"%s%s%s:%u\"", i ? ", " : "", v6 ? "[" : "",
+			r->caches[i].host ? r->caches[i].host : "", v6 ? "]" : "",
+			r->caches[i].port);
+	}
+	fprintf(o, "]\n    invalid: %s\n    refresh_s: %u\n    retry_s: %u\n"
+		   "    expire_s: %u\n    tag_community: \"%s\"\n",
+		r->invalid < 3 ? inv[r->invalid] : "?", r->refresh_s, r->retry_s,
+		r->expire_s,
+		r->tag_is_large ? lcomm_fmt(&r->tag_large, buf, sizeof(buf))
+				: community_fmt(r->tag_std, buf, sizeof(buf)));
+}
+
+static void print_local(FILE *o, const struct conf_rs *rs)
+{
+	char buf[PREFIX_STRLEN];
+	bool first;
+
+	if (rs->n_aggregates)
+		fputs("  aggregates:\n", o);
+	for (unsigned i = 0; i < rs->n_aggregates; i++)
+		fprintf(o, "    - {prefix: %s, summary_only: %s, as_set: %s}\n",
+			prefix_fmt(&rs->aggregates[i].prefix, buf, sizeof(buf)),
+			b2s(rs->aggregates[i].summary_only),
+			b2s(rs->aggregates[i].as_set));
+	if (rs->n_originate)
+		fputs("  originate:\n", o);
+	for (unsigned i = 0; i < rs->n_originate; i++) {
+		const struct conf_originate *g = &rs->originate[i];
+		fprintf(o, "    - prefix: %s\n",
+			prefix_fmt(&g->prefix, buf, sizeof(buf)));
+		if (g->next_hop.afi) {
+			fputs("      next_hop: ", o);
+			put_addr(o, &g->next_hop);
+			fputc('\n', o);
+		}
+		if (g->n_communities) {
+			first = true;
+			fputs("      ", o);
+			put_comms(o, "communities", g->communities,
+				  g->n_communities, &first);
+			fputc('\n', o);
+		}
+		if (g->n_large) {
+			first = true;
+			fputs("      ", o);
+			put_lcomms(o, "large_communities", g->large, g->n_large,
+				   &first);
+			fputc('\n', o);
+		}
+		fputs("      to: [", o);
+		for (unsigned j = 0; j < g->n_to; j++) {
+			fputs(j ? ", " : "", o);
+			put_str(o, g->to[j]);
+		}
+		fputs("]\n", o);
+	}
+}
+
 static void print_rs(FILE *o, const struct conf_rs *rs)
 {
 	fprintf(o, "route_server:\n  asn: %u\n  router_id: ", rs->asn);
@@ -283,6 +396,8 @@ static void print_rs(FILE *o, const struct conf_rs *rs)
 	fputs("]\n", o);
 	conf_print_bmp(o, rs);
 	print_drills(o, rs);
+	print_rpki(o, &rs->rpki);
+	print_local(o, rs);
 }
 
 static void print_api(FILE *o, const struct conf_api *a)
@@ -506,7 +621,23 @@ static bool rs_equal(const struct conf_rs *a, const struct conf_rs *b)
 	for (unsigned i = 0; i < a->n_peers; i++)
 		if (!peer_equal_all(&a->peers[i], &b->peers[i]))
 			return false;
-	return conf_bmp_equal(a, b);
+	return conf_bmp_equal(a, b) && conf_rpki_equal(&a->rpki, &b->rpki) &&
+	       conf_local_equal(a, b);
+}
+
+bool conf_rpki_equal(const struct conf_rpki *a, const struct conf_rpki *b)
+{
+	if (a->n_caches != b->n_caches || a->invalid != b->invalid ||
+	    a->refresh_s != b->refresh_s || a->retry_s != b->retry_s ||
+	    a->expire_s != b->expire_s || a->tag_is_large != b->tag_is_large ||
+	    a->tag_std != b->tag_std ||
+	    memcmp(&a->tag_large, &b->tag_large, sizeof(a->tag_large)))
+		return false;
+	for (unsigned i = 0; i < a->n_caches; i++)
+		if (!str_eq(a->caches[i].host, b->caches[i].host) ||
+		    a->caches[i].port != b->caches[i].port)
+			return false;
+	return true;
 }
 
 static bool api_equal(const struct conf_api *a, const struct conf_api *b)
@@ -683,6 +814,10 @@ void conf_free(struct conf *c)
 	free(c->api.tls_key_pem);
 	free(c->rs.martians);
 	free(c->rs.bmp);
+	for (unsigned i = 0; i < c->rs.rpki.n_caches; i++)
+		free(c->rs.rpki.caches[i].host);
+	free(c->rs.rpki.caches);
+	conf_local_free(&c->rs);
 	free(c->api.events_file);
 	free(c->api.mrt_dir);
 	for (unsigned i = 0; i < c->fabric.n_vnets; i++)

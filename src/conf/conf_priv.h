@@ -84,6 +84,10 @@ bool conf_bmp_equal(const struct conf_rs *a, const struct conf_rs *b);
 /* route_server.drills and state_dir (conf_check_drills.c). */
 void conf_check_drills(struct conf *c, const struct ynode *rsn,
 		       const char *basedir, struct conf_diag *d);
+/* route_server.aggregates and originate (conf_local.c). */
+void conf_check_local(struct conf *c, const struct ynode *rsn,
+		      struct conf_diag *d);
+void conf_local_free(struct conf_rs *rs);
 
 /* Tree helpers for conf_check: the node for item i of a sequence under
  * key, or for key inside that item; NULL when absent. */

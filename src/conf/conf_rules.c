@@ -152,6 +152,52 @@ char *community_fmt(uint32_t c, char *buf, size_t len)
 	return buf;
 }
 
+int lcomm_parse(const char *s, struct lcomm *c)
+{
+	unsigned long long v[3];
+	char *end;
+
+	for (int i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v[i] = strtoull(s, &end, 10);
+		if (v[i] > 0xffffffffull || *end != (i < 2 ? ':' : '\0'))
+			return -1;
+		s = end + 1;
+	}
+	c->ga = (uint32_t)v[0];
+	c->l1 = (uint32_t)v[1];
+	c->l2 = (uint32_t)v[2];
+	return 0;
+}
+
+char *lcomm_fmt(const struct lcomm *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u:%u", c->ga, c->l1, c->l2);
+	return buf;
+}
+
+static const char *const rpki_names[] = {NULL, "valid", "invalid", "not_found"};
+
+const char *rpki_state_name(uint8_t st)
+{
+	return st < 4 ? rpki_names[st] : NULL;
+}
+
+uint8_t rpki_state_parse(const char *s)
+{
+	for (uint8_t i = 1; i < 4; i++)
+		if (!strcmp(s, rpki_names[i]))
+			return i;
+	return 0;
+}
+
+static bool lcs_equal(const struct lcomm *a, unsigned na,
+		      const struct lcomm *b, unsigned nb)
+{
+	return na == nb && (!na || !memcmp(a, b, na * sizeof(*a)));
+}
+
 static bool u32s_equal(const uint32_t *a, unsigned na, const uint32_t *b,
 		       unsigned nb)
 {
@@ -180,7 +226,18 @@ static bool rule_equal(const struct pol_rule *a, const struct pol_rule *b)
 	       u32s_equal(a->add_communities, a->n_add_communities,
 			  b->add_communities, b->n_add_communities) &&
 	       u32s_equal(a->remove_communities, a->n_remove_communities,
-			  b->remove_communities, b->n_remove_communities);
+			  b->remove_communities, b->n_remove_communities) &&
+	       a->match_rpki == b->match_rpki &&
+	       lcs_equal(a->large, a->n_large, b->large, b->n_large) &&
+	       lcs_equal(a->add_large, a->n_add_large, b->add_large,
+			 b->n_add_large) &&
+	       lcs_equal(a->remove_large, a->n_remove_large, b->remove_large,
+			 b->n_remove_large) &&
+	       a->replace_large == b->replace_large &&
+	       lcs_equal(a->set_large, a->n_set_large, b->set_large,
+			 b->n_set_large) &&
+	       a->prepend_asn == b->prepend_asn &&
+	       a->prepend_count == b->prepend_count;
 }
 
 bool pol_rules_equal(const struct pol_rule *a, unsigned na,
@@ -203,6 +260,10 @@ void pol_rules_free(struct pol_rule *rules, unsigned n)
 		free(rules[i].communities);
 		free(rules[i].add_communities);
 		free(rules[i].remove_communities);
+		free(rules[i].large);
+		free(rules[i].add_large);
+		free(rules[i].remove_large);
+		free(rules[i].set_large);
 	}
 	free(rules);
 }

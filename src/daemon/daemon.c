@@ -26,6 +26,8 @@
 #include "daemon/hold.h"
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
+#include "daemon/rpki_mgr.h"
+#include "daemon/local_routes.h"
 #include "daemon/reload.h"
 #include "session/peer.h"
 
@@ -153,9 +155,12 @@ int daemon_init(struct daemon *d, const char *events_file)
 		return -1;
 	export_config_init(d);
 	d->ex = export_new(d->rib, &d->excfg);
-	if (!d->ex)
+	if (!d->ex || local_routes_init(d) < 0)
 		return -1;
 	daemon_session_wire(d);
+	/* Before the first session: routes are validated from the start
+	 * (not_found until the cache's ROAs arrive, then revalidated). */
+	d->rpki = rpki_mgr_start(d);
 	if (peers_create(&d->sess) < 0)
 		return -1;
 	if (listeners_start(&d->sess) < 0)
@@ -220,6 +225,8 @@ void daemon_fini(struct daemon *d)
 	api_stop(d->api);
 	drill_sched_free(d);
 	drills_free(d->drills);
+	rpki_mgr_stop(d->rpki);
+	d->rpki = NULL;
 	mrt_glue_free(d->mrt);
 	metrics_free(d->metrics);
 	if (!d->sess.stopping)
@@ -235,6 +242,7 @@ void daemon_fini(struct daemon *d)
 		conns_linger_free(&d->sess);
 	if (d->ex)
 		export_free(d->ex);
+	local_routes_free(d);
 	fabric_live_free(d->fglue);
 	if (d->rib)
 		rib_free(d->rib);

@@ -15,6 +15,7 @@
 #include "daemon/drill_sched.h"
 #include "daemon/mrt_glue.h"
 #include "daemon/reload.h"
+#include "daemon/rpki_mgr.h"
 
 /* ------------------------------------------------- the session's hooks */
 
@@ -130,6 +131,13 @@ static void hook_mrt_stats(void *ctx, struct mrt_glue_stats *st)
 	mrt_glue_stats(d->mrt, st);
 }
 
+static void hook_rpki_stats(void *ctx, struct rpki_stats *st)
+{
+	struct daemon *d = ctx;
+
+	rpki_mgr_stats(d->rpki, st);
+}
+
 void daemon_api_wire(struct daemon *d)
 {
 	struct api_host *h = &d->apih;
@@ -155,5 +163,6 @@ void daemon_api_wire(struct daemon *d)
 	h->hooks.whatif = hook_whatif;
 	h->hooks.symmetry = hook_symmetry;
 	h->hooks.drill_metrics = hook_drill_metrics;
+	h->hooks.rpki_stats = hook_rpki_stats;
 	h->hooks.ctx = d;
 }

@@ -10,6 +10,7 @@
 #include "bmp/bmp.h"
 #include "daemon/daemon.h"
 #include "daemon/hold.h"
+#include "daemon/local_routes.h"
 #include "fabric/live.h"
 #include "session/fsm.h"
 
@@ -19,6 +20,8 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 
 	export_change(d->ex, e, id);
 	bmp_locrib_change(d->bmp, e); /* BMP Loc-RIB monitoring */
+	if (d->local)
+		local_routes_note(d, &e->prefix);
 	if (d->fabric_feed) /* per-subnet effective-route deltas */
 		fabric_turn_change(d->fglue, e);
 }
@@ -35,6 +38,7 @@ void daemon_process_changes(struct daemon *d)
 		fabric_turn_begin(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
 	bmp_locrib_flush(d->bmp);
+	local_routes_update(d);
 	export_flush(d->ex);
 	fabric_turn_commit(d->fglue);
 	hold_after_drain(d);

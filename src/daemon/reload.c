@@ -65,6 +65,10 @@ const char *reload_restart_needed(const struct conf *old,
 		return "route_server.port changed: restart pharosd to apply it";
 	if (!str_eq(old->api.listen, nc->api.listen))
 		return "api.listen changed: restart pharosd to apply it";
+	if (!conf_rpki_equal(&old->rs.rpki, &nc->rs.rpki))
+		return "route_server.rpki changed: restart pharosd to apply it";
+	if (!conf_local_equal(&old->rs, &nc->rs))
+		return "route_server.aggregates or originate changed: restart pharosd to apply it";
 	return NULL;
 }
 
@@ -451,6 +455,7 @@ static void export_changed(struct daemon *d, struct peer *p)
 	ep.afi_v6 = p->afi_v6;
 	ep.export_rules = p->cf->export;
 	ep.n_export_rules = p->cf->n_export;
+	ep.local_mask = conf_originate_mask(d->conf, p->cf->name);
 	ep.send = peer_export_send;
 	ep.fits = peer_export_fits;
 	ep.oversize = peer_export_oversize;

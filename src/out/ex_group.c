@@ -76,10 +76,12 @@ struct rattr *ex_prefix_base(struct exporter *ex, const struct prefix *p,
 				 uint32_t *src, bool *orig, uint32_t *id)
 {
 	*src = ADJ_SRC_NONE;
-	*orig = ex_orig_has(ex, p);
+	*orig = ex_own_has(ex, p);
 	*id = rib_entry_id(ex->rib, p);
 	if (*orig)
-		return ex->orig_attr[p->afi];
+		return ex_own_attr(ex, p);
+	if (ex->any_summary && ex_suppressed(ex, p))
+		return NULL;
 	return entry_base(ex, *id ? rib_entry(ex->rib, *id) : NULL, src);
 }
 
@@ -150,6 +152,8 @@ static struct rattr *ex_group_attr_raw(struct exporter *ex,
 				       struct rattr *base, bool orig)
 {
 	if (!base || (p->afi == AFI_IPV4 ? !g->v4 : !g->v6))
+		return NULL;
+	if (orig && ex->n_local && !ex_own_to(ex, g, p))
 		return NULL;
 	if (!orig && !g->dst_nva && !ex->cfg.branch_to_branch)
 		return NULL;
@@ -331,6 +335,7 @@ static struct pol_rule *rules_copy(const struct pol_rule *r, unsigned n)
 bool ex_group_fits(const struct ex_group *g, const struct export_peer *p)
 {
 	return g->dst_nva == (p->kind == PEER_NVA) &&
+	       g->local_mask == p->local_mask &&
 	       g->caps.as4 == p->caps.as4 &&
 	       g->caps.ext_message == p->caps.ext_message &&
 	       g->v4 == p->afi_v4 && g->v6 == p->afi_v6 &&
@@ -349,6 +354,7 @@ struct ex_group *ex_group_new(struct exporter *ex,
 	if (!g)
 		return NULL;
 	g->dst_nva = p->kind == PEER_NVA;
+	g->local_mask = p->local_mask;
 	g->caps = p->caps;
 	g->caps.ebgp = true;
 	g->v4 = p->afi_v4;
@@ -409,7 +415,7 @@ static int collect_cb(const struct rentry *e, void *arg)
 {
 	struct collect_ctx *c = arg;
 
-	if (e->n_paths && !ex_orig_has(c->ex, &e->prefix))
+	if (e->n_paths && !ex_own_has(c->ex, &e->prefix))
 		todo_add(c->g, &e->prefix);
 	return 0;
 }
@@ -431,6 +437,8 @@ size_t ex_group_populate(struct exporter *ex, struct ex_group *g,
 		struct collect_ctx c = { ex, g };
 		for (unsigned i = 0; i < ex->cfg.n_originated; i++)
 			todo_add(g, &ex->orig[i]);
+		for (unsigned i = 0; i < ex->n_local; i++)
+			todo_add(g, &ex->local[i].l.prefix);
 		rib_walk(ex->rib, 0, collect_cb, &c);
 		g->collected = true;
 		used = g->n_todo / 16 + 1; /* a walk is cheap next to the rest */

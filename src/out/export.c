@@ -87,6 +87,7 @@ void export_free(struct exporter *ex)
 		if (ex->orig_attr[afi])
 			rattr_unref(ex->rib, ex->orig_attr[afi]);
 	free(ex->orig);
+	ex_local_free(ex);
 	for (uint32_t i = 0; ex->peers && i < ex->n_peers; i++) {
 		ex_pfxset_drop(&ex->peers[i].missed);
 		ex_pfxset_drop(&ex->peers[i].resync);
@@ -133,6 +134,71 @@ static int pending_cb(const struct rentry *e, void *arg)
 	return 0;
 }
 
+struct under_ctx {
+	struct exporter *ex;
+	const struct prefix *p;
+};
+
+static int under_cb(const struct rentry *e, void *arg)
+{
+	struct under_ctx *u = arg;
+
+	if (!prefix_contains(u->p, &e->prefix))
+		return 1;
+	pending_add(u->ex, &e->prefix);
+	return 0;
+}
+
+int export_local_init(struct exporter *ex, const struct export_local *l,
+		      unsigned n)
+{
+	ex_local_free(ex);
+	if (!n)
+		return 0;
+	ex->local = calloc(n, sizeof(*ex->local));
+	if (!ex->local)
+		return -1;
+	ex->n_local = n;
+	for (unsigned i = 0; i < n; i++) {
+		ex->local[i].l = l[i];
+		ex->any_summary |= l[i].summary_only;
+	}
+	return 0;
+}
+
+void export_local_set(struct exporter *ex, unsigned i,
+		      const struct bgp_attrs *a)
+{
+	struct ex_local *e = i < ex->n_local ? &ex->local[i] : NULL;
+	struct rattr *na = NULL;
+	bool was;
+
+	if (!e)
+		return;
+	if (a) {
+		const struct addr *nh = a->present & ATTR_BIT(ATTR_NEXT_HOP)
+						? &a->next_hop : &a->mp_next_hop;
+		if (!(na = rattr_intern_nh(ex->rib, a, nh, NULL)))
+			return;
+	}
+	if (na == e->attr) {
+		if (na)
+			rattr_unref(ex->rib, na);
+		return;
+	}
+	was = e->attr != NULL;
+	if (e->attr)
+		rattr_unref(ex->rib, e->attr);
+	e->attr = na;
+	pending_add(ex, &e->l.prefix);
+	/* a learned route to the same prefix stands in while it is withdrawn,
+	 * and the more specifics of a summary need a look when it flips */
+	if (e->l.summary_only && was != (na != NULL)) {
+		struct under_ctx u = {ex, &e->l.prefix};
+		rib_walk_after(ex->rib, &e->l.prefix, under_cb, &u);
+	}
+}
+
 void export_set_config(struct exporter *ex, const struct export_config *cfg)
 {
 	bool attrs_change = cfg->local_asn != ex->cfg.local_asn ||
@@ -144,6 +210,8 @@ void export_set_config(struct exporter *ex, const struct export_config *cfg)
 	ex_config_copy(ex, cfg);
 	for (unsigned i = 0; i < ex->cfg.n_originated; i++)
 		pending_add(ex, &ex->orig[i]);
+	for (unsigned i = 0; i < ex->n_local; i++)
+		pending_add(ex, &ex->local[i].l.prefix);
 	if (attrs_change)
 		ex_cache_clear(ex);
 	ex_orig_attrs_build(ex);
@@ -296,8 +364,10 @@ static void flush_chunk(struct exporter *ex, size_t from, size_t to)
 		struct rattr *base;
 		if (!q->known)
 			base = ex_prefix_base(ex, p, &src, &orig, &id);
-		else if ((orig = ex_orig_has(ex, p)))
-			base = ex->orig_attr[p->afi], src = ADJ_SRC_NONE;
+		else if ((orig = ex_own_has(ex, p)))
+			base = ex_own_attr(ex, p), src = ADJ_SRC_NONE;
+		else if (ex->any_summary && ex_suppressed(ex, p))
+			base = NULL, src = ADJ_SRC_NONE;
 		else
 			base = ex_best_base(ex, q->best, q->src, &src);
 		for (struct ex_group *g = ex->groups; g; g = g->next) {

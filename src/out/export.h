@@ -64,6 +64,9 @@ struct export_peer {
 	bool afi_v4, afi_v6; /* negotiated unicast families */
 	const struct pol_rule *export_rules;
 	unsigned n_export_rules;
+	/* Which of the route server's own routes with a peer list
+	 * (export_local.mask) this peer receives. */
+	uint64_t local_mask;
 	/* Called with each finished message block for this peer; the callee
 	 * takes a reference if it keeps b. Returns false when the peer's
 	 * output queue is over its bound (the exporter then pauses that
@@ -86,11 +89,35 @@ struct export_peer {
 	void (*oversize)(void *ctx, const struct prefix *p);
 };
 
+/*
+ * The route server's own routes besides cfg.originated: custom prefixes
+ * for chosen peers (route_server.originate) and aggregates. Each entry
+ * is withdrawn until export_local_set() gives it attributes; while it has
+ * some it is sent instead of any learned route to the same prefix (as
+ * cfg.originated are). mask: the peers that receive it are those whose
+ * local_mask shares a bit with it (0: every peer). summary_only: the
+ * prefixes strictly inside it are never exported.
+ */
+struct export_local {
+	struct prefix prefix;
+	uint64_t mask;
+	bool summary_only;
+};
+
 struct exporter;
 
 struct exporter *export_new(struct rib *rib, const struct export_config *cfg);
 void export_free(struct exporter *ex);
 void export_set_config(struct exporter *ex, const struct export_config *cfg);
+
+/* Set the local entries (once, before any peer is up; a copy is kept). */
+int export_local_init(struct exporter *ex, const struct export_local *l,
+		      unsigned n);
+/* Announce local entry i with attributes a, exactly as sent (AS_PATH and
+ * next hop included; export rules still apply), or withdraw it (a NULL).
+ * The change goes out with the next export_flush(). */
+void export_local_set(struct exporter *ex, unsigned i,
+		      const struct bgp_attrs *a);
 
 /* A session came up: join or form its update group, then queue the
  * initial table dump (run by export_run) followed by End-of-RIB. */

@@ -72,6 +72,7 @@ struct ex_pend {
 struct ex_group {
 	struct ex_group *next;
 	bool dst_nva; /* receiver class: NVAs take every route */
+	uint64_t local_mask; /* export_peer.local_mask of its members */
 	struct bgp_session_caps caps;
 	bool v4, v6;
 	struct pol_rule *rules; /* deep copy, owned */
@@ -122,9 +123,18 @@ struct ex_cache_ent {
 	struct rattr *src, *out; /* out NULL: not exportable */
 };
 
+/* A route of the route server's own (export_local) and what it sends. */
+struct ex_local {
+	struct export_local l;
+	struct rattr *attr; /* NULL: withdrawn */
+};
+
 struct exporter {
 	struct rib *rib;
 	struct export_config cfg;
+	struct ex_local *local;
+	unsigned n_local;
+	bool any_summary; /* some local entry is summary_only */
 	struct prefix *orig; /* sorted copy of cfg.originated */
 	struct rattr *orig_attr[3]; /* [AFI_IPV4], [AFI_IPV6] */
 	struct ex_peer *peers;
@@ -217,6 +227,14 @@ void ex_config_copy(struct exporter *ex, const struct export_config *cfg);
 void ex_orig_attrs_build(struct exporter *ex);
 bool ex_orig_has(const struct exporter *ex, const struct prefix *p);
 void ex_set_next_hop(struct bgp_attrs *a, const struct addr *nh);
+
+/* the route server's own routes (local.c) */
+bool ex_own_has(const struct exporter *ex, const struct prefix *p);
+struct rattr *ex_own_attr(const struct exporter *ex, const struct prefix *p);
+bool ex_own_to(const struct exporter *ex, const struct ex_group *g,
+	const struct prefix *p);
+bool ex_suppressed(const struct exporter *ex, const struct prefix *p);
+void ex_local_free(struct exporter *ex);
 
 /* packing and delivery (pack.c) */
 void ex_ops_emit(struct exporter *ex, struct ex_group *g);

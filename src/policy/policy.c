@@ -41,9 +41,34 @@ static bool has_community(const struct bgp_attrs *a, uint32_t c)
 	return false;
 }
 
+static bool has_large(const struct bgp_attrs *a, const struct lcomm *c)
+{
+	if (!(a->present & ATTR_BIT(ATTR_LARGE_COMMUNITIES)))
+		return false;
+	for (unsigned i = 0; i < a->n_large_communities; i++) {
+		const uint8_t *p = a->large_communities + 12 * i;
+		if (get32(p) == c->ga && get32(p + 4) == c->l1 &&
+		    get32(p + 8) == c->l2)
+			return true;
+	}
+	return false;
+}
+
+static bool match_large(const struct pol_rule *r, const struct bgp_attrs *a)
+{
+	for (unsigned i = 0; i < r->n_large; i++)
+		if (has_large(a, &r->large[i]))
+			return true;
+	return false;
+}
+
 bool pol_rule_match(const struct pol_rule *r, const struct prefix *pfx,
 		    const struct bgp_attrs *a)
 {
+	if (r->match_rpki && a->rpki != r->match_rpki)
+		return false;
+	if (r->n_large && !match_large(r, a))
+		return false;
 	if (r->n_prefixes) {
 		unsigned i;
 		for (i = 0; i < r->n_prefixes; i++)
@@ -118,6 +143,122 @@ static int rewrite_communities(const struct pol_rule *r, struct bgp_attrs *a,
 	return 0;
 }
 
+static int large_count(const struct bgp_attrs *a)
+{
+	return (a->present & ATTR_BIT(ATTR_LARGE_COMMUNITIES)) ?
+		       a->n_large_communities : 0;
+}
+
+static void large_put(uint8_t *p, const struct lcomm *c)
+{
+	put32(p, c->ga);
+	put32(p + 4, c->l1);
+	put32(p + 8, c->l2);
+}
+
+static void large_set_list(struct bgp_attrs *a, uint8_t *buf, unsigned n)
+{
+	a->n_large_communities = (uint16_t)n;
+	a->large_communities = n ? buf : NULL;
+	if (n)
+		a->present |= ATTR_BIT(ATTR_LARGE_COMMUNITIES);
+	else
+		a->present &= ~ATTR_BIT(ATTR_LARGE_COMMUNITIES);
+}
+
+int policy_large_edit(struct bgp_attrs *a, const struct lcomm *c, bool add,
+		      uint8_t *buf, size_t cap)
+{
+	unsigned n_old = (unsigned)large_count(a), n = 0;
+
+	if (12 * ((size_t)n_old + 1) > cap || !buf)
+		return -1;
+	for (unsigned i = 0; i < n_old; i++) {
+		const uint8_t *p = a->large_communities + 12 * i;
+		if (get32(p) == c->ga && get32(p + 4) == c->l1 &&
+		    get32(p + 8) == c->l2)
+			continue; /* dropped, or added again at the end */
+		if (buf + 12 * n != p)
+			memmove(buf + 12 * n, p, 12);
+		n++;
+	}
+	if (add)
+		large_put(buf + 12 * n++, c);
+	large_set_list(a, buf, n);
+	return 0;
+}
+
+int policy_std_edit(struct bgp_attrs *a, uint32_t c, bool add, uint8_t *buf,
+		    size_t cap)
+{
+	unsigned n_old = (a->present & ATTR_BIT(ATTR_COMMUNITIES)) ?
+				 a->n_communities : 0, n = 0;
+
+	if (4 * ((size_t)n_old + 1) > cap || !buf)
+		return -1;
+	for (unsigned i = 0; i < n_old; i++) {
+		const uint8_t *p = a->communities + 4 * i;
+		if (get32(p) == c)
+			continue;
+		if (buf + 4 * n != p)
+			memmove(buf + 4 * n, p, 4);
+		n++;
+	}
+	if (add)
+		put32(buf + 4 * n++, c);
+	a->n_communities = (uint16_t)n;
+	a->communities = n ? buf : NULL;
+	if (n)
+		a->present |= ATTR_BIT(ATTR_COMMUNITIES);
+	else
+		a->present &= ~ATTR_BIT(ATTR_COMMUNITIES);
+	return 0;
+}
+
+/* The large community list of rule r: replaced (set), then the removed
+ * ones taken out and the added ones put in, into buf. */
+static int rewrite_large(const struct pol_rule *r, struct bgp_attrs *a,
+			 uint8_t *buf, size_t cap)
+{
+	if (r->replace_large) {
+		if (12 * (size_t)r->n_set_large > cap || !buf)
+			return -1;
+		for (unsigned i = 0; i < r->n_set_large; i++)
+			large_put(buf + 12 * i, &r->set_large[i]);
+		large_set_list(a, buf, r->n_set_large);
+	}
+	for (unsigned i = 0; i < r->n_remove_large; i++)
+		if (has_large(a, &r->remove_large[i]) &&
+		    policy_large_edit(a, &r->remove_large[i], false, buf, cap) < 0)
+			return -1;
+	for (unsigned i = 0; i < r->n_add_large; i++)
+		if (!has_large(a, &r->add_large[i]) &&
+		    policy_large_edit(a, &r->add_large[i], true, buf, cap) < 0)
+			return -1;
+	return 0;
+}
+
+/* The actions added with large communities and prepending; -1: the
+ * route cannot carry them (scratch too small, AS_PATH too long). */
+static int apply_more(const struct pol_rule *r, struct bgp_attrs *a,
+		      uint8_t *scratch, size_t scratch_len, bool *changed)
+{
+	if (r->n_add_large || r->n_remove_large || r->replace_large) {
+		if (scratch_len < POL_SCRATCH_LEN ||
+		    rewrite_large(r, a, scratch + POL_SCRATCH_STD,
+				  POL_SCRATCH_LARGE) < 0)
+			return -1;
+		*changed = true;
+	}
+	for (uint32_t i = 0; i < r->prepend_count; i++) {
+		if (aspath_prepend(a, r->prepend_asn) < 0)
+			return -1;
+		a->present |= ATTR_BIT(ATTR_AS_PATH);
+		*changed = true;
+	}
+	return 0;
+}
+
 uint8_t policy_apply(const struct pol_rule *rules, unsigned n,
 		     const struct prefix *pfx, struct bgp_attrs *a,
 		     uint8_t *scratch, size_t scratch_len,
@@ -146,11 +287,18 @@ uint8_t policy_apply(const struct pol_rule *rules, unsigned n,
 			res->changed = true;
 		}
 		if (r->n_add_communities || r->n_remove_communities) {
-			if (rewrite_communities(r, a, scratch, scratch_len) < 0) {
+			if (rewrite_communities(r, a, scratch,
+						scratch_len < POL_SCRATCH_STD
+							? scratch_len
+							: POL_SCRATCH_STD) < 0) {
 				res->action = POL_DENY;
 				return POL_DENY;
 			}
 			res->changed = true;
+		}
+		if (apply_more(r, a, scratch, scratch_len, &res->changed) < 0) {
+			res->action = POL_DENY;
+			return POL_DENY;
 		}
 	}
 	res->action = r->action;

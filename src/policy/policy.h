@@ -36,7 +36,11 @@
  * POL_SCRATCH_LEN is always enough for a decoded UPDATE (an extended
  * message carries at most 16383 communities) plus 256 added ones.
  */
-#define POL_SCRATCH_LEN (4 * (16384 + 256))
+#define POL_SCRATCH_STD (4 * (16384 + 256))
+/* ... followed by room for the large community list (RFC 8092, 12 bytes
+ * each: at most 5461 in an extended message) plus 256 added ones. */
+#define POL_SCRATCH_LARGE (12 * (5462 + 256))
+#define POL_SCRATCH_LEN (POL_SCRATCH_STD + POL_SCRATCH_LARGE)
 
 /* Out of policy_apply(): the verdict, and which rule gave it. */
 struct pol_result {
@@ -45,7 +49,8 @@ struct pol_result {
 	bool changed; /* a set action modified attrs */
 };
 
-/* Index of the first rule that matches (prefix, attrs), -1 when none. */
+/* Index of the first rule that matches (prefix, attrs), -1 when none.
+ * A rule that matches `rpki` reads a->rpki (set by the importer). */
 int policy_match(const struct pol_rule *rules, unsigned n,
 		 const struct prefix *pfx, const struct bgp_attrs *a);
 
@@ -90,6 +95,17 @@ static inline bool policy_is_default(const struct prefix *p)
 #define POLICY_TOO_SHORT (-2)
 int policy_martian(const struct conf_rs *rs, const struct prefix *p,
 		   bool accept_default);
+
+/*
+ * Add (add true) or remove the large community c to/from a's list,
+ * writing the list into buf (at most cap bytes; buf may already hold
+ * a's list). Returns 0, or -1 when buf is too small.
+ */
+int policy_large_edit(struct bgp_attrs *a, const struct lcomm *c, bool add,
+		      uint8_t *buf, size_t cap);
+/* Same for a standard community. */
+int policy_std_edit(struct bgp_attrs *a, uint32_t c, bool add, uint8_t *buf,
+		    size_t cap);
 
 /* True when the AS_PATH holds local_asn (a loop: the route is dropped). */
 bool policy_aspath_loop(const struct bgp_attrs *a, uint32_t local_asn);

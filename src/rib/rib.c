@@ -270,11 +270,24 @@ static int replace_path(struct rib *rib, struct rentry *e, uint32_t idx,
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *pfx,
 		 struct rattr *attr)
 {
-	return rib_announce_id(rib, peer, 0, pfx, attr);
+	return rib_announce_path(rib, peer, 0, pfx, attr, RPKI_NONE);
 }
 
 int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
 		    const struct prefix *pfx, struct rattr *attr)
+{
+	return rib_announce_path(rib, peer, path_id, pfx, attr, RPKI_NONE);
+}
+
+int rib_announce_rpki(struct rib *rib, uint32_t peer, const struct prefix *pfx,
+		      struct rattr *attr, uint8_t rpki)
+{
+	return rib_announce_path(rib, peer, 0, pfx, attr, rpki);
+}
+
+int rib_announce_path(struct rib *rib, uint32_t peer, uint32_t path_id,
+		      const struct prefix *pfx, struct rattr *attr,
+		      uint8_t rpki)
 {
 	struct rentry *e;
 	struct rpath *p;
@@ -289,6 +302,7 @@ int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
 			p->stale = 0; /* re-announced after a restart */
 			rib->peers[peer].stale--;
 		}
+		p->rpki = rpki;
 		if (p->attr == attr)
 			return 0; /* same route again: nothing changes */
 		return replace_path(rib, e, idx, p, attr);
@@ -303,6 +317,7 @@ int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
 	p->path_id = path_id;
 	p->flags = 0;
 	p->stale = 0;
+	p->rpki = rpki;
 	rattr_ref(attr);
 	insert_sorted(rib, e, p);
 	if (e->n_paths++ == 0)
@@ -312,6 +327,23 @@ int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
 	set_flags(rib, e);
 	if (p->flags & RPATH_ECMP)
 		mark_changed(rib, e, idx);
+	return 1;
+}
+
+int rib_set_rpki(struct rib *rib, uint32_t peer, uint32_t path_id,
+		 const struct prefix *pfx, uint8_t state)
+{
+	struct rentry *e;
+	struct rpath *p;
+	uint32_t idx;
+
+	if (!peer_ok(rib, peer) ||
+	    !(e = trie_get(&rib->trie, pfx, false, NULL, &idx)) ||
+	    !(p = find_path(e, peer, path_id)))
+		return -1;
+	if (p->rpki == state)
+		return 0;
+	p->rpki = state;
 	return 1;
 }
 

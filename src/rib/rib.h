@@ -83,8 +83,9 @@ struct rpath {
 	struct rpath *next; /* next candidate for the same prefix, best first */
 	struct rattr *attr;
 	uint32_t peer : 24; /* peer index from rib_peer_add (< RIB_MAX_PEERS) */
-	uint32_t flags : 7; /* RPATH_* */
+	uint32_t flags : 5; /* RPATH_* */
 	uint32_t stale : 1; /* kept while its peer restarts (RFC 4724) */
+	uint32_t rpki : 2; /* enum rpki_state (conf.h); 0: not validated */
 	uint32_t path_id; /* ADD-PATH path identifier from the peer, else 0 */
 };
 #define RIB_MAX_PEERS (1u << 24)
@@ -139,6 +140,9 @@ const struct rib_peer *rib_peer_get(const struct rib *rib, uint32_t peer);
  * or no memory. */
 int rib_announce(struct rib *rib, uint32_t peer, const struct prefix *p,
 		 struct rattr *attr);
+/* The same, with the route's RPKI state (enum rpki_state). */
+int rib_announce_rpki(struct rib *rib, uint32_t peer, const struct prefix *p,
+		      struct rattr *attr, uint8_t rpki);
 /* A hint before a run of rib_withdraw/rib_announce calls for p[0..n):
  * bring the RIB nodes they will read into the cache, all at once. */
 void rib_prefetch(const struct rib *rib, const struct prefix *p, size_t n);
@@ -151,6 +155,15 @@ int rib_announce_id(struct rib *rib, uint32_t peer, uint32_t path_id,
 		    const struct prefix *p, struct rattr *attr);
 int rib_withdraw_id(struct rib *rib, uint32_t peer, uint32_t path_id,
 		    const struct prefix *p);
+/* Both: one path (path id, 0 without ADD-PATH) with its RPKI state. */
+int rib_announce_path(struct rib *rib, uint32_t peer, uint32_t path_id,
+		      const struct prefix *p, struct rattr *attr, uint8_t rpki);
+
+/* Set the RPKI state of peer's path path_id (0 without ADD-PATH) to p
+ * (not a decision input: the loc-RIB does not change). Returns 1 when it
+ * changed, 0 when it was the same, -1 when the peer has no such path. */
+int rib_set_rpki(struct rib *rib, uint32_t peer, uint32_t path_id,
+		 const struct prefix *p, uint8_t state);
 
 /* Number of routes a peer has in the RIB (its accepted prefixes). */
 size_t rib_peer_count(const struct rib *rib, uint32_t peer);

@@ -182,6 +182,7 @@ static void export_start(struct peer *p)
 	ep.afi_v6 = p->afi_v6;
 	ep.export_rules = p->cf->export;
 	ep.n_export_rules = p->cf->n_export;
+	ep.local_mask = conf_originate_mask(p->s->conf, p->cf->name);
 	ep.send = peer_export_send;
 	ep.fits = peer_export_fits;
 	ep.oversize = peer_export_oversize;

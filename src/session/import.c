@@ -24,6 +24,7 @@
 #include "session/import.h"
 #include "session/gr.h"
 #include "policy/policy.h"
+#include "policy/rpki.h"
 
 /* Why a whole UPDATE's announcements are refused, or NULL. */
 static const char *update_guard(const struct peer *p, const struct bgp_attrs *a)
@@ -53,6 +54,7 @@ struct import_ctx {
 	int martian_why; /* its policy_martian() answer */
 	uint16_t maxpfx_afi; /* set when max_prefixes was passed */
 	uint32_t path_id; /* ADD-PATH id of the NLRI being imported, or 0 */
+	uint32_t origin; /* RFC 6811 origin AS of the UPDATE's path */
 };
 
 static void withdraw_one(struct peer *p, const struct prefix *pfx,
@@ -142,18 +144,35 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 		refuse_one(x, pfx, mp, REFUSED_DEFAULT, -1);
 		return 0;
 	}
-	if (cf->n_import) {
+	uint8_t st = s->rpki_table ? rpki_validate(s->rpki_table, pfx, x->origin)
+				   : RPKI_NONE;
+	bool tag = st == RPKI_INVALID &&
+		   s->conf->rs.rpki.invalid == RPKI_INVALID_TAG;
+	if (st == RPKI_INVALID &&
+	    s->conf->rs.rpki.invalid == RPKI_INVALID_DENY) {
+		p->rpki_refused++;
+		log_debug(s->log, p->name, "%s refused: rpki invalid",
+			  prefix_fmt(pfx, buf, sizeof(buf)));
+		refuse_one(x, pfx, mp, REFUSED_RPKI, -1);
+		return 0;
+	}
+	if (cf->n_import || tag) {
 		memcpy(x->work, &x->u->attrs, sizeof(*x->work));
-		if (policy_eval(cf->import, cf->n_import, pfx, x->work,
+		x->work->rpki = st;
+		if (cf->n_import &&
+		    policy_eval(cf->import, cf->n_import, pfx, x->work,
 				x->scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
 			p->policy_refused++;
 			log_debug(s->log, p->name, "%s denied by import policy",
 				  prefix_fmt(pfx, buf, sizeof(buf)));
 			refuse_one(x, pfx, mp, REFUSED_RULE,
 				   (int16_t)policy_match(cf->import, cf->n_import,
-							 pfx, &x->u->attrs));
+							 pfx, x->work));
 			return 0;
 		}
+		if (tag && rpki_tag(x->work, &s->conf->rs.rpki, true,
+				    x->scratch) < 0)
+			return 0;
 		ra = intern_for(x, x->work, mp);
 	} else {
 		ra = received_attr(x, mp);
@@ -163,7 +182,7 @@ static int announce_one(struct import_ctx *x, const struct prefix *pfx, bool mp)
 	if (!ra)
 		return 0;
 	refused_del(p->refused, pfx);
-	if (rib_announce_id(s->rib, p->rib_id, x->path_id, pfx, ra) == 1 &&
+	if (rib_announce_path(s->rib, p->rib_id, x->path_id, pfx, ra, st) == 1 &&
 	    policy_is_default(pfx)) {
 		p->defaults_learned++;
 		prefix_fmt(pfx, buf, sizeof(buf));
@@ -437,6 +456,8 @@ static enum import_outcome import_routes(struct peer *p, struct conn *c,
 	if (!v4_ok && !mp_ok)
 		return IMPORT_OK;
 	x.guard = update_guard(p, &u->attrs);
+	if (p->s->rpki_table)
+		x.origin = rpki_origin_as(&u->attrs);
 	x.work = &p->s->import.work;
 	x.scratch = p->s->import.scratch;
 	if (x.guard)
@@ -568,11 +589,23 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 		refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_DEFAULT, -1);
 		return false;
 	}
-	if (!cf->n_import) {
+	uint8_t st = RPKI_NONE;
+	if (s->rpki_table) {
+		rattr_to_bgp(rr->attr, work);
+		st = rpki_validate(s->rpki_table, &rr->pfx,
+				   rpki_origin_as(work));
+	}
+	if (st == RPKI_INVALID && rs->rpki.invalid == RPKI_INVALID_DENY) {
+		refused_put(p->refused, &rr->pfx, rr->attr, REFUSED_RPKI, -1);
+		return false;
+	}
+	bool tag = st == RPKI_INVALID && rs->rpki.invalid == RPKI_INVALID_TAG;
+	if (!cf->n_import && !tag) {
 		ra = rr->attr;
 		rattr_ref(ra);
 	} else {
 		rattr_to_bgp(rr->attr, work);
+		work->rpki = st;
 		k = policy_match(cf->import, cf->n_import, &rr->pfx, work);
 		if (policy_eval(cf->import, cf->n_import, &rr->pfx, work,
 				s->import.scratch, POL_SCRATCH_LEN) != POL_ALLOW) {
@@ -580,6 +613,8 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 				    (int16_t)k);
 			return false;
 		}
+		if (tag && rpki_tag(work, &rs->rpki, true, s->import.scratch) < 0)
+			return false;
 		ra = rattr_intern_nh(s->rib, work, &rr->attr->next_hop,
 				     rr->attr->next_hop_ll.afi
 					     ? &rr->attr->next_hop_ll : NULL);
@@ -587,7 +622,7 @@ static bool reconsider_one(struct peer *p, const struct conf_rs *rs,
 			return false;
 	}
 	refused_del(p->refused, &rr->pfx);
-	rib_announce(s->rib, p->rib_id, &rr->pfx, ra);
+	rib_announce_rpki(s->rib, p->rib_id, &rr->pfx, ra, st);
 	rattr_unref(s->rib, ra);
 	return true;
 }

@@ -94,6 +94,7 @@ struct peer {
 	uint64_t flaps, max_prefix_hits, default_refused, loop_refused,
 		first_as_refused, policy_refused, treat_as_withdraw,
 		martian_refused, oversize_withdrawn;
+	uint64_t rpki_refused; /* origin-invalid routes refused (RFC 6811) */
 	uint64_t martian_updates; /* UPDATEs that carried martians */
 	uint64_t msgs_in, msgs_out, updates_in, notifications_in,
 		notifications_out, sessions_up;

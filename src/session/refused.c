@@ -20,6 +20,7 @@ const char *refused_why_name(int why)
 	case REFUSED_FIRST_AS: return "first AS not the peer's";
 	case REFUSED_MARTIAN: return "martian";
 	case REFUSED_DEFAULT: return "default route (accept_default false)";
+	case REFUSED_RPKI: return "rpki invalid";
 	default: return "refused";
 	}
 }

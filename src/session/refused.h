@@ -22,9 +22,10 @@ enum refused_why {
 	REFUSED_FIRST_AS, /* the first AS is not the peer's */
 	REFUSED_MARTIAN, /* inside route_server.martians */
 	REFUSED_DEFAULT, /* a default route without accept_default */
+	REFUSED_RPKI, /* origin invalid (RFC 6811) with rpki.invalid deny */
 };
 /* "import rule", "as-path loop", "first AS not the peer's", "martian",
- * "default route (accept_default false)". */
+ * "default route (accept_default false)", "rpki invalid". */
 const char *refused_why_name(int why);
 
 struct refused_route {

@@ -28,6 +28,7 @@
 struct peer;
 struct conn;
 struct session;
+struct pfx_table;
 
 /* Reused by every UPDATE import (src/session/import.c) so that no message
  * costs an allocation: the decoded UPDATE, the import policy's working
@@ -106,6 +107,9 @@ struct session {
 			  * bit (RFC 4724) and export waits (fsm_startup_done) */
 	bool stopping; /* shutting down: no reconnects; the loop ends
 			* once the last lingering connection is gone */
+	/* librtr's ROA table while route_server.rpki is configured (the
+	 * daemon's RTR client fills it), else NULL: routes are not validated */
+	struct pfx_table *rpki_table;
 	struct bfd_rx bfd_rx[2][2]; /* [multihop][ipv6] */
 	uint32_t bfd_disc_next; /* next BFD local discriminator */
 	struct import_buf import;

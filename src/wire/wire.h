@@ -280,6 +280,10 @@ struct bgp_attrs {
 	uint32_t originator_id; /* network byte order */
 	uint16_t cluster_list_len; /* bytes, multiple of 4 */
 	const uint8_t *cluster_list;
+	/* Not an attribute: the route's RPKI origin validation state (RFC
+	 * 6811), set by the importer for policy to match; 0 = not validated.
+	 * Never encoded, never interned. */
+	uint8_t rpki;
 };
 
 /* RFC 7606 outcome of decoding an UPDATE. */

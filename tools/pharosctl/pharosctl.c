@@ -76,7 +76,7 @@ static void show_peers(json_t *o)
 	table_print(&t);
 }
 
-static void route_rows(struct table *t, json_t *r, bool marks)
+static void route_rows(struct table *t, json_t *r, bool marks, bool rpki)
 {
 	json_t *paths = json_object_get(r, "paths"), *p;
 	const char *prefix = json_string_value(json_object_get(r, "prefix"));
@@ -102,6 +102,17 @@ static void route_rows(struct table *t, json_t *r, bool marks)
 				 json_is_true(json_object_get(p, "stale"))
 					 ? " (stale)" : "");
 		}
+		if (rpki) { /* RFC 6811 state, when validation is on */
+			char st[64];
+			table_row(t, mark, i ? "" : prefix,
+				  jstr(p, "next_hop", b[0], 512), b[1],
+				  jstr(p, "local_pref", b[2], 512),
+				  jstr(p, "med", b[3], 512),
+				  jstr(p, "origin", b[6], 512),
+				  jstr(p, "rpki", st, sizeof(st)),
+				  jstr(p, "as_path", b[4], 512), b[5]);
+			continue;
+		}
 		table_row(t, mark, i ? "" : prefix, jstr(p, "next_hop", b[0], 512),
 			  b[1], jstr(p, "local_pref", b[2], 512),
 			  jstr(p, "med", b[3], 512), jstr(p, "origin", b[6], 512),
@@ -109,19 +120,37 @@ static void route_rows(struct table *t, json_t *r, bool marks)
 	}
 }
 
+/* Whether any path carries an RPKI state (validation is configured). */
+static bool routes_have_rpki(json_t *o)
+{
+	json_t *r, *p;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(o, "routes"), i, r)
+		json_array_foreach(json_object_get(r, "paths"), k, p)
+			if (json_object_get(p, "rpki"))
+				return true;
+	return false;
+}
+
 static void show_routes(json_t *o, bool marks)
 {
-	struct table t = {.ncols = 9};
+	bool rpki = routes_have_rpki(o);
+	struct table t = {.ncols = rpki ? 10 : 9};
 	json_t *r;
 	size_t i, n = 0;
 
-	table_row(&t, " ", "PREFIX", "NEXT-HOP", "PEER", "LP", "MED", "ORIGIN",
-		  "AS-PATH", "COMMUNITIES");
+	if (rpki)
+		table_row(&t, " ", "PREFIX", "NEXT-HOP", "PEER", "LP", "MED",
+			  "ORIGIN", "RPKI", "AS-PATH", "COMMUNITIES");
+	else
+		table_row(&t, " ", "PREFIX", "NEXT-HOP", "PEER", "LP", "MED",
+			  "ORIGIN", "AS-PATH", "COMMUNITIES");
 	json_t *p;
 	size_t k;
 
 	json_array_foreach(json_object_get(o, "routes"), i, r) {
-		route_rows(&t, r, marks);
+		route_rows(&t, r, marks, rpki);
 		n++;
 	}
 	table_print(&t);
