@@ -42,6 +42,7 @@ pharos_conf_peer "$CONF" nva2 nva "$N2" 65002 passive=true
 pharos_conf_api "$CONF" "$API" "$TOKEN"
 cat >"$T_DIR/fabric.yaml" <<EOF
 fabric:
+  allow_external_next_hops: true # the NVAs' LAN is outside the VNets
   vnets:
     - name: hub
       hub: true
