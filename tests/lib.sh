@@ -205,6 +205,35 @@ stop_proc() {
 	return $rc
 }
 
+# bird_rs_conf NAME ADDR ASN STATIC [EXPORT] [CHANNEL] [SESSION]: write
+# $T_DIR/NAME.conf for a BIRD speaker at ADDR (AS ASN) with one IPv4
+# session "pharos" to the route server at $RS (AS 65515). STATIC goes in
+# verbatim (its static protocols); the session exports static routes
+# only, EXPORT adds statements to that filter before its accept, CHANNEL
+# adds ipv4 channel options and SESSION session options.
+bird_rs_conf() {
+	cat >"$T_DIR/$1.conf" <<CONF
+router id $2;
+log "$T_DIR/$1-daemon.log" all;
+protocol device { }
+$4
+protocol bgp pharos {
+	local $2 as $3;
+	neighbor $RS as 65515;
+	connect delay time 1;
+	connect retry time 2;
+	hold time 30;
+	strict bind on;
+	${7:-}
+	ipv4 {
+		import all;
+		export filter { if source != RTS_STATIC then reject; ${5:-} accept; };
+		${6:-}
+	};
+}
+CONF
+}
+
 # ----------------------------------------------------------- namespaces
 
 # ns NAME: the full name of the test's namespace NAME.

@@ -25,27 +25,7 @@ SHARED=198.19.200.0/24 PTX=198.19.210.0/24
 HUB=198.18.100.0/24
 
 # bird_conf N ADDR ASN CHANNEL-OPTIONS STATIC-PROTOCOLS
-bird_conf() {
-	cat >"$T_DIR/$1.conf" <<CONF
-router id $2;
-log "$T_DIR/$1-daemon.log" all;
-protocol device { }
-$5
-protocol bgp pharos {
-	local $2 as $3;
-	neighbor $RS as 65515;
-	connect delay time 1;
-	connect retry time 2;
-	hold time 30;
-	strict bind on;
-	ipv4 {
-		import all;
-		export filter { if source != RTS_STATIC then reject; accept; };
-		$4
-	};
-}
-CONF
-}
+bird_conf() { bird_rs_conf "$1" "$2" "$3" "$5" "" "$4"; }
 
 birdc_() { local n=$1; shift; nsx "$n" birdc -s "$T_DIR/$n.ctl" "$@"; }
 bird_established() { birdc_ "$1" show protocols pharos | grep -q Established; }

@@ -20,23 +20,9 @@ API=127.0.0.1:8179
 U1=198.19.201.0/24 U2=198.19.202.0/24
 HUB=198.18.100.0/24
 
-bird_conf() {
-	cat >"$T_DIR/$1.conf" <<CONF
-router id $2;
-log "$T_DIR/$1-daemon.log" all;
-protocol device { }
-protocol static { ipv4; route $4 blackhole; }
-protocol bgp pharos {
-	local $2 as $3;
-	neighbor $RS as 65515;
-	connect delay time 1;
-	connect retry time 2;
-	hold time 30;
-	strict bind on;
-	graceful restart on;
-	ipv4 { import all; export where source = RTS_STATIC; };
-}
-CONF
+bird_conf() { # N ADDR ASN PREFIX
+	bird_rs_conf "$1" "$2" "$3" "protocol static { ipv4; route $4 blackhole; }" "" "" \
+		"graceful restart on;"
 }
 
 birdc_() { local n=$1; shift; nsx "$n" birdc -s "$T_DIR/$n.ctl" "$@"; }

@@ -23,28 +23,8 @@ echo "refused-test-token" >"$TOKEN"
 chmod 600 "$TOKEN"
 
 bird_conf() { # N ADDR ASN "ROUTES" "EXPORT FILTER BODY"
-	cat >"$T_DIR/$1.conf" <<CONF
-router id $2;
-log "$T_DIR/$1-daemon.log" all;
-protocol device { }
-protocol static {
-	ipv4;
-	$4
-}
-protocol bgp pharos {
-	local $2 as $3;
-	neighbor $RS as 65515;
-	connect delay time 1;
-	connect retry time 2;
-	hold time 30;
-	strict bind on;
-	enable route refresh off;
-	ipv4 {
-		import all;
-		export filter { if source != RTS_STATIC then reject; $5 accept; };
-	};
-}
-CONF
+	bird_rs_conf "$1" "$2" "$3" "protocol static { ipv4; $4 }" "$5" "" \
+		"enable route refresh off;"
 }
 
 write_conf() { # RULES: with the deny rules (1) or without (0)

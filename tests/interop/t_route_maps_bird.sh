@@ -21,26 +21,7 @@ need_bin bird birdc "$PHAROSD" "$PHAROSCTL" jq
 RS=198.18.1.1 B1=198.18.1.2 B2=198.18.1.3 B3=198.18.1.4
 API=127.0.0.1:8179
 
-bird_conf() { # N ADDR ASN "STATIC BODY" "EXPORT FILTER BODY"
-	cat >"$T_DIR/$1.conf" <<CONF
-router id $2;
-log "$T_DIR/$1-daemon.log" all;
-protocol device { }
-$4
-protocol bgp pharos {
-	local $2 as $3;
-	neighbor $RS as 65515;
-	connect delay time 1;
-	connect retry time 2;
-	hold time 30;
-	strict bind on;
-	ipv4 {
-		import all;
-		export filter { if source != RTS_STATIC then reject; $5 accept; };
-	};
-}
-CONF
-}
+bird_conf() { bird_rs_conf "$@"; } # N ADDR ASN "STATIC PROTOCOLS" "EXPORT FILTER BODY"
 
 CONF=$T_DIR/pharosd.yaml
 pharos_conf_begin "$CONF" asn=65515 router_id=$RS listen=$RS hold_time=30 keepalive=10

@@ -39,29 +39,7 @@ JSON
 	mv "$ROAS.tmp" "$ROAS"
 }
 
-bird_conf() { # N ADDR ASN "ROUTES"
-	cat >"$T_DIR/$1.conf" <<CONF
-router id $2;
-log "$T_DIR/$1-daemon.log" all;
-protocol device { }
-protocol static {
-	ipv4;
-	$4
-}
-protocol bgp pharos {
-	local $2 as $3;
-	neighbor $RS as 65515;
-	connect delay time 1;
-	connect retry time 2;
-	hold time 30;
-	strict bind on;
-	ipv4 {
-		import all;
-		export where source = RTS_STATIC;
-	};
-}
-CONF
-}
+bird_conf() { bird_rs_conf "$1" "$2" "$3" "protocol static { ipv4; $4 }"; } # N ADDR ASN "ROUTES"
 
 write_conf() { # MODE
 	rm -f "$CONF"
