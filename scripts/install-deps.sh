@@ -13,11 +13,13 @@
 set -e
 
 BUILD="build-essential pkg-config
-libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev nettle-dev"
+libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev nettle-dev
+libnats-dev"
 LAB="clang libclang-rt-14-dev
 iproute2 procps curl psmisc iputils-ping jq libxml2-utils bsdextrautils bzip2 xxd python3 python3-yaml python3-jsonschema openssl bc
 util-linux git debhelper dpkg-dev fakeroot lintian systemd logrotate bash-completion binutils
-bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus nftables"
+bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus nftables
+nats-server"
 
 case "${1:-all}" in
 build) PKGS=$BUILD ;;

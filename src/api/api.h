@@ -41,6 +41,8 @@ struct api_hooks {
 	char *(*drill_svg)(void *ctx, unsigned id);
 	/* The MRT output's counters. */
 	void (*mrt_stats)(void *ctx, struct mrt_glue_stats *st);
+	/* Prometheus text of the NATS publisher (malloc'd, may be ""). */
+	char *(*bus_metrics)(void *ctx);
 	void *ctx;
 };
 

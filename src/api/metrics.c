@@ -561,6 +561,17 @@ static void put_mrt(struct mbuf *m, struct api_host *d)
 	mprintf(m, "pharos_mrt_buffered_bytes %zu\n", st.buffered);
 }
 
+/* The NATS publisher's counters, as it writes them (daemon/publish.c). */
+static void put_bus(struct mbuf *m, struct api_host *d)
+{
+	char *text = d->hooks.bus_metrics ? d->hooks.bus_metrics(d->hooks.ctx) :
+					    NULL;
+
+	if (text)
+		mprintf(m, "%s", text);
+	free(text);
+}
+
 static void put_process(struct mbuf *m, struct api_host *d)
 {
 	unsigned long long pages_total = 0, pages_rss = 0;
@@ -595,6 +606,7 @@ char *api_metrics_text(struct api_host *d)
 	put_measured(&m, d);
 	put_fabric(&m, d);
 	put_mrt(&m, d);
+	put_bus(&m, d);
 	put_process(&m, d);
 	return m.p;
 }

@@ -491,4 +491,6 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 	check_api(&k, ymap_get(root, "api"));
 	conf_check_fabric(c, ymap_get(root, "fabric"), d);
 	conf_martians(c, ymap_get(root, "route_server"), d);
+	conf_publish(c, ymap_get(ymap_get(root, "fabric"), "publish"), basedir,
+		     d);
 }

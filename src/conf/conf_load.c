@@ -867,10 +867,16 @@ static void f_regions(struct loader *L, const struct ynode *v, void *b)
 				&fab->n_regions, load_region);
 }
 
+/* fabric.publish is loaded with the checks (conf_publish.c). */
+static void f_publish(struct loader *L, const struct ynode *v, void *b)
+{
+}
+
 static const struct field fabric_fields[] = {
 	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
 	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
 	{"regions", F_FUNC, 0, 0, 0, NULL, f_regions, false},
+	{"publish", F_FUNC, 0, 0, 0, NULL, f_publish, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

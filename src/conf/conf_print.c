@@ -335,6 +335,7 @@ static void print_fabric(FILE *o, const struct conf_fabric *f)
 		put_str(o, f->regions[i].api);
 		fputs("}\n", o);
 	}
+	conf_publish_print(o, &f->publish);
 }
 
 void conf_print(const struct conf *c, FILE *out)
@@ -480,7 +481,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	if (!rs_equal(&a->rs, &b->rs) || !api_equal(&a->api, &b->api) ||
 	    fa->n_vnets != fb->n_vnets ||
 	    fa->n_route_tables != fb->n_route_tables ||
-	    fa->n_regions != fb->n_regions)
+	    fa->n_regions != fb->n_regions ||
+	    !conf_publish_equal(&fa->publish, &fb->publish))
 		return false;
 	for (unsigned i = 0; i < fa->n_regions; i++)
 		if (!str_eq(fa->regions[i].name, fb->regions[i].name) ||
@@ -559,6 +561,7 @@ void conf_free(struct conf *c)
 		free(c->fabric.regions[i].api);
 	}
 	free(c->fabric.regions);
+	conf_publish_free(&c->fabric.publish);
 	free(c->path);
 	free(c);
 }

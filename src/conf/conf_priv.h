@@ -67,6 +67,11 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 		       struct conf_diag *d);
 
+/* fabric.publish: load, check and default it (conf_publish.c); node is
+ * the publish mapping or NULL. Relative files are looked up in basedir. */
+void conf_publish(struct conf *c, const struct ynode *node,
+		  const char *basedir, struct conf_diag *d);
+
 /* route_server.martians: check the given list, or fill the defaults
  * (conf_martians.c). Runs after the rest of the checks. */
 void conf_martians(struct conf *c, const struct ynode *rsn,

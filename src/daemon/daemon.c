@@ -24,6 +24,7 @@
 #include "daemon/hold.h"
 #include "fabric/live.h"
 #include "daemon/mrt_glue.h"
+#include "daemon/publish.h"
 #include "daemon/reload.h"
 #include "session/peer.h"
 
@@ -171,6 +172,9 @@ int daemon_init(struct daemon *d, const char *events_file)
 	d->mrt = mrt_glue_new(d);
 	if (!d->metrics || !d->mrt)
 		return -1;
+	d->pub = publisher_new(d);
+	if (d->conf->fabric.publish.n_urls && !d->pub)
+		return -1;
 	daemon_watchers_start(d);
 	hold_start(d);
 	ev_signal_init(&d->sig_int, sig_stop_cb, SIGINT);
@@ -210,6 +214,7 @@ void daemon_fini(struct daemon *d)
 	hold_stop(d);
 	api_stop(d->api);
 	drills_free(d->drills);
+	publisher_free(d->pub);
 	mrt_glue_free(d->mrt);
 	metrics_free(d->metrics);
 	if (!d->sess.stopping)

@@ -53,6 +53,7 @@ struct daemon {
 	struct mrt_glue *mrt; /* MRT dumps and update log (daemon/mrt_glue.h) */
 	struct metrics *metrics; /* measurements for /metrics (api/metrics.h) */
 	struct drills *drills; /* failover drills (daemon/drill.h), NULL until one */
+	struct publisher *pub; /* fabric.publish (daemon/publish.h), or NULL */
 
 	ev_signal sig_int, sig_term, sig_hup, sig_usr1, sig_usr2;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */

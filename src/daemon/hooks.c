@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "daemon/drill.h"
 #include "daemon/mrt_glue.h"
+#include "daemon/publish.h"
 #include "daemon/reload.h"
 
 /* ------------------------------------------------- the session's hooks */
@@ -84,6 +85,13 @@ static void hook_mrt_stats(void *ctx, struct mrt_glue_stats *st)
 	mrt_glue_stats(d->mrt, st);
 }
 
+static char *hook_bus_metrics(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return publisher_metrics(d->pub);
+}
+
 void daemon_api_wire(struct daemon *d)
 {
 	struct api_host *h = &d->apih;
@@ -104,5 +112,6 @@ void daemon_api_wire(struct daemon *d)
 	h->hooks.drill_json = hook_drill_json;
 	h->hooks.drill_svg = hook_drill_svg;
 	h->hooks.mrt_stats = hook_mrt_stats;
+	h->hooks.bus_metrics = hook_bus_metrics;
 	h->hooks.ctx = d;
 }
