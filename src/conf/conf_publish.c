@@ -153,10 +153,8 @@ static void load_key(struct conf_publish *p, const char *key,
 static void check_combination(struct conf_publish *p, const struct ynode *n,
 			      struct conf_diag *d)
 {
-	if (!p->n_urls) {
+	if (!p->n_urls)
 		diag_err(d, n, "publish needs 'nats' (the server URL)");
-		return;
-	}
 	if ((p->creds_file != NULL) + (p->token_file != NULL) +
 	    (p->user != NULL) > 1)
 		diag_err(d, n, "publish: give one of creds_file, token_file or "
