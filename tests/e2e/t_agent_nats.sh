@@ -11,9 +11,9 @@
 #
 # Both NVAs announce 198.19.250.0/24 to rs1: the agent, which talks to no
 # route server, installs it from the bus as one multipath route; nva2's
-# death reaches its kernel. pharosd stopped (SIGTERM, which withdraws
-# every route from its own fabric): the bus keeps the last table and the
-# route stays. A fresh agent on an emptied table, with pharosd still
+# death reaches its kernel. pharosd stopped (SIGTERM: its sessions are
+# closed, it publishes nothing more): the bus keeps the last table and
+# the route stays. A fresh agent on an emptied table, with pharosd still
 # down, installs the route from the bus alone. Then two pharosd publish
 # for the same hub (rs2 also learns 198.19.251.0/24): the agent holds the
 # union, and rs2 stopping changes nothing in the kernel.
@@ -133,7 +133,7 @@ check_wait "nva2 back: 2-way again" 30 nh_is "$P4" "$N1 $N2 "
 check_wait "the agent hears rs1's heartbeats (rs1 up)" 10 \
 	grep -q '"event":"server-up","agent":"vm-a1","server":"nats:rs1"' "$(log_of agent)"
 before=$(owned | sort)
-check "pharosd stopped (SIGTERM: its own fabric withdraws every route)" \
+check "pharosd stopped (SIGTERM: it closes its BGP sessions)" \
 	stop_proc rs1 TERM 10
 check_wait "the agent sees rs1's heartbeats stop (routes kept as stale)" 15 \
 	grep -q '"event":"server-down".*"stale":true' "$(log_of agent)"
