@@ -72,12 +72,14 @@ struct publisher {
 	struct inbox_msg *inbox; /* under mu */
 	size_t n_inbox, cap_inbox;
 	atomic_bool connected, ready;
+	atomic_uint ready_gen; /* bumped by every completed setup */
 	atomic_int pending;
 	atomic_ullong acked, pub_errors, inbox_dropped, disconnects,
 		reconnects, setup_errors;
 
 	/* the loop's own */
-	bool was_connected, was_ready;
+	bool was_connected;
+	unsigned seen_gen; /* ready_gen the loop last acted on */
 	size_t n_subnets;
 	uint64_t *sent_version; /* per subnet: version of its last table */
 	uint8_t *dirty; /* per subnet: to be sent */
@@ -218,6 +220,7 @@ static void *setup_main(void *arg)
 		pthread_mutex_lock(&p->mu);
 		if (s == NATS_OK && atomic_load(&p->connected)) {
 			atomic_store(&p->ready, true);
+			atomic_fetch_add(&p->ready_gen, 1);
 		} else if (s != NATS_OK) {
 			struct timespec ts;
 			atomic_fetch_add(&p->setup_errors, 1);
@@ -485,6 +488,7 @@ static void drain_inbox(struct publisher *p)
 static void state_changes(struct publisher *p)
 {
 	bool c = atomic_load(&p->connected), r = atomic_load(&p->ready);
+	unsigned gen = atomic_load(&p->ready_gen);
 	struct daemon *d = p->d;
 
 	if (c != p->was_connected) {
@@ -498,15 +502,17 @@ static void state_changes(struct publisher *p)
 				    "NATS connection lost");
 		}
 	}
-	if (r && !p->was_ready) {
-		memset(p->dirty, 1, p->n_subnets); /* the bus may hold less */
+	/* each new connection's setup, even one the loop did not see
+	 * coming: the bus may hold less than we sent before */
+	if (r && gen != p->seen_gen) {
+		p->seen_gen = gen;
+		memset(p->dirty, 1, p->n_subnets);
 		log_info(&d->log, NULL, "bus: streams ready, publishing %zu "
 			 "subnets as %s", p->n_subnets, p->name);
 		events_emit(d->events, "bus_up", NULL,
 			    "publishing to NATS JetStream as %s", p->name);
 		heartbeat(p);
 	}
-	p->was_ready = r;
 }
 
 static void wake_cb(struct ev_loop *loop, ev_async *w, int revents)

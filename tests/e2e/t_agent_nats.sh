@@ -9,9 +9,10 @@
 #   nva2 pharos-peer AS 65002                              198.18.1.3
 #   vm   pharos-agent --nats (spoke-a/app, table 100)      198.18.1.10
 #
-# Both NVAs announce 198.19.250.0/24 to rs1: the agent, which talks to no
-# route server, installs it from the bus as one multipath route; nva2's
-# death reaches its kernel. pharosd stopped (SIGTERM: its sessions are
+# rs1 starts before nats-server: it serves BGP and its API meanwhile, then
+# connects by itself. Both NVAs announce 198.19.250.0/24 to rs1: the
+# agent, which talks to no route server, installs it from the bus as one
+# multipath route; nva2's death reaches its kernel. pharosd stopped (SIGTERM: its sessions are
 # closed, it publishes nothing more): the bus keeps the last table and
 # the route stays. A fresh agent on an emptied table, with pharosd still
 # down, installs the route from the bus alone. Then two pharosd publish
@@ -38,10 +39,6 @@ ns_addr nva1 eth0 "$N1/24"
 ns_addr nva2 eth0 "$N2/24"
 ns_addr vm eth0 "$VM/24"
 
-mkdir -p "$T_DIR/js"
-start_in nats bus "$NATS_SERVER" -a "$BUS" -p 4222 -js -sd "$T_DIR/js"
-check_wait "nats-server with JetStream listens in its namespace" 20 \
-	nsx vm bash -c "exec 3<>/dev/tcp/$BUS/4222"
 
 # conf RS NAME: pharosd's configuration for route server NAME at RS
 conf() {
@@ -107,11 +104,26 @@ agent_listed() {
 		'[.agents[] | select(.agent == "vm-a1" and .subnet == "app" and .version > 0)] | length == 1' >/dev/null
 }
 
+# bus_metric RS_NS RS_ADDR NAME: a pharos_bus_* value of that pharosd
+bus_metric() {
+	nsx "$1" curl -sf -m 2 "http://$2:8179/metrics" | awk -v m="$3" '$1 == m { print $2 }'
+}
+
+# pharosd starts before NATS: it must serve BGP and its API regardless
 rs_start rs1 "$RS1"
 nva nva1 nva1 65001 "$N1" "$RS1" "$P4"
 nva nva2 nva2 65002 "$N2" "$RS1" "$P4"
-check_wait "both NVAs established with rs1" 30 \
+check_wait "both NVAs established with rs1 while NATS is absent" 30 \
 	eval 'peer_up rs1 $RS1 nva1 && peer_up rs1 $RS1 nva2'
+check_eq "rs1 reports no bus connection" "$(bus_metric rs1 "$RS1" pharos_bus_connected)" 0
+
+mkdir -p "$T_DIR/js"
+start_in nats bus "$NATS_SERVER" -a "$BUS" -p 4222 -js -sd "$T_DIR/js"
+check_wait "nats-server with JetStream listens in its namespace" 20 \
+	nsx vm bash -c "exec 3<>/dev/tcp/$BUS/4222"
+check_wait "rs1 connects by itself and sets up the streams" 20 \
+	eval '[ "$(bus_metric rs1 "$RS1" pharos_bus_ready)" = 1 ]'
+check "rs1 says so in an event (bus_up)" grep -q '"type":"bus_up"' "$(log_of rs1)"
 start_agent agent
 check_wait "the agent installs $P4 from the bus as a 2-way multipath route" 30 \
 	nh_is "$P4" "$N1 $N2 " || diag "$(tail -5 "$(log_of agent)")"

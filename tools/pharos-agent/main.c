@@ -86,6 +86,7 @@ struct agent {
 	double started, next_bus_ack;
 	unsigned bus_events; /* ag_bus_conn_events() last seen */
 	bool bus_ack_due;
+	unsigned bus_sub_fails; /* subscription attempts that failed */
 };
 
 static double mono(void)
@@ -643,7 +644,7 @@ static void bus_step(struct agent *a, double now)
 	char err[512];
 	struct ag_bus_msg *v = NULL;
 	int rc = ag_bus_poll(a->bus, now, err, sizeof(err));
-	if (rc < 0 && (a->verbose || !(a->st.failures++ & 7)))
+	if (rc < 0 && (a->verbose || !(a->bus_sub_fails++ & 7)))
 		logmsg(a, "bus: %s", err);
 	else if (rc > 0)
 		logmsg(a, "bus: following %s/%s", a->vnet, a->subnet);
