@@ -128,6 +128,7 @@ static int run_nats(void)
 			fprintf(stderr, "connect %d: %s\n", c, nats_GetLastError(NULL));
 			return 1;
 		}
+	fprintf(stderr, "%d connections up\n", S.conns);
 	for (int i = 0; i < S.n; i++) {
 		jsSubOptions so;
 		jsErrCode jerr = 0;
@@ -141,6 +142,7 @@ static int run_nats(void)
 			return 1;
 		}
 	}
+	fprintf(stderr, "%d consumers subscribed\n", S.n);
 	double end = now_real() + S.timeout;
 	bool said = false;
 	for (;;) {
@@ -157,6 +159,9 @@ static int run_nats(void)
 			break;
 		usleep(2000);
 	}
+	if (!said)
+		fprintf(stderr, "only %d of %d agents hold the route\n", S.n_ready,
+			S.n);
 	return said ? 0 : 1; /* subscriptions end with the process */
 }
 

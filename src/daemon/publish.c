@@ -84,6 +84,7 @@ struct publisher {
 	uint64_t *sent_version; /* per subnet: version of its last table */
 	uint8_t *dirty; /* per subnet: to be sent */
 	uint64_t states, deltas, heartbeats, agent_msgs, agent_bad, skipped_full;
+	uint64_t too_large; /* messages over the server's max_payload */
 };
 
 /* ------------------------------------------------ libnats' threads */
@@ -278,27 +279,46 @@ static void head(json_t *o, const struct publisher *p, uint32_t i)
 	json_object_set_new(o, "ts", json_string(log_time_iso(ts, sizeof(ts))));
 }
 
-/* Publish o (consumed) on subj, asynchronously. */
-static bool send_json(struct publisher *p, const char *subj, json_t *o)
+/* Publish o (consumed) on subj, asynchronously: SENT, or RETRY_LATER
+ * (not connected, out of memory), or TOO_LARGE (over the server's
+ * max_payload: it never will fit; logged and counted). */
+enum { SENT = 0, RETRY_LATER = -1, TOO_LARGE = -2 };
+static int send_json(struct publisher *p, const char *subj, json_t *o)
 {
 	char *text = json_dumps(o, PHAROS_JSON_DUMP);
+	int64_t max = natsConnection_GetMaxPayload(p->nc);
 	jsPubOptions po;
 	natsStatus s = NATS_NO_MEMORY;
 
 	json_decref(o);
 	if (!text)
-		return false;
+		return RETRY_LATER;
+	if (max > 0 && (int64_t)strlen(text) > max) {
+		if (!(p->too_large & (p->too_large + 1)))
+			log_err(&p->d->log, NULL, "bus: %s is %zu bytes, over the "
+				"NATS server's max_payload of %lld: not published "
+				"(raise max_payload in nats-server)", subj,
+				strlen(text), (long long)max);
+		p->too_large++;
+		free(text);
+		return TOO_LARGE;
+	}
 	jsPubOptions_Init(&po);
 	po.MaxWait = PUB_WAIT_MS;
 	atomic_fetch_add(&p->pending, 1);
 	s = js_PublishAsync(p->js, subj, text, (int)strlen(text), &po);
 	free(text);
 	if (s != NATS_OK) {
+		unsigned long long n = atomic_fetch_add(&p->pub_errors, 1);
 		atomic_fetch_sub(&p->pending, 1);
-		atomic_fetch_add(&p->pub_errors, 1);
-		return false;
+		if (!(n & (n + 1)) || !(n % 1000)) /* 1st, 2nd, 4th... */
+			log_warn(&p->d->log, NULL, "bus: publish on %s failed: "
+				 "%s (%s)", subj, natsStatus_GetText(s),
+				 nats_GetLastError(NULL) ?
+				 nats_GetLastError(NULL) : "");
+		return RETRY_LATER;
 	}
-	return true;
+	return SENT;
 }
 
 static void send_delta(struct publisher *p, uint32_t i, uint64_t from)
@@ -325,7 +345,7 @@ static void send_delta(struct publisher *p, uint32_t i, uint64_t from)
 			fab_route_json(&dl.items[k].route)));
 	json_object_set_new(o, "deltas", arr);
 	fab_delta_free(&dl);
-	if (send_json(p, subj, o))
+	if (send_json(p, subj, o) == SENT)
 		p->deltas++;
 }
 
@@ -350,10 +370,11 @@ static bool send_subnet(struct publisher *p, uint32_t i)
 		json_array_append_new(arr, fab_route_json(&t.routes[k]));
 	json_object_set_new(o, "routes", arr);
 	fab_table_free(&t);
-	if (!send_json(p, subj, o))
+	int rc = send_json(p, subj, o);
+	if (rc == RETRY_LATER)
 		return false;
-	p->states++;
-	return true;
+	p->states += rc == SENT;
+	return true; /* sent, or never will be: the next subnet's turn */
 }
 
 static void resize(struct publisher *p)
@@ -759,6 +780,9 @@ char *publisher_metrics(const struct publisher *p)
 		"pharos_bus_published_total{kind=\"heartbeat\"} %llu\n",
 		(unsigned long long)p->states, (unsigned long long)p->deltas,
 		(unsigned long long)p->heartbeats);
+	fprintf(f, "# HELP pharos_bus_too_large_total Messages not published: over the NATS server's max_payload\n"
+		"# TYPE pharos_bus_too_large_total counter\npharos_bus_too_large_total %llu\n",
+		(unsigned long long)p->too_large);
 	fprintf(f, "# HELP pharos_bus_acked_total Publishes JetStream acknowledged\n"
 		"# TYPE pharos_bus_acked_total counter\npharos_bus_acked_total %llu\n",
 		(unsigned long long)atomic_load(&p->acked));
