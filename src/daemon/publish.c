@@ -53,6 +53,7 @@ struct publisher {
 	char *name; /* this route server's token */
 	char token[BUS_TOKEN_MAX];
 	uint32_t hb_s, max_pending;
+	uint64_t boot; /* start of this pharosd, ms since the epoch */
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
@@ -277,6 +278,7 @@ static void head(json_t *o, const struct publisher *p, uint32_t i)
 	json_object_set_new(o, "vnet", json_string(vn));
 	json_object_set_new(o, "subnet", json_string(sn));
 	json_object_set_new(o, "ts", json_string(log_time_iso(ts, sizeof(ts))));
+	json_object_set_new(o, "boot", json_integer((json_int_t)p->boot));
 }
 
 /* Publish o (consumed) on subj, asynchronously: SENT, or RETRY_LATER
@@ -439,10 +441,11 @@ static void heartbeat(struct publisher *p)
 
 	if (p->stopped || !atomic_load(&p->connected) || p->d->sess.stopping)
 		return;
-	o = json_pack("{s:i, s:s, s:s, s:i, s:I, s:b}", "format", BUS_FORMAT,
-		      "route_server", p->name, "ts",
-		      log_time_iso(ts, sizeof(ts)), "interval_s", (int)p->hb_s,
-		      "version", (json_int_t)fab_version(FAB(p)), "held",
+	o = json_pack("{s:i, s:s, s:s, s:I, s:i, s:I, s:b}", "format",
+		      BUS_FORMAT, "route_server", p->name, "ts",
+		      log_time_iso(ts, sizeof(ts)), "boot", (json_int_t)p->boot,
+		      "interval_s", (int)p->hb_s, "version",
+		      (json_int_t)fab_version(FAB(p)), "held",
 		      p->d->fglue && p->d->fglue->held);
 	text = json_dumps(o, PHAROS_JSON_DUMP);
 	json_decref(o);
@@ -679,6 +682,7 @@ struct publisher *publisher_new(struct daemon *d)
 	if (!p)
 		return NULL;
 	p->d = d;
+	p->boot = (uint64_t)(ev_time() * 1000.0);
 	p->name = strdup(c->name);
 	p->hb_s = c->heartbeat_s ? c->heartbeat_s : 5;
 	p->max_pending = c->max_pending ? c->max_pending : 1024;

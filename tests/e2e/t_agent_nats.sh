@@ -22,7 +22,7 @@
 
 AGENT=${PHAROS_AGENT:-$PHAROS_BIN/pharos-agent}
 NATS_SERVER=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
-need_bin "$PHAROSD" "$PHAROS_PEER" "$AGENT" "$NATS_SERVER" jq curl
+need_bin "$PHAROSD" "$PHAROS_PEER" "$AGENT" "$NATS_SERVER" jq curl promtool
 
 RS1=198.18.1.1 RS2=198.18.1.4 BUS=198.18.1.20
 N1=198.18.1.2 N2=198.18.1.3 VM=198.18.1.10
@@ -135,6 +135,9 @@ check_wait "rs1 lists the bus-connected agent (its ack came over the bus)" 15 \
 	agent_listed rs1 "$RS1"
 check "rs1 counts the table messages it published" eval \
 	'nsx rs1 curl -sf "http://$RS1:8179/metrics" | grep -qE "^pharos_bus_published_total\{kind=\"state\"\} [1-9]"'
+nsx rs1 curl -sf "http://$RS1:8179/metrics" >"$T_DIR/metrics.txt"
+check "the bus metrics pass promtool check metrics" eval \
+	'promtool check metrics <"$T_DIR/metrics.txt" >"$T_DIR/promtool.out" 2>&1 && [ ! -s "$T_DIR/promtool.out" ]'
 
 check "nva2 dies (SIGKILL)" stop_proc nva2 KILL 5
 check_wait "nva2's death reaches the agent's kernel: $P4 via nva1 only" 30 \

@@ -278,6 +278,7 @@ struct ag_server {
 	/* --nats: a route server known from the bus */
 	double heard_at; /* its last heartbeat (0: none yet) */
 	double hb_interval; /* the interval its heartbeats announce */
+	uint64_t boot; /* its "boot" (start, ms) of the table held */
 };
 
 #define AG_BACKOFF_MIN 0.5

@@ -5,10 +5,16 @@
  * libnats delivers on its own threads; this file only copies what
  * arrives into a queue under a mutex and wakes the agent's loop through
  * an eventfd, so the loop (main.c) stays the only owner of the agent's
- * state. The tables come from an ordered JetStream consumer that starts
- * with the last message of every route server's subject
- * (pharos.state.VNET.SUBNET.*, DeliverLastPerSubject), so an agent that
- * starts while every route server is down still gets their last tables.
+ * state. New tables arrive on a plain subscription to
+ * pharos.state.VNET.SUBNET.* (cheap for the server however many agents
+ * there are). What was published before, or while the connection was
+ * down, comes from a catch-up: an ordered JetStream consumer that starts
+ * with the last message of every route server on that subject
+ * (DeliverLastPerSubject), dropped once it has delivered them, and made
+ * again after every reconnection. So an agent that starts while every
+ * route server is down still gets their last tables. A table may thus
+ * come twice, or an older one after a newer: the loop keeps the newest by
+ * the route server's (boot, version).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,12 +32,15 @@
 
 #define BUS_QUEUE_MAX 4096
 #define BUS_SUB_RETRY_S 2.0
+#define BUS_CATCHUP_MAX_S 30.0 /* a catch-up that delivers nothing ends */
 
 struct ag_bus {
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
-	natsSubscription *state_sub, *hb_sub;
+	natsSubscription *state_sub, *live_sub, *hb_sub;
+	double catchup_started;
+	atomic_bool catchup_done, need_catchup;
 	int efd;
 	char state_filter[610]; /* pharos.state.V.S.* */
 	char state_prefix[600]; /* pharos.state.V.S. */
@@ -98,8 +107,8 @@ static bool rs_of(const char *subject, const char *prefix, char *out,
 	return bus_untoken(out, len, subject + pl);
 }
 
-static void state_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m,
-		     void *closure)
+static void live_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m,
+		    void *closure)
 {
 	struct ag_bus *b = closure;
 	char rs[256];
@@ -107,6 +116,18 @@ static void state_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m,
 		push(b, AG_BUS_STATE, rs, natsMsg_GetData(m),
 		     natsMsg_GetDataLength(m));
 	natsMsg_Destroy(m);
+}
+
+/* The catch-up consumer: the same, and "done" after the last pending. */
+static void catchup_cb(natsConnection *nc, natsSubscription *sub,
+		       natsMsg *m, void *closure)
+{
+	struct ag_bus *b = closure;
+	jsMsgMetaData *meta = NULL;
+	if (natsMsg_GetMetaData(&meta, m) == NATS_OK && meta->NumPending == 0)
+		atomic_store(&b->catchup_done, true);
+	jsMsgMetaData_Destroy(meta);
+	live_cb(nc, sub, m, closure);
 }
 
 static void hb_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m,
@@ -123,6 +144,7 @@ static void hb_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m,
 static void up_cb(natsConnection *nc, void *closure)
 {
 	struct ag_bus *b = closure;
+	atomic_store(&b->need_catchup, true);
 	atomic_store(&b->connected, true);
 	atomic_fetch_add(&b->conn_events, 1);
 	poke(b);
@@ -222,6 +244,9 @@ struct ag_bus *ag_bus_open(const struct ag_bus_opts *bo, char *err,
 	if (s == NATS_OK)
 		s = natsConnection_Subscribe(&b->hb_sub, b->nc, BUS_HB ".*",
 					     hb_cb, b);
+	if (s == NATS_OK)
+		s = natsConnection_Subscribe(&b->live_sub, b->nc,
+					     b->state_filter, live_cb, b);
 	if (s != NATS_OK) {
 		snprintf(err, errlen, "bus: %s: %s", natsStatus_GetText(s),
 			 nats_GetLastError(NULL) ? nats_GetLastError(NULL) : "");
@@ -237,6 +262,8 @@ void ag_bus_close(struct ag_bus *b)
 		return;
 	if (b->state_sub)
 		natsSubscription_Destroy(b->state_sub);
+	if (b->live_sub)
+		natsSubscription_Destroy(b->live_sub);
 	if (b->hb_sub)
 		natsSubscription_Destroy(b->hb_sub);
 	if (b->nc)
@@ -274,17 +301,35 @@ unsigned long long ag_bus_dropped(const struct ag_bus *b)
 	return atomic_load(&b->dropped);
 }
 
-/* Subscribe to the tables once connected (a request: bounded by the
- * JetStream wait). Returns 1 when it just subscribed, -1 when it failed
- * (err says why), 0 otherwise. */
+static void catchup_end(struct ag_bus *b)
+{
+	if (!b->state_sub)
+		return;
+	natsSubscription_Unsubscribe(b->state_sub); /* deletes the consumer */
+	natsSubscription_Destroy(b->state_sub);
+	b->state_sub = NULL;
+}
+
+/* Catch up on the stored tables once connected (a request: bounded by
+ * the JetStream wait), and drop that consumer once it delivered them.
+ * Returns 1 when a catch-up just started, 2 when one ended, -1 when it
+ * could not start (err says why), 0 otherwise. */
 int ag_bus_poll(struct ag_bus *b, double now, char *err, size_t errlen)
 {
 	uint64_t junk;
 	ssize_t r = read(b->efd, &junk, sizeof(junk));
 	(void)r;
-	if (b->state_sub || !atomic_load(&b->connected) ||
+	if (b->state_sub && (atomic_load(&b->catchup_done) ||
+			     now - b->catchup_started > BUS_CATCHUP_MAX_S)) {
+		catchup_end(b);
+		return 2;
+	}
+	if (!atomic_load(&b->need_catchup) || !atomic_load(&b->connected) ||
 	    now < b->next_sub_try)
 		return 0;
+	catchup_end(b); /* a reconnect during a catch-up: start over */
+	atomic_store(&b->need_catchup, false);
+	atomic_store(&b->catchup_done, false);
 	jsOptions jo;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
@@ -294,10 +339,13 @@ int ag_bus_poll(struct ag_bus *b, double now, char *err, size_t errlen)
 	so.Ordered = true;
 	so.Config.DeliverPolicy = js_DeliverLastPerSubject;
 	natsStatus s = js_Subscribe(&b->state_sub, b->js, b->state_filter,
-				    state_cb, b, &jo, &so, &jerr);
-	if (s == NATS_OK)
+				    catchup_cb, b, &jo, &so, &jerr);
+	if (s == NATS_OK) {
+		b->catchup_started = now;
 		return 1;
+	}
 	b->state_sub = NULL;
+	atomic_store(&b->need_catchup, true);
 	b->next_sub_try = now + BUS_SUB_RETRY_S;
 	snprintf(err, errlen, "subscribing to %s: %s%s%s", b->state_filter,
 		 natsStatus_GetText(s), nats_GetLastError(NULL) ? ": " : "",

@@ -549,8 +549,10 @@ static struct ag_server *bus_server(struct agent *a, const char *rs)
 	return s;
 }
 
-/* A table from the bus: the newest the stream holds for that server
- * (versions restart when a route server restarts: the latest wins). */
+/* A table from the bus. It may come twice (live and from the catch-up)
+ * or after a newer one: only a newer (boot, version) of that route server
+ * replaces what the agent holds (versions restart with the route server,
+ * its boot time does not go back). */
 static void bus_state(struct agent *a, struct ag_server *s, const char *text)
 {
 	struct ag_entries t = { 0 };
@@ -558,7 +560,12 @@ static void bus_state(struct agent *a, struct ag_server *s, const char *text)
 	char err[256];
 	json_t *o = json_loads(text, 0, NULL);
 	json_int_t fmt = json_integer_value(json_object_get(o, "format"));
+	uint64_t boot = (uint64_t)json_integer_value(json_object_get(o, "boot"));
+	uint64_t ver = (uint64_t)json_integer_value(json_object_get(o, "version"));
 	json_decref(o);
+	if (s->has_table && (boot < s->boot ||
+			     (boot == s->boot && ver <= s->version)))
+		return; /* not newer than what we hold */
 	if (fmt != BUS_FORMAT) {
 		logmsg(a, "%s: table of format %lld ignored (want %d)", s->url,
 		       (long long)fmt, BUS_FORMAT);
@@ -577,6 +584,7 @@ static void bus_state(struct agent *a, struct ag_server *s, const char *text)
 	s->has_table = true;
 	s->stale = !s->up;
 	s->version = version;
+	s->boot = boot;
 	s->tables++;
 	a->dirty = a->changed = true;
 	a->flushed = false;
@@ -646,8 +654,11 @@ static void bus_step(struct agent *a, double now)
 	int rc = ag_bus_poll(a->bus, now, err, sizeof(err));
 	if (rc < 0 && (a->verbose || !(a->bus_sub_fails++ & 7)))
 		logmsg(a, "bus: %s", err);
-	else if (rc > 0)
-		logmsg(a, "bus: following %s/%s", a->vnet, a->subnet);
+	else if (rc == 1)
+		logmsg(a, "bus: following %s/%s, catching up on stored tables",
+		       a->vnet, a->subnet);
+	else if (rc == 2 && a->verbose)
+		logmsg(a, "bus: caught up");
 	bus_connection(a);
 	size_t n = ag_bus_take(a->bus, &v);
 	for (size_t i = 0; i < n; i++) {
