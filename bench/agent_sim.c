@@ -3,9 +3,10 @@
  * bench/nats_scale.sh: each follows one subnet (spoke-I/app) the way
  * pharos-agent does and notes when it sees a change, without a kernel.
  *
- *   -m nats   an ordered JetStream consumer per agent on
- *             pharos.state.spoke-I.app.* (DeliverLastPerSubject), spread
- *             over -c connections;
+ *   -m nats   as pharos-agent --nats: a plain subscription per agent to
+ *             pharos.state.spoke-I.app.*, and a catch-up (an ordered
+ *             JetStream consumer, DeliverLastPerSubject) dropped once
+ *             every agent holds its table; spread over -c connections;
  *   -m http   the HTTP path: table, then long-polled deltas
  *             (wait=30), with pharos-agent's backoff (0.5 s doubling to
  *             30 s) after a refusal; source addresses taken in turn from
@@ -113,6 +114,7 @@ static int run_nats(void)
 	natsConnection **nc = calloc((size_t)S.conns, sizeof(*nc));
 	jsCtx **js = calloc((size_t)S.conns, sizeof(*js));
 	natsSubscription **subs = calloc((size_t)S.n, sizeof(*subs));
+	natsSubscription **live = calloc((size_t)S.n, sizeof(*live));
 	natsOptions *o;
 	char subj[256];
 
@@ -136,6 +138,11 @@ static int run_nats(void)
 		so.Ordered = true;
 		so.Config.DeliverPolicy = js_DeliverLastPerSubject;
 		snprintf(subj, sizeof(subj), "pharos.state.spoke-%d.app.*", i);
+		if (natsConnection_Subscribe(&live[i], nc[i % S.conns], subj,
+					     msg_cb, &S.a[i]) != NATS_OK) {
+			fprintf(stderr, "live %d: %s\n", i, nats_GetLastError(NULL));
+			return 1;
+		}
 		if (js_Subscribe(&subs[i], js[i % S.conns], subj, msg_cb, &S.a[i],
 				 NULL, &so, &jerr) != NATS_OK) {
 			fprintf(stderr, "subscribe %d: %s\n", i, nats_GetLastError(NULL));
@@ -150,6 +157,12 @@ static int run_nats(void)
 		int r = S.n_ready, s = S.n_seen;
 		pthread_mutex_unlock(&S.mu);
 		if (!said && r == S.n) {
+			/* the catch-up consumers go, as the agent drops its */
+			for (int i = 0; i < S.n; i++) {
+				natsSubscription_Unsubscribe(subs[i]);
+				natsSubscription_Destroy(subs[i]);
+			}
+			fprintf(stderr, "catch-up consumers dropped\n");
 			printf("ready %d\n", r);
 			fflush(stdout);
 			said = true;
