@@ -42,6 +42,8 @@
 #define PUB_WAIT_MS 5000 /* JetStream ack timeout of one publish */
 #define DELTA_MAX_AGE_S 3600 /* deltas kept in their stream */
 #define DELTA_PER_SUBJECT 256
+#define PUB_MAX_BYTES (1 << 20) /* bytes awaiting JetStream's ack */
+#define WRITE_DEADLINE_MS 1000 /* the most a write to NATS may wait */
 
 struct inbox_msg {
 	char *subject;
@@ -75,6 +77,7 @@ struct publisher {
 	atomic_bool connected, ready;
 	atomic_uint ready_gen; /* bumped by every completed setup */
 	atomic_int pending;
+	atomic_llong pending_bytes;
 	atomic_ullong acked, pub_errors, inbox_dropped, disconnects,
 		reconnects, setup_errors;
 
@@ -134,6 +137,7 @@ static void ack_cb(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae,
 		atomic_fetch_add(&p->pub_errors, 1);
 	else
 		atomic_fetch_add(&p->acked, 1);
+	atomic_fetch_sub(&p->pending_bytes, natsMsg_GetDataLength(msg));
 	atomic_fetch_sub(&p->pending, 1);
 	natsMsg_Destroy(msg);
 	wake(p);
@@ -307,11 +311,14 @@ static int send_json(struct publisher *p, const char *subj, json_t *o)
 	}
 	jsPubOptions_Init(&po);
 	po.MaxWait = PUB_WAIT_MS;
+	long long len = (long long)strlen(text);
 	atomic_fetch_add(&p->pending, 1);
-	s = js_PublishAsync(p->js, subj, text, (int)strlen(text), &po);
+	atomic_fetch_add(&p->pending_bytes, len);
+	s = js_PublishAsync(p->js, subj, text, (int)len, &po);
 	free(text);
 	if (s != NATS_OK) {
 		unsigned long long n = atomic_fetch_add(&p->pub_errors, 1);
+		atomic_fetch_sub(&p->pending_bytes, len);
 		atomic_fetch_sub(&p->pending, 1);
 		if (!(n & (n + 1)) || !(n % 1000)) /* 1st, 2nd, 4th... */
 			log_warn(&p->d->log, NULL, "bus: publish on %s failed: "
@@ -423,7 +430,8 @@ static void pump(struct publisher *p)
 	for (uint32_t i = 0; i < p->n_subnets; i++) {
 		if (!p->dirty[i])
 			continue;
-		if (atomic_load(&p->pending) >= (int)p->max_pending) {
+		if (atomic_load(&p->pending) >= (int)p->max_pending ||
+		    atomic_load(&p->pending_bytes) >= PUB_MAX_BYTES) {
 			p->skipped_full++;
 			return; /* the rest when acks make room */
 		}
@@ -632,6 +640,10 @@ static natsStatus make_options(struct publisher *p, const struct conf_publish *c
 		s = natsOptions_SetMaxReconnect(p->opts, -1);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectWait(p->opts, 1000);
+	/* a server that stops reading must not hold the loop: a write
+	 * that cannot finish in time fails, and the client reconnects */
+	if (s == NATS_OK)
+		s = natsOptions_SetWriteDeadline(p->opts, WRITE_DEADLINE_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetRetryOnFailedConnect(p->opts, true,
 							conn_up_cb, p);
@@ -796,6 +808,9 @@ char *publisher_metrics(const struct publisher *p)
 	fprintf(f, "# HELP pharos_bus_pending Publishes awaiting JetStream's ack\n"
 		"# TYPE pharos_bus_pending gauge\npharos_bus_pending %d\n",
 		atomic_load(&p->pending));
+	fprintf(f, "# HELP pharos_bus_pending_bytes Bytes of the publishes awaiting JetStream's ack\n"
+		"# TYPE pharos_bus_pending_bytes gauge\npharos_bus_pending_bytes %lld\n",
+		(long long)atomic_load(&p->pending_bytes));
 	fprintf(f, "# HELP pharos_bus_subnets_waiting Subnets whose newest table is not sent yet\n"
 		"# TYPE pharos_bus_subnets_waiting gauge\npharos_bus_subnets_waiting %zu\n",
 		dirty);
