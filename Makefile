@@ -18,7 +18,7 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror=implicit-function-declaration
-PKGS     = jansson libmicrohttpd libfyaml libmnl libcurl nettle rtrlib
+PKGS     = jansson libmicrohttpd libfyaml libmnl libcurl nettle rtrlib libnats
 # pkg-config runs once, when a recipe first needs it: after check-deps has
 # made sure (or installed, as root) that the libraries are there.
 lazy     = $(eval $(1) := $$(shell $(2)))$($(1))

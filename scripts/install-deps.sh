@@ -13,13 +13,14 @@
 set -e
 
 BUILD="build-essential pkg-config
-libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev nettle-dev librtr-dev"
+libev-dev libjansson-dev libmicrohttpd-dev libfyaml-dev libmnl-dev libcmocka-dev libcurl4-openssl-dev libbz2-dev nettle-dev librtr-dev
+libnats-dev"
 LAB="clang libclang-rt-14-dev
 iproute2 procps curl psmisc iputils-ping jq libxml2-utils bsdextrautils bzip2 xxd python3 python3-yaml python3-jsonschema openssl bc
 util-linux git debhelper dpkg-dev fakeroot lintian systemd logrotate bash-completion binutils
 bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus nftables
 nodejs chromium
-pmacct stayrtr"
+pmacct stayrtr nats-server"
 # The web console's browser test (tests/e2e/t_web.sh) needs npm: Debian's
 # package, unless the installed nodejs brings its own npm.
 command -v npm >/dev/null 2>&1 || LAB="$LAB npm"

@@ -67,6 +67,8 @@ struct api_hooks {
 	void (*mrt_stats)(void *ctx, struct mrt_glue_stats *st);
 	/* RPKI validation's counters (NULL or enabled false: not configured). */
 	void (*rpki_stats)(void *ctx, struct rpki_stats *st);
+	/* Prometheus text of the NATS publisher (malloc'd, may be ""). */
+	char *(*bus_metrics)(void *ctx);
 	void *ctx;
 };
 

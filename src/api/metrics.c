@@ -641,6 +641,17 @@ static void put_rpki(struct mbuf *m, struct api_host *d)
 	mprintf(m, "pharos_rpki_state_changes_total %llu\n", (unsigned long long)st.changed);
 }
 
+/* The NATS publisher's counters, as it writes them (daemon/publish.c). */
+static void put_bus(struct mbuf *m, struct api_host *d)
+{
+	char *text = d->hooks.bus_metrics ? d->hooks.bus_metrics(d->hooks.ctx) :
+					    NULL;
+
+	if (text)
+		mprintf(m, "%s", text);
+	free(text);
+}
+
 static void put_process(struct mbuf *m, struct api_host *d)
 {
 	unsigned long long pages_total = 0, pages_rss = 0;
@@ -689,6 +700,7 @@ char *api_metrics_text(struct api_host *d)
 	put_bmp(&m, d);
 	put_drills(&m, d);
 	put_rpki(&m, d);
+	put_bus(&m, d);
 	put_process(&m, d);
 	return m.p;
 }

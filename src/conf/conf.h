@@ -351,9 +351,24 @@ struct conf_stateful {
 	unsigned line, col;
 };
 
+/* fabric.publish: route distribution through NATS JetStream
+ * (src/daemon/publish.c; subjects and messages in docs/agent.md). */
+struct conf_publish {
+	unsigned n_urls; /* 0: not publishing */
+	char **urls; /* nats://HOST:PORT (or tls://), a cluster's servers */
+	char *name; /* this route server's subject token (default: router
+		     * id with '-' for '.') */
+	char *creds_file, *token_file, *user, *password_file; /* absolute */
+	char *ca_file, *cert_file, *key_file; /* TLS (absolute paths) */
+	uint32_t heartbeat_s; /* default 5 */
+	uint32_t max_pending; /* publishes awaiting JetStream's ack */
+	unsigned line, col;
+};
+
 struct conf_fabric {
 	unsigned n_stateful;
 	struct conf_stateful *stateful;
+	struct conf_publish publish;
 	unsigned n_vnets, n_route_tables;
 	struct conf_vnet *vnets;
 	struct conf_route_table *route_tables;
@@ -390,6 +405,11 @@ struct conf *conf_load_string(const char *name, const char *yaml, FILE *errs);
 struct conf *conf_load_text_only(const char *name, const char *yaml,
 				 FILE *errs);
 void conf_free(struct conf *c);
+/* fabric.publish (conf_publish.c): print, compare, free. */
+void conf_publish_print(FILE *out, const struct conf_publish *p);
+bool conf_publish_equal(const struct conf_publish *a,
+			const struct conf_publish *b);
+void conf_publish_free(struct conf_publish *p);
 /* Write c as YAML that conf_load reads back into an equal conf. */
 void conf_print(const struct conf *c, FILE *out);
 /* Deep equality (ignores path, line and column fields). */

@@ -543,4 +543,6 @@ void conf_check(struct conf *c, const struct ynode *root, const char *basedir,
 	conf_martians(c, ymap_get(root, "route_server"), d);
 	conf_check_drills(c, ymap_get(root, "route_server"), basedir, d);
 	conf_check_local(c, ymap_get(root, "route_server"), d);
+	conf_publish(c, ymap_get(ymap_get(root, "fabric"), "publish"), basedir,
+		     d);
 }

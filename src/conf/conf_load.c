@@ -1284,6 +1284,11 @@ static void f_stateful(struct loader *L, const struct ynode *v, void *b)
 				 &fab->n_stateful, load_stateful);
 }
 
+/* fabric.publish is loaded with the checks (conf_publish.c). */
+static void f_publish(struct loader *L, const struct ynode *v, void *b)
+{
+}
+
 static const struct field fabric_fields[] = {
 	{"vnets", F_FUNC, 0, 0, 0, NULL, f_vnets, false},
 	{"route_tables", F_FUNC, 0, 0, 0, NULL, f_route_tables, false},
@@ -1291,6 +1296,7 @@ static const struct field fabric_fields[] = {
 	{"allow_external_next_hops", F_BOOL, offsetof(struct conf_fabric, allow_external_next_hops), 0, 0, NULL, NULL, false},
 	{"load_balancers", F_FUNC, 0, 0, 0, NULL, f_load_balancers, false},
 	{"stateful", F_FUNC, 0, 0, 0, NULL, f_stateful, false},
+	{"publish", F_FUNC, 0, 0, 0, NULL, f_publish, false},
 	{NULL, 0, 0, 0, 0, NULL, NULL, false},
 };
 

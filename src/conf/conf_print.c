@@ -528,6 +528,7 @@ static void print_fabric(FILE *o, const struct conf_fabric *f)
 		fputs("}\n", o);
 	}
 	print_next_hops(o, f);
+	conf_publish_print(o, &f->publish);
 }
 
 void conf_print(const struct conf *c, FILE *out)
@@ -735,7 +736,8 @@ bool conf_equal(const struct conf *a, const struct conf *b)
 	    fa->n_vnets != fb->n_vnets ||
 	    fa->n_route_tables != fb->n_route_tables ||
 	    fa->n_regions != fb->n_regions || !lbs_equal(fa, fb) ||
-	    fa->n_stateful != fb->n_stateful)
+	    fa->n_stateful != fb->n_stateful ||
+	    !conf_publish_equal(&fa->publish, &fb->publish))
 		return false;
 	for (unsigned i = 0; i < fa->n_stateful; i++)
 		if (!addr_same(&fa->stateful[i].ip, &fb->stateful[i].ip) ||
@@ -839,6 +841,7 @@ void conf_free(struct conf *c)
 		free(c->fabric.load_balancers[i].backends);
 	}
 	free(c->fabric.load_balancers);
+	conf_publish_free(&c->fabric.publish);
 	free(c->path);
 	free(c);
 }

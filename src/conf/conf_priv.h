@@ -71,6 +71,10 @@ void conf_check_fabric(struct conf *c, const struct ynode *fabric,
 /* fabric.load_balancers and next-hop settings (conf_nexthop.c). */
 void conf_check_nexthops(struct conf *c, const struct ynode *fabric,
 			 struct conf_diag *d);
+/* fabric.publish: load, check and default it (conf_publish.c); node is
+ * the publish mapping or NULL. Relative files are looked up in basedir. */
+void conf_publish(struct conf *c, const struct ynode *node,
+		  const char *basedir, struct conf_diag *d);
 
 /* route_server.martians: check the given list, or fill the defaults
  * (conf_martians.c). Runs after the rest of the checks. */

@@ -28,6 +28,7 @@
 #include "daemon/mrt_glue.h"
 #include "daemon/rpki_mgr.h"
 #include "daemon/local_routes.h"
+#include "daemon/publish.h"
 #include "daemon/reload.h"
 #include "session/peer.h"
 
@@ -183,6 +184,9 @@ int daemon_init(struct daemon *d, const char *events_file)
 	d->mrt = mrt_glue_new(d);
 	if (!d->metrics || !d->mrt)
 		return -1;
+	d->pub = publisher_new(d);
+	if (d->conf->fabric.publish.n_urls && !d->pub)
+		return -1;
 	daemon_watchers_start(d);
 	hold_start(d);
 	if (drill_sched_apply(d) < 0)
@@ -227,6 +231,7 @@ void daemon_fini(struct daemon *d)
 	drills_free(d->drills);
 	rpki_mgr_stop(d->rpki);
 	d->rpki = NULL;
+	publisher_free(d->pub);
 	mrt_glue_free(d->mrt);
 	metrics_free(d->metrics);
 	if (!d->sess.stopping)

@@ -58,6 +58,7 @@ struct daemon {
 	ev_tstamp last_reload; /* ev_now of the last reload applied, 0: none */
 	struct rpki_mgr *rpki; /* RTR client (daemon/rpki_mgr.h), NULL: no rpki */
 	struct local_routes *local; /* originate, aggregates (local_routes.h) */
+	struct publisher *pub; /* fabric.publish (daemon/publish.h), or NULL */
 
 	ev_signal sig_int, sig_term, sig_hup, sig_usr1, sig_usr2;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */

@@ -14,6 +14,7 @@
 #include "daemon/drill.h"
 #include "daemon/drill_sched.h"
 #include "daemon/mrt_glue.h"
+#include "daemon/publish.h"
 #include "daemon/reload.h"
 #include "daemon/rpki_mgr.h"
 
@@ -138,6 +139,13 @@ static void hook_rpki_stats(void *ctx, struct rpki_stats *st)
 	rpki_mgr_stats(d->rpki, st);
 }
 
+static char *hook_bus_metrics(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return publisher_metrics(d->pub);
+}
+
 void daemon_api_wire(struct daemon *d)
 {
 	struct api_host *h = &d->apih;
@@ -164,5 +172,6 @@ void daemon_api_wire(struct daemon *d)
 	h->hooks.symmetry = hook_symmetry;
 	h->hooks.drill_metrics = hook_drill_metrics;
 	h->hooks.rpki_stats = hook_rpki_stats;
+	h->hooks.bus_metrics = hook_bus_metrics;
 	h->hooks.ctx = d;
 }

@@ -13,6 +13,8 @@
  *   guard.c    the martian guard: routes no server may make it install;
  *   server.c   one route server: HTTP requests over libcurl's multi
  *              interface, table fetch, long-poll deltas, ack, backoff;
+ *   bus.c      the NATS bus (--nats): route servers' tables and
+ *              heartbeats in, the agent's acks out;
  *   main.c     options, the loop, stale handling, events and metrics.
  */
 #ifndef PHAROS_AGENT_H
@@ -273,6 +275,10 @@ struct ag_server {
 	char *ack_body;
 	void *hdrs; /* struct curl_slist * for the ack */
 	uint64_t tables, deltas_polls, failures; /* counters */
+	/* --nats: a route server known from the bus */
+	double heard_at; /* its last heartbeat (0: none yet) */
+	double hb_interval; /* the interval its heartbeats announce */
+	uint64_t boot; /* its "boot" (start, ms) of the table held */
 };
 
 #define AG_BACKOFF_MIN 0.5
@@ -312,5 +318,41 @@ void ag_srv_ack(struct ag_server *s, void *multi, const char *agent,
 		long failed, const char *error);
 /* The server stops answering: mark it down (keeps entries, stale). */
 void ag_srv_lost(struct ag_server *s, double now);
+
+/* --------------------------------------------------------------- bus.c */
+
+enum { AG_BUS_STATE = 0, AG_BUS_HEARTBEAT = 1 };
+struct ag_bus_msg {
+	int kind; /* AG_BUS_STATE or AG_BUS_HEARTBEAT */
+	char *rs; /* the route server's name (from the subject) */
+	char *data; /* the message (JSON text) */
+};
+struct ag_bus_opts {
+	const char *urls[8];
+	size_t n_urls;
+	const char *vnet, *subnet, *agent;
+	const char *creds, *token, *ca, *cert, *key; /* NULL: not used */
+};
+struct ag_bus;
+
+/* Connect in the background (the client retries for ever). NULL with a
+ * message in err when the options are bad. */
+struct ag_bus *ag_bus_open(const struct ag_bus_opts *o, char *err,
+			   size_t errlen);
+void ag_bus_close(struct ag_bus *b);
+/* Readable when messages or connection changes wait for the loop. */
+int ag_bus_fd(const struct ag_bus *b);
+bool ag_bus_connected(const struct ag_bus *b);
+/* A counter bumped by every connect and loss. */
+unsigned ag_bus_conn_events(const struct ag_bus *b);
+unsigned long long ag_bus_dropped(const struct ag_bus *b);
+/* Clear the fd; subscribe to the tables when connected and not yet:
+ * 1 just subscribed, -1 failed (err), 0 nothing done. */
+int ag_bus_poll(struct ag_bus *b, double now, char *err, size_t errlen);
+/* Take the messages that arrived (caller frees with ag_bus_msgs_free). */
+size_t ag_bus_take(struct ag_bus *b, struct ag_bus_msg **out);
+void ag_bus_msgs_free(struct ag_bus_msg *v, size_t n);
+/* Publish the agent's ack; -1 when not connected or refused. */
+int ag_bus_ack(struct ag_bus *b, const char *json_text);
 
 #endif

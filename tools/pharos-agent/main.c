@@ -11,8 +11,12 @@
  * agent's routes are removed. Events are JSON lines on stdout, logs go to
  * stderr; SIGUSR1 prints counters, SIGHUP reconciles at once.
  *
+ * With --nats the tables come from the NATS bus instead (bus.c): every
+ * route server publishing for the subnet is one more server in the union,
+ * up while its heartbeats arrive; the acks go back on the bus.
+ *
  * All state hangs off one struct agent; the loop is single-threaded
- * (libcurl multi + a signalfd).
+ * (libcurl multi + a signalfd, and the bus's eventfd).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +33,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "base/bus.h"
 #include "base/jsonfmt.h"
 #include "agent.h"
 #include "base/log.h"
@@ -39,6 +44,8 @@
 #define AG_RETRY_S 5.0 /* after a failed apply */
 #define AG_RESYNC_TRIES 3 /* fresh socket, dump and diff after ENOBUFS */
 #define AG_GUARD_EVENTS 64 /* route-refused events per reconcile */
+#define AG_BUS_ACK_S 5.0 /* acks on the bus double as heartbeats */
+#define AG_BUS_MISSED 3.0 /* heartbeat intervals before a server is lost */
 
 struct agent_stats {
 	uint64_t applies, versions_applied, routes_added, routes_replaced,
@@ -72,6 +79,14 @@ struct agent {
 	size_t guard_shown; /* route-refused events this reconcile */
 	double next_resync;
 	struct agent_stats st;
+	/* --nats */
+	struct ag_bus_opts bo;
+	char bus_token_buf[512];
+	struct ag_bus *bus;
+	double started, next_bus_ack;
+	unsigned bus_events; /* ag_bus_conn_events() last seen */
+	bool bus_ack_due;
+	unsigned bus_sub_fails; /* subscription attempts that failed */
 };
 
 static double mono(void)
@@ -371,7 +386,7 @@ out:
  * with no table: then the answer is "nothing" (flush). */
 static int decision(const struct agent *a, double now)
 {
-	bool grace = false;
+	bool grace = a->bus && now - a->started < a->stale_s;
 	for (size_t i = 0; i < a->n_srv; i++) {
 		const struct ag_server *s = &a->srv[i];
 		if (s->has_table)
@@ -509,10 +524,195 @@ static bool acks_in_flight(const struct agent *a)
 	return false;
 }
 
+/* ------------------------------------------------------------- the bus */
+
+/* The slot of route server rs on the bus (added on first sight). */
+static struct ag_server *bus_server(struct agent *a, const char *rs)
+{
+	char url[300];
+	snprintf(url, sizeof(url), "nats:%s", rs);
+	for (size_t i = 0; i < a->n_srv; i++)
+		if (!strcmp(a->srv[i].url, url))
+			return &a->srv[i];
+	if (a->n_srv == AG_MAXSRV)
+		return NULL;
+	struct ag_server *s = &a->srv[a->n_srv];
+	memset(s, 0, sizeof(*s));
+	s->url = strdup(url);
+	if (!s->url)
+		return NULL;
+	s->index = (int)a->n_srv++;
+	s->lost_at = a->started; /* not heard yet: stale since start */
+	s->hb_interval = 5;
+	logmsg(a, "route server %s publishes for %s/%s", rs, a->vnet,
+	       a->subnet);
+	return s;
+}
+
+/* A table from the bus. It may come twice (live and from the catch-up)
+ * or after a newer one: only a newer (boot, version) of that route server
+ * replaces what the agent holds (versions restart with the route server,
+ * its boot time does not go back). */
+static void bus_state(struct agent *a, struct ag_server *s, const char *text)
+{
+	struct ag_entries t = { 0 };
+	uint64_t version = 0;
+	char err[256];
+	json_t *o = json_loads(text, 0, NULL);
+	json_int_t fmt = json_integer_value(json_object_get(o, "format"));
+	uint64_t boot = (uint64_t)json_integer_value(json_object_get(o, "boot"));
+	uint64_t ver = (uint64_t)json_integer_value(json_object_get(o, "version"));
+	json_decref(o);
+	if (s->has_table && (boot < s->boot ||
+			     (boot == s->boot && ver <= s->version)))
+		return; /* not newer than what we hold */
+	if (fmt != BUS_FORMAT) {
+		logmsg(a, "%s: table of format %lld ignored (want %d)", s->url,
+		       (long long)fmt, BUS_FORMAT);
+		return;
+	}
+	if (ag_parse_table(text, strlen(text), &t, &version, err,
+			   sizeof(err)) != 0) {
+		logmsg(a, "%s: bad table: %s", s->url, err);
+		s->failures++;
+		ag_entries_free(&t);
+		return;
+	}
+	ag_entries_free(&s->entries);
+	s->entries = t;
+	ag_desired(&s->entries, &s->desired);
+	s->has_table = true;
+	s->stale = !s->up;
+	s->version = version;
+	s->boot = boot;
+	s->tables++;
+	a->dirty = a->changed = true;
+	a->flushed = false;
+	if (a->verbose)
+		logmsg(a, "%s: table, version %llu (%zu entries)", s->url,
+		       (unsigned long long)version, t.n);
+}
+
+static void bus_heartbeat(struct agent *a, struct ag_server *s,
+			  const char *text, double now)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	json_t *iv = json_object_get(o, "interval_s");
+	if (json_is_integer(iv) && json_integer_value(iv) > 0 &&
+	    json_integer_value(iv) <= 3600)
+		s->hb_interval = (double)json_integer_value(iv);
+	json_decref(o);
+	s->heard_at = now;
+	if (!s->up) {
+		s->up = s->was_up = true;
+		s->stale = false;
+		a->dirty = true; /* its table moves ahead of stale ones */
+		logmsg(a, "%s answers", s->url);
+		event(a, "server-up", json_pack("{s:s}", "server", s->url));
+	}
+}
+
+/* Servers whose heartbeats stopped: stale, then expired (expire_stale). */
+static void bus_silence(struct agent *a, double now)
+{
+	for (size_t i = 0; i < a->n_srv; i++) {
+		struct ag_server *s = &a->srv[i];
+		double window = AG_BUS_MISSED * s->hb_interval;
+		if (!s->up || now - s->heard_at <= window)
+			continue;
+		s->up = false;
+		s->stale = s->has_table;
+		s->lost_at = s->heard_at;
+		a->dirty = true;
+		logmsg(a, "%s lost: no heartbeat for %.0f s%s", s->url,
+		       now - s->heard_at,
+		       s->stale ? " (routes kept while stale)" : "");
+		event(a, "server-down",
+		      json_pack("{s:s, s:s, s:b, s:f}", "server", s->url, "error",
+				"heartbeats stopped", "stale", s->stale,
+				"stale_time", a->stale_s));
+	}
+}
+
+static void bus_connection(struct agent *a)
+{
+	unsigned ev = ag_bus_conn_events(a->bus);
+	if (ev == a->bus_events)
+		return;
+	a->bus_events = ev;
+	bool up = ag_bus_connected(a->bus);
+	logmsg(a, "bus %s", up ? "connected" : "connection lost (reconnecting)");
+	event(a, up ? "bus-up" : "bus-down", NULL);
+	if (up)
+		a->bus_ack_due = true;
+}
+
+static void bus_step(struct agent *a, double now)
+{
+	char err[512];
+	struct ag_bus_msg *v = NULL;
+	int rc = ag_bus_poll(a->bus, now, err, sizeof(err));
+	if (rc < 0 && (a->verbose || !(a->bus_sub_fails++ & 7)))
+		logmsg(a, "bus: %s", err);
+	else if (rc == 1)
+		logmsg(a, "bus: following %s/%s, catching up on stored tables",
+		       a->vnet, a->subnet);
+	else if (rc == 2 && a->verbose)
+		logmsg(a, "bus: caught up");
+	bus_connection(a);
+	size_t n = ag_bus_take(a->bus, &v);
+	for (size_t i = 0; i < n; i++) {
+		struct ag_server *s = bus_server(a, v[i].rs);
+		if (a->verbose)
+			logmsg(a, "bus: %s from %s", v[i].kind == AG_BUS_STATE ?
+			       "table" : "heartbeat", v[i].rs);
+		if (!s)
+			continue;
+		if (v[i].kind == AG_BUS_STATE)
+			bus_state(a, s, v[i].data);
+		else
+			bus_heartbeat(a, s, v[i].data, now);
+	}
+	ag_bus_msgs_free(v, n);
+	bus_silence(a, now);
+	if (n)
+		write_metrics(a);
+}
+
+/* The agent's ack on the bus: after each reconcile and every few
+ * seconds, so route servers list it among their agents. */
+static void bus_ack(struct agent *a, double now)
+{
+	if (!a->bus_ack_due && now < a->next_bus_ack)
+		return;
+	json_t *vers = json_object();
+	for (size_t i = 0; i < a->n_srv; i++)
+		if (a->srv[i].has_table)
+			json_object_set_new(vers, a->srv[i].url + 5, /* "nats:" */
+					    json_integer((json_int_t)a->srv[i].version));
+	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:o, s:I, s:I}", "format",
+			      BUS_FORMAT, "agent", a->name, "vnet", a->vnet,
+			      "subnet", a->subnet, "versions", vers, "routes",
+			      (json_int_t)a->st.routes_owned, "failed",
+			      (json_int_t)a->last_failed);
+	if (a->last_failed && a->last_error[0])
+		json_object_set_new(o, "error", json_string(a->last_error));
+	char *text = json_dumps(o, PHAROS_JSON_DUMP);
+	json_decref(o);
+	if (text && ag_bus_ack(a->bus, text) == 0) {
+		a->st.acks_ok++;
+		a->bus_ack_due = false;
+		a->next_bus_ack = now + AG_BUS_ACK_S;
+	}
+	free(text);
+}
+
 static void step(struct agent *a, double now)
 {
 	int running, d;
-	if (!a->once || !once_done(a))
+	if (a->bus)
+		bus_step(a, now);
+	if (!a->bus && (!a->once || !once_done(a)))
 		for (size_t i = 0; i < a->n_srv; i++)
 			ag_srv_kick(&a->srv[i], a->multi, now, a->wait_s);
 	curl_multi_perform(a->multi, &running);
@@ -531,15 +731,22 @@ static void step(struct agent *a, double now)
 		/* acknowledge the version, with what did not reach the
 		 * kernel (refused routes are reported as events and
 		 * retried, they do not hold acks) */
-		for (size_t i = 0; i < a->n_srv; i++)
+		for (size_t i = 0; i < a->n_srv && !a->bus; i++)
 			ag_srv_ack(&a->srv[i], a->multi, a->name,
 				   a->last_failed, a->last_error);
+		a->bus_ack_due = true;
 	}
+	if (a->bus)
+		bus_ack(a, now);
 }
 
 static int run(struct agent *a)
 {
-	struct curl_waitfd wfd = { .fd = a->sigfd, .events = CURL_WAIT_POLLIN };
+	struct curl_waitfd wfd[2] = {
+		{ .fd = a->sigfd, .events = CURL_WAIT_POLLIN },
+		{ .fd = a->bus ? ag_bus_fd(a->bus) : -1,
+		  .events = CURL_WAIT_POLLIN },
+	};
 	double once_end = 0;
 	int numfds;
 	while (!a->quit) {
@@ -551,10 +758,10 @@ static int run(struct agent *a)
 			if (!acks_in_flight(a) || now > once_end)
 				break;
 		}
-		curl_multi_poll(a->multi, &wfd, 1, 200, &numfds);
-		if (wfd.revents)
+		curl_multi_poll(a->multi, wfd, a->bus ? 2 : 1, 200, &numfds);
+		if (wfd[0].revents)
 			read_signals(a);
-		wfd.revents = 0;
+		wfd[0].revents = wfd[1].revents = 0;
 	}
 	if (a->once && a->last_failed)
 		return 1; /* --once: the kernel does not hold what it should */
@@ -568,6 +775,7 @@ static int run(struct agent *a)
 
 static const char usage_text[] =
 	"usage: pharos-agent -s URL [-s URL2 ...] --subnet VNET/SUBNET [OPTIONS]\n"
+	"       pharos-agent --nats URL [--nats URL2 ...] --subnet VNET/SUBNET [OPTIONS]\n"
 	"\n"
 	"Follows one subnet's effective routes from one or more pharos route\n"
 	"servers and installs the union of their answers into a kernel routing\n"
@@ -576,6 +784,14 @@ static const char usage_text[] =
 	"  -s, --server URL        route server API, e.g. http://198.18.0.1:8179\n"
 	"                          (repeatable, up to 8; earlier ones win when\n"
 	"                          servers disagree on a prefix)\n"
+	"  -N, --nats URL          follow the subnet on a NATS JetStream bus\n"
+	"                          instead (nats:// or tls://; repeatable for\n"
+	"                          a cluster): every route server publishing\n"
+	"                          for the subnet joins the union\n"
+	"      --nats-creds FILE   NATS credentials (JWT and NKey seed)\n"
+	"      --nats-token-file FILE  NATS authentication token\n"
+	"      --nats-ca FILE      verify the NATS server against these CAs\n"
+	"      --nats-cert FILE, --nats-key FILE  TLS client certificate\n"
 	"  -S, --subnet VNET/SUBNET  the subnet to follow (required)\n"
 	"  -T, --table ID          kernel routing table (default 254, main)\n"
 	"  -p, --protocol N        protocol number of our routes (default 200)\n"
@@ -607,6 +823,12 @@ static const char usage_text[] =
 static const struct option long_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "server", required_argument, NULL, 's' },
+	{ "nats", required_argument, NULL, 'N' },
+	{ "nats-creds", required_argument, NULL, 1001 },
+	{ "nats-token-file", required_argument, NULL, 1002 },
+	{ "nats-ca", required_argument, NULL, 1003 },
+	{ "nats-cert", required_argument, NULL, 1004 },
+	{ "nats-key", required_argument, NULL, 1005 },
 	{ "subnet", required_argument, NULL, 'S' },
 	{ "table", required_argument, NULL, 'T' },
 	{ "protocol", required_argument, NULL, 'p' },
@@ -679,6 +901,7 @@ struct cli {
 	const char *servers[AG_MAXSRV];
 	size_t n_servers;
 	const char *token_file;
+	const char *nats_token_file;
 	bool flush;
 };
 
@@ -727,6 +950,16 @@ static int parse_opt(struct agent *a, struct cli *c, int o, const char *arg)
 			return usage("bad --wait (1..60)", arg);
 		a->wait_s = (int)v;
 		return 0;
+	case 'N':
+		if (a->bo.n_urls == 8)
+			return usage("too many --nats URLs", arg);
+		a->bo.urls[a->bo.n_urls++] = arg;
+		return 0;
+	case 1001: a->bo.creds = arg; return 0;
+	case 1002: c->nats_token_file = arg; return 0;
+	case 1003: a->bo.ca = arg; return 0;
+	case 1004: a->bo.cert = arg; return 0;
+	case 1005: a->bo.key = arg; return 0;
 	case 't': c->token_file = arg; return 0;
 	case 'C': a->tls.cacert = arg; return 0;
 	case 'P': a->tls.pin = arg; return 0;
@@ -760,18 +993,39 @@ static int parse_args(struct agent *a, struct cli *c, int argc, char **argv)
 	a->p.proto = 200;
 	a->stale_s = 120;
 	a->wait_s = 30;
-	while ((o = getopt_long(argc, argv, "s:S:T:p:m:x:w:t:C:P:HDR:B:n:M:1FvhV",
+	while ((o = getopt_long(argc, argv, "s:N:S:T:p:m:x:w:t:C:P:HDR:B:n:M:1FvhV",
 				long_opts, NULL)) != -1)
 		if ((rc = parse_opt(a, c, o, optarg)) != 0)
 			return rc;
 	if (optind < argc)
 		return usage("unexpected argument", argv[optind]);
-	if (!c->flush && (!c->n_servers || !a->vnet))
-		return usage("-s URL and --subnet VNET/SUBNET are required", NULL);
+	if (!c->flush && ((!c->n_servers && !a->bo.n_urls) || !a->vnet))
+		return usage("-s URL (or --nats URL) and --subnet VNET/SUBNET "
+			     "are required", NULL);
+	if (c->n_servers && a->bo.n_urls)
+		return usage("give -s URL or --nats URL, not both", NULL);
+	if (a->bo.n_urls && a->once)
+		return usage("--once follows HTTP servers only", NULL);
+	if ((a->bo.cert != NULL) != (a->bo.key != NULL))
+		return usage("--nats-cert and --nats-key go together", NULL);
 	if (!a->name) {
 		if (gethostname(a->name_buf, sizeof(a->name_buf) - 1) != 0)
 			snprintf(a->name_buf, sizeof(a->name_buf), "agent");
 		a->name = a->name_buf;
+	}
+	if (c->nats_token_file) {
+		FILE *f = fopen(c->nats_token_file, "r");
+		size_t n = f ? fread(a->bus_token_buf, 1,
+				     sizeof(a->bus_token_buf) - 1, f) : 0;
+		if (!f) {
+			fprintf(stderr, "pharos-agent: cannot read %s: %s\n",
+				c->nats_token_file, strerror(errno));
+			return 1;
+		}
+		fclose(f);
+		a->bus_token_buf[n] = 0;
+		a->bus_token_buf[strcspn(a->bus_token_buf, "\r\n")] = 0;
+		a->bo.token = a->bus_token_buf;
 	}
 	return read_token(a, c->token_file) ? 1 : 0;
 }
@@ -816,6 +1070,17 @@ static int start(struct agent *a, const struct cli *c)
 		return 1;
 	}
 	a->multi = curl_multi_init();
+	a->started = now;
+	if (a->bo.n_urls) {
+		a->bo.vnet = a->vnet;
+		a->bo.subnet = a->subnet;
+		a->bo.agent = a->name;
+		a->bus = ag_bus_open(&a->bo, err, sizeof(err));
+		if (!a->bus) {
+			logmsg(a, "%s", err);
+			return 1;
+		}
+	}
 	for (size_t i = 0; i < c->n_servers; i++) {
 		if (ag_srv_init(&a->srv[i], (int)i, c->servers[i], a->vnet,
 				a->subnet, a->token, now) != 0) {
@@ -852,6 +1117,7 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		rc = start(a, &c);
+		ag_bus_close(a->bus);
 		for (size_t i = 0; i < a->n_srv; i++)
 			ag_srv_free(&a->srv[i], a->multi);
 		if (a->multi)
