@@ -54,6 +54,7 @@ conf() {
 	cat >>"$f" <<EOF
 fabric:
   publish: {nats: "$NATS_URL", name: $2, heartbeat_s: 1}
+  allow_external_next_hops: true # the NVAs' LAN is outside the VNets
   vnets:
     - name: hub
       hub: true
