@@ -124,7 +124,7 @@ check_wait "... and leaves the refused list" 5 not_refused "$I"
 check_wait "the route that became invalid is refused" 10 refused_rpki "$V"
 check_eq "... and is gone from the loc-RIB" "$(route_paths "$V")" ""
 check_wait "b2 gets the newly valid route" 15 b2_has "$I"
-check "pharosd logged the revalidation" grep -q 'rpki: .*changed state' "$(log_of pharosd)"
+check_wait "pharosd logged the revalidation" 10 grep -q 'rpki: .*changed state' "$(log_of pharosd)"
 
 # The cache goes away: the states stay (until expire_s) and an event says so.
 stop_proc stayrtr
