@@ -23,6 +23,7 @@
 
 #define QUEUE_MAX 65536 /* changed ROAs queued before "revalidate all" */
 #define STEP_PATHS 20000 /* paths revalidated per step (loop turn) */
+#define SETTLE_S 0.2 /* quiet time after ROA updates before revalidating */
 enum { SEEN_UP = 1, SEEN_DOWN = 2 };
 
 struct rpki_mgr {
@@ -53,6 +54,7 @@ struct rpki_mgr {
 	bool busy; /* walk holds a region in progress */
 	struct rpki_walk walk;
 	ev_idle idle; /* runs the steps while there is work */
+	ev_timer settle; /* a revalidation starts once ROA updates pause */
 	struct rpki_reval_result acc; /* of the batch under way */
 	size_t batch_roas;
 	ev_tstamp batch_t0;
@@ -296,12 +298,24 @@ static void on_async(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&m->mu);
 	cache_events(m, st, seen);
 	if (qn || all) {
-		if (!ev_is_active(&m->idle))
+		if (!ev_is_active(&m->idle) && !ev_is_active(&m->settle))
 			m->batch_t0 = ev_time();
 		take_queue(m, q, qn, all);
-		ev_idle_start(loop, &m->idle);
+		/* librtr reports each record of a cache's update as it goes: wait
+		 * until the update has paused, so that the walk validates against
+		 * the whole of it, not a table caught half-way */
+		ev_timer_again(loop, &m->settle);
 	}
 	free(q);
+}
+
+static void on_settle(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct rpki_mgr *m = w->data;
+
+	(void)revents;
+	ev_timer_stop(loop, w);
+	ev_idle_start(loop, &m->idle);
 }
 
 /* ------------------------------------------------------ start and stop */
@@ -382,6 +396,9 @@ struct rpki_mgr *rpki_mgr_start(struct daemon *d)
 	ev_async_start(d->loop, &m->async);
 	ev_idle_init(&m->idle, on_idle);
 	m->idle.data = m;
+	ev_init(&m->settle, on_settle);
+	m->settle.repeat = SETTLE_S;
+	m->settle.data = m;
 	pthread_mutex_lock(&reg_mu);
 	reg_mgr = m;
 	rc = rtr_mgr_init(&m->cfg, m->groups, m->n, r->refresh_s, r->expire_s,
@@ -411,6 +428,7 @@ void rpki_mgr_stop(struct rpki_mgr *m)
 	pthread_mutex_unlock(&reg_mu);
 	ev_async_stop(m->d->loop, &m->async);
 	ev_idle_stop(m->d->loop, &m->idle);
+	ev_timer_stop(m->d->loop, &m->settle);
 	if (m->d->sess.rpki_table == (m->cfg ? m->cfg->pfx_table : NULL))
 		m->d->sess.rpki_table = NULL;
 	if (m->cfg)

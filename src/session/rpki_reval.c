@@ -87,7 +87,9 @@ static int item_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return x->peer < y->peer ? -1 : x->peer > y->peer;
+	if (x->peer != y->peer)
+		return x->peer < y->peer ? -1 : 1;
+	return x->path_id < y->path_id ? -1 : x->path_id > y->path_id;
 }
 
 /* One bounded part of w's region: the region's own entry first, then

@@ -144,6 +144,7 @@ roas 65001 65099
 start_in stayrtr rs stayrtr -cache "$ROAS" -bind "$CACHE" -checktime=false \
 	-refresh 1 -protocol 1 -metrics.addr 127.0.0.1:9847
 check "pharosd stops (deny run)" pharosd_stop
+cp "$(log_of pharosd)" "$T_DIR/pharosd-deny.log" # kept with KEEP=1
 pharosd_start rs "$CONF" "$API"
 check_wait "tag: b1 established again" 30 peer_established b1
 check_wait "tag: the invalid route is kept with rpki invalid" 20 rpki_is "$I" invalid
