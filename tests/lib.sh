@@ -627,6 +627,49 @@ IX_D4_ROUTES=(198.19.128.0/24 198.19.129.0/24 "$IX_ECMP4")
 IX_D6_ROUTES=(2001:db8:100::/48 2001:db8:101::/48)
 IX_P4_ROUTE=198.19.200.0/24 IX_P6_ROUTE=2001:db8:300::/48
 
+# ix_bird_conf FILE all|reduced: BIRD as the ix_ topology's NVA, announcing
+# IX_D4_ROUTES and IX_D6_ROUTES over an IPv4 and an IPv6 session;
+# "reduced" drops the second prefix of each family (the withdrawal step).
+ix_bird_conf() {
+	local r4="" r6="" i
+	for i in "${!IX_D4_ROUTES[@]}"; do
+		[ "$2" = reduced ] && [ "$i" = 1 ] && continue
+		r4="$r4	route ${IX_D4_ROUTES[$i]} blackhole;"$'\n'
+	done
+	for i in "${!IX_D6_ROUTES[@]}"; do
+		[ "$2" = reduced ] && [ "$i" = 1 ] && continue
+		r6="$r6	route ${IX_D6_ROUTES[$i]} blackhole;"$'\n'
+	done
+	cat >"$1" <<CONF
+router id $IX_D4;
+log "$T_DIR/bird-daemon.log" all;
+protocol device { }
+protocol static static4 {
+	ipv4;
+$r4}
+protocol static static6 {
+	ipv6;
+$r6}
+template bgp pharos_tpl {
+	local as $IX_D_ASN;
+	connect delay time 1;
+	connect retry time 2;
+	hold time 30;
+	strict bind on;
+}
+protocol bgp pharos_v4 from pharos_tpl {
+	local $IX_D4 as $IX_D_ASN;
+	neighbor $IX_RS4 as $IX_RS_ASN;
+	ipv4 { import all; export where source = RTS_STATIC; };
+}
+protocol bgp pharos_v6 from pharos_tpl {
+	local $IX_D6 as $IX_D_ASN;
+	neighbor $IX_RS6 as $IX_RS_ASN;
+	ipv6 { import all; export where source = RTS_STATIC; };
+}
+CONF
+}
+
 # ix_topology: namespaces rs, nva, nva2 on one bridge, addressed as above.
 ix_topology() {
 	ns_create rs nva nva2

@@ -15,43 +15,6 @@ need_bin bird birdc pmbmpd tshark jq curl
 BMP_PORT=11019
 BMP_ADDR=127.0.0.1
 
-bird_conf() {
-	local r4="" r6="" i
-	for i in "${!IX_D4_ROUTES[@]}"; do
-		[ "$2" = reduced ] && [ "$i" = 1 ] && continue
-		r4="$r4	route ${IX_D4_ROUTES[$i]} blackhole;"$'\n'
-	done
-	for i in "${!IX_D6_ROUTES[@]}"; do
-		r6="$r6	route ${IX_D6_ROUTES[$i]} blackhole;"$'\n'
-	done
-	cat >"$1" <<CONF
-router id $IX_D4;
-protocol device { }
-protocol static static4 {
-	ipv4;
-$r4}
-protocol static static6 {
-	ipv6;
-$r6}
-template bgp pharos_tpl {
-	local as $IX_D_ASN;
-	connect delay time 1;
-	connect retry time 2;
-	hold time 30;
-	strict bind on;
-}
-protocol bgp pharos_v4 from pharos_tpl {
-	local $IX_D4 as $IX_D_ASN;
-	neighbor $IX_RS4 as $IX_RS_ASN;
-	ipv4 { import all; export where source = RTS_STATIC; };
-}
-protocol bgp pharos_v6 from pharos_tpl {
-	local $IX_D6 as $IX_D_ASN;
-	neighbor $IX_RS6 as $IX_RS_ASN;
-	ipv6 { import all; export where source = RTS_STATIC; };
-}
-CONF
-}
 
 # pmbmpd_start N: pmbmpd in "rs" on BMP_ADDR:BMP_PORT, JSON lines into
 # $T_DIR/bmp-N.json.
@@ -96,7 +59,7 @@ sed -i "/^route_server:/a\\  bmp: [{address: $BMP_ADDR, port: $BMP_PORT, stats_s
 check "pharosd -p prints the bmp collector" \
 	eval "nsx rs '$PHAROSD' -p -c '$T_DIR/pharosd.yaml' | grep -A3 '^  bmp:' | grep -q 'port: $BMP_PORT'"
 pharosd_start rs "$T_DIR/pharosd.yaml" "$IX_API"
-bird_conf "$T_DIR/bird.conf" all
+ix_bird_conf "$T_DIR/bird.conf" all
 start_in bird nva bird -f -c "$T_DIR/bird.conf" -s "$T_DIR/bird.ctl"
 ix_start_nva2
 ix_check_sessions bird
@@ -139,7 +102,7 @@ for p in "${IX_D4_ROUTES[0]}" "${IX_D6_ROUTES[0]}"; do
 done
 
 # A withdrawal goes out live.
-bird_conf "$T_DIR/bird.conf" reduced
+ix_bird_conf "$T_DIR/bird.conf" reduced
 check "birdc configure (withdraw ${IX_D4_ROUTES[1]})" \
 	eval "nsx nva birdc -s '$T_DIR/bird.ctl' configure | grep -q Reconfigur"
 check_wait "pmbmpd logged the withdrawal of ${IX_D4_ROUTES[1]} from $IX_D4" 15 \
