@@ -335,13 +335,13 @@ static void finger_done(const struct trie *t, const struct prefix *k,
 }
 
 /*
- * First pass of an insert: follow p's bits down to some entry of the
- * subtree where p belongs; the bits p shares with it tell where p goes.
+ * First pass of an insert: follow p's bits down from node n (the root, or
+ * a node of p's path) to some entry of the subtree where p belongs; the
+ * bits p shares with it tell where p goes. NULL only in an empty trie.
  */
-static const struct rentry *nearest(const struct trie *t,
+static const struct rentry *nearest(const struct trie *t, uint32_t n,
 				    const struct prefix *p)
 {
-	uint32_t n = t->root[p->afi];
 	const struct rentry *rep = NULL;
 	while (n) {
 		if (IS_GLUE(n)) {
@@ -416,24 +416,48 @@ static struct rentry *link_new(struct trie *t, uint32_t *lp,
 	return ent(t, ei);
 }
 
+/* Record the node link_new() just put at *lp (a glue node and the new
+ * entry ei below it, or ei alone) as the end of the finger's path. */
+static void finger_insert(struct trie *t, unsigned d, uint32_t *lp,
+			  const struct prefix *k, uint32_t ei)
+{
+	struct trie_finger *f = t->finger;
+	uint32_t n = *lp;
+
+	if (IS_GLUE(n)) {
+		finger_rec(f, d++, n, lp, GLUE_BIT(n));
+		lp = &glu(t, n)->child[prefix_bit(k->b, GLUE_BIT(n))];
+	}
+	finger_rec(f, d++, ei, lp, 255);
+	finger_done(t, k, d);
+}
+
+/* Find p's entry, or make it (create). The search starts from the
+ * finger like trie_find's, so inserts in address order (a peer's table)
+ * walk a few nodes each; an insert leaves the finger on the new entry. */
 struct rentry *trie_get(struct trie *t, const struct prefix *p, bool create,
 			bool *created, uint32_t *idx)
 {
+	struct trie_finger *f = t->finger;
 	struct prefix k;
 	const struct rentry *rep;
-	unsigned c;
-	uint32_t *lp;
+	struct rentry *e;
+	unsigned c, d;
+	uint32_t *lp, ei = 0;
 
 	if (created)
 		*created = false;
 	if (!key_ok(p))
 		return NULL;
 	prefix_norm(&k, p);
-	rep = nearest(t, &k);
+	d = finger_start(t, &k);
+	lp = d ? f->slot[d] : &t->root[k.afi];
+	/* from a node of the path (an entry, or a glue node, whose two
+	 * children are never empty) some entry is always found */
+	rep = nearest(t, *lp, &k);
 	c = rep ? common_bits(k.b, rep->prefix.b,
 			      rep->prefix.len < k.len ? rep->prefix.len : k.len)
 		: 0;
-	lp = &t->root[k.afi];
 	for (;;) {
 		uint32_t n = *lp;
 		unsigned nl;
@@ -441,22 +465,38 @@ struct rentry *trie_get(struct trie *t, const struct prefix *p, bool create,
 			break;
 		nl = link_len(t, n);
 		if (nl < k.len && nl <= c) {
+			if (f)
+				finger_rec(f, d++, n, lp, nl);
 			lp = IS_GLUE(n) ? &glu(t, n)->child[prefix_bit(k.b, nl)]
 					: &ent(t, n)->trie_down;
 			continue;
 		}
 		if (nl == k.len && c == k.len && !IS_GLUE(n)) {
+			if (f) {
+				finger_rec(f, d++, n, lp, 255);
+				finger_done(t, &k, d);
+			}
 			if (idx)
 				*idx = n;
 			return ent(t, n);
 		}
 		break;
 	}
-	if (!create)
+	if (!create) {
+		if (f)
+			finger_done(t, &k, d);
 		return NULL;
+	}
 	if (created)
 		*created = true;
-	return link_new(t, lp, &k, c, idx);
+	e = link_new(t, lp, &k, c, &ei);
+	if (e && f)
+		finger_insert(t, d, lp, &k, ei);
+	else if (f) /* nothing linked: the path walked is still the trie's */
+		finger_done(t, &k, d);
+	if (e && idx)
+		*idx = ei;
+	return e;
 }
 
 struct rentry *trie_find(const struct trie *t, const struct prefix *p,

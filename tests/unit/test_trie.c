@@ -204,6 +204,70 @@ static void test_random_v6(void **state)
 	random_family(AFI_IPV6, 0xdeadbeefcafef00dull);
 }
 
+/* Inserts alone, in runs of nearby keys (a table in address order, with
+ * covering prefixes arriving before and after what they cover): every
+ * insert starts from the last one's path. Then the whole trie is checked
+ * against the reference, and emptied with deletes in the same order. */
+static void ordered_family(uint8_t afi, uint64_t seed)
+{
+	size_t bytes = 0;
+	struct trie t;
+	struct rng r = {seed};
+	struct ref ref = {calloc(6000, sizeof(struct prefix)), 0};
+	struct prefix p;
+	unsigned max = afi_maxlen(afi);
+
+	trie_init(&t, &bytes);
+	rnd_prefix(&r, afi, &p);
+	for (int i = 0; i < 5000; i++) {
+		struct addr a = {.afi = afi};
+		bool created;
+		uint32_t idx = 0;
+		struct rentry *e;
+		unsigned byte = afi == AFI_IPV4 ? 2 : 6, len;
+
+		memcpy(a.b, p.b, 16);
+		if (rnd(&r) % 64 == 0) { /* a jump elsewhere now and then */
+			rnd_prefix(&r, afi, &p);
+			memcpy(a.b, p.b, 16);
+		}
+		a.b[byte] = (uint8_t)(a.b[byte] + rnd(&r) % 3); /* a step up */
+		a.b[byte + 1] = (uint8_t)rnd(&r);
+		len = rnd(&r) % 5 == 0 ? rnd(&r) % (max + 1)
+				       : (byte + 1) * 8 + rnd(&r) % 9;
+		prefix_from_addr(&p, &a, len > max ? max : len);
+		e = trie_get(&t, &p, true, &created, &idx);
+		assert_non_null(e);
+		assert_ptr_equal(trie_entry(&t, idx), e);
+		e->n_paths = 1;
+		assert_int_equal(created, ref_find(&ref, &p) < 0);
+		if (created)
+			ref.v[ref.n++] = p;
+		if (rnd(&r) % 16 == 0) /* found again without create */
+			assert_int_equal(trie_get(&t, &p, false, NULL, NULL) ==
+						 NULL, false);
+	}
+	check_all(&t, &ref, afi, &r);
+	for (size_t i = 0; i < ref.n; i++)
+		assert_int_equal(trie_delete(&t, &ref.v[i]), 1);
+	assert_int_equal(t.count[afi], 0);
+	assert_int_equal(t.root[afi], 0);
+	trie_release(&t);
+	free(ref.v);
+}
+
+static void test_ordered_v4(void **state)
+{
+	(void)state;
+	ordered_family(AFI_IPV4, 0x2545f4914f6cdd1dull);
+}
+
+static void test_ordered_v6(void **state)
+{
+	(void)state;
+	ordered_family(AFI_IPV6, 0x9e3779b97f4a7c15ull);
+}
+
 static struct prefix P(const char *s)
 {
 	struct prefix p;
@@ -282,6 +346,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_ordered_v4),
+		cmocka_unit_test(test_ordered_v6),
 		cmocka_unit_test(test_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
