@@ -44,43 +44,12 @@ bool addr_eq(const struct addr *a, const struct addr *b)
 	return addr_cmp(a, b) == 0;
 }
 
-/* Clear every bit of the 16 bytes b after the first len (two 64-bit
- * masks: the RIB normalises a key with it on every search). */
-static void mask_bits(uint8_t *b, unsigned len)
-{
-	uint64_t hi, lo;
-
-	if (len >= 128)
-		return;
-	memcpy(&hi, b, 8);
-	memcpy(&lo, b + 8, 8);
-	hi = be64toh(hi);
-	lo = be64toh(lo);
-	if (len < 64) {
-		hi = len ? hi & ~0ull << (64 - len) : 0;
-		lo = 0;
-	} else {
-		lo = len > 64 ? lo & ~0ull << (128 - len) : 0;
-	}
-	hi = htobe64(hi);
-	lo = htobe64(lo);
-	memcpy(b, &hi, 8);
-	memcpy(b + 8, &lo, 8);
-}
-
-void prefix_norm(struct prefix *k, const struct prefix *p)
-{
-	*k = *p;
-	mask_bits(k->b, p->len);
-}
-
 void prefix_from_addr(struct prefix *p, const struct addr *a, unsigned len)
 {
-	memset(p, 0, sizeof(*p));
-	p->afi = a->afi;
-	p->len = (uint8_t)len;
-	memcpy(p->b, a->b, 16);
-	mask_bits(p->b, len);
+	struct prefix t = {.afi = a->afi, .len = (uint8_t)len};
+
+	memcpy(t.b, a->b, 16);
+	prefix_norm(p, &t);
 }
 
 int prefix_parse(const char *s, struct prefix *p)
@@ -119,45 +88,6 @@ char *prefix_fmt(const struct prefix *p, char *buf, size_t len)
 	memcpy(a.b, p->b, 16);
 	snprintf(buf, len, "%s/%u", addr_fmt(&a, tmp, sizeof(tmp)), p->len);
 	return buf;
-}
-
-int prefix_cmp(const struct prefix *a, const struct prefix *b)
-{
-	int c;
-	if (a->afi != b->afi)
-		return a->afi < b->afi ? -1 : 1;
-	c = memcmp(a->b, b->b, a->afi == AFI_IPV6 ? 16 : 4);
-	if (c)
-		return c;
-	return (int)a->len - (int)b->len;
-}
-
-bool prefix_eq(const struct prefix *a, const struct prefix *b)
-{
-	return a->afi == b->afi && a->len == b->len && !memcmp(a->b, b->b, 16);
-}
-
-static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned len)
-{
-	unsigned full = len / 8, rest = len % 8;
-	if (memcmp(a, b, full))
-		return false;
-	if (rest) {
-		uint8_t m = (uint8_t)(0xff << (8 - rest));
-		return (a[full] & m) == (b[full] & m);
-	}
-	return true;
-}
-
-bool prefix_contains(const struct prefix *outer, const struct prefix *inner)
-{
-	return outer->afi == inner->afi && outer->len <= inner->len &&
-	       bits_equal(outer->b, inner->b, outer->len);
-}
-
-bool prefix_contains_addr(const struct prefix *p, const struct addr *a)
-{
-	return p->afi == a->afi && bits_equal(p->b, a->b, p->len);
 }
 
 bool prefix_overlaps(const struct prefix *a, const struct prefix *b)

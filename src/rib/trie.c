@@ -316,9 +316,15 @@ static unsigned finger_start(const struct trie *t, const struct prefix *k)
 	c = common_bits(k->b, f->key.b, m);
 	/* bit[d]: the bit a glue node tests, or the length of an entry the
 	 * search went below; the decision is the same for k while it is
-	 * below the bits both keys share */
-	while (d + 1 < f->n && f->bit[d] < c)
-		d++;
+	 * below the bits both keys share. The start is the first node whose
+	 * bit is not (at most the last). Bits never decrease down a path
+	 * (a glue node below an entry of length L tests a bit >= L, an
+	 * entry below a glue node testing b is longer than b), so the scan
+	 * goes up from the end: keys in address order share most of their
+	 * path, and it stops after a step or two. */
+	d = f->n - 1;
+	while (d > 0 && f->bit[d - 1] >= c)
+		d--;
 	return d;
 }
 

@@ -129,11 +129,11 @@ void refused_put(struct refused *r, const struct prefix *pfx,
 
 bool refused_del(struct refused *r, const struct prefix *pfx)
 {
-	struct refused_route **pp = &r->b[pfx_hash(pfx) % r->nb];
+	struct refused_route **pp;
 
 	if (r->n == 0)
 		return false;
-	for (; *pp; pp = &(*pp)->next) {
+	for (pp = &r->b[pfx_hash(pfx) % r->nb]; *pp; pp = &(*pp)->next) {
 		if (prefix_eq(&(*pp)->pfx, pfx)) {
 			struct refused_route *n = *pp;
 
