@@ -228,6 +228,11 @@ struct conf_rs {
 	unsigned n_martians;
 	struct prefix *martians;
 	bool martians_set; /* the file gave the list */
+	/* First address bytes that some martian of the family [afi - 1]
+	 * covers, a bit each (conf_martians fills it and sets the flag):
+	 * a prefix whose first byte is not here is no martian. */
+	bool martian_index;
+	uint8_t martian_first[2][32];
 	uint32_t startup_hold_s; /* after start, agents and peers get routes
 				  * once every peer sent End-of-RIB or after
 				  * this long; default 10, 0: off */

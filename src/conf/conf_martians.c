@@ -119,6 +119,23 @@ static void defaults(struct conf *c)
 	c->rs.n_martians = m.n;
 }
 
+/* The first-byte index policy_martian checks before the list. */
+static void index_first(struct conf_rs *rs)
+{
+	memset(rs->martian_first, 0, sizeof(rs->martian_first));
+	for (unsigned i = 0; i < rs->n_martians; i++) {
+		const struct prefix *m = &rs->martians[i];
+		unsigned lo = m->b[0], hi;
+		if (m->afi != AFI_IPV4 && m->afi != AFI_IPV6)
+			continue;
+		hi = m->len >= 8 ? lo : lo | (0xffu >> m->len);
+		for (unsigned b = lo; b <= hi; b++)
+			rs->martian_first[m->afi - 1][b >> 3] |=
+				(uint8_t)(1u << (b & 7));
+	}
+	rs->martian_index = true;
+}
+
 void conf_martians(struct conf *c, const struct ynode *rsn,
 		   struct conf_diag *d)
 {
@@ -126,8 +143,10 @@ void conf_martians(struct conf *c, const struct ynode *rsn,
 
 	if (!c->rs.martians_set) {
 		defaults(c);
+		index_first(&c->rs);
 		return;
 	}
+	index_first(&c->rs);
 	for (unsigned i = 0; i < c->rs.n_martians; i++) {
 		const struct prefix *m = &c->rs.martians[i];
 		const struct ynode *n = yseq_item(list, i);

@@ -314,6 +314,10 @@ int policy_martian(const struct conf_rs *rs, const struct prefix *p,
 		return -1;
 	if (!accept_default && p->len < (p->afi == AFI_IPV4 ? 8 : 16))
 		return POLICY_TOO_SHORT;
+	if (rs->martian_index && (p->afi == AFI_IPV4 || p->afi == AFI_IPV6) &&
+	    !(rs->martian_first[p->afi - 1][p->b[0] >> 3] &
+	      1u << (p->b[0] & 7)))
+		return -1; /* no martian starts with p's first byte */
 	for (unsigned i = 0; i < rs->n_martians; i++)
 		if (prefix_contains(&rs->martians[i], p))
 			return (int)i;

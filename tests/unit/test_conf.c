@@ -878,6 +878,15 @@ static void test_martians(void **state)
 	/* 2001:db8::/32 is in use here; 0.0.0.0/1 passes with accept_default */
 	assert_int_equal(mcheck(c, "0.0.0.0/1", true), -1);
 	assert_int_equal(mcheck(c, "0.0.0.0/1", false), POLICY_TOO_SHORT);
+	/* inside a martian shorter than a byte (224.0.0.0/4), or next to one:
+	 * the first-byte index must cover the whole range, and no more */
+	assert_int_not_equal(mcheck(c, "232.0.0.0/5", true), -1);
+	assert_int_not_equal(mcheck(c, "239.255.0.0/16", true), -1);
+	assert_int_not_equal(mcheck(c, "254.0.0.0/7", true), -1);
+	assert_int_equal(mcheck(c, "223.255.255.0/24", true), -1);
+	assert_int_not_equal(mcheck(c, "febf::/16", true), -1);
+	assert_int_equal(mcheck(c, "fe00::/12", true), -1);
+	assert_int_equal(mcheck(c, "2001:db9::/32", true), -1);
 	conf_free(c);
 
 	c = load("route_server:\n  router_id: 198.18.0.1\n"
