@@ -97,12 +97,30 @@ const uint8_t *rattr_unknown(const struct rattr *ra)
 /* The hashed and compared part: everything after the hash chain link. */
 #define KEY_OFF offsetof(struct rattr, origin)
 
+/* Eight bytes a step (every UPDATE with new attributes hashes about a
+ * hundred bytes; a byte a step cost ~500 instructions a set), then the
+ * tail, then a final mix so that every input bit reaches the low bits
+ * the table uses. */
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return (uint32_t)(h ^ (h >> 32));
+	const uint64_t k = 0x9e3779b97f4a7c15ull;
+	uint64_t h = 0xcbf29ce484222325ull ^ n, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, p + i, n - i);
+		h = (h ^ w) * k;
+	}
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 /* Bytes of the unknown attributes we keep (optional transitive ones). */
