@@ -7,8 +7,8 @@
 #
 # For each: once the loc-RIB holds the N prefixes and the fabric version has
 # stopped moving, pharosd's VmHWM and VmRSS (/proc/PID/status); with the
-# fabric, then one GET of the spoke subnet's full table (its time, its size
-# and the VmHWM after it). Prints both configurations' figures and the
+# fabric, then one GET of the spoke subnet's full table (the time until
+# the whole reply is in, its size and the VmHWM after it). Prints both configurations' figures and the
 # ratio (fabric / none) of VmHWM and VmRSS.
 #
 # Usage: bench/fabric_mem.sh [-n ROUTES] [-T TIMEOUT_S]
@@ -83,8 +83,9 @@ EOF
 	hwm=$(status_kb "$pd" VmHWM) rss=$(status_kb "$pd" VmRSS)
 	if [ "$fab" = 1 ]; then
 		t0=$EPOCHREALTIME
-		n=$(api fabric/subnets/spoke/app/table | jq '.routes | length')
+		api fabric/subnets/spoke/app/table >"$T_DIR/table.json"
 		t1=$EPOCHREALTIME
+		n=$(jq '.routes | length' "$T_DIR/table.json")
 		out=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 		out="$out $n $(status_kb "$pd" VmHWM)"
 	fi

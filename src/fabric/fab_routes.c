@@ -394,11 +394,80 @@ static void table_reserve(struct fab_table *t, size_t n, size_t pool)
 		abort();
 }
 
+/* Which address space of a VNet (own or peered) covers each BGP route, for
+ * routes that come in prefix order: the VNet's cover prefixes sorted the
+ * same way, and the chain of those that contain the last route (each
+ * contains the next; own: whether one of it or below is the VNet's own). */
+struct cover_cur {
+	struct prefix *p;
+	bool *is_own, *own;
+	uint32_t *stk;
+	size_t n, next, depth;
+};
+
+static int cmp_cover(const void *a, const void *b, void *arg)
+{
+	const struct fvnet *v = arg;
+	return fab_prefix_cmp_fast(&v->cover[*(const uint32_t *)a],
+				   &v->cover[*(const uint32_t *)b]);
+}
+
+static void cover_init(struct cover_cur *cc, const struct fvnet *v)
+{
+	size_t n = v->n_cover + 1;
+	uint32_t *idx = malloc(n * sizeof(*idx));
+	memset(cc, 0, sizeof(*cc));
+	cc->p = malloc(n * sizeof(*cc->p));
+	cc->is_own = malloc(n * 2 * sizeof(bool));
+	cc->stk = malloc(n * sizeof(*cc->stk));
+	if (!idx || !cc->p || !cc->is_own || !cc->stk)
+		abort();
+	cc->own = cc->is_own + n;
+	for (uint32_t i = 0; i < v->n_cover; i++)
+		idx[i] = i;
+	qsort_r(idx, v->n_cover, sizeof(*idx), cmp_cover, (void *)v);
+	for (size_t i = 0; i < v->n_cover; i++) {
+		cc->p[i] = v->cover[idx[i]];
+		cc->is_own[i] = idx[i] < v->n_space;
+	}
+	cc->n = v->n_cover;
+	free(idx);
+}
+
+static void cover_free(struct cover_cur *cc)
+{
+	free(cc->p);
+	free(cc->is_own);
+	free(cc->stk);
+}
+
+/* fab_cover_reason(v, p) for p after (or equal to) the last p asked. */
+static uint8_t cover_at(struct cover_cur *cc, const struct prefix *p)
+{
+	while (cc->next < cc->n &&
+	       fab_prefix_cmp_fast(&cc->p[cc->next], p) <= 0) {
+		size_t x = cc->next++;
+		while (cc->depth &&
+		       !prefix_contains(&cc->p[cc->stk[cc->depth - 1]], &cc->p[x]))
+			cc->depth--;
+		if (!prefix_contains(&cc->p[x], p))
+			continue; /* wholly before p */
+		cc->own[cc->depth] = cc->is_own[x] ||
+				     (cc->depth && cc->own[cc->depth - 1]);
+		cc->stk[cc->depth++] = (uint32_t)x;
+	}
+	while (cc->depth && !prefix_contains(&cc->p[cc->stk[cc->depth - 1]], p))
+		cc->depth--;
+	if (!cc->depth)
+		return FAB_R_NONE;
+	return cc->own[cc->depth - 1] ? FAB_R_BGP_IN_VNET : FAB_R_BGP_IN_PEER;
+}
+
 /* A table being built: the BGP routes come in prefix order and are
  * merged with the subnet's static routes (sorted the same way). */
 struct tbuild {
 	const struct fsubnet *s;
-	const struct fvnet *v;
+	struct cover_cur cover;
 	struct fab_table *t;
 	size_t i, n_pool;
 };
@@ -436,7 +505,7 @@ static int table_one(struct fabric *f, const struct prefix *p, uint32_t set,
 	struct tbuild *tb = arg;
 	struct fbgp b;
 	fab_view(f, set, p, &b);
-	statics_upto(tb, p, &b, fab_cover_reason(tb->v, p));
+	statics_upto(tb, p, &b, cover_at(&tb->cover, p));
 	return 0;
 }
 
@@ -451,9 +520,12 @@ int fab_subnet_table_into(struct fabric *f, uint32_t subnet,
 	table_reserve(t, s->n_static + nb + 1,
 		      (s->bgp ? f->n_bgp_nh : 0) + s->n_static + 1);
 	t->version = f->version;
-	struct tbuild tb = { .s = s, .v = &f->vnets[s->vnet], .t = t };
-	if (nb)
+	struct tbuild tb = { .s = s, .t = t };
+	if (nb) {
+		cover_init(&tb.cover, &f->vnets[s->vnet]);
 		fab_store_walk(f, table_one, &tb);
+		cover_free(&tb.cover);
+	}
 	statics_upto(&tb, NULL, NULL, 0);
 	return FAB_OK;
 }
