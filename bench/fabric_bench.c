@@ -314,6 +314,7 @@ int main(int argc, char **argv)
 	b.peer[0] = rib_peer_add(b.rib, &rp);
 	rp.asn = 65002, rp.addr = v4(NVA2);
 	b.peer[1] = rib_peer_add(b.rib, &rp);
+	fab_bind_rib(b.f, b.rib); /* as pharosd: routes read from the RIB */
 	for (unsigned k = 0; k < b.prefixes; k++)
 		announce(&b, 0, k), announce(&b, 1, k);
 	t0 = now_ms();

@@ -23,7 +23,7 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 	if (d->local)
 		local_routes_note(d, &e->prefix);
 	if (d->fabric_feed) /* per-subnet effective-route deltas */
-		fabric_turn_change(d->fglue, e);
+		fabric_turn_change(d->fglue, e, id);
 }
 
 void daemon_process_changes(struct daemon *d)
@@ -36,6 +36,8 @@ void daemon_process_changes(struct daemon *d)
 	d->fabric_feed = !d->sess.stopping && hold_fabric_feed(d);
 	if (d->fabric_feed)
 		fabric_turn_begin(d->fglue);
+	else
+		fabric_turn_skip(d->fglue);
 	rib_changes_drain(d->rib, change_cb, d);
 	bmp_locrib_flush(d->bmp);
 	local_routes_update(d);

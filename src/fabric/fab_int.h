@@ -2,8 +2,9 @@
  * fab_int.h - internal structures shared by the fabric sources.
  *
  * fab_model.c builds the topology (names to indexes, per-subnet static
- * routes); fab_routes.c keeps the shared BGP table, versions, the delta log
- * and the effective tables; fab_trace.c walks packets; fab_json.c formats.
+ * routes); fab_store.c keeps the shared BGP table; fab_routes.c versions,
+ * the delta log and the effective tables; fab_trace.c walks packets;
+ * fab_json.c formats.
  */
 #ifndef PHAROS_FABRIC_FAB_INT_H
 #define PHAROS_FABRIC_FAB_INT_H
@@ -12,16 +13,32 @@
 
 #include "fabric/fabric.h"
 
-/* One BGP route as the fabric sees it: a prefix and its ECMP next hops.
- * Immutable once built and reference counted: the live table holds one
- * reference, each log record that mentions it another. */
-struct fbgp {
+/* An interned ECMP next-hop set (fab_store.c): next hops sorted and
+ * unique, classified once (reason, bad). Reference counted: each route of
+ * the store that has it holds one reference, each log item another. */
+struct fset {
 	uint32_t refcnt;
+	uint32_t hash;
 	uint16_t n_nh;
 	uint8_t reason; /* FAB_R_NH_* when a next hop is not usable, else 0 */
 	uint16_t bad; /* index of that next hop */
-	struct prefix prefix;
 	struct addr nh[];
+};
+
+/* One BGP route as the fabric sees it: a view of a prefix and its set
+ * (nh points into the set; valid while the set is referenced). */
+struct fbgp {
+	struct prefix prefix;
+	uint16_t n_nh;
+	uint8_t reason;
+	uint16_t bad;
+	const struct addr *nh;
+};
+
+/* A route of the unbound store: prefix and set index (0: empty slot). */
+struct froute {
+	struct prefix prefix;
+	uint32_t set;
 };
 
 struct fvnet {
@@ -53,9 +70,10 @@ struct fnic {
 	struct addr ip;
 };
 
-/* One change of one prefix inside a version. */
+/* One change of one prefix inside a version: set indexes, 0 for none. */
 struct fchange {
-	struct fbgp *old, *new; /* either may be NULL */
+	struct prefix prefix;
+	uint32_t old, new;
 };
 struct frecord {
 	uint64_t version;
@@ -87,15 +105,23 @@ struct fabric {
 	uint32_t *vnet_by_name, *subnet_by_name, *nic_by_name, *nic_by_ip;
 	const char *local_region;
 
-	/* shared BGP table: hash by prefix, plus a sorted view; kept only
-	 * when some subnet receives BGP routes (bgp_needed) */
+	/* shared BGP table (fab_store.c); kept only when some subnet
+	 * receives BGP routes (bgp_needed) */
 	bool bgp_needed;
-	struct fbgp **slots;
-	size_t cap, n_bgp, n_bgp_nh;
-	uint32_t len_count[3][129]; /* [afi][len]: routes of that length */
-	struct fbgp **sorted;
+	struct fset **sets; /* by set index; [0] unused */
+	size_t sets_cap, n_set_idx, n_sets;
+	uint32_t *set_free, *set_hash; /* free indexes; hash of indexes */
+	size_t n_set_free, set_hcap;
+	const struct rib *rib; /* bound: routes by the RIB's entry ids */
+	uint32_t *by_id;
+	size_t id_cap;
+	struct froute *routes; /* unbound: hash by prefix, sorted copy */
+	size_t cap, n_routes;
+	struct froute *sorted;
 	size_t n_sorted, sorted_cap;
 	bool sorted_dirty;
+	size_t n_bgp, n_bgp_nh;
+	uint32_t len_count[3][129]; /* [afi][len]: routes of that length */
 
 	/* versions and the delta log (a ring of records) */
 	uint64_t version, log_base;
@@ -103,15 +129,12 @@ struct fabric {
 	size_t log_cap, log_head, log_n, log_items;
 	size_t max_versions, max_items;
 	struct fchange *pending;
-	size_t n_pending, pending_cap, pending_members; /* adds + removes */
+	size_t n_pending, pending_cap;
+	bool pending_over; /* more than max_items: commit is a resync point */
 	bool in_change;
 
 	struct fwatch *watch;
 	size_t n_watch;
-
-	/* scratch for table building */
-	uint8_t *mark;
-	size_t mark_cap;
 
 	/* next hops of BGP routes (fab_nexthop.c) */
 	bool allow_ext_nh;
@@ -152,8 +175,33 @@ uint8_t fab_cover_reason(const struct fvnet *v, const struct prefix *p);
 /* Index of the first static entry of s with prefix >= p. */
 size_t fab_static_lower(const struct fsubnet *s, const struct prefix *p);
 
+/* fab_store.c */
+uint32_t fab_set_intern(struct fabric *f, const struct addr *nh, size_t n);
+void fab_set_ref(struct fabric *f, uint32_t s);
+void fab_set_unref(struct fabric *f, uint32_t s);
+/* The route (p, set s) as a view; false when s is 0 (no route). */
+bool fab_view(const struct fabric *f, uint32_t s, const struct prefix *p,
+	      struct fbgp *out);
+/* Bound: the RIB's entry id of p (0: none); unbound: 0. */
+uint32_t fab_store_id(const struct fabric *f, const struct prefix *p);
+/* The set index of p's route, 0 if none; id: p's entry id when bound and
+ * known, else 0. put: store set (taking over the caller's reference; 0
+ * removes); the previous set's reference goes back to the caller. */
+uint32_t fab_store_get(const struct fabric *f, const struct prefix *p,
+		       uint32_t id);
+void fab_store_put(struct fabric *f, const struct prefix *p, uint32_t id,
+		   uint32_t set);
+/* Every route in prefix order (fab_prefix_cmp_fast); stops on non-zero. */
+typedef int (*fab_store_cb)(struct fabric *f, const struct prefix *p,
+			    uint32_t set, void *arg);
+int fab_store_walk(struct fabric *f, fab_store_cb cb, void *arg);
+void fab_store_free(struct fabric *f);
+size_t fab_store_bytes(const struct fabric *f);
+
 /* fab_routes.c */
-const struct fbgp *fab_bgp_get(const struct fabric *f, const struct prefix *p);
+/* p's BGP route as a view; false if the fabric has none. */
+bool fab_bgp_get(const struct fabric *f, const struct prefix *p,
+		 struct fbgp *out);
 /* Entries at one prefix: the static group st[0..n_st) (all with prefix p),
  * BGP route b (or NULL), its install reason. Writes at most n_st + 1
  * entries to out, precedence order; returns how many. */

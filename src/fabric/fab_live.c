@@ -75,6 +75,7 @@ struct fabric_live *fabric_live_new(const struct conf_fabric *cf,
 		free(g);
 		return NULL;
 	}
+	fab_bind_rib(g->fab, rib);
 	if (rib_changes_pending(rib) == 0) {
 		mark_committed(g, fab_load_rib(g->fab, rib));
 		nh_events(g);
@@ -110,10 +111,17 @@ void fabric_turn_begin(struct fabric_live *g)
 	fab_change_begin(g->fab);
 }
 
-void fabric_turn_change(struct fabric_live *g, const struct rentry *e)
+void fabric_turn_change(struct fabric_live *g, const struct rentry *e,
+			uint32_t id)
 {
 	if (g && g->in_turn)
-		fab_rib_change(e, 0, g->fab);
+		fab_rib_change(e, id, g->fab);
+}
+
+void fabric_turn_skip(struct fabric_live *g)
+{
+	if (g)
+		fab_unbind_rib(g->fab);
 }
 
 static void record_latency(struct fabric_prog *p, double s)
@@ -192,6 +200,7 @@ int fabric_live_rebuild(struct fabric_live *g, const struct conf *c, char *err,
 	nf = fab_new(&c->fabric, fab_version(g->fab) + 1, err, errlen);
 	if (!nf)
 		return -1;
+	fab_bind_rib(nf, g->rib);
 	fab_load_rib(nf, g->rib);
 	fab_free(g->fab);
 	g->fab = nf;

@@ -542,6 +542,5 @@ void fab_free(struct fabric *f)
 	free(f->nic_by_name);
 	free(f->nic_by_ip);
 	free(f->watch);
-	free(f->mark);
 	free(f);
 }

@@ -2,9 +2,10 @@
  * fab_routes.c - BGP routes in the fabric: the shared table, versions,
  * the delta log, effective tables, longest-match lookup and deltas.
  *
- * The loc-RIB's routes are kept once (a hash by prefix plus a sorted view)
- * as immutable, reference-counted struct fbgp. A change set replaces some
- * of them and becomes one record of the delta log: (old, new) per prefix.
+ * The loc-RIB's routes are kept once (fab_store.c: a next-hop set index
+ * per route, bound to the RIB's entries or in an own hash). A change set
+ * replaces some of them and becomes one record of the delta log: (prefix,
+ * old set, new set) per prefix, or, past max_items, a resync point.
  * A subnet's entries for a prefix depend only on its static routes and
  * that prefix's BGP route, so any subnet's delta is computed from the
  * shared record when asked; nothing is stored per subnet per route.
@@ -18,165 +19,101 @@
 
 #define MAX_GROUP 32 /* entries of one prefix in one subnet, at most */
 
-/* ---------------------------------------------------------- hashing */
-
-static uint64_t prefix_hash(const struct prefix *p)
-{
-	uint64_t h = 1469598103934665603ull;
-	unsigned n = p->afi == AFI_IPV6 ? 16 : 4;
-	h = (h ^ p->afi) * 1099511628211ull;
-	h = (h ^ p->len) * 1099511628211ull;
-	for (unsigned i = 0; i < n; i++)
-		h = (h ^ p->b[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
-}
-
-static size_t slot_of(const struct fabric *f, const struct prefix *p)
-{
-	size_t m = f->cap - 1, i = prefix_hash(p) & m;
-	while (f->slots[i] && !prefix_eq(&f->slots[i]->prefix, p))
-		i = (i + 1) & m;
-	return i;
-}
-
-static void grow_slots(struct fabric *f)
-{
-	size_t ocap = f->cap;
-	struct fbgp **old = f->slots;
-	f->cap = ocap ? ocap * 2 : 1024;
-	f->slots = calloc(f->cap, sizeof(*f->slots));
-	if (!f->slots)
-		abort();
-	for (size_t i = 0; i < ocap; i++)
-		if (old[i])
-			f->slots[slot_of(f, &old[i]->prefix)] = old[i];
-	free(old);
-}
-
-/* Backward-shift deletion keeps probe chains intact without tombstones. */
-static void slot_delete(struct fabric *f, size_t i)
-{
-	size_t m = f->cap - 1, j = i;
-	f->slots[i] = NULL;
-	for (;;) {
-		j = (j + 1) & m;
-		if (!f->slots[j])
-			return;
-		size_t k = prefix_hash(&f->slots[j]->prefix) & m;
-		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-			f->slots[i] = f->slots[j];
-			f->slots[j] = NULL;
-			i = j;
-		}
-	}
-}
-
-const struct fbgp *fab_bgp_get(const struct fabric *f, const struct prefix *p)
-{
-	if (!f->cap)
-		return NULL;
-	return f->slots[slot_of(f, p)];
-}
-
-static void bgp_unref(struct fabric *f, struct fbgp *b)
-{
-	if (b && --b->refcnt == 0) {
-		f->bytes -= sizeof(*b) + b->n_nh * sizeof(struct addr);
-		free(b);
-	}
-}
-
 /* ------------------------------------------------------- change sets */
+
+bool fab_bgp_get(const struct fabric *f, const struct prefix *p,
+		 struct fbgp *out)
+{
+	return fab_view(f, fab_store_get(f, p, 0), p, out);
+}
 
 void fab_change_begin(struct fabric *f)
 {
 	f->in_change = true;
 }
 
-static void pending_push(struct fabric *f, struct fbgp *old, struct fbgp *nw)
+static void pending_drop(struct fabric *f)
 {
+	for (size_t i = 0; i < f->n_pending; i++) {
+		fab_set_unref(f, f->pending[i].old);
+		fab_set_unref(f, f->pending[i].new);
+	}
+	free(f->pending);
+	f->pending = NULL;
+	f->n_pending = f->pending_cap = 0;
+}
+
+/* Takes over one reference of old and of nw. Past max_items the change
+ * set keeps no items: its commit becomes a resync point. */
+static void pending_push(struct fabric *f, const struct prefix *p,
+			 uint32_t old, uint32_t nw)
+{
+	if (!f->pending_over && f->n_pending >= f->max_items) {
+		pending_drop(f);
+		f->pending_over = true;
+	}
+	if (f->pending_over) {
+		fab_set_unref(f, old);
+		fab_set_unref(f, nw);
+		return;
+	}
 	if (f->n_pending == f->pending_cap) {
 		f->pending_cap = f->pending_cap ? f->pending_cap * 2 : 64;
+		if (f->pending_cap > f->max_items)
+			f->pending_cap = f->max_items;
 		f->pending = realloc(f->pending,
 				     f->pending_cap * sizeof(*f->pending));
 		if (!f->pending)
 			abort();
 	}
-	f->pending[f->n_pending].old = old;
-	f->pending[f->n_pending++].new = nw;
-	if (!old != !nw)
-		f->pending_members++;
+	struct fchange *c = &f->pending[f->n_pending++];
+	c->prefix = *p;
+	c->old = old;
+	c->new = nw;
 }
 
-static struct fbgp *bgp_make(struct fabric *f, const struct prefix *p,
-			     const struct addr *nh, size_t n)
+/* p (entry id when bound and known, else 0) now has next hops nh. */
+static void change_route(struct fabric *f, const struct prefix *p,
+			 uint32_t id, const struct addr *nh, size_t n_nh)
 {
-	struct fbgp *b = malloc(sizeof(*b) + n * sizeof(struct addr));
-	if (!b)
-		abort();
-	b->refcnt = 1;
-	b->prefix = *p;
-	b->n_nh = 0;
-	for (size_t i = 0; i < n; i++) { /* insertion sort, unique */
-		size_t j = b->n_nh;
-		int c = 1;
-		while (j > 0 && (c = addr_cmp(&b->nh[j - 1], &nh[i])) > 0)
-			j--;
-		if (j > 0 && c == 0)
-			continue;
-		memmove(&b->nh[j + 1], &b->nh[j], (b->n_nh - j) * sizeof(*nh));
-		b->nh[j] = nh[i];
-		b->n_nh++;
+	if (!f->bgp_needed)
+		return;
+	if (f->rib && !id && !(id = fab_store_id(f, p)))
+		return; /* bound: a prefix the RIB has no entry for */
+	if (!f->in_change)
+		fab_change_begin(f);
+	uint32_t old = fab_store_get(f, p, id);
+	uint32_t nw = fab_set_intern(f, nh, n_nh);
+	if (old == nw) {
+		fab_set_unref(f, nw);
+		return;
 	}
-	fab_nh_classify(f, b);
-	f->bytes += sizeof(*b) + n * sizeof(struct addr);
-	return b;
-}
-
-static bool same_nh(const struct fbgp *a, const struct fbgp *b)
-{
-	return a->n_nh == b->n_nh &&
-	       memcmp(a->nh, b->nh, a->n_nh * sizeof(struct addr)) == 0;
+	fab_store_put(f, p, id, nw); /* the store's reference to old moves */
+	fab_set_ref(f, nw); /* and the log gets one to nw */
+	struct fbgp ov, nv;
+	bool has_old = fab_view(f, old, p, &ov), has_new = fab_view(f, nw, p, &nv);
+	if (has_old) {
+		f->n_bgp_nh -= ov.n_nh;
+		if (!has_new) {
+			f->n_bgp--;
+			f->len_count[p->afi][p->len]--;
+		}
+	}
+	if (has_new) {
+		f->n_bgp_nh += nv.n_nh;
+		if (!has_old) {
+			f->n_bgp++;
+			f->len_count[p->afi][p->len]++;
+		}
+	}
+	fab_nh_account(f, has_old ? &ov : NULL, has_new ? &nv : NULL);
+	pending_push(f, p, old, nw);
 }
 
 void fab_change_route(struct fabric *f, const struct prefix *p,
 		      const struct addr *nh, size_t n_nh)
 {
-	if (!f->bgp_needed)
-		return;
-	if (!f->in_change)
-		fab_change_begin(f);
-	if (f->n_bgp * 2 >= f->cap)
-		grow_slots(f);
-	size_t i = slot_of(f, p);
-	struct fbgp *old = f->slots[i];
-	if (n_nh == 0) {
-		if (!old)
-			return;
-		slot_delete(f, i);
-		f->n_bgp--;
-		f->n_bgp_nh -= old->n_nh;
-		f->len_count[old->prefix.afi][old->prefix.len]--;
-		fab_nh_account(f, old, NULL);
-		pending_push(f, old, NULL); /* the table's reference moves */
-		return;
-	}
-	struct fbgp *nb = bgp_make(f, p, nh, n_nh);
-	if (old && same_nh(old, nb)) {
-		bgp_unref(f, nb);
-		return;
-	}
-	nb->refcnt = 2; /* the table and the log */
-	f->slots[i] = nb;
-	f->n_bgp_nh += nb->n_nh;
-	if (old)
-		f->n_bgp_nh -= old->n_nh;
-	else {
-		f->n_bgp++;
-		f->len_count[p->afi][p->len]++;
-	}
-	fab_nh_account(f, old, nb);
-	pending_push(f, old, nb);
+	change_route(f, p, 0, nh, n_nh);
 }
 
 void fab_rib_change(const struct rentry *e, uint32_t id, void *arg)
@@ -191,12 +128,38 @@ void fab_rib_change(const struct rentry *e, uint32_t id, void *arg)
 			nh[n++] = p->attr->next_hop;
 	if (n == 0 && e->paths && e->paths->attr && e->paths->attr->next_hop.afi)
 		nh[n++] = e->paths->attr->next_hop; /* no ECMP flags: best only */
-	fab_change_route(f, &e->prefix, nh, n);
+	change_route(f, &e->prefix, id, nh, n);
 }
 
-static int load_one(const struct rentry *e, void *arg)
+static int load_one(const struct rentry *e, uint32_t id, void *arg)
+{
+	fab_rib_change(e, id, arg); /* an empty entry removes its route */
+	return 0;
+}
+
+static int load_one_unbound(const struct rentry *e, void *arg)
 {
 	fab_rib_change(e, 0, arg);
+	return 0;
+}
+
+struct gone {
+	const struct rib *rib;
+	struct prefix *p;
+	size_t n;
+};
+
+static int gone_one(struct fabric *f, const struct prefix *p, uint32_t set,
+		    void *arg)
+{
+	struct gone *g = arg;
+	const struct rentry *e = rib_lookup(g->rib, p);
+	if (e && e->n_paths)
+		return 0;
+	g->p = realloc(g->p, (g->n + 1) * sizeof(*g->p));
+	if (!g->p)
+		abort();
+	g->p[g->n++] = *p;
 	return 0;
 }
 
@@ -205,98 +168,18 @@ uint64_t fab_load_rib(struct fabric *f, const struct rib *rib)
 	fab_change_begin(f);
 	if (!f->bgp_needed)
 		return fab_change_commit(f);
+	if (f->rib == rib) { /* bound: every entry, the empty ones remove */
+		rib_walk_ids(rib, load_one, f);
+		return fab_change_commit(f);
+	}
 	/* first forget what the RIB no longer has */
-	struct prefix *gone = NULL;
-	size_t n_gone = 0;
-	for (size_t i = 0; i < f->cap; i++) {
-		const struct fbgp *b = f->slots[i];
-		const struct rentry *e = b ? rib_lookup(rib, &b->prefix) : NULL;
-		if (!b || (e && e->n_paths))
-			continue;
-		gone = realloc(gone, (n_gone + 1) * sizeof(*gone));
-		if (!gone)
-			abort();
-		gone[n_gone++] = b->prefix;
-	}
-	for (size_t i = 0; i < n_gone; i++)
-		fab_change_route(f, &gone[i], NULL, 0);
-	free(gone);
-	rib_walk(rib, 0, load_one, f);
+	struct gone g = { .rib = rib };
+	fab_store_walk(f, gone_one, &g);
+	for (size_t i = 0; i < g.n; i++)
+		fab_change_route(f, &g.p[i], NULL, 0);
+	free(g.p);
+	rib_walk(rib, 0, load_one_unbound, f);
 	return fab_change_commit(f);
-}
-
-/* -------------------------------------------------- the sorted view */
-
-static int cmp_bgp_ptr(const void *a, const void *b)
-{
-	return fab_prefix_cmp_fast(&(*(struct fbgp *const *)a)->prefix,
-				   &(*(struct fbgp *const *)b)->prefix);
-}
-
-static size_t sorted_lower(const struct fabric *f, const struct prefix *p)
-{
-	size_t lo = 0, hi = f->n_sorted;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (fab_prefix_cmp_fast(&f->sorted[mid]->prefix, p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static void sorted_rebuild(struct fabric *f)
-{
-	if (!f->sorted || f->sorted_cap < f->n_bgp) {
-		f->sorted_cap = f->n_bgp + f->n_bgp / 4 + 16;
-		free(f->sorted);
-		f->sorted = malloc(f->sorted_cap * sizeof(*f->sorted));
-		if (!f->sorted)
-			abort();
-	}
-	f->n_sorted = 0;
-	for (size_t i = 0; i < f->cap; i++)
-		if (f->slots[i])
-			f->sorted[f->n_sorted++] = f->slots[i];
-	if (f->n_sorted > 1)
-		qsort(f->sorted, f->n_sorted, sizeof(*f->sorted), cmp_bgp_ptr);
-}
-
-/* The sorted view, rebuilt first when a commit left it stale. */
-static void sorted_fresh(struct fabric *f)
-{
-	if (f->sorted_dirty || !f->sorted) {
-		sorted_rebuild(f);
-		f->sorted_dirty = false;
-	}
-}
-
-static void sorted_apply(struct fabric *f, const struct fchange *c)
-{
-	const struct fbgp *any = c->new ? c->new : c->old;
-	size_t i = sorted_lower(f, &any->prefix);
-	bool here = i < f->n_sorted && prefix_eq(&f->sorted[i]->prefix,
-						  &any->prefix);
-	if (c->new && here) {
-		f->sorted[i] = c->new;
-	} else if (c->new) {
-		if (f->n_sorted == f->sorted_cap) {
-			f->sorted_cap = f->sorted_cap * 2 + 16;
-			f->sorted = realloc(f->sorted,
-					    f->sorted_cap * sizeof(*f->sorted));
-			if (!f->sorted)
-				abort();
-		}
-		memmove(&f->sorted[i + 1], &f->sorted[i],
-			(f->n_sorted - i) * sizeof(*f->sorted));
-		f->sorted[i] = c->new;
-		f->n_sorted++;
-	} else if (here) {
-		memmove(&f->sorted[i], &f->sorted[i + 1],
-			(f->n_sorted - i - 1) * sizeof(*f->sorted));
-		f->n_sorted--;
-	}
 }
 
 /* ---------------------------------------------------------- the log */
@@ -326,8 +209,8 @@ static void log_pop(struct fabric *f)
 {
 	struct frecord *r = log_at(f, 0);
 	for (size_t i = 0; i < r->n; i++) {
-		bgp_unref(f, r->items[i].old);
-		bgp_unref(f, r->items[i].new);
+		fab_set_unref(f, r->items[i].old);
+		fab_set_unref(f, r->items[i].new);
 	}
 	f->log_items -= r->n;
 	f->log_base = r->version;
@@ -364,24 +247,25 @@ uint64_t fab_version(const struct fabric *f)
 uint64_t fab_change_commit(struct fabric *f)
 {
 	f->in_change = false;
-	if (f->n_pending == 0)
+	if (f->pending_over) {
+		/* too big to keep: a resync point, every follower of an
+		 * older version fetches the full table */
+		f->pending_over = false;
+		while (f->log_n)
+			log_pop(f);
+		f->log_base = ++f->version;
+	} else if (f->n_pending == 0) {
 		return f->version;
-	struct frecord r = {
-		.version = ++f->version, .n = f->n_pending, .items = f->pending,
-	};
-	/* Big change sets (a table load, a peer flush) only mark the sorted
-	 * view stale: it is rebuilt once, when a full table is next asked
-	 * for, not once per loop turn while a million routes arrive. */
-	if (f->sorted_dirty || !f->sorted || f->pending_members > 64) {
-		f->sorted_dirty = true;
 	} else {
-		for (size_t i = 0; i < r.n; i++)
-			sorted_apply(f, &r.items[i]);
+		struct frecord r = {
+			.version = ++f->version, .n = f->n_pending,
+			.items = f->pending,
+		};
+		f->pending = NULL;
+		f->n_pending = f->pending_cap = 0;
+		log_push(f, &r);
+		log_trim(f);
 	}
-	f->pending = NULL;
-	f->n_pending = f->pending_cap = f->pending_members = 0;
-	log_push(f, &r);
-	log_trim(f);
 	for (size_t i = 0; i < f->n_watch; i++)
 		if (f->watch[i].cb)
 			f->watch[i].cb(f, f->version, f->watch[i].arg);
@@ -408,16 +292,9 @@ void fab_bgp_free_all(struct fabric *f)
 {
 	while (f->log_n)
 		log_pop(f);
-	for (size_t i = 0; i < f->n_pending; i++) {
-		bgp_unref(f, f->pending[i].old);
-		bgp_unref(f, f->pending[i].new);
-	}
-	for (size_t i = 0; i < f->cap; i++)
-		bgp_unref(f, f->slots[i]);
 	free(f->pending);
-	free(f->slots);
-	free(f->sorted);
 	free(f->log);
+	fab_store_free(f); /* every set, whoever held it */
 }
 
 /* ------------------------------------------------ precedence at one prefix */
@@ -468,30 +345,6 @@ size_t fab_resolve_at(const struct fab_route *st, size_t n_st,
 
 /* ------------------------------------------------------ full tables */
 
-/* Mark BGP routes (sorted view) that fall inside the VNet's or a peer's
- * address space: one range scan per covering prefix. */
-static void mark_covered(struct fabric *f, const struct fvnet *v)
-{
-	if (f->mark_cap < f->n_sorted) {
-		free(f->mark);
-		f->mark_cap = f->n_sorted + 1024;
-		f->mark = malloc(f->mark_cap);
-		if (!f->mark)
-			abort();
-	}
-	memset(f->mark, 0, f->n_sorted);
-	for (uint32_t c = 0; c < v->n_cover; c++) {
-		uint8_t why = c < v->n_space ? FAB_R_BGP_IN_VNET
-					     : FAB_R_BGP_IN_PEER;
-		for (size_t i = sorted_lower(f, &v->cover[c]);
-		     i < f->n_sorted &&
-		     prefix_contains(&v->cover[c], &f->sorted[i]->prefix);
-		     i++)
-			if (!f->mark[i])
-				f->mark[i] = why;
-	}
-}
-
 static void emit(struct fab_table *t, size_t *n_pool, const struct fab_route *r,
 		 size_t n)
 {
@@ -541,42 +394,139 @@ static void table_reserve(struct fab_table *t, size_t n, size_t pool)
 		abort();
 }
 
+/* Which address space of a VNet (own or peered) covers each BGP route, for
+ * routes that come in prefix order: the VNet's cover prefixes sorted the
+ * same way, and the chain of those that contain the last route (each
+ * contains the next; own: whether one of it or below is the VNet's own). */
+struct cover_cur {
+	struct prefix *p;
+	bool *is_own, *own;
+	uint32_t *stk;
+	size_t n, next, depth;
+};
+
+static int cmp_cover(const void *a, const void *b, void *arg)
+{
+	const struct fvnet *v = arg;
+	return fab_prefix_cmp_fast(&v->cover[*(const uint32_t *)a],
+				   &v->cover[*(const uint32_t *)b]);
+}
+
+static void cover_init(struct cover_cur *cc, const struct fvnet *v)
+{
+	size_t n = v->n_cover + 1;
+	uint32_t *idx = malloc(n * sizeof(*idx));
+	memset(cc, 0, sizeof(*cc));
+	cc->p = malloc(n * sizeof(*cc->p));
+	cc->is_own = malloc(n * 2 * sizeof(bool));
+	cc->stk = malloc(n * sizeof(*cc->stk));
+	if (!idx || !cc->p || !cc->is_own || !cc->stk)
+		abort();
+	cc->own = cc->is_own + n;
+	for (uint32_t i = 0; i < v->n_cover; i++)
+		idx[i] = i;
+	qsort_r(idx, v->n_cover, sizeof(*idx), cmp_cover, (void *)v);
+	for (size_t i = 0; i < v->n_cover; i++) {
+		cc->p[i] = v->cover[idx[i]];
+		cc->is_own[i] = idx[i] < v->n_space;
+	}
+	cc->n = v->n_cover;
+	free(idx);
+}
+
+static void cover_free(struct cover_cur *cc)
+{
+	free(cc->p);
+	free(cc->is_own);
+	free(cc->stk);
+}
+
+/* fab_cover_reason(v, p) for p after (or equal to) the last p asked. */
+static uint8_t cover_at(struct cover_cur *cc, const struct prefix *p)
+{
+	while (cc->next < cc->n &&
+	       fab_prefix_cmp_fast(&cc->p[cc->next], p) <= 0) {
+		size_t x = cc->next++;
+		while (cc->depth &&
+		       !prefix_contains(&cc->p[cc->stk[cc->depth - 1]], &cc->p[x]))
+			cc->depth--;
+		if (!prefix_contains(&cc->p[x], p))
+			continue; /* wholly before p */
+		cc->own[cc->depth] = cc->is_own[x] ||
+				     (cc->depth && cc->own[cc->depth - 1]);
+		cc->stk[cc->depth++] = (uint32_t)x;
+	}
+	while (cc->depth && !prefix_contains(&cc->p[cc->stk[cc->depth - 1]], p))
+		cc->depth--;
+	if (!cc->depth)
+		return FAB_R_NONE;
+	return cc->own[cc->depth - 1] ? FAB_R_BGP_IN_VNET : FAB_R_BGP_IN_PEER;
+}
+
+/* A table being built: the BGP routes come in prefix order and are
+ * merged with the subnet's static routes (sorted the same way). */
+struct tbuild {
+	const struct fsubnet *s;
+	struct cover_cur cover;
+	struct fab_table *t;
+	size_t i, n_pool;
+};
+
+/* Emit the static groups before p (all that are left when p is NULL); at
+ * p's own group, resolve it with BGP route b. */
+static void statics_upto(struct tbuild *tb, const struct prefix *p,
+			 const struct fbgp *b, uint8_t why)
+{
+	const struct fsubnet *s = tb->s;
+	struct fab_route out[MAX_GROUP + 1];
+	while (tb->i < s->n_static) {
+		const struct prefix *q = &s->statics[tb->i].prefix;
+		int c = p ? fab_prefix_cmp_fast(q, p) : -1;
+		if (c > 0)
+			break;
+		size_t i2 = tb->i + 1;
+		while (i2 < s->n_static && prefix_eq(&s->statics[i2].prefix, q))
+			i2++;
+		size_t n = fab_resolve_at(&s->statics[tb->i], i2 - tb->i,
+					  c == 0 ? b : NULL, c == 0 ? why : 0,
+					  out);
+		emit(tb->t, &tb->n_pool, out, n);
+		tb->i = i2;
+		if (c == 0)
+			return;
+	}
+	if (b)
+		emit_bgp(tb->t, &tb->n_pool, b, why);
+}
+
+static int table_one(struct fabric *f, const struct prefix *p, uint32_t set,
+		     void *arg)
+{
+	struct tbuild *tb = arg;
+	struct fbgp b;
+	fab_view(f, set, p, &b);
+	statics_upto(tb, p, &b, cover_at(&tb->cover, p));
+	return 0;
+}
+
 int fab_subnet_table_into(struct fabric *f, uint32_t subnet,
 			  struct fab_table *t)
 {
 	t->n = 0;
 	if (subnet >= f->n_subnets)
 		return FAB_ENOENT;
-	sorted_fresh(f);
 	const struct fsubnet *s = &f->subnets[subnet];
-	size_t nb = s->bgp ? f->n_sorted : 0, n_pool = 0;
+	size_t nb = s->bgp ? f->n_bgp : 0;
 	table_reserve(t, s->n_static + nb + 1,
 		      (s->bgp ? f->n_bgp_nh : 0) + s->n_static + 1);
 	t->version = f->version;
-	if (nb)
-		mark_covered(f, &f->vnets[s->vnet]);
-	struct fab_route out[MAX_GROUP + 1];
-	size_t i = 0, j = 0;
-	while (i < s->n_static || j < nb) {
-		int c = i >= s->n_static ? 1 : j >= nb ? -1
-			: fab_prefix_cmp_fast(&s->statics[i].prefix,
-					      &f->sorted[j]->prefix);
-		if (c > 0) {
-			emit_bgp(t, &n_pool, f->sorted[j], f->mark[j]);
-			j++;
-			continue;
-		}
-		size_t i2 = i + 1;
-		while (i2 < s->n_static &&
-		       prefix_eq(&s->statics[i2].prefix, &s->statics[i].prefix))
-			i2++;
-		const struct fbgp *b = c == 0 ? f->sorted[j] : NULL;
-		size_t n = fab_resolve_at(&s->statics[i], i2 - i, b,
-					  b ? f->mark[j] : 0, out);
-		emit(t, &n_pool, out, n);
-		i = i2;
-		j += b != NULL;
+	struct tbuild tb = { .s = s, .t = t };
+	if (nb) {
+		cover_init(&tb.cover, &f->vnets[s->vnet]);
+		fab_store_walk(f, table_one, &tb);
+		cover_free(&tb.cover);
 	}
+	statics_upto(&tb, NULL, NULL, 0);
 	return FAB_OK;
 }
 
@@ -630,15 +580,16 @@ int fab_lookup(const struct fabric *f, uint32_t subnet, const struct addr *dst,
 				continue;
 			struct prefix p;
 			prefix_from_addr(&p, dst, (unsigned)len);
-			const struct fbgp *b = fab_bgp_get(f, &p);
-			if (!b || b->reason || fab_cover_reason(v, &p))
+			struct fbgp b;
+			if (!fab_bgp_get(f, &p, &b) || b.reason ||
+			    fab_cover_reason(v, &p))
 				continue;
 			memset(out, 0, sizeof(*out));
 			out->prefix = p;
 			out->source = FAB_SRC_GATEWAY;
 			out->nh_type = NH_VNET_GATEWAY;
-			out->n_nh = b->n_nh;
-			out->nh = b->nh;
+			out->n_nh = b.n_nh;
+			out->nh = b.nh;
 			return FAB_OK;
 		}
 	}
@@ -681,7 +632,10 @@ static void delta_prefix(const struct fabric *f, const struct fsubnet *s,
 			 uint64_t v, const struct fchange *c,
 			 struct fab_delta *d)
 {
-	const struct prefix *p = c->new ? &c->new->prefix : &c->old->prefix;
+	const struct prefix *p = &c->prefix;
+	struct fbgp ov, nv;
+	const struct fbgp *o = fab_view(f, c->old, p, &ov) ? &ov : NULL;
+	const struct fbgp *n = fab_view(f, c->new, p, &nv) ? &nv : NULL;
 	size_t lo = fab_static_lower(s, p), hi = lo;
 	while (hi < s->n_static && prefix_eq(&s->statics[hi].prefix, p))
 		hi++;
@@ -690,20 +644,20 @@ static void delta_prefix(const struct fabric *f, const struct fsubnet *s,
 		struct fab_route r = { .prefix = *p, .source = FAB_SRC_GATEWAY,
 				       .nh_type = NH_VNET_GATEWAY, .reason = why,
 				       .state = why ? FAB_INVALID : FAB_ACTIVE };
-		const struct fbgp *x = c->new ? c->new : c->old;
+		const struct fbgp *x = n ? n : o;
 		if (!why && x->reason) {
 			r.reason = x->reason;
 			r.state = FAB_INVALID;
 		}
 		r.n_nh = x->n_nh;
 		r.nh = x->nh;
-		delta_add(d, v, !c->old ? FAB_OP_ADD : !c->new ? FAB_OP_REMOVE
-							: FAB_OP_CHANGE, &r);
+		delta_add(d, v, !o ? FAB_OP_ADD : !n ? FAB_OP_REMOVE
+						     : FAB_OP_CHANGE, &r);
 		return;
 	}
 	struct fab_route a[MAX_GROUP + 1], b[MAX_GROUP + 1];
-	size_t na = fab_resolve_at(&s->statics[lo], hi - lo, c->old, why, a);
-	size_t nb = fab_resolve_at(&s->statics[lo], hi - lo, c->new, why, b);
+	size_t na = fab_resolve_at(&s->statics[lo], hi - lo, o, why, a);
+	size_t nb = fab_resolve_at(&s->statics[lo], hi - lo, n, why, b);
 	bool used[MAX_GROUP + 1] = { false };
 	for (size_t i = 0; i < nb; i++) {
 		size_t k = 0;
@@ -763,10 +717,9 @@ void fab_stats(const struct fabric *f, struct fab_stats *st)
 	st->log_items = f->log_items;
 	for (size_t i = 0; i < f->n_subnets; i++)
 		st->static_routes += f->subnets[i].n_static;
-	st->bytes = f->bytes + f->cap * sizeof(*f->slots) +
-		    f->sorted_cap * sizeof(*f->sorted) +
+	st->bytes = f->bytes + fab_store_bytes(f) +
 		    f->log_cap * sizeof(*f->log) +
-		    f->log_items * sizeof(struct fchange) + f->mark_cap +
+		    f->log_items * sizeof(struct fchange) +
 		    f->pending_cap * sizeof(*f->pending) +
 		    f->n_watch * sizeof(*f->watch);
 }

@@ -155,7 +155,7 @@ bool fab_subnet_receives_bgp(const struct fabric *f, uint32_t subnet);
 uint64_t fab_version(const struct fabric *f);
 /* One change set: begin, feed each changed loc-RIB entry, commit.
  * fab_rib_change() has the rib_change_cb signature (arg = the fabric; the
- * entry id is not used), so
+ * entry id is used in bound mode, see fab_bind_rib), so
  * rib_changes_drain(rib, fab_rib_change, f) feeds it directly. Commit
  * returns the new version; a change set that changes no next hop (an
  * attribute-only change) does not bump the version. */
@@ -173,12 +173,28 @@ uint64_t fab_change_commit(struct fabric *f);
  * (at start-up and after building a new fabric on reload). Returns the
  * new version. Pending changes of the RIB should be drained first. */
 uint64_t fab_load_rib(struct fabric *f, const struct rib *rib);
+/*
+ * Bound mode: the fabric keeps no copy of the routes' prefixes but a set
+ * index per loc-RIB entry id (4 bytes a route) and reads prefixes, order
+ * and lookups from rib. Bind a new, empty fabric, then fab_load_rib; from
+ * then on every drain of rib must reach fab_rib_change with the entry id
+ * (a drain the fabric does not see could free an entry it still holds):
+ * before draining without the fabric, fab_unbind_rib copies the routes
+ * into the fabric's own store (the unbound mode of fabrics fed by
+ * fab_change_route, or by fab_rib_change with id 0).
+ */
+void fab_bind_rib(struct fabric *f, const struct rib *rib);
+void fab_unbind_rib(struct fabric *f);
+bool fab_bound(const struct fabric *f);
 
 /* Watchers: called after each commit that bumped the version. */
 typedef void (*fab_watch_cb)(struct fabric *f, uint64_t version, void *arg);
 int fab_watch(struct fabric *f, fab_watch_cb cb, void *arg); /* id >= 0 */
 void fab_unwatch(struct fabric *f, int id);
-/* Bound the delta log (defaults: 1024 versions, 262144 prefix changes). */
+/* Bound the delta log (defaults: 1024 versions, 262144 prefix changes).
+ * A change set of more than `items` prefix changes keeps none: its
+ * version is a resync point (fab_log_base jumps to it, so followers of
+ * an older version get FAB_ERESYNC and fetch the full table). */
 void fab_set_log_limits(struct fabric *f, size_t versions, size_t items);
 /* Oldest version a follower may still ask deltas after. */
 uint64_t fab_log_base(const struct fabric *f);

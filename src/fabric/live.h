@@ -91,7 +91,12 @@ const struct fabric_prog *fabric_live_prog(const struct fabric_live *g);
 
 /* One turn's change set (see daemon_process_changes() in src/daemon/loop.c). */
 void fabric_turn_begin(struct fabric_live *g);
-void fabric_turn_change(struct fabric_live *g, const struct rentry *e);
+void fabric_turn_change(struct fabric_live *g, const struct rentry *e,
+			uint32_t id);
+/* The next drain does not reach the fabric (it keeps its routes while
+ * held or stopping): the fabric stops reading the loc-RIB and keeps its
+ * own copy of its routes until the next rebuild (fab_unbind_rib). */
+void fabric_turn_skip(struct fabric_live *g);
 void fabric_turn_commit(struct fabric_live *g);
 
 /* Replace the fabric with one built from c (on reload). The new fabric

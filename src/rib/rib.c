@@ -517,6 +517,25 @@ int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg)
 	return r;
 }
 
+struct walk_id_ctx {
+	rib_walk_id_cb cb;
+	void *arg;
+};
+
+static int walk_id_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct walk_id_ctx *w = arg;
+	return w->cb(e, idx, w->arg);
+}
+
+int rib_walk_ids(const struct rib *rib, rib_walk_id_cb cb, void *arg)
+{
+	struct walk_id_ctx w = {.cb = cb, .arg = arg};
+	int r = trie_walk(&rib->trie, AFI_IPV4, walk_id_one, &w);
+
+	return r ? r : trie_walk(&rib->trie, AFI_IPV6, walk_id_one, &w);
+}
+
 int rib_walk_after(const struct rib *rib, const struct prefix *after,
 		   rib_walk_cb cb, void *arg)
 {

@@ -199,6 +199,11 @@ const struct rentry *rib_match(const struct rib *rib, const struct addr *a);
  * when cb returns non-zero; returns that value. */
 typedef int (*rib_walk_cb)(const struct rentry *e, void *arg);
 int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg);
+/* Walk every entry of both families in the same order, with its id,
+ * including entries left empty that the next drain will deliver and free
+ * (readers that follow the drains keep state for those until then). */
+typedef int (*rib_walk_id_cb)(const struct rentry *e, uint32_t id, void *arg);
+int rib_walk_ids(const struct rib *rib, rib_walk_id_cb cb, void *arg);
 /* Resume a walk of both families: the entries after prefix after (in the
  * order of rib_walk(rib, 0, ...)), from the start when after is NULL.
  * A cursor for readers that go a chunk at a time across loop turns: the

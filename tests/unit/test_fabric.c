@@ -592,6 +592,210 @@ static void test_load_rib(void **state)
 	fab_free(f2);
 }
 
+/* ------------------------------------------- bound to the loc-RIB */
+
+/* The env's (unbound) fabric and a bound one, fed the same drains. */
+struct pair {
+	struct fabric *u, *b;
+};
+
+static void feed_both(const struct rentry *e, uint32_t id, void *arg)
+{
+	struct pair *p = arg;
+	fab_rib_change(e, id, p->u);
+	fab_rib_change(e, id, p->b);
+}
+
+static uint64_t sync_both(struct env *e, struct fabric *b)
+{
+	struct pair p = { e->f, b };
+	fab_change_begin(e->f);
+	fab_change_begin(b);
+	rib_changes_drain(e->r.rib, feed_both, &p);
+	uint64_t v = fab_change_commit(e->f);
+	assert_int_equal(fab_change_commit(b), v);
+	return v;
+}
+
+static struct fabric *bound_fabric(struct env *e)
+{
+	struct fabric *b = fab_new(&e->cf, 1, NULL, 0);
+	assert_non_null(b);
+	fab_bind_rib(b, e->r.rib);
+	assert_true(fab_bound(b));
+	assert_int_equal(fab_load_rib(b, e->r.rib), e->v0);
+	return b;
+}
+
+/* Every subnet's table, every lookup, the counters: the same. */
+static void check_same(struct env *e, struct fabric *b, const char *ctx)
+{
+	for (uint32_t s = 0; s < fab_n_subnets(e->f); s++) {
+		struct fab_table x, y;
+		fab_subnet_table(e->f, s, &x);
+		fab_subnet_table(b, s, &y);
+		if (!same_tables(&x, &y))
+			fail_msg("%s: subnet %u tables differ (%zu, %zu)", ctx, s,
+				 x.n, y.n);
+		fab_table_free(&x);
+		fab_table_free(&y);
+	}
+	for (size_t i = 0; i < sizeof(lookups) / sizeof(*lookups); i++) {
+		struct addr a = tb_addr(lookups[i].dst);
+		struct fab_route x, y;
+		uint32_t s = subnet(e, lookups[i].subnet);
+		int rx = fab_lookup(e->f, s, &a, &x), ry = fab_lookup(b, s, &a, &y);
+		assert_int_equal(rx, ry);
+		if (rx == FAB_OK && !same_entry(&x, &y))
+			fail_msg("%s: lookup %zu differs", ctx, i);
+	}
+	struct fab_stats x, y;
+	fab_stats(e->f, &x);
+	fab_stats(b, &y);
+	assert_int_equal(x.bgp_routes, y.bgp_routes);
+	assert_int_equal(x.bgp_next_hops, y.bgp_next_hops);
+	assert_int_equal(fab_invalid_next_hops(e->f, NULL),
+			 fab_invalid_next_hops(b, NULL));
+}
+
+static void check_same_deltas(struct env *e, struct fabric *b, uint64_t since)
+{
+	for (uint32_t s = 0; s < fab_n_subnets(e->f); s++) {
+		struct fab_delta x, y;
+		assert_int_equal(fab_subnet_deltas(e->f, s, since, &x), FAB_OK);
+		assert_int_equal(fab_subnet_deltas(b, s, since, &y), FAB_OK);
+		assert_int_equal(x.n, y.n);
+		for (size_t k = 0; k < x.n; k++) {
+			assert_int_equal(x.items[k].version, y.items[k].version);
+			assert_int_equal(x.items[k].op, y.items[k].op);
+			assert_true(same_entry(&x.items[k].route,
+					       &y.items[k].route));
+		}
+		fab_delta_free(&x);
+		fab_delta_free(&y);
+	}
+}
+
+/* A fabric bound to the RIB answers as one that keeps its own copy:
+ * after the load, after each change set, and between a change of the RIB
+ * and its drain (the committed state, not the RIB's newer one). */
+static void test_bound_same(void **state)
+{
+	struct env *e = *state;
+	struct fabric *b = bound_fabric(e);
+	check_same(e, b, "after load");
+	uint64_t v = e->v0;
+	char ctx[64];
+	for (size_t i = 0; i < sizeof(dsteps) / sizeof(*dsteps); i++) {
+		dsteps[i].change(e);
+		snprintf(ctx, sizeof(ctx), "step %zu, not drained", i);
+		check_same(e, b, ctx);
+		uint64_t nv = sync_both(e, b);
+		snprintf(ctx, sizeof(ctx), "step %zu", i);
+		check_same(e, b, ctx);
+		check_same_deltas(e, b, v);
+		v = nv;
+	}
+	check_same_deltas(e, b, e->v0);
+	/* a withdrawal not drained yet: both still hold the route */
+	tb_withdraw(&e->r, 0, "198.18.16.0/24");
+	check_same(e, b, "withdrawn, not drained");
+	struct fab_route r;
+	struct addr a = tb_addr("198.18.16.9");
+	assert_int_equal(fab_lookup(b, subnet(e, "spoke-c/app"), &a, &r), FAB_OK);
+	assert_int_equal(r.source, FAB_SRC_GATEWAY);
+	sync_both(e, b);
+	check_same(e, b, "withdrawn");
+	/* unbinding keeps every route */
+	fab_unbind_rib(b);
+	assert_false(fab_bound(b));
+	check_same(e, b, "unbound");
+	fab_free(b);
+}
+
+/* A change set of more than max_items prefixes keeps no items: older
+ * versions must resync, the full table is right. */
+static void test_bound_overflow(void **state)
+{
+	struct env *e = *state;
+	struct fabric *b = bound_fabric(e);
+	fab_set_log_limits(b, 100, 4);
+	fab_set_log_limits(e->f, 100, 4);
+	char p[32];
+	for (int i = 0; i < 5; i++) {
+		snprintf(p, sizeof(p), "198.19.%d.0/24", 140 + i);
+		tb_announce(&e->r, 0, p, NULL, 0);
+	}
+	uint64_t v = sync_both(e, b);
+	assert_int_equal(v, e->v0 + 1);
+	struct fabric *fs[2] = { e->f, b };
+	for (int k = 0; k < 2; k++) {
+		struct fab_delta d;
+		struct fab_stats st;
+		uint32_t s = subnet(e, "spoke-c/app");
+		assert_int_equal(fab_log_base(fs[k]), v);
+		assert_int_equal(fab_subnet_deltas(fs[k], s, e->v0, &d),
+				 FAB_ERESYNC);
+		assert_int_equal(fab_subnet_deltas(fs[k], s, v, &d), FAB_OK);
+		assert_int_equal(d.n, 0);
+		fab_delta_free(&d);
+		fab_stats(fs[k], &st);
+		assert_int_equal(st.log_items, 0);
+		assert_int_equal(st.bgp_routes, 14);
+	}
+	/* the tables against a fabric loaded afresh (no log involved) */
+	struct fabric *ref = fab_new(&e->cf, 1, NULL, 0);
+	fab_load_rib(ref, e->r.rib);
+	for (uint32_t s = 0; s < fab_n_subnets(b); s++) {
+		struct fab_table x, y;
+		fab_subnet_table(ref, s, &x);
+		fab_subnet_table(b, s, &y);
+		assert_true(same_tables(&x, &y));
+		fab_table_free(&x);
+		fab_table_free(&y);
+	}
+	fab_free(ref);
+	/* a small change set after it is a delta again */
+	tb_withdraw(&e->r, 0, "198.19.140.0/24");
+	assert_int_equal(sync_both(e, b), v + 1);
+	check_same_deltas(e, b, v);
+	check_same(e, b, "after the resync point");
+	fab_free(b);
+}
+
+/* An entry id the RIB frees and gives to another prefix carries nothing
+ * of the old route into the new one. */
+static void test_bound_id_reuse(void **state)
+{
+	struct env *e = *state;
+	struct fabric *b = bound_fabric(e);
+	struct prefix old = tb_pfx("198.18.16.0/24");
+	struct prefix nw = tb_pfx("198.19.150.0/24");
+	uint32_t id = rib_entry_id(e->r.rib, &old);
+	assert_true(id != 0);
+	tb_withdraw(&e->r, 0, "198.18.16.0/24");
+	sync_both(e, b);
+	tb_announce(&e->r, 1, "198.19.150.0/24", NULL, 0);
+	assert_int_equal(rib_entry_id(e->r.rib, &nw), id); /* reused */
+	/* not drained yet: the fabric has no route there */
+	check_same(e, b, "reused id, not drained");
+	struct fab_table t;
+	fab_subnet_table(b, subnet(e, "spoke-c/app"), &t);
+	for (size_t i = 0; i < t.n; i++)
+		assert_false(prefix_eq(&t.routes[i].prefix, &nw) ||
+			     prefix_eq(&t.routes[i].prefix, &old));
+	fab_table_free(&t);
+	sync_both(e, b);
+	check_same(e, b, "reused id");
+	const struct fab_route *r;
+	fab_subnet_table(b, subnet(e, "spoke-c/app"), &t);
+	r = find(&t, "198.19.150.0/24", G, NH_VNET_GATEWAY);
+	assert_non_null(r);
+	check_nh(r, "198.18.0.11", "reused id");
+	fab_table_free(&t);
+	fab_free(b);
+}
+
 /* The DESIGN example, through the configuration loader. */
 static void test_conf_example(void **state)
 {
@@ -733,6 +937,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deltas_replay, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_rib, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_same, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_id_reuse, setup, teardown),
 		cmocka_unit_test(test_conf_example),
 		cmocka_unit_test(test_no_bgp_subnets),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),

@@ -66,7 +66,7 @@ static void change_cb(const struct rentry *e, uint32_t id, void *arg)
 {
 	struct daemon *d = arg;
 
-	fabric_turn_change(d->fglue, e);
+	fabric_turn_change(d->fglue, e, id);
 }
 
 /* One loop turn: drain the RIB's change set into the fabric. */
