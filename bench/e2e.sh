@@ -81,6 +81,7 @@ ns_addr vm eth0 "$VM/24"
 # ------------------------------------------------------------ helpers
 
 ticks() { local l r f; l=$(<"/proc/$1/stat"); r=${l##*) }; read -r -a f <<<"$r"; echo $((f[11] + f[12])); }
+nats_ticks() { if [ -n "${ND:-}" ]; then ticks "$ND"; else echo 0; fi; }
 secs() { awk -v t="$1" -v c="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / c }'; }
 # kw_nth WORD K: the time of kwatch's K-th line WORD (empty until then)
 kw_nth() { awk -v w="$1" -v k="$2" '$1 == w && ++n == k { print $2; exit }' "$(log_of kwatch)"; }
@@ -179,16 +180,18 @@ wait_kw() {
 		bail "run $RUN, $3: kwatch saw no '$1' #$2 in $TIMEOUT s ($(tail -1 "$(log_of kwatch)"))"
 }
 
-# phase NAME T0 T1 RIB_COUNT KFIRST C0... C1...: one result line
+# phase NAME T0 T1 RIB_COUNT KFIRST DUMP PD_CPU AGENT_CPU NATS_CPU: one
+# result line
 phase() {
-	local name=$1 t0=$2 t1=$3 rc=$4 kf=$5 dump=$6 pc=$7 ac=$8 tr ap
+	local name=$1 t0=$2 t1=$3 rc=$4 kf=$5 dump=$6 pc=$7 ac=$8 nc=$9 tr ap
+	[ -n "${ND:-}" ] || nc=-
 	tr=$(rib_at "$t0" "$rc")
 	ap=$(applies_between "$t0" "$t1")
 	awk -v run="$RUN" -v ph="$name" -v n="$ROUTES" -v t0="$t0" -v t1="$t1" -v tr="$tr" \
-		-v kf="$kf" -v dump="$dump" -v pc="$pc" -v ac="$ac" -v ap="$ap" 'BEGIN {
+		-v kf="$kf" -v dump="$dump" -v pc="$pc" -v ac="$ac" -v nc="$nc" -v ap="$ap" 'BEGIN {
 		d = t1 - t0; split(ap, a, " ")
-		printf "%s\t%s\t%.3f\t%.0f\t%s\t%.3f\t%s\t%s\t%d\t%d\t%s\n", run, ph, d, n / d,
-			tr == "" ? "-" : sprintf("%.3f", tr - t0), kf - t0, pc, ac, a[1], a[2], dump
+		printf "%s\t%s\t%.3f\t%.0f\t%s\t%.3f\t%s\t%s\t%d\t%d\t%s\t%s\n", run, ph, d, n / d,
+			tr == "" ? "-" : sprintf("%.3f", tr - t0), kf - t0, pc, ac, a[1], a[2], nc, dump
 	}' | tee -a "$TSV"
 }
 
@@ -196,17 +199,17 @@ phase() {
 # (the change; T0 is taken just before it unless given), wait for
 # kwatch's K-th WORD line, and keep the phase's figures in RES[PHASE]
 measure() {
-	local word=$1 k=$2 name=$3 t0=$4 p0 a0 p1 a1 rc=0 first=first
+	local word=$1 k=$2 name=$3 t0=$4 p0 a0 n0 p1 a1 n1 rc=0 first=first
 	shift 4
 	[ "$word" = empty ] && rc=0 first=drop
 	[ "$word" = full ] && rc=$ROUTES
-	p0=$(ticks "$PD") a0=$(ticks "$AD")
+	p0=$(ticks "$PD") a0=$(ticks "$AD") n0=$(nats_ticks)
 	[ "$t0" = now ] && t0=$EPOCHREALTIME
 	"$@"
 	wait_kw "$word" "$k" "$name"
-	p1=$(ticks "$PD") a1=$(ticks "$AD")
+	p1=$(ticks "$PD") a1=$(ticks "$AD") n1=$(nats_ticks)
 	RES[$name]="$t0 $(kw_nth "$word" "$k") $rc $(kw_nth "$first" "$k") $(kw_dump "$word" "$k")"
-	RES[$name]+=" $(secs $((p1 - p0))) $(secs $((a1 - a0)))"
+	RES[$name]+=" $(secs $((p1 - p0))) $(secs $((a1 - a0))) $(secs $((n1 - n0)))"
 }
 
 nva_start() {
@@ -249,16 +252,16 @@ report() {
 			if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
 		return k ? v[int((k + 1) / 2)] : "-"
 	}
-	{ P[NR] = $2; for (c = 3; c <= 10; c++) C[NR, c] = $c }
+	{ P[NR] = $2; for (c = 3; c <= 11; c++) C[NR, c] = $c }
 	END {
 		printf "End to end, %d routes, path %s, extended messages %s, median of %d run(s)\n\n", n, mode, ext, runs
-		print "| phase | time s | routes/s | pharosd RIB s | kernel first s | pharosd CPU s | agent CPU s | agent applies | agent apply ms |"
-		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+		print "| phase | time s | routes/s | pharosd RIB s | kernel first s | pharosd CPU s | agent CPU s | agent applies | agent apply ms | nats-server CPU s |"
+		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 		split("announce withdraw reannounce down", ph, " ")
 		for (i = 1; i <= 4; i++)
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ph[i], med(ph[i], 3),
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", ph[i], med(ph[i], 3),
 				med(ph[i], 4), med(ph[i], 5), med(ph[i], 6), med(ph[i], 7), med(ph[i], 8),
-				med(ph[i], 9), med(ph[i], 10)
+				med(ph[i], 9), med(ph[i], 10), med(ph[i], 11)
 	}' "$f"
 }
 
@@ -266,10 +269,10 @@ report() {
 
 mkdir -p "$(dirname "$OUT")"
 TSV=${OUT%.md}.tsv
-printf 'run\tphase\tseconds\troutes_per_s\trib_s\tkernel_first_s\tpharosd_cpu_s\tagent_cpu_s\tagent_applies\tagent_apply_ms\tkernel_dump\n' >"$TSV"
+printf 'run\tphase\tseconds\troutes_per_s\trib_s\tkernel_first_s\tpharosd_cpu_s\tagent_cpu_s\tagent_applies\tagent_apply_ms\tnats_cpu_s\tkernel_dump\n' >"$TSV"
 EXT=
 [ "$EXTMSG" = off ] && EXT=--no-ext-msg
-[ "$MODE" = nats ] && start_nats
+[ "$MODE" = nats ] && start_nats && ND=$(pid_of nats)
 pharosd_start rs "$(conf)" "$API"
 PD=$(pid_of pharosd)
 start_in ribpoll rs bash -c "$(declare -f rib_poll); rib_poll ${RS} 8179 nva 0.02"
@@ -277,10 +280,10 @@ start_agent
 AD=$(pid_of agent)
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg);" \
 	"$ROUTES routes, path $MODE, extended messages $EXTMSG"
-printf 'run\tphase\tseconds\troutes/s\trib_s\tkfirst_s\tpd_cpu\tag_cpu\tapplies\tapply_ms\tkernel\n'
+printf 'run\tphase\tseconds\troutes/s\trib_s\tkfirst_s\tpd_cpu\tag_cpu\tapplies\tapply_ms\tnats_cpu\tkernel\n'
 for ((RUN = 1; RUN <= RUNS; RUN++)); do run_once; done
 # every phase ended with the kernel's own count as it should be
-bad=$(awk -F'\t' 'NR > 1 && (($2 ~ /announce/ && $11 != '"$ROUTES"') || ($2 !~ /announce/ && $11 != 0))' "$TSV")
+bad=$(awk -F'\t' 'NR > 1 && (($2 ~ /announce/ && $12 != '"$ROUTES"') || ($2 !~ /announce/ && $12 != 0))' "$TSV")
 [ -z "$bad" ] || bail "a dump disagreed with the notifications: $bad"
 report "$TSV" | tee "$OUT"
 echo "# pharosd VmHWM $(proc_kb "$PD" VmHWM) kB, agent VmHWM $(proc_kb "$AD" VmHWM) kB"
