@@ -23,8 +23,9 @@
 #               close): pharosd withdraws everything; until "empty".
 # Also per phase: when pharosd counted all N (or 0) prefixes accepted
 # from the NVA (its API polled every 20 ms), when the first route
-# reached or left the kernel, CPU seconds of pharosd and of the agent
-# (/proc/PID/stat), and how many times the agent applied a change.
+# reached or left the kernel, CPU seconds of pharosd, the agent and
+# nats-server (/proc/PID/stat), and how many times the agent applied a
+# change (its "applied" events) and how long that took in all.
 # Prints one line per run and phase, then the medians as a markdown table.
 #
 # Usage: bench/e2e.sh [--routes N] [--runs R] [--path http|nats]
@@ -80,7 +81,7 @@ ns_addr vm eth0 "$VM/24"
 
 # ------------------------------------------------------------ helpers
 
-ticks() { local l r f; l=$(<"/proc/$1/stat"); r=${l##*) }; read -r -a f <<<"$r"; echo $((f[11] + f[12])); }
+ticks() { local l r v; l=$(<"/proc/$1/stat"); r=${l##*) }; read -r -a v <<<"$r"; echo $((v[11] + v[12])); }
 nats_ticks() { if [ -n "${ND:-}" ]; then ticks "$ND"; else echo 0; fi; }
 secs() { awk -v t="$1" -v c="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / c }'; }
 # kw_nth WORD K: the time of kwatch's K-th line WORD (empty until then)

@@ -13,6 +13,8 @@ B=$PHAROS_TOP/build
 need_bin "$B/pharosd" "$B/pharos-peer" "$B/pharos-agent" "$NATS_SERVER" cc
 
 N=2000
+# ns_gone PID: no namespace of the benchmark that ran as PID is left
+ns_gone() { ! ip netns list | grep -q "^pharos-$1-"; }
 for path in http nats; do
 	OUT=$T_DIR/e2e-$path.md
 	start_bg "e2e-$path" env E2E_BIN="$B" "$PHAROS_TOP/bench/e2e.sh" --routes "$N" \
@@ -36,7 +38,6 @@ for path in http nats; do
 		'^announce [0-9.]+ [1-9][0-9]*;withdraw [0-9.]+ [1-9][0-9]*;reannounce [0-9.]+ [1-9][0-9]*;down [0-9.]+ [1-9][0-9]*;$'
 	check_match "$path: the report has the medians table" "$(cat "$OUT" 2>/dev/null)" '^\| announce \| [0-9.]+ \|'
 	sed 's/^/# /' "$OUT" 2>/dev/null
-	check "$path: the benchmark left no namespace behind" \
-		eval '! ip netns list | grep -q "^pharos-$pid-"'
+	check "$path: the benchmark left no namespace behind" ns_gone "$pid"
 done
 t_done
