@@ -241,6 +241,26 @@ run_once() {
 	for ph in announce withdraw reannounce down; do phase "$ph" ${RES[$ph]}; done
 }
 
+# probe: with all N routes in the fabric (a fresh NVA), how long
+# pharosd takes to answer the agent's two requests for all of them, a
+# deltas answer from before the routes (built in one piece) and the
+# subnet's table (streamed), and their size
+probe() {
+	local v0 base=http://$API/api/v1/fabric/subnets/spoke-a/app d t
+	v0=$(nsx vm curl -sf "http://$API/api/v1/fabric" | grep -oE '"version": ?[0-9]+' | grep -oE '[0-9]+$')
+	printf 'generate %s\n' "$ROUTES" >"$T_DIR/nva.script"
+	start_in kwatch vm "$KWATCH" -t "$TABLE" -p "$PROTO" -l 24 -n "$ROUTES"
+	wait_until 10 grep -q '^ready 0$' "$(log_of kwatch)" || bail "kwatch ready (probe)"
+	nva_start
+	wait_kw full 1 probe
+	d=$(nsx vm curl -sf -o /dev/null -w '%{time_total} %{size_download}' "$base/deltas?after=$v0")
+	t=$(nsx vm curl -sf -o /dev/null -w '%{time_total} %{size_download}' "$base/table")
+	echo "$d $t" | awk -v n="$ROUTES" '{ printf "# pharosd answers at %d routes: deltas (all) %.2f s, %.1f MB; table %.2f s, %.1f MB\n", n, $1, $2 / 1e6, $3, $4 / 1e6 }'
+	stop_proc nva TERM 10
+	wait_kw empty 1 probe
+	stop_proc kwatch TERM 5
+}
+
 # ------------------------------------------------------------ report
 
 report() {
@@ -287,7 +307,9 @@ for ((RUN = 1; RUN <= RUNS; RUN++)); do run_once; done
 bad=$(awk -F'\t' 'NR > 1 && (($2 ~ /announce/ && $12 != '"$ROUTES"') || ($2 !~ /announce/ && $12 != 0))' "$TSV")
 [ -z "$bad" ] || bail "a dump disagreed with the notifications: $bad"
 report "$TSV" | tee "$OUT"
-echo "# pharosd VmHWM $(proc_kb "$PD" VmHWM) kB, agent VmHWM $(proc_kb "$AD" VmHWM) kB"
+echo "# kwatch counted again by a dump (lost notifications): $(cat "$T_DIR"/kwatch-*.txt | grep -c '^resync') time(s)"
+echo "# pharosd VmHWM $(proc_kb "$PD" VmHWM) kB, agent VmHWM $(proc_kb "$AD" VmHWM) kB after the runs"
+[ "$MODE" = http ] && probe
 alive agent || bail "the agent ran throughout"
 stop_proc agent TERM 10
 stop_proc pharosd TERM 10
