@@ -309,7 +309,15 @@ bad=$(awk -F'\t' 'NR > 1 && (($2 ~ /announce/ && $12 != '"$ROUTES"') || ($2 !~ /
 report "$TSV" | tee "$OUT"
 echo "# kwatch counted again by a dump (lost notifications): $(cat "$T_DIR"/kwatch-*.txt | grep -c '^resync') time(s)"
 echo "# pharosd VmHWM $(proc_kb "$PD" VmHWM) kB, agent VmHWM $(proc_kb "$AD" VmHWM) kB after the runs"
-[ "$MODE" = http ] && probe
+if [ "$MODE" = nats ]; then
+	m=$(metrics_of vm "$API")
+	echo "# pharosd published to NATS $(echo "$m" | awk '$1 == "pharos_bus_published_total{kind=\"state\"}" { print $2 }') tables and" \
+		"$(echo "$m" | awk '$1 == "pharos_bus_published_total{kind=\"delta\"}" { print $2 }') deltas" \
+		"($(echo "$m" | metric_value pharos_bus_too_large_total) over max_payload)," \
+		"$RUNS run(s) of 4 phases"
+else
+	probe
+fi
 alive agent || bail "the agent ran throughout"
 stop_proc agent TERM 10
 stop_proc pharosd TERM 10
