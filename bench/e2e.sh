@@ -6,6 +6,8 @@
 #   rs   pharosd (build/, optimised), API and BGP    br0  198.18.1.1
 #        (--path nats: also nats-server -js, max_payload 64 MB, same address)
 #   nva  pharos-peer AS 65001, announces N /24s      eth0 198.18.1.2
+#        (from 16.0.0.0, as bench/run.sh: they only sit in routing tables
+#        inside these namespaces; nothing is sent to them)
 #   vm   pharos-agent for spoke-a/app, table 100,    eth0 198.18.1.10
 #        and kwatch (bench/kwatch.c), which counts the agent's /24s in
 #        table 100 from the kernel's route notifications
