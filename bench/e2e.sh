@@ -321,6 +321,7 @@ else
 	probe
 fi
 alive agent || bail "the agent ran throughout"
+stop_proc ribpoll TERM 2
 stop_proc agent TERM 10
 stop_proc pharosd TERM 10
 exit 0
