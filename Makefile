@@ -61,7 +61,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 $(eval $(call variant,build,,$(CC)))
 $(eval $(call variant,build/asan,$(SAN) -O1,$(CC)))
 
-.PHONY: all programs deps check-deps test demo fuzz bench clean asan fuzzers \
+.PHONY: all programs deps check-deps test demo fuzz bench bench-e2e clean asan fuzzers \
 	install deb web-test-deps
 # Keep objects built through pattern chains (tests, fuzzers) between runs.
 .SECONDARY:
@@ -111,6 +111,12 @@ fuzz: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
+
+# End to end: an NVA's routes through pharosd to pharos-agent and the
+# kernel (bench/e2e.sh; E2E_ARGS, e.g. "--routes 10000 --path nats").
+bench-e2e: deps
+	@$(MAKE) --no-print-directory all
+	@bench/e2e.sh $(E2E_ARGS)
 
 clean:
 	rm -rf build
