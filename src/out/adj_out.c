@@ -268,6 +268,8 @@ void adj_tab_free(struct adj_tab *t, struct rib *rib)
 		for (uint32_t j = 0; pg && pg->live && j < ADJ_PAGE; j++)
 			if (pg->attr[j])
 				rattr_unref(rib, pg->attr[j]);
+		if (pg)
+			free(pg->wide);
 		free(pg);
 	}
 	free(t->pages);
@@ -301,6 +303,15 @@ bool adj_tab_set(struct adj_tab *t, uint32_t id, struct rattr *attr,
 		t->pages[pi] = pg;
 		t->n_alloc++;
 	}
+	if (!pg->wide && src != ADJ_SRC_NONE && src >= ADJ_SRC16_NONE) {
+		/* a source 16 bits cannot hold: this page keeps them in full */
+		if (!(pg->wide = malloc(ADJ_PAGE * sizeof(*pg->wide))))
+			return false;
+		for (uint32_t k = 0; k < ADJ_PAGE; k++)
+			pg->wide[k] = pg->src[k] == ADJ_SRC16_NONE ? ADJ_SRC_NONE
+								   : pg->src[k];
+		t->n_wide++;
+	}
 	if (!pg->attr[i] != !attr) {
 		if (attr)
 			pg->live++, t->n_live++;
@@ -308,8 +319,15 @@ bool adj_tab_set(struct adj_tab *t, uint32_t id, struct rattr *attr,
 			pg->live--, t->n_live--;
 	}
 	pg->attr[i] = attr;
-	pg->src[i] = src;
+	if (pg->wide)
+		pg->wide[i] = src;
+	else
+		pg->src[i] = src == ADJ_SRC_NONE ? ADJ_SRC16_NONE
+						 : (uint16_t)src;
 	if (!pg->live) {
+		if (pg->wide)
+			t->n_wide--;
+		free(pg->wide);
 		free(pg);
 		t->pages[pi] = NULL;
 		t->n_alloc--;
@@ -331,5 +349,6 @@ uint32_t adj_tab_next_page(const struct adj_tab *t, uint32_t id)
 size_t adj_tab_bytes(const struct adj_tab *t)
 {
 	return t->n_pages * sizeof(*t->pages) +
-	       (size_t)t->n_alloc * sizeof(struct adj_tab_page);
+	       (size_t)t->n_alloc * sizeof(struct adj_tab_page) +
+	       (size_t)t->n_wide * ADJ_PAGE * sizeof(uint32_t);
 }

@@ -104,10 +104,15 @@ static inline struct adj_ent *adj_out_slot(const struct adj_out *ao,
 /* ------------------------------------------------------------ adj_tab */
 
 /* Slots by entry id, in pages allocated on first use and freed when
- * their last slot is cleared. */
+ * their last slot is cleared. A source is kept in 16 bits (0xffff for
+ * ADJ_SRC_NONE): 10 bytes a slot instead of 12, 2 MB a million
+ * prefixes. A page that meets a peer index of 0xffff or more gets the
+ * sources in full beside (wide), from then until it is freed. */
+#define ADJ_SRC16_NONE 0xffffu
 struct adj_tab_page {
 	struct rattr *attr[ADJ_PAGE]; /* NULL: nothing sent */
-	uint32_t src[ADJ_PAGE];
+	uint16_t src[ADJ_PAGE];
+	uint32_t *wide; /* NULL, or every slot's source in full */
 	uint32_t live;
 };
 
@@ -116,7 +121,16 @@ struct adj_tab {
 	uint32_t n_pages; /* ids below n_pages * ADJ_PAGE have a page slot */
 	uint32_t n_live;
 	uint32_t n_alloc; /* pages allocated */
+	uint32_t n_wide; /* of which with wide sources */
 };
+
+/* The source of slot i of a page (ADJ_SRC_NONE when ours). */
+static inline uint32_t adj_page_src(const struct adj_tab_page *pg, uint32_t i)
+{
+	if (pg->wide)
+		return pg->wide[i];
+	return pg->src[i] == ADJ_SRC16_NONE ? ADJ_SRC_NONE : pg->src[i];
+}
 
 void adj_tab_init(struct adj_tab *t);
 /* Drop every slot (unreferencing its attributes) and the storage. */
@@ -129,7 +143,7 @@ static inline struct rattr *adj_tab_get(const struct adj_tab *t, uint32_t id,
 	if ((id >> ADJ_PAGE_SHIFT) >= t->n_pages ||
 	    !(pg = t->pages[id >> ADJ_PAGE_SHIFT]))
 		return NULL;
-	*src = pg->src[id & (ADJ_PAGE - 1)];
+	*src = adj_page_src(pg, id & (ADJ_PAGE - 1));
 	return pg->attr[id & (ADJ_PAGE - 1)];
 }
 /* Set slot id to (attr, src), or clear it (attr NULL). References are the

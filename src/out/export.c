@@ -286,7 +286,7 @@ void export_peer_up(struct exporter *ex, const struct export_peer *p)
 		for (uint32_t pi = 0; pi < g->tab.n_pages; pi++) {
 			const struct adj_tab_page *pg = g->tab.pages[pi];
 			for (uint32_t i = 0; pg && i < ADJ_PAGE; i++)
-				if (pg->attr[i] && pg->src[i] == p->rib_peer)
+				if (pg->attr[i] && adj_page_src(pg, i) == p->rib_peer)
 					pp->excluded++;
 		}
 		pp->excluded += ex_ap_excluded(g, p->rib_peer);
@@ -633,7 +633,7 @@ int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
 		const struct adj_tab_page *pg = pp->g->tab.pages[pi];
 		for (uint32_t i = 0; pg && i < ADJ_PAGE; i++) {
 			uint32_t id = pi << ADJ_PAGE_SHIFT | i;
-			if (pg->attr[i] && pg->src[i] != rib_peer &&
+			if (pg->attr[i] && adj_page_src(pg, i) != rib_peer &&
 			    (rc = cb(&rib_entry(ex->rib, id)->prefix,
 				     pg->attr[i], arg)))
 				return rc;
@@ -687,7 +687,7 @@ int export_walk_peer_from(const struct exporter *ex, uint32_t rib_peer,
 			id |= ADJ_PAGE - 1;
 			continue;
 		}
-		if (pg->attr[i] && pg->src[i] != rib_peer)
+		if (pg->attr[i] && adj_page_src(pg, i) != rib_peer)
 			cb(&rib_entry(ex->rib, id)->prefix, pg->attr[i], arg);
 	}
 	*pos = WALK_TAB | UINT32_MAX;

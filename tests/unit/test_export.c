@@ -18,6 +18,7 @@
 
 #include "wire/wire.h"
 #include "conf/conf.h"
+#include "out/adj_out.h"
 #include "out/export.h"
 #include "rib/rib.h"
 
@@ -1203,6 +1204,53 @@ static void test_bench_peers(void **state)
 #endif
 }
 
+/* The adj-RIB-out by entry id keeps sources in 16 bits; a page that meets
+ * a peer index 16 bits cannot hold keeps them in full from then on, the
+ * sources it had included, and gives that back with the page. */
+static void test_adj_tab_sources(void **state)
+{
+	static char dummy[8];
+	struct rattr *a = (struct rattr *)dummy;
+	struct adj_tab t;
+	uint32_t src = 0;
+	size_t narrow;
+
+	(void)state;
+	adj_tab_init(&t);
+	assert_true(adj_tab_set(&t, 1, a, 7));
+	assert_true(adj_tab_set(&t, 2, a, ADJ_SRC_NONE));
+	assert_true(adj_tab_set(&t, 3, a, 0xfffe));
+	narrow = adj_tab_bytes(&t);
+	assert_ptr_equal(adj_tab_get(&t, 1, &src), a);
+	assert_int_equal(src, 7);
+	assert_ptr_equal(adj_tab_get(&t, 2, &src), a);
+	assert_int_equal(src, ADJ_SRC_NONE);
+	assert_ptr_equal(adj_tab_get(&t, 3, &src), a);
+	assert_int_equal(src, 0xfffe);
+	assert_int_equal(t.n_wide, 0);
+	assert_true(adj_tab_set(&t, 4, a, 0xffff)); /* not ADJ_SRC_NONE */
+	assert_true(adj_tab_set(&t, 5, a, 70000));
+	assert_int_equal(t.n_wide, 1);
+	assert_true(adj_tab_bytes(&t) > narrow);
+	const uint32_t want[] = {0, 7, ADJ_SRC_NONE, 0xfffe, 0xffff, 70000};
+	for (uint32_t id = 1; id <= 5; id++) {
+		assert_ptr_equal(adj_tab_get(&t, id, &src), a);
+		assert_int_equal(src, want[id]);
+	}
+	assert_true(adj_tab_set(&t, 2, a, 9)); /* a wide page stays wide */
+	assert_true(adj_tab_get(&t, 2, &src) == a && src == 9);
+	assert_true(adj_tab_set(&t, ADJ_PAGE + 1, a, 3)); /* another page */
+	assert_true(adj_tab_get(&t, ADJ_PAGE + 1, &src) == a && src == 3);
+	assert_int_equal(t.n_wide, 1);
+	for (uint32_t id = 1; id <= 5; id++)
+		assert_true(adj_tab_set(&t, id, NULL, 0));
+	assert_true(adj_tab_set(&t, ADJ_PAGE + 1, NULL, 0));
+	assert_int_equal(t.n_alloc, 0);
+	assert_int_equal(t.n_wide, 0);
+	assert_int_equal(t.n_live, 0);
+	adj_tab_free(&t, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1222,6 +1270,7 @@ int main(void)
 		cmocka_unit_test(test_entry_id_reuse),
 		cmocka_unit_test(test_long_change_set),
 		cmocka_unit_test(test_attr_cache_churn),
+		cmocka_unit_test(test_adj_tab_sources),
 		cmocka_unit_test(test_bench_1m),
 		cmocka_unit_test(test_bench_peers),
 	};
