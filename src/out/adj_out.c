@@ -256,9 +256,10 @@ size_t adj_out_bytes(const struct adj_out *ao)
 
 /* ------------------------------------------------------------ adj_tab */
 
-void adj_tab_init(struct adj_tab *t)
+void adj_tab_init(struct adj_tab *t, const struct rattr_ids *ids)
 {
 	memset(t, 0, sizeof(*t));
+	t->ids = ids;
 }
 
 void adj_tab_free(struct adj_tab *t, struct rib *rib)
@@ -267,13 +268,13 @@ void adj_tab_free(struct adj_tab *t, struct rib *rib)
 		struct adj_tab_page *pg = t->pages[i];
 		for (uint32_t j = 0; pg && pg->live && j < ADJ_PAGE; j++)
 			if (pg->attr[j])
-				rattr_unref(rib, pg->attr[j]);
+				rattr_unref(rib, adj_page_attr(t, pg, j));
 		if (pg)
 			free(pg->wide);
 		free(pg);
 	}
 	free(t->pages);
-	adj_tab_init(t);
+	adj_tab_init(t, t->ids);
 }
 
 bool adj_tab_set(struct adj_tab *t, uint32_t id, struct rattr *attr,
@@ -318,7 +319,7 @@ bool adj_tab_set(struct adj_tab *t, uint32_t id, struct rattr *attr,
 		else
 			pg->live--, t->n_live--;
 	}
-	pg->attr[i] = attr;
+	pg->attr[i] = attr ? attr->id : 0;
 	if (pg->wide)
 		pg->wide[i] = src;
 	else

@@ -110,13 +110,14 @@ static inline struct adj_ent *adj_out_slot(const struct adj_out *ao,
  * sources in full beside (wide), from then until it is freed. */
 #define ADJ_SRC16_NONE 0xffffu
 struct adj_tab_page {
-	struct rattr *attr[ADJ_PAGE]; /* NULL: nothing sent */
+	uint32_t attr[ADJ_PAGE]; /* the set's id (rattr_by_id); 0: nothing sent */
 	uint16_t src[ADJ_PAGE];
 	uint32_t *wide; /* NULL, or every slot's source in full */
 	uint32_t live;
 };
 
 struct adj_tab {
+	const struct rattr_ids *ids; /* the RIB's, where attr ids point */
 	struct adj_tab_page **pages;
 	uint32_t n_pages; /* ids below n_pages * ADJ_PAGE have a page slot */
 	uint32_t n_live;
@@ -132,7 +133,15 @@ static inline uint32_t adj_page_src(const struct adj_tab_page *pg, uint32_t i)
 	return pg->src[i] == ADJ_SRC16_NONE ? ADJ_SRC_NONE : pg->src[i];
 }
 
-void adj_tab_init(struct adj_tab *t);
+/* The attributes of slot i of a page of t (NULL: nothing sent). */
+static inline struct rattr *adj_page_attr(const struct adj_tab *t,
+					  const struct adj_tab_page *pg,
+					  uint32_t i)
+{
+	return rattr_by_id(t->ids, pg->attr[i]);
+}
+
+void adj_tab_init(struct adj_tab *t, const struct rattr_ids *ids);
 /* Drop every slot (unreferencing its attributes) and the storage. */
 void adj_tab_free(struct adj_tab *t, struct rib *rib);
 /* What slot id holds: the attributes (NULL: nothing) and the source. */
@@ -144,7 +153,7 @@ static inline struct rattr *adj_tab_get(const struct adj_tab *t, uint32_t id,
 	    !(pg = t->pages[id >> ADJ_PAGE_SHIFT]))
 		return NULL;
 	*src = adj_page_src(pg, id & (ADJ_PAGE - 1));
-	return pg->attr[id & (ADJ_PAGE - 1)];
+	return adj_page_attr(t, pg, id & (ADJ_PAGE - 1));
 }
 /* Set slot id to (attr, src), or clear it (attr NULL). References are the
  * caller's business: the table takes over the one on attr and the caller

@@ -370,7 +370,7 @@ struct ex_group *ex_group_new(struct exporter *ex,
 		free(g); /* never export unfiltered for lack of memory */
 		return NULL;
 	}
-	adj_tab_init(&g->tab);
+	adj_tab_init(&g->tab, rib_attr_ids(ex->rib));
 	adj_out_init(&g->ao);
 	g->next = ex->groups;
 	ex->groups = g;

@@ -635,7 +635,7 @@ int export_walk_peer(const struct exporter *ex, uint32_t rib_peer,
 			uint32_t id = pi << ADJ_PAGE_SHIFT | i;
 			if (pg->attr[i] && adj_page_src(pg, i) != rib_peer &&
 			    (rc = cb(&rib_entry(ex->rib, id)->prefix,
-				     pg->attr[i], arg)))
+				     adj_page_attr(&pp->g->tab, pg, i), arg)))
 				return rc;
 		}
 	}
@@ -688,7 +688,8 @@ int export_walk_peer_from(const struct exporter *ex, uint32_t rib_peer,
 			continue;
 		}
 		if (pg->attr[i] && adj_page_src(pg, i) != rib_peer)
-			cb(&rib_entry(ex->rib, id)->prefix, pg->attr[i], arg);
+			cb(&rib_entry(ex->rib, id)->prefix,
+			   adj_page_attr(&pp->g->tab, pg, i), arg);
 	}
 	*pos = WALK_TAB | UINT32_MAX;
 	return 0;

@@ -23,6 +23,49 @@ int attr_table_init(struct rib *rib)
 	return t->buckets ? 0 : -1;
 }
 
+const struct rattr_ids *rib_attr_ids(const struct rib *rib)
+{
+	return &rib->attrs.ids;
+}
+
+/* A free slot of ids.v holds the next free id, tagged with the low bit
+ * (a struct rattr pointer never has it). */
+static uint32_t id_alloc(struct rib *rib, struct rattr *ra)
+{
+	struct rattr_ids *ids = &rib->attrs.ids;
+	uint32_t id = ids->free_head;
+
+	if (id) {
+		ids->free_head = (uint32_t)((uintptr_t)ids->v[id] >> 1);
+	} else {
+		if (ids->n == UINT32_MAX)
+			return 0;
+		if (ids->n + 1 >= ids->cap) {
+			uint32_t nc = ids->cap ? ids->cap * 2 : 256;
+			struct rattr **nv = acct_realloc(&rib->bytes, ids->v,
+							 ids->cap * sizeof(*nv),
+							 nc * sizeof(*nv));
+			if (!nv)
+				return 0;
+			ids->v = nv;
+			ids->cap = nc;
+		}
+		if (!ids->n)
+			ids->n = 1; /* id 0 is none */
+		id = ids->n++;
+	}
+	ids->v[id] = ra;
+	return id;
+}
+
+static void id_free(struct rib *rib, uint32_t id)
+{
+	struct rattr_ids *ids = &rib->attrs.ids;
+
+	ids->v[id] = (struct rattr *)((uintptr_t)ids->free_head << 1 | 1);
+	ids->free_head = id;
+}
+
 void attr_table_release(struct rib *rib)
 {
 	struct attr_table *t = &rib->attrs;
@@ -34,6 +77,7 @@ void attr_table_release(struct rib *rib)
 		}
 	}
 	acct_free(&rib->bytes, t->buckets, (t->mask + 1) * sizeof(void *));
+	acct_free(&rib->bytes, t->ids.v, t->ids.cap * sizeof(*t->ids.v));
 	memset(t, 0, sizeof(*t));
 }
 
@@ -267,6 +311,10 @@ struct rattr *rattr_intern_nh(struct rib *rib, const struct bgp_attrs *a,
 			return x;
 		}
 	}
+	if (!(ra->id = id_alloc(rib, ra))) {
+		free(ra);
+		return NULL;
+	}
 	ra->refcnt = 1;
 	ra->hnext = t->buckets[ra->hash & t->mask];
 	t->buckets[ra->hash & t->mask] = ra;
@@ -304,9 +352,14 @@ void rattr_unref(struct rib *rib, struct rattr *ra)
 			break;
 		}
 	}
+	id_free(rib, ra->id);
 	acct_free(&rib->bytes, ra, rattr_size(ra));
-	if (--t->count == 0 && t->mask + 1 > ATTR_TABLE_MIN)
-		attr_table_resize(rib, ATTR_TABLE_MIN);
+	if (--t->count == 0) { /* the last set: give the tables back */
+		if (t->mask + 1 > ATTR_TABLE_MIN)
+			attr_table_resize(rib, ATTR_TABLE_MIN);
+		acct_free(&rib->bytes, t->ids.v, t->ids.cap * sizeof(*t->ids.v));
+		memset(&t->ids, 0, sizeof(t->ids));
+	}
 }
 
 /* Unknown attributes back into raw form, pointing into ra. */

@@ -33,6 +33,7 @@ struct rattr {
 	uint32_t refcnt;
 	uint32_t hash;
 	struct rattr *hnext; /* intern hash chain */
+	uint32_t id; /* rattr_by_id(rib_attr_ids(rib), id) == this; never 0 */
 	uint8_t origin;
 	uint8_t has_med : 1, has_local_pref : 1, atomic_aggregate : 1,
 		no_advertise : 1, no_export : 1, has_aggregator : 1;
@@ -49,6 +50,21 @@ struct rattr {
 	 * unknown attributes (wire form, flags|code|len|data). */
 	uint8_t data[];
 };
+
+/* The interned sets by id, for tables that keep many references and want
+ * 4 bytes each instead of a pointer (the adj-RIB-out). Id 0 is none. The
+ * array moves as it grows: read it through this struct every time. */
+struct rattr_ids {
+	struct rattr **v; /* v[id]; a free id's slot holds the free list */
+	uint32_t n, cap; /* ids below n were handed out */
+	uint32_t free_head; /* a free id below n, 0: none */
+};
+const struct rattr_ids *rib_attr_ids(const struct rib *rib);
+static inline struct rattr *rattr_by_id(const struct rattr_ids *ids,
+					uint32_t id)
+{
+	return id ? ids->v[id] : (struct rattr *)0;
+}
 
 /*
  * Convert decoded attributes to/from the interned form. rattr_intern

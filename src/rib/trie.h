@@ -139,6 +139,7 @@ struct attr_table {
 	struct rattr **buckets;
 	uint32_t mask; /* buckets - 1 */
 	size_t count;
+	struct rattr_ids ids;
 };
 
 #define CHANGE_END UINT32_MAX

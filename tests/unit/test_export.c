@@ -1209,14 +1209,15 @@ static void test_bench_peers(void **state)
  * sources it had included, and gives that back with the page. */
 static void test_adj_tab_sources(void **state)
 {
-	static char dummy[8];
-	struct rattr *a = (struct rattr *)dummy;
+	static struct rattr one = {.refcnt = 1, .id = 1};
+	struct rattr *v[2] = {NULL, &one}, *a = &one;
+	const struct rattr_ids ids = {.v = v, .n = 2, .cap = 2};
 	struct adj_tab t;
 	uint32_t src = 0;
 	size_t narrow;
 
 	(void)state;
-	adj_tab_init(&t);
+	adj_tab_init(&t, &ids);
 	assert_true(adj_tab_set(&t, 1, a, 7));
 	assert_true(adj_tab_set(&t, 2, a, ADJ_SRC_NONE));
 	assert_true(adj_tab_set(&t, 3, a, 0xfffe));

@@ -619,6 +619,49 @@ static void test_intern(void **state)
 	rib_free(rib);
 }
 
+/* Every interned set has an id (never 0) that finds it again; a freed
+ * set's id is handed out again before new ones, and the id table is given
+ * back with the last set. */
+static void test_attr_ids(void **state)
+{
+	struct rib *rib = new_rib(8);
+	const struct rattr_ids *ids = rib_attr_ids(rib);
+	struct rattr *ra[300];
+	uint32_t top = 0;
+	(void)state;
+
+	for (int i = 0; i < 300; i++) {
+		struct bgp_attrs *a = attrs(1, 65001, "198.18.1.1");
+		a->present |= ATTR_BIT(ATTR_MED);
+		a->med = (uint32_t)i;
+		ra[i] = rattr_intern(rib, a);
+		assert_non_null(ra[i]);
+		assert_int_not_equal(ra[i]->id, 0);
+		for (int k = 0; k < i; k++)
+			assert_int_not_equal(ra[k]->id, ra[i]->id);
+		top = ra[i]->id > top ? ra[i]->id : top;
+	}
+	for (int i = 0; i < 300; i++)
+		assert_ptr_equal(rattr_by_id(ids, ra[i]->id), ra[i]);
+	assert_null(rattr_by_id(ids, 0));
+	for (int i = 0; i < 300; i += 2)
+		rattr_unref(rib, ra[i]);
+	for (int i = 0; i < 300; i += 2) { /* new sets reuse the freed ids */
+		struct bgp_attrs *a = attrs(2, 65002, "198.18.1.2");
+		a->present |= ATTR_BIT(ATTR_MED);
+		a->med = (uint32_t)i;
+		ra[i] = rattr_intern(rib, a);
+		assert_true(ra[i]->id <= top);
+	}
+	for (int i = 0; i < 300; i++)
+		assert_ptr_equal(rattr_by_id(ids, ra[i]->id), ra[i]);
+	for (int i = 0; i < 300; i++)
+		rattr_unref(rib, ra[i]);
+	assert_null(ids->v);
+	assert_int_equal(ids->n, 0);
+	rib_free(rib);
+}
+
 static void test_memory_baseline(void **state)
 {
 	struct rib *rib = new_rib(8);
@@ -817,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_intern),
+		cmocka_unit_test(test_attr_ids),
 		cmocka_unit_test(test_memory_baseline),
 		cmocka_unit_test(test_change_set),
 		cmocka_unit_test(test_walk_peer_and_remove),
