@@ -26,7 +26,7 @@ PC_CFLAGS = $(call lazy,PC_CFLAGS,pkg-config --cflags $(PKGS) 2>/dev/null)
 PC_LIBS   = $(call lazy,PC_LIBS,pkg-config --libs $(PKGS) 2>/dev/null)
 TESTLIBS  = $(call lazy,TESTLIBS,pkg-config --libs cmocka 2>/dev/null)
 PCPPFLAGS = -Isrc -D_GNU_SOURCE $(PC_CFLAGS) $(CPPFLAGS)
-LDLIBS    = $(PC_LIBS) -lev -lbz2 -lm
+LDLIBS    = -Wl,--as-needed $(PC_LIBS) -lev -lbz2 -lm
 VERSION  := $(shell sed -n 's/^\#define PHAROS_VERSION "\(.*\)"/\1/p' src/base/version.h)
 
 # One library holds every stage; programs and tests link what they use.

@@ -32,6 +32,8 @@
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "daemon/nats_dl.h"
+
 #include "base/bus.h"
 #include "base/jsonfmt.h"
 #include "daemon/daemon.h"
@@ -690,6 +692,13 @@ struct publisher *publisher_new(struct daemon *d)
 
 	if (!c->n_urls || !d->fglue)
 		return NULL;
+	{
+		char err[256];
+		if (nats_dl_load(err, sizeof(err)) < 0) {
+			log_err(&d->log, NULL, "bus: %s: not publishing", err);
+			return NULL;
+		}
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;

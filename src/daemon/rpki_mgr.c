@@ -17,6 +17,8 @@
 
 #include <rtrlib/rtrlib.h>
 
+#include "policy/rtr_dl.h"
+
 #include "daemon/daemon.h"
 #include "daemon/rpki_mgr.h"
 #include "session/rpki_reval.h"
@@ -382,6 +384,14 @@ struct rpki_mgr *rpki_mgr_start(struct daemon *d)
 
 	if (!r->n_caches)
 		return NULL;
+	{
+		char err[256];
+		if (rtr_dl_load(err, sizeof(err)) < 0) {
+			log_err(&d->log, NULL,
+				"rpki: %s: routes are not validated", err);
+			return NULL;
+		}
+	}
 	if (!(m = calloc(1, sizeof(*m))))
 		return NULL;
 	m->d = d;

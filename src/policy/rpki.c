@@ -7,6 +7,8 @@
 
 #include <rtrlib/rtrlib.h>
 
+#include "policy/rtr_dl.h"
+
 #include "policy/policy.h"
 #include "policy/rpki.h"
 
@@ -52,6 +54,8 @@ uint8_t rpki_validate(struct pfx_table *t, const struct prefix *p,
 	enum pfxv_state st;
 
 	if (!t)
+		return RPKI_NONE;
+	if (rtr_dl_load(NULL, 0) < 0) /* at once when loaded (a table: it is) */
 		return RPKI_NONE;
 	to_lrtr(p, &ip);
 	if (pfx_table_validate(t, origin, &ip, p->len, &st) != PFX_SUCCESS)
