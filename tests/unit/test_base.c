@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dynlib.h"
 #include "base/events.h"
 #include "base/jsonfmt.h"
 #include "base/log.h"
@@ -119,6 +120,35 @@ static void test_json_vocabulary(void **state)
 	free(buf);
 }
 
+/* An optional library: a missing one, or one without a function asked
+ * for, resolves nothing and says why; a present one resolves every name
+ * once (libm, always there, stands in for librtr and libnats). */
+static void test_dynlib(void **state)
+{
+	void *h = NULL, *f = NULL, *g = NULL;
+	char err[256] = "";
+	const struct dynlib_sym ok[] = {{"cos", &f}, {"sqrt", &g}};
+	const struct dynlib_sym bad[] = {{"cos", &f}, {"no_such_fn", &g}};
+	(void)state;
+
+	assert_int_equal(dynlib_load(&h, "libpharos-none.so.0", ok, 2, err,
+				     sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot load libpharos-none.so.0"));
+	assert_null(h);
+	assert_null(f);
+	assert_int_equal(dynlib_load(&h, "libm.so.6", bad, 2, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "libm.so.6 has no no_such_fn"));
+	assert_null(h);
+	assert_null(f); /* nothing half resolved */
+	assert_int_equal(dynlib_load(&h, "libm.so.6", ok, 2, NULL, 0), 0);
+	assert_non_null(h);
+	assert_true(((double (*)(double))g)(16.0) == 4.0);
+	f = g = NULL;
+	assert_int_equal(dynlib_load(&h, "libm.so.6", ok, 2, NULL, 0), 0);
+	assert_null(f); /* loaded before: nothing done again */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_log_line),
 		cmocka_unit_test(test_limited),
 		cmocka_unit_test(test_json_vocabulary),
+		cmocka_unit_test(test_dynlib),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
