@@ -255,6 +255,7 @@ void daemon_fini(struct daemon *d)
 	free(d->originated);
 	if (d->loop) {
 		ev_idle_stop(d->loop, &d->idle);
+		ev_idle_stop(d->loop, &d->prune);
 		ev_prepare_stop(d->loop, &d->prepare);
 		ev_loop_destroy(d->loop);
 	}

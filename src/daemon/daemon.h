@@ -63,6 +63,7 @@ struct daemon {
 	ev_signal sig_int, sig_term, sig_hup, sig_usr1, sig_usr2;
 	ev_prepare prepare; /* end of every loop turn: RIB changes -> export */
 	ev_idle idle; /* keeps the loop turning while export has work */
+	ev_idle prune; /* unlinks the RIB entries big drains left (rib_prune) */
 	ev_timer stop_timer; /* bounds the shutdown linger */
 	ev_timer startup_timer; /* startup hold-down (daemon/hold.c) */
 	ev_timer persist_timer; /* route persistence (daemon/hold.c) */

@@ -52,6 +52,8 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	hold_turn(d);
 	daemon_process_changes(d);
+	if (rib_prune(d->rib, 0))
+		ev_idle_start(loop, &d->prune);
 	if (export_run(d->ex, d->export_budget))
 		ev_idle_start(loop, &d->idle);
 	else
@@ -62,6 +64,17 @@ static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	/* Nothing: being active keeps the loop from blocking so that the
 	 * prepare watcher runs the next export slice. */
+}
+
+/* Entries a big drain left empty are unlinked from the trie when nothing
+ * else waits (idle watchers run only then), a slice at a time: the
+ * withdrawals reach the peers and the fabric first. */
+static void prune_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	if (!rib_prune(d->rib, 4096))
+		ev_idle_stop(loop, w);
 }
 
 void daemon_kick(struct daemon *d)
@@ -78,6 +91,8 @@ void daemon_watchers_start(struct daemon *d)
 	ev_prepare_start(d->loop, &d->prepare);
 	ev_idle_init(&d->idle, idle_cb);
 	d->idle.data = d;
+	ev_idle_init(&d->prune, prune_cb);
+	d->prune.data = d;
 }
 
 static void stop_cb(struct ev_loop *loop, ev_timer *w, int revents)

@@ -90,6 +90,7 @@ size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 {
 	size_t n = 0;
 	uint32_t i, next;
+	bool defer = rib->n_changes >= RIB_PRUNE_DEFER;
 	for (i = rib->chg_head; i && i != CHANGE_END; n++) {
 		const struct rentry *e = trie_entry(&rib->trie, i);
 		if (cb)
@@ -97,15 +98,20 @@ size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 		i = e->change_gen;
 	}
 	/* free the entries left empty, a batch at a time: their trie paths
-	 * are loaded together first (trie_touch) */
+	 * are loaded together first (trie_touch); after a big change set,
+	 * leave them to rib_prune (an entry left there already stays) */
 	struct prefix batch[DRAIN_BATCH];
 	size_t nb = 0;
 	for (i = rib->chg_head; i && i != CHANGE_END; i = next) {
 		struct rentry *e = trie_entry(&rib->trie, i);
 		next = e->change_gen;
 		e->change_gen = 0;
-		if (e->n_paths == 0)
-			batch[nb++] = e->prefix;
+		if (e->n_paths == 0 && !e->pruning) {
+			if (defer)
+				e->pruning = 1, rib->n_pruning++;
+			else
+				batch[nb++] = e->prefix;
+		}
 		if (nb == DRAIN_BATCH || (nb && (!next || next == CHANGE_END))) {
 			trie_touch(&rib->trie, batch, nb);
 			for (size_t k = 0; k < nb; k++)
@@ -121,6 +127,63 @@ size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 size_t rib_changes_pending(const struct rib *rib)
 {
 	return rib->n_changes;
+}
+
+struct prune_walk {
+	struct rib *rib;
+	struct prefix *batch;
+	size_t nb, max, seen, found;
+};
+
+static int prune_one(struct rentry *e, uint32_t idx, void *arg)
+{
+	struct prune_walk *w = arg;
+
+	w->seen++;
+	if (e->pruning) {
+		e->pruning = 0;
+		w->rib->n_pruning--;
+		w->found++;
+		if (!e->n_paths && !e->change_gen) /* not back meanwhile */
+			w->batch[w->nb++] = e->prefix;
+	}
+	w->rib->prune_after = e->prefix;
+	return w->nb == w->max || w->seen >= 16 * DRAIN_BATCH ||
+	       !w->rib->n_pruning;
+}
+
+/* Walk on in prefix order from prune_after, at most max entries: unflag
+ * the entries left there and collect the empty ones (in order, so that
+ * each delete starts from the last one's path), unlinked after the walk.
+ * A round from the start to the end that finds none ends it. */
+size_t rib_prune(struct rib *rib, size_t max)
+{
+	struct prefix batch[DRAIN_BATCH];
+
+	while (max && rib->n_pruning) {
+		struct prune_walk w = {.rib = rib, .batch = batch,
+				       .max = max < DRAIN_BATCH ? max : DRAIN_BATCH};
+		int r;
+		if (!rib->prune_after.afi) { /* a round begins */
+			rib->prune_found = 0;
+			r = trie_walk(&rib->trie, AFI_IPV4, prune_one, &w);
+		} else {
+			r = trie_walk_after(&rib->trie, &rib->prune_after,
+					    prune_one, &w);
+		}
+		if (!r && rib->prune_after.afi != AFI_IPV6)
+			r = trie_walk(&rib->trie, AFI_IPV6, prune_one, &w);
+		for (size_t k = 0; k < w.nb; k++)
+			trie_delete(&rib->trie, &batch[k]);
+		rib->prune_found += w.found;
+		max -= w.seen < max ? w.seen : max;
+		if (!r) { /* the end: from the start next time */
+			memset(&rib->prune_after, 0, sizeof(rib->prune_after));
+			if (!rib->prune_found) /* a whole round found none */
+				rib->n_pruning = 0;
+		}
+	}
+	return rib->n_pruning;
 }
 
 /* ----------------------------------------------------------------- peers */
@@ -308,7 +371,7 @@ int rib_announce_path(struct rib *rib, uint32_t peer, uint32_t path_id,
 		return replace_path(rib, e, idx, p, attr);
 	}
 	if (!(p = pool_alloc(&rib->paths))) {
-		if (!e->n_paths && !e->change_gen)
+		if (!e->n_paths && !e->change_gen && !e->pruning)
 			trie_delete(&rib->trie, pfx);
 		return -1;
 	}
@@ -476,10 +539,17 @@ const struct rentry *rib_lookup(const struct rib *rib, const struct prefix *p)
 	return e && e->n_paths ? e : NULL;
 }
 
+/* An entry a drain delivered empty and left for rib_prune: gone. */
+static bool queued_empty(const struct rentry *e)
+{
+	return !e->n_paths && !e->change_gen && e->pruning;
+}
+
 uint32_t rib_entry_id(const struct rib *rib, const struct prefix *p)
 {
 	uint32_t id = 0;
-	return trie_find(&rib->trie, p, &id) ? id : 0;
+	const struct rentry *e = trie_find(&rib->trie, p, &id);
+	return e && !queued_empty(e) ? id : 0;
 }
 
 const struct rentry *rib_entry(const struct rib *rib, uint32_t id)
@@ -525,7 +595,7 @@ struct walk_id_ctx {
 static int walk_id_one(struct rentry *e, uint32_t idx, void *arg)
 {
 	struct walk_id_ctx *w = arg;
-	return w->cb(e, idx, w->arg);
+	return queued_empty(e) ? 0 : w->cb(e, idx, w->arg);
 }
 
 int rib_walk_ids(const struct rib *rib, rib_walk_id_cb cb, void *arg)

@@ -114,6 +114,7 @@ struct rentry {
 	struct prefix prefix;
 	uint16_t n_paths;
 	uint16_t n_ecmp;
+	uint8_t pruning; /* internal: queued for rib_prune */
 	uint32_t change_gen; /* internal: change-set link */
 	uint32_t trie_down; /* internal: trie link to the more specifics */
 	struct rpath *paths;
@@ -217,7 +218,8 @@ typedef int (*rib_walk_cb)(const struct rentry *e, void *arg);
 int rib_walk(const struct rib *rib, uint8_t afi, rib_walk_cb cb, void *arg);
 /* Walk every entry of both families in the same order, with its id,
  * including entries left empty that the next drain will deliver and free
- * (readers that follow the drains keep state for those until then). */
+ * (readers that follow the drains keep state for those until then), but
+ * not the ones a drain delivered empty and left to rib_prune. */
 typedef int (*rib_walk_id_cb)(const struct rentry *e, uint32_t id, void *arg);
 int rib_walk_ids(const struct rib *rib, rib_walk_id_cb cb, void *arg);
 /* Resume a walk of both families: the entries after prefix after (in the
@@ -240,10 +242,21 @@ int rib_walk_peer(const struct rib *rib, uint32_t peer, rib_peer_walk_cb cb,
  * entry appears once per drain however often it changed. Entries come in
  * the order they first changed. The callback must not change the RIB.
  * id is the entry's id (see rib_entry_id).
+ *
+ * A drain of many changes (RIB_PRUNE_DEFER or more: a peer's table
+ * withdrawn, a session gone) does not unlink its empty entries from the
+ * trie at once: that is half the cost of a withdrawal, and the changes
+ * reach export and the fabric sooner without it. They are queued, are
+ * no longer found (rib_lookup, rib_entry_id, the walks), keep their id
+ * until unlinked, and come back to life if their prefix is announced
+ * again first. rib_prune unlinks up to max of them (the daemon calls it
+ * when the loop is idle) and returns how many remain queued.
  */
+#define RIB_PRUNE_DEFER 4096
 typedef void (*rib_change_cb)(const struct rentry *e, uint32_t id, void *arg);
 size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg);
 size_t rib_changes_pending(const struct rib *rib);
+size_t rib_prune(struct rib *rib, size_t max);
 
 /* Counters and memory, for the API, metrics and the shutdown log line. */
 struct rib_stats {

@@ -162,6 +162,12 @@ struct rib {
 	 * rentry.change_gen (0: not in the set, CHANGE_END: the last one). */
 	uint32_t chg_head, chg_tail;
 	size_t n_changes;
+	/* Entries a drain left in the trie (rentry.pruning), for rib_prune
+	 * to unlink (the empty ones) or unflag, walking in prefix order
+	 * from prune_after (none: from the start). */
+	size_t n_pruning;
+	struct prefix prune_after;
+	size_t prune_found; /* unflagged in the current round */
 	size_t prefixes[3]; /* entries with paths, by afi */
 	size_t n_paths;
 	size_t bytes; /* everything allocated, see rib_stats */

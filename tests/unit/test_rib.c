@@ -622,6 +622,106 @@ static void test_intern(void **state)
 /* Every interned set has an id (never 0) that finds it again; a freed
  * set's id is handed out again before new ones, and the id table is given
  * back with the last set. */
+/* The i-th of 65,536 /24s in 100.64.0.0/10. */
+static struct prefix q24(unsigned i)
+{
+	struct prefix p = P("100.64.0.0/24");
+	p.b[1] = (uint8_t)(64 + (i >> 8));
+	p.b[2] = (uint8_t)i;
+	return p;
+}
+
+static int count_walk(const struct rentry *e, uint32_t id, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* A big drain leaves its empty entries to rib_prune: they are gone for
+ * every reader at once, keep nothing alive, come back to life when
+ * announced again first, and a small drain still frees at once. */
+static void test_prune_later(void **state)
+{
+	struct rib *rib = new_rib(2);
+	uint32_t a = add_peer(rib, "198.18.1.1", PEER_NVA);
+	struct rattr *s1 = intern(rib, 1, 65001, "198.18.1.1");
+	const unsigned n = RIB_PRUNE_DEFER + 1000;
+	struct prefix p7 = q24(7);
+	struct rib_stats st;
+	size_t base, seen = 0;
+	uint32_t id7;
+	(void)state;
+
+	rib_stats(rib, &st);
+	base = st.bytes;
+	for (unsigned i = 0; i < 10; i++) { /* a small drain frees at once */
+		struct prefix q = q24(60000 + i);
+		rib_announce(rib, a, &q, s1);
+	}
+	rib_changes_drain(rib, NULL, NULL);
+	for (unsigned i = 0; i < 10; i++) {
+		struct prefix q = q24(60000 + i);
+		rib_withdraw(rib, a, &q);
+	}
+	rib_changes_drain(rib, NULL, NULL);
+	assert_int_equal(rib_prune(rib, 0), 0);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct prefix q = q24(i);
+		assert_int_equal(rib_announce(rib, a, &q, s1), 1);
+	}
+	rib_changes_drain(rib, NULL, NULL);
+	id7 = rib_entry_id(rib, &p7);
+	assert_int_not_equal(id7, 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct prefix q = q24(i);
+		assert_int_equal(rib_withdraw(rib, a, &q), 1);
+	}
+	assert_int_equal(rib_changes_drain(rib, NULL, NULL), n);
+	assert_int_equal(rib_prune(rib, 0), n); /* all queued */
+	rib_stats(rib, &st);
+	assert_int_equal(st.prefixes[AFI_IPV4], 0);
+	assert_int_equal(st.paths, 0);
+	assert_null(rib_lookup(rib, &p7));
+	assert_int_equal(rib_entry_id(rib, &p7), 0);
+	rib_walk_ids(rib, count_walk, &seen);
+	assert_int_equal(seen, 0);
+	assert_null(rib_match(rib, &(struct addr){.afi = AFI_IPV4,
+						  .b = {100, 64, 7, 1}}));
+	/* announced again before the prune: the same entry, alive */
+	assert_int_equal(rib_announce(rib, a, &p7, s1), 1);
+	assert_int_equal(rib_entry_id(rib, &p7), id7);
+	assert_int_equal(rib_changes_drain(rib, NULL, NULL), 1);
+	assert_non_null(rib_lookup(rib, &p7));
+	/* withdrawn again in a small drain: it stays queued, gone */
+	assert_int_equal(rib_withdraw(rib, a, &p7), 1);
+	assert_int_equal(rib_changes_drain(rib, NULL, NULL), 1);
+	assert_null(rib_lookup(rib, &p7));
+	assert_int_equal(rib_prune(rib, 0), n);
+	{ /* its id is still held: another new prefix gets another one */
+		struct prefix o = q24(n + 5);
+		assert_int_equal(rib_announce(rib, a, &o, s1), 1);
+		assert_int_not_equal(rib_entry_id(rib, &o), id7);
+		assert_int_equal(rib_withdraw(rib, a, &o), 1);
+		rib_changes_drain(rib, NULL, NULL);
+	}
+	/* announced again, then pruned: it survives the prune */
+	assert_int_equal(rib_announce(rib, a, &p7, s1), 1);
+	rib_changes_drain(rib, NULL, NULL);
+	assert_int_equal(rib_prune(rib, 1000), n - 1000);
+	assert_int_equal(rib_prune(rib, (size_t)-1), 0);
+	assert_non_null(rib_lookup(rib, &p7));
+	seen = 0;
+	rib_walk_ids(rib, count_walk, &seen);
+	assert_int_equal(seen, 1);
+	assert_int_equal(rib_withdraw(rib, a, &p7), 1);
+	rib_changes_drain(rib, NULL, NULL);
+	rib_stats(rib, &st);
+	assert_int_equal(st.bytes, base); /* every entry and the queue gone */
+	rattr_unref(rib, s1);
+	rib_free(rib);
+}
+
 static void test_attr_ids(void **state)
 {
 	struct rib *rib = new_rib(8);
@@ -861,6 +961,7 @@ int main(void)
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_intern),
 		cmocka_unit_test(test_attr_ids),
+		cmocka_unit_test(test_prune_later),
 		cmocka_unit_test(test_memory_baseline),
 		cmocka_unit_test(test_change_set),
 		cmocka_unit_test(test_walk_peer_and_remove),
