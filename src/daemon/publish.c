@@ -16,11 +16,11 @@
  * coalesced: a marked subnet's table goes out at once if its last one is
  * older than state_interval_ms, else when that time is up (state_timer),
  * so a burst of commits costs a table per interval, and the last table
- * always follows the burst. At most one large table is built per loop
- * turn (the rest on the next turn), so BGP input is not held up behind a
- * row of them. Publishes wait while max_pending are in flight. After a
- * (re)connect every subnet is sent again, so the bus always ends up
- * holding each subnet's newest table. Nothing is sent while the startup
+ * always follows the burst. A table is a snapshot of the subnet's routes
+ * encoded TURN_ROUTES routes a loop turn (a pub_job), so BGP input is
+ * not held up behind a large table. Publishes wait while max_pending are
+ * in flight. After a (re)connect every subnet is sent again, so the bus
+ * always ends up holding each subnet's newest table. Nothing is sent while the startup
  * hold-down lasts (the bus keeps the tables of before the restart) nor
  * once pharosd is stopping.
  */
@@ -51,7 +51,20 @@
 #define PUB_MAX_BYTES (1 << 20) /* bytes awaiting JetStream's ack */
 #define WRITE_DEADLINE_MS 1000 /* the most a write to NATS may wait */
 #define DELTA_MAX_ITEMS 8192 /* a larger delta is not published */
-#define TURN_ROUTES 4096 /* tables of more routes: one per loop turn */
+#define TURN_ROUTES 1024 /* routes of tables encoded per loop turn */
+
+/* A table being encoded over several loop turns: a snapshot of the
+ * subnet's table and the JSON text so far. */
+struct pub_job {
+	bool active;
+	uint32_t subnet;
+	struct fab_table t;
+	size_t next; /* the next route to encode */
+	FILE *f; /* open_memstream over text */
+	char *text;
+	size_t len;
+	char subj[1024];
+};
 
 struct inbox_msg {
 	char *subject;
@@ -72,6 +85,7 @@ struct publisher {
 	ev_timer tick;
 	ev_timer state_timer; /* tables due now, or at the earliest due time */
 	double state_iv; /* s: least time between two tables of a subnet */
+	struct pub_job job;
 	double next_hb;
 	int listener;
 	bool stopped;
@@ -301,14 +315,22 @@ static void head(json_t *o, const struct publisher *p, uint32_t i)
  * (not connected, out of memory), or TOO_LARGE (over the server's
  * max_payload: it never will fit; logged and counted). */
 enum { SENT = 0, RETRY_LATER = -1, TOO_LARGE = -2 };
+static int send_text(struct publisher *p, const char *subj, char *text);
 static int send_json(struct publisher *p, const char *subj, json_t *o)
 {
 	char *text = json_dumps(o, PHAROS_JSON_DUMP);
+
+	json_decref(o);
+	return send_text(p, subj, text);
+}
+
+/* Publish text (consumed, may be NULL: out of memory) on subj. */
+static int send_text(struct publisher *p, const char *subj, char *text)
+{
 	int64_t max = natsConnection_GetMaxPayload(p->nc);
 	jsPubOptions po;
 	natsStatus s = NATS_NO_MEMORY;
 
-	json_decref(o);
 	if (!text)
 		return RETRY_LATER;
 	if (max > 0 && (int64_t)strlen(text) > max) {
@@ -378,39 +400,92 @@ static void send_delta(struct publisher *p, uint32_t i,
 		p->deltas++;
 }
 
-/* One subnet's table: false to try again later; *routes: its size. */
-static bool send_state(struct publisher *p, uint32_t i, size_t *routes)
+static void job_drop(struct publisher *p)
 {
-	struct fab_table t = { 0 };
-	char subj[1024];
-	json_t *o, *arr;
+	struct pub_job *j = &p->job;
 
-	*routes = 0;
-	if (!subject(subj, sizeof(subj), BUS_STATE, p, i) ||
-	    fab_subnet_table(FAB(p), i, &t) != FAB_OK) {
-		fab_table_free(&t);
-		return true; /* cannot be named or built: never will be */
-	}
-	*routes = t.n;
-	o = json_object();
-	arr = json_array();
-	head(o, p, i);
-	json_object_set_new(o, "version", json_integer((json_int_t)t.version));
-	for (size_t k = 0; k < t.n; k++)
-		json_array_append_new(arr, fab_route_json(&t.routes[k]));
-	json_object_set_new(o, "routes", arr);
-	fab_table_free(&t);
-	int rc = send_json(p, subj, o);
-	if (rc == RETRY_LATER)
+	if (j->f)
+		fclose(j->f);
+	free(j->text);
+	fab_table_free(&j->t);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Start subnet i's table: its routes as they are now, and the message's
+ * head up to the routes. False when it cannot be named or built (it
+ * never will be). */
+static bool job_start(struct publisher *p, uint32_t i)
+{
+	struct pub_job *j = &p->job;
+	json_t *o;
+	char *head_text;
+
+	job_drop(p);
+	if (!subject(j->subj, sizeof(j->subj), BUS_STATE, p, i) ||
+	    fab_subnet_table(FAB(p), i, &j->t) != FAB_OK) {
+		job_drop(p);
 		return false;
+	}
+	o = json_object();
+	head(o, p, i);
+	json_object_set_new(o, "version", json_integer((json_int_t)j->t.version));
+	head_text = json_dumps(o, PHAROS_JSON_DUMP);
+	json_decref(o);
+	j->f = open_memstream(&j->text, &j->len);
+	if (!head_text || !j->f) {
+		free(head_text);
+		job_drop(p);
+		return false;
+	}
+	/* {"format":1,...,"version":V} -> {"format":1,...,"version":V,"routes":[ */
+	head_text[strlen(head_text) - 1] = 0;
+	fprintf(j->f, "%s,\"routes\":[", head_text);
+	free(head_text);
+	j->subnet = i;
+	j->active = true;
+	return true;
+}
+
+/* Encode up to budget more routes of the job's table (*done counts
+ * them); once all are, publish it. True when the job is over. */
+static bool job_run(struct publisher *p, size_t budget, size_t *done)
+{
+	struct pub_job *j = &p->job;
+	size_t start = j->next;
+	size_t end = start + budget < j->t.n ? start + budget : j->t.n;
+
+	for (; j->next < end; j->next++) {
+		json_t *r = fab_route_json(&j->t.routes[j->next]);
+		if (j->next)
+			fputc(',', j->f);
+		json_dumpf(r, j->f, PHAROS_JSON_DUMP);
+		json_decref(r);
+	}
+	*done += end - start + 1;
+	if (j->next < j->t.n)
+		return false;
+	fputs("]}", j->f);
+	bool ok = !ferror(j->f);
+	fclose(j->f);
+	j->f = NULL;
+	if (!ok) {
+		free(j->text);
+		j->text = NULL;
+	}
+	int rc = send_text(p, j->subj, j->text);
+	j->text = NULL;
+	if (rc == RETRY_LATER)
+		p->dirty[j->subnet] = 1; /* a newer table, when it can be */
 	p->states += rc == SENT;
-	return true; /* sent, or never will be: the next subnet's turn */
+	job_drop(p);
+	return true;
 }
 
 static void resize(struct publisher *p)
 {
 	size_t n = fab_n_subnets(FAB(p));
 
+	job_drop(p); /* the subnets are renumbered */
 	free(p->delta_version);
 	free(p->state_at);
 	free(p->dirty);
@@ -474,36 +549,54 @@ static void schedule(struct publisher *p, double now)
 	ev_timer_start(p->d->loop, &p->state_timer);
 }
 
+static bool bus_full(struct publisher *p)
+{
+	if (atomic_load(&p->pending) < (int)p->max_pending &&
+	    atomic_load(&p->pending_bytes) < PUB_MAX_BYTES)
+		return false;
+	p->skipped_full++;
+	return true; /* the rest when acks make room */
+}
+
 /* Deltas of what changed, then the tables that are due, while the bus
- * has room: at most TURN_ROUTES routes' worth a turn (but always one
- * table), the rest on the next turn. */
+ * has room: about TURN_ROUTES routes encoded a turn, a large table over
+ * several turns (state_timer at 0 brings the next), so that BGP input is
+ * never held up long behind the tables. */
 static void pump(struct publisher *p)
 {
-	size_t done = 0, n;
+	size_t done = 0;
 	double now;
 
 	if (!can_publish(p))
 		return;
 	track(p);
+	if (p->job.active) {
+		if (bus_full(p))
+			return;
+		if (!job_run(p, TURN_ROUTES, &done))
+			goto next_turn;
+	}
 	now = ev_time();
 	for (uint32_t i = 0; i < p->n_subnets; i++) {
 		if (!p->dirty[i] || now < p->state_at[i] + p->state_iv)
 			continue;
-		if (atomic_load(&p->pending) >= (int)p->max_pending ||
-		    atomic_load(&p->pending_bytes) >= PUB_MAX_BYTES) {
-			p->skipped_full++;
-			return; /* the rest when acks make room */
-		}
-		if (done >= TURN_ROUTES)
-			break; /* the next turn's */
-		if (!send_state(p, i, &n))
+		if (bus_full(p))
 			return;
-		done += n + 1;
-		p->dirty[i] = 0;
+		if (done >= TURN_ROUTES)
+			goto next_turn;
+		p->dirty[i] = 0; /* changes from now on mark it again */
 		p->state_at[i] = now;
+		if (job_start(p, i) &&
+		    !job_run(p, TURN_ROUTES - done, &done))
+			goto next_turn;
 		now = ev_time();
 	}
 	schedule(p, now);
+	return;
+next_turn:
+	ev_timer_stop(p->d->loop, &p->state_timer);
+	ev_timer_set(&p->state_timer, 0, 0);
+	ev_timer_start(p->d->loop, &p->state_timer);
 }
 
 static void heartbeat(struct publisher *p)
@@ -604,6 +697,7 @@ static void state_changes(struct publisher *p)
 		p->seen_gen = gen;
 		memset(p->dirty, 1, p->n_subnets);
 		memset(p->state_at, 0, p->n_subnets * sizeof(*p->state_at));
+		job_drop(p); /* everything is sent again anyway */
 		log_info(&d->log, NULL, "bus: streams ready, publishing %zu "
 			 "subnets as %s", p->n_subnets, p->name);
 		events_emit(d->events, "bus_up", NULL,
@@ -836,6 +930,7 @@ void publisher_free(struct publisher *p)
 	nats_CloseAndWait(2000);
 	ev_async_stop(p->d->loop, &p->wake);
 	drain_inbox(p);
+	job_drop(p);
 	free(p->delta_version);
 	free(p->state_at);
 	free(p->dirty);
