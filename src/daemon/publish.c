@@ -505,8 +505,9 @@ static bool can_publish(const struct publisher *p)
 }
 
 /* Each subnet's changes since its previous delta: published as one
- * delta, and its table marked. A subnet with none costs one item at
- * most (fab_subnet_deltas_upto stops at the first when it may). */
+ * delta, and its table marked. fab_subnet_deltas_upto builds no more
+ * than it needs: nothing for a subnet without BGP routes, the first
+ * item when only a change matters, DELTA_MAX_ITEMS + 1 at most. */
 static void track(struct publisher *p)
 {
 	uint64_t cur = fab_version(FAB(p));
