@@ -367,6 +367,8 @@ struct conf_publish {
 	char *ca_file, *cert_file, *key_file; /* TLS (absolute paths) */
 	uint32_t heartbeat_s; /* default 5 */
 	uint32_t max_pending; /* publishes awaiting JetStream's ack */
+	uint32_t state_interval_ms; /* least time between two tables of a
+				     * subnet (default 250; 0: every change) */
 	unsigned line, col;
 };
 

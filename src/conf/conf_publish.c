@@ -7,6 +7,7 @@
  *     name: rs-a                         # subject token of this server
  *     heartbeat_s: 5
  *     max_pending: 1024
+ *     state_interval_ms: 250             # least ms between a subnet's tables
  *     creds_file | token_file | user + password_file   # authentication
  *     ca_file, cert_file, key_file                     # TLS
  *
@@ -137,6 +138,8 @@ static void load_key(struct conf_publish *p, const char *key,
 		load_num(v, key, 1, 3600, &p->heartbeat_s, d);
 	else if (!strcmp(key, "max_pending"))
 		load_num(v, key, 16, 1000000, &p->max_pending, d);
+	else if (!strcmp(key, "state_interval_ms"))
+		load_num(v, key, 0, 60000, &p->state_interval_ms, d);
 	else if (!slot)
 		diag_err(d, v, "unknown key '%s' in publish", key);
 	else if (v->type != Y_SCALAR || !*v->str)
@@ -180,6 +183,7 @@ void conf_publish(struct conf *c, const struct ynode *node,
 	p->col = node->col;
 	p->heartbeat_s = 5;
 	p->max_pending = 1024;
+	p->state_interval_ms = 250;
 	for (unsigned i = 0; i < node->n; i++)
 		load_key(p, node->items[2 * i]->str, node->items[2 * i + 1],
 			 basedir, d);
@@ -229,8 +233,9 @@ void conf_publish_print(FILE *o, const struct conf_publish *p)
 	for (unsigned i = 0; str_keys[i]; i++)
 		put_q(o, str_keys[i], *str_slot((struct conf_publish *)p,
 						 str_keys[i]));
-	fprintf(o, "    heartbeat_s: %u\n    max_pending: %u\n", p->heartbeat_s,
-		p->max_pending);
+	fprintf(o, "    heartbeat_s: %u\n    max_pending: %u\n"
+		"    state_interval_ms: %u\n", p->heartbeat_s, p->max_pending,
+		p->state_interval_ms);
 }
 
 static bool s_eq(const char *a, const char *b)
@@ -242,7 +247,8 @@ bool conf_publish_equal(const struct conf_publish *a,
 			const struct conf_publish *b)
 {
 	if (a->n_urls != b->n_urls || a->heartbeat_s != b->heartbeat_s ||
-	    a->max_pending != b->max_pending)
+	    a->max_pending != b->max_pending ||
+	    a->state_interval_ms != b->state_interval_ms)
 		return false;
 	for (unsigned i = 0; i < a->n_urls; i++)
 		if (strcmp(a->urls[i], b->urls[i]))

@@ -9,12 +9,18 @@
  * helper thread makes sure the streams exist after every (re)connect,
  * since that is a request that waits for an answer; the loop never waits.
  *
- * The loop, on each fabric commit, on each wake and on a 1 s tick:
- * marks the subnets whose routes changed since their last message, then
- * sends marked subnets (a delta from the last version sent, then the
- * full table) while fewer than max_pending publishes are in flight. After
- * a (re)connect every subnet is sent again, so the bus always ends up
- * holding each subnet's newest table. Nothing is sent while the startup
+ * The loop, on each fabric commit (and on each wake and 1 s tick):
+ * publishes, per subnet whose routes changed, one delta from its
+ * previous delta (unless it holds more than DELTA_MAX_ITEMS changes:
+ * then consumers take the table) and marks the subnet. Tables are
+ * coalesced: a marked subnet's table goes out at once if its last one is
+ * older than state_interval_ms, else when that time is up (state_timer),
+ * so a burst of commits costs a table per interval, and the last table
+ * always follows the burst. A table is a snapshot of the subnet's routes
+ * encoded TURN_ROUTES routes a loop turn (a pub_job), so BGP input is
+ * not held up behind a large table. Publishes wait while max_pending are
+ * in flight. After a (re)connect every subnet is sent again, so the bus
+ * always ends up holding each subnet's newest table. Nothing is sent while the startup
  * hold-down lasts (the bus keeps the tables of before the restart) nor
  * once pharosd is stopping.
  */
@@ -46,6 +52,21 @@
 #define DELTA_PER_SUBJECT 256
 #define PUB_MAX_BYTES (1 << 20) /* bytes awaiting JetStream's ack */
 #define WRITE_DEADLINE_MS 1000 /* the most a write to NATS may wait */
+#define DELTA_MAX_ITEMS 8192 /* a larger delta is not published */
+#define TURN_ROUTES 1024 /* routes of tables encoded per loop turn */
+
+/* A table being encoded over several loop turns: a snapshot of the
+ * subnet's table and the JSON text so far. */
+struct pub_job {
+	bool active;
+	uint32_t subnet;
+	struct fab_table t;
+	size_t next; /* the next route to encode */
+	FILE *f; /* open_memstream over text */
+	char *text;
+	size_t len;
+	char subj[1024];
+};
 
 struct inbox_msg {
 	char *subject;
@@ -64,6 +85,9 @@ struct publisher {
 	natsSubscription *agents_sub;
 	ev_async wake;
 	ev_timer tick;
+	ev_timer state_timer; /* tables due now, or at the earliest due time */
+	double state_iv; /* s: least time between two tables of a subnet */
+	struct pub_job job;
 	double next_hb;
 	int listener;
 	bool stopped;
@@ -87,9 +111,11 @@ struct publisher {
 	bool was_connected;
 	unsigned seen_gen; /* ready_gen the loop last acted on */
 	size_t n_subnets;
-	uint64_t *sent_version; /* per subnet: version of its last table */
-	uint8_t *dirty; /* per subnet: to be sent */
+	uint64_t *delta_version; /* per subnet: where its next delta starts */
+	double *state_at; /* per subnet: when its last table was sent */
+	uint8_t *dirty; /* per subnet: its table is to be sent */
 	uint64_t states, deltas, heartbeats, agent_msgs, agent_bad, skipped_full;
+	uint64_t deltas_large; /* deltas over DELTA_MAX_ITEMS: not published */
 	uint64_t too_large; /* messages over the server's max_payload */
 };
 
@@ -291,14 +317,22 @@ static void head(json_t *o, const struct publisher *p, uint32_t i)
  * (not connected, out of memory), or TOO_LARGE (over the server's
  * max_payload: it never will fit; logged and counted). */
 enum { SENT = 0, RETRY_LATER = -1, TOO_LARGE = -2 };
+static int send_text(struct publisher *p, const char *subj, char *text);
 static int send_json(struct publisher *p, const char *subj, json_t *o)
 {
 	char *text = json_dumps(o, PHAROS_JSON_DUMP);
+
+	json_decref(o);
+	return send_text(p, subj, text);
+}
+
+/* Publish text (consumed, may be NULL: out of memory) on subj. */
+static int send_text(struct publisher *p, const char *subj, char *text)
+{
 	int64_t max = natsConnection_GetMaxPayload(p->nc);
 	jsPubOptions po;
 	natsStatus s = NATS_NO_MEMORY;
 
-	json_decref(o);
 	if (!text)
 		return RETRY_LATER;
 	if (max > 0 && (int64_t)strlen(text) > max) {
@@ -332,116 +366,240 @@ static int send_json(struct publisher *p, const char *subj, json_t *o)
 	return SENT;
 }
 
-static void send_delta(struct publisher *p, uint32_t i, uint64_t from)
+/* One subnet's delta dl (its changes since its previous delta), unless
+ * too large or the bus is full: consumers then take the next table. */
+static void send_delta(struct publisher *p, uint32_t i,
+		       const struct fab_delta *dl)
 {
-	struct fab_delta dl = { 0 };
 	char subj[1024];
 	json_t *o, *arr;
 
-	if (!from || !subject(subj, sizeof(subj), BUS_DELTA, p, i) ||
-	    fab_subnet_deltas(FAB(p), i, from, &dl) != FAB_OK || !dl.n) {
-		fab_delta_free(&dl);
+	if (dl->n > DELTA_MAX_ITEMS) {
+		p->deltas_large++;
 		return;
 	}
+	if (atomic_load(&p->pending) >= (int)p->max_pending ||
+	    atomic_load(&p->pending_bytes) >= PUB_MAX_BYTES) {
+		p->skipped_full++;
+		return;
+	}
+	if (!subject(subj, sizeof(subj), BUS_DELTA, p, i))
+		return;
 	o = json_object();
 	arr = json_array();
 	head(o, p, i);
-	json_object_set_new(o, "from_version", json_integer((json_int_t)from));
-	json_object_set_new(o, "version", json_integer((json_int_t)dl.version));
-	for (size_t k = 0; k < dl.n; k++)
+	json_object_set_new(o, "from_version",
+			    json_integer((json_int_t)dl->from_version));
+	json_object_set_new(o, "version", json_integer((json_int_t)dl->version));
+	for (size_t k = 0; k < dl->n; k++)
 		json_array_append_new(arr, json_pack(
 			"{s:I, s:s, s:o}", "version",
-			(json_int_t)dl.items[k].version, "op",
-			fab_op_name(dl.items[k].op), "route",
-			fab_route_json(&dl.items[k].route)));
+			(json_int_t)dl->items[k].version, "op",
+			fab_op_name(dl->items[k].op), "route",
+			fab_route_json(&dl->items[k].route)));
 	json_object_set_new(o, "deltas", arr);
-	fab_delta_free(&dl);
 	if (send_json(p, subj, o) == SENT)
 		p->deltas++;
 }
 
-/* One subnet: its delta since the last table sent, then its table. */
-static bool send_subnet(struct publisher *p, uint32_t i)
+static void job_drop(struct publisher *p)
 {
-	struct fab_table t = { 0 };
-	char subj[1024];
-	json_t *o, *arr;
+	struct pub_job *j = &p->job;
 
-	if (!subject(subj, sizeof(subj), BUS_STATE, p, i) ||
-	    fab_subnet_table(FAB(p), i, &t) != FAB_OK) {
-		fab_table_free(&t);
-		return true; /* cannot be named or built: never will be */
-	}
-	send_delta(p, i, p->sent_version[i]);
-	o = json_object();
-	arr = json_array();
-	head(o, p, i);
-	json_object_set_new(o, "version", json_integer((json_int_t)t.version));
-	for (size_t k = 0; k < t.n; k++)
-		json_array_append_new(arr, fab_route_json(&t.routes[k]));
-	json_object_set_new(o, "routes", arr);
-	fab_table_free(&t);
-	int rc = send_json(p, subj, o);
-	if (rc == RETRY_LATER)
+	if (j->f)
+		fclose(j->f);
+	free(j->text);
+	fab_table_free(&j->t);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Start subnet i's table: its routes as they are now, and the message's
+ * head up to the routes. False when it cannot be named or built (it
+ * never will be). */
+static bool job_start(struct publisher *p, uint32_t i)
+{
+	struct pub_job *j = &p->job;
+	json_t *o;
+	char *head_text;
+
+	job_drop(p);
+	if (!subject(j->subj, sizeof(j->subj), BUS_STATE, p, i) ||
+	    fab_subnet_table(FAB(p), i, &j->t) != FAB_OK) {
+		job_drop(p);
 		return false;
+	}
+	o = json_object();
+	head(o, p, i);
+	json_object_set_new(o, "version", json_integer((json_int_t)j->t.version));
+	head_text = json_dumps(o, PHAROS_JSON_DUMP);
+	json_decref(o);
+	j->f = open_memstream(&j->text, &j->len);
+	if (!head_text || !j->f) {
+		free(head_text);
+		job_drop(p);
+		return false;
+	}
+	/* {"format":1,...,"version":V} -> {"format":1,...,"version":V,"routes":[ */
+	head_text[strlen(head_text) - 1] = 0;
+	fprintf(j->f, "%s,\"routes\":[", head_text);
+	free(head_text);
+	j->subnet = i;
+	j->active = true;
+	return true;
+}
+
+/* Encode up to budget more routes of the job's table (*done counts
+ * them); once all are, publish it. True when the job is over. */
+static bool job_run(struct publisher *p, size_t budget, size_t *done)
+{
+	struct pub_job *j = &p->job;
+	size_t start = j->next;
+	size_t end = start + budget < j->t.n ? start + budget : j->t.n;
+
+	for (; j->next < end; j->next++) {
+		json_t *r = fab_route_json(&j->t.routes[j->next]);
+		if (j->next)
+			fputc(',', j->f);
+		json_dumpf(r, j->f, PHAROS_JSON_DUMP);
+		json_decref(r);
+	}
+	*done += end - start + 1;
+	if (j->next < j->t.n)
+		return false;
+	fputs("]}", j->f);
+	bool ok = !ferror(j->f);
+	fclose(j->f);
+	j->f = NULL;
+	if (!ok) {
+		free(j->text);
+		j->text = NULL;
+	}
+	int rc = send_text(p, j->subj, j->text);
+	j->text = NULL;
+	if (rc == RETRY_LATER)
+		p->dirty[j->subnet] = 1; /* a newer table, when it can be */
 	p->states += rc == SENT;
-	return true; /* sent, or never will be: the next subnet's turn */
+	job_drop(p);
+	return true;
 }
 
 static void resize(struct publisher *p)
 {
 	size_t n = fab_n_subnets(FAB(p));
 
-	free(p->sent_version);
+	job_drop(p); /* the subnets are renumbered */
+	free(p->delta_version);
+	free(p->state_at);
 	free(p->dirty);
 	p->n_subnets = n;
-	p->sent_version = calloc(n ? n : 1, sizeof(*p->sent_version));
+	p->delta_version = calloc(n ? n : 1, sizeof(*p->delta_version));
+	p->state_at = calloc(n ? n : 1, sizeof(*p->state_at));
 	p->dirty = malloc(n ? n : 1);
-	if (!p->sent_version || !p->dirty)
+	if (!p->delta_version || !p->state_at || !p->dirty)
 		abort();
 	memset(p->dirty, 1, n);
 }
 
-/* Mark the subnets whose routes changed since the table last sent. */
-static void mark_changed(struct publisher *p)
+static bool can_publish(const struct publisher *p)
+{
+	return !p->stopped && atomic_load(&p->ready) && !p->d->sess.stopping &&
+	       p->d->fglue && !p->d->fglue->held;
+}
+
+/* Each subnet's changes since its previous delta: published as one
+ * delta, and its table marked. fab_subnet_deltas_upto builds no more
+ * than it needs: nothing for a subnet without BGP routes, the first
+ * item when only a change matters, DELTA_MAX_ITEMS + 1 at most. */
+static void track(struct publisher *p)
 {
 	uint64_t cur = fab_version(FAB(p));
 
 	for (uint32_t i = 0; i < p->n_subnets; i++) {
 		struct fab_delta dl = { 0 };
-		if (p->dirty[i] || p->sent_version[i] >= cur)
+		uint64_t from = p->delta_version[i];
+		if (from >= cur)
 			continue;
-		int rc = fab_subnet_deltas(FAB(p), i, p->sent_version[i], &dl);
-		if (rc != FAB_OK || dl.n)
+		/* no base to start from (nothing was sent yet): only
+		 * whether anything changed */
+		int rc = fab_subnet_deltas_upto(FAB(p), i, from,
+						from ? DELTA_MAX_ITEMS : 0, &dl);
+		if (rc != FAB_OK || dl.n) {
 			p->dirty[i] = 1;
-		else
-			p->sent_version[i] = cur; /* nothing of its changed */
+			if (rc == FAB_OK && from)
+				send_delta(p, i, &dl);
+		}
 		fab_delta_free(&dl);
+		p->delta_version[i] = cur;
 	}
 }
 
-static void pump(struct publisher *p)
+/* Arm state_timer for the earliest table due (now: on the next turn). */
+static void schedule(struct publisher *p, double now)
 {
-	uint64_t cur;
+	double due = -1;
 
-	if (p->stopped || !atomic_load(&p->ready) || p->d->sess.stopping ||
-	    !p->d->fglue || p->d->fglue->held)
-		return;
-	cur = fab_version(FAB(p));
-	mark_changed(p);
 	for (uint32_t i = 0; i < p->n_subnets; i++) {
 		if (!p->dirty[i])
 			continue;
-		if (atomic_load(&p->pending) >= (int)p->max_pending ||
-		    atomic_load(&p->pending_bytes) >= PUB_MAX_BYTES) {
-			p->skipped_full++;
-			return; /* the rest when acks make room */
-		}
-		if (!send_subnet(p, i))
-			return;
-		p->dirty[i] = 0;
-		p->sent_version[i] = cur;
+		double t = p->state_at[i] + p->state_iv;
+		if (due < 0 || t < due)
+			due = t;
 	}
+	ev_timer_stop(p->d->loop, &p->state_timer);
+	if (due < 0)
+		return;
+	ev_timer_set(&p->state_timer, due > now ? due - now : 0, 0);
+	ev_timer_start(p->d->loop, &p->state_timer);
+}
+
+static bool bus_full(struct publisher *p)
+{
+	if (atomic_load(&p->pending) < (int)p->max_pending &&
+	    atomic_load(&p->pending_bytes) < PUB_MAX_BYTES)
+		return false;
+	p->skipped_full++;
+	return true; /* the rest when acks make room */
+}
+
+/* Deltas of what changed, then the tables that are due, while the bus
+ * has room: about TURN_ROUTES routes encoded a turn, a large table over
+ * several turns (state_timer at 0 brings the next), so that BGP input is
+ * never held up long behind the tables. */
+static void pump(struct publisher *p)
+{
+	size_t done = 0;
+	double now;
+
+	if (!can_publish(p))
+		return;
+	track(p);
+	if (p->job.active) {
+		if (bus_full(p))
+			return;
+		if (!job_run(p, TURN_ROUTES, &done))
+			goto next_turn;
+	}
+	now = ev_time();
+	for (uint32_t i = 0; i < p->n_subnets; i++) {
+		if (!p->dirty[i] || now < p->state_at[i] + p->state_iv)
+			continue;
+		if (bus_full(p))
+			return;
+		if (done >= TURN_ROUTES)
+			goto next_turn;
+		p->dirty[i] = 0; /* changes from now on mark it again */
+		p->state_at[i] = now;
+		if (job_start(p, i) &&
+		    !job_run(p, TURN_ROUTES - done, &done))
+			goto next_turn;
+		now = ev_time();
+	}
+	schedule(p, now);
+	return;
+next_turn:
+	ev_timer_stop(p->d->loop, &p->state_timer);
+	ev_timer_set(&p->state_timer, 0, 0);
+	ev_timer_start(p->d->loop, &p->state_timer);
 }
 
 static void heartbeat(struct publisher *p)
@@ -541,6 +699,8 @@ static void state_changes(struct publisher *p)
 	if (r && gen != p->seen_gen) {
 		p->seen_gen = gen;
 		memset(p->dirty, 1, p->n_subnets);
+		memset(p->state_at, 0, p->n_subnets * sizeof(*p->state_at));
+		job_drop(p); /* everything is sent again anyway */
 		log_info(&d->log, NULL, "bus: streams ready, publishing %zu "
 			 "subnets as %s", p->n_subnets, p->name);
 		events_emit(d->events, "bus_up", NULL,
@@ -569,6 +729,11 @@ static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		p->next_hb = now + p->hb_s;
 	}
 	pump(p);
+}
+
+static void state_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	pump(w->data);
 }
 
 static void fabric_cb(void *arg, uint64_t version, bool rebuilt)
@@ -707,6 +872,7 @@ struct publisher *publisher_new(struct daemon *d)
 	p->name = strdup(c->name);
 	p->hb_s = c->heartbeat_s ? c->heartbeat_s : 5;
 	p->max_pending = c->max_pending ? c->max_pending : 1024;
+	p->state_iv = c->state_interval_ms / 1000.0;
 	p->listener = -1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -731,6 +897,8 @@ struct publisher *publisher_new(struct daemon *d)
 	ev_timer_init(&p->tick, tick_cb, 1.0, 1.0);
 	p->tick.data = p;
 	ev_timer_start(d->loop, &p->tick);
+	ev_timer_init(&p->state_timer, state_timer_cb, 0, 0);
+	p->state_timer.data = p;
 	log_info(&d->log, NULL, "bus: publishing to %s%s as %s", c->urls[0],
 		 c->n_urls > 1 ? " (and more)" : "", p->name);
 	return p;
@@ -753,6 +921,7 @@ void publisher_free(struct publisher *p)
 	if (p->listener >= 0)
 		fabric_unlisten(p->d->fglue, p->listener);
 	ev_timer_stop(p->d->loop, &p->tick);
+	ev_timer_stop(p->d->loop, &p->state_timer);
 	pthread_mutex_lock(&p->mu);
 	p->quit = true;
 	pthread_cond_broadcast(&p->cv);
@@ -771,7 +940,9 @@ void publisher_free(struct publisher *p)
 	nats_CloseAndWait(2000);
 	ev_async_stop(p->d->loop, &p->wake);
 	drain_inbox(p);
-	free(p->sent_version);
+	job_drop(p);
+	free(p->delta_version);
+	free(p->state_at);
 	free(p->dirty);
 	free(p->name);
 	pthread_mutex_destroy(&p->mu);
@@ -808,6 +979,9 @@ char *publisher_metrics(const struct publisher *p)
 	fprintf(f, "# HELP pharos_bus_too_large_total Messages not published: over the NATS server's max_payload\n"
 		"# TYPE pharos_bus_too_large_total counter\npharos_bus_too_large_total %llu\n",
 		(unsigned long long)p->too_large);
+	fprintf(f, "# HELP pharos_bus_delta_too_large_total Deltas not published: more than %d route changes (consumers take the next table)\n"
+		"# TYPE pharos_bus_delta_too_large_total counter\npharos_bus_delta_too_large_total %llu\n",
+		DELTA_MAX_ITEMS, (unsigned long long)p->deltas_large);
 	fprintf(f, "# HELP pharos_bus_acked_total Publishes JetStream acknowledged\n"
 		"# TYPE pharos_bus_acked_total counter\npharos_bus_acked_total %llu\n",
 		(unsigned long long)atomic_load(&p->acked));

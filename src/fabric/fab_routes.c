@@ -697,6 +697,33 @@ int fab_subnet_deltas(struct fabric *f, uint32_t subnet, uint64_t since,
 	return FAB_OK;
 }
 
+/* As fab_subnet_deltas, but stops once d holds more than max items: a
+ * caller that only needs to know whether a delta is empty (max 0) or
+ * small enough to send builds at most max + a few items. */
+int fab_subnet_deltas_upto(struct fabric *f, uint32_t subnet, uint64_t since,
+			   size_t max, struct fab_delta *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (subnet >= f->n_subnets)
+		return FAB_ENOENT;
+	if (since > f->version || since < f->log_base)
+		return FAB_ERESYNC;
+	d->from_version = since;
+	d->version = f->version;
+	const struct fsubnet *s = &f->subnets[subnet];
+	if (!s->bgp)
+		return FAB_OK;
+	for (size_t k = (size_t)(since - f->log_base); k < f->log_n; k++) {
+		const struct frecord *r = log_at(f, k);
+		for (size_t i = 0; i < r->n; i++) {
+			delta_prefix(f, s, r->version, &r->items[i], d);
+			if (d->n > max)
+				return FAB_OK;
+		}
+	}
+	return FAB_OK;
+}
+
 void fab_delta_free(struct fab_delta *d)
 {
 	free(d->items);

@@ -217,6 +217,10 @@ int fab_lookup(const struct fabric *f, uint32_t subnet, const struct addr *dst,
 int fab_subnet_deltas(struct fabric *f, uint32_t subnet, uint64_t since,
 		      struct fab_delta *d);
 void fab_delta_free(struct fab_delta *d);
+/* Same, but building no more than needed to tell that the delta holds
+ * more than max items (then d->n > max; max 0: is anything changed?). */
+int fab_subnet_deltas_upto(struct fabric *f, uint32_t subnet, uint64_t since,
+			   size_t max, struct fab_delta *d);
 
 void fab_stats(const struct fabric *f, struct fab_stats *st);
 

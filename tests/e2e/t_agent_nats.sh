@@ -53,7 +53,7 @@ conf() {
 	pharos_conf_api "$f" "$1:8179" "$T_DIR/token"
 	cat >>"$f" <<EOF
 fabric:
-  publish: {nats: "$NATS_URL", name: $2, heartbeat_s: 1}
+  publish: {nats: "$NATS_URL", name: $2, heartbeat_s: 1, state_interval_ms: 500}
   allow_external_next_hops: true # the NVAs' LAN is outside the VNets
   vnets:
     - name: hub
@@ -141,6 +141,48 @@ check "rs1 counts the table messages it published" eval \
 nsx rs1 curl -sf "http://$RS1:8179/metrics" >"$T_DIR/metrics.txt"
 check "the bus metrics pass promtool check metrics" eval \
 	'promtool check metrics <"$T_DIR/metrics.txt" >"$T_DIR/promtool.out" 2>&1 && [ ! -s "$T_DIR/promtool.out" ]'
+
+# Tables are coalesced: nva1 comes back with a burst of BURST prefixes,
+# one UPDATE every 25 ms, each its own fabric version. rs1 publishes a
+# delta per version but a table at most every state_interval_ms (500
+# here) per subnet, and always the last one: the agent ends on rs1's
+# final version with every prefix of the burst. Two subnets receive the
+# routes: without coalescing, two tables a version.
+BURST=80
+{
+	echo "announce $P4"
+	for i in $(seq 128 $((128 + BURST - 1))); do
+		echo "sleep 25"
+		echo "announce 198.18.$i.0/24"
+	done
+} >"$T_DIR/burst.script"
+burst_owned() { owned | awk -F'[ ./]' '$1 == 198 && $2 == 18 && $3 >= 128' | wc -l; }
+acked_version() {
+	nsx rs1 curl -sf -m 2 "http://$RS1:8179/api/v1/fabric/agents" |
+		jq -r '[.agents[] | select(.agent == "vm-a1" and .subnet == "app") | .version] | max // 0'
+}
+fabric_version() { bus_metric rs1 "$RS1" pharos_fabric_version; }
+published() { # KIND: rs1's pharos_bus_published_total{kind=KIND}
+	nsx rs1 curl -sf -m 2 "http://$RS1:8179/metrics" |
+		awk -v k="pharos_bus_published_total{kind=\"$1\"}" '$1 == k { print $2 }'
+}
+stop_proc nva1 TERM 5
+check_wait "nva1 gone: $P4 via nva2 only" 30 nh_is "$P4" "$N2 "
+v0=$(fabric_version) s0=$(published state) d0=$(published delta)
+start_in nva1 nva1 "$PHAROS_PEER" -a 65001 -R 65515 -b "$N1" -o none \
+	-f "$T_DIR/burst.script" "$RS1"
+check_wait "the agent installs all $BURST prefixes of nva1's burst" 15 \
+	eval '[ "$(burst_owned)" -eq $BURST ] && nh_is "$P4" "$N1 $N2 "'
+check_wait "the agent acknowledges rs1's final version (the last table was published)" 15 \
+	eval '[ "$(acked_version)" = "$(fabric_version)" ]'
+v1=$(fabric_version) s1=$(published state) d1=$(published delta)
+commits=$((v1 - v0)) tables=$((s1 - s0))
+diag "burst: $commits fabric versions, $tables tables published"
+check "the burst made at least $BURST fabric versions" [ "$commits" -ge "$BURST" ]
+check "far fewer tables than versions ($tables tables for $commits versions, two subnets)" \
+	[ $((tables * 2)) -lt "$commits" ]
+check "yet a delta for every version ($((d1 - d0)) deltas, two subnets)" \
+	[ $((d1 - d0)) -ge "$commits" ]
 
 check "nva2 dies (SIGKILL)" stop_proc nva2 KILL 5
 check_wait "nva2's death reaches the agent's kernel: $P4 via nva1 only" 30 \

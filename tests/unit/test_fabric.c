@@ -514,6 +514,50 @@ static void test_deltas_replay(void **state)
 	}
 }
 
+/* fab_subnet_deltas_upto: the same items as fab_subnet_deltas, cut
+ * once there are more than max (max 0: whether anything changed). */
+static void test_deltas_upto(void **state)
+{
+	struct env *e = *state;
+	uint32_t sn[] = { subnet(e, "spoke-a/app"), subnet(e, "spoke-c/app"),
+			  subnet(e, "hub/nva"), subnet(e, "spoke-b/app") };
+	for (size_t i = 0; i < sizeof(dsteps) / sizeof(*dsteps); i++) {
+		dsteps[i].change(e);
+		tb_sync(&e->r, e->f);
+	}
+	for (int i = 0; i < 4; i++) {
+		struct fab_delta all, cut;
+		assert_int_equal(fab_subnet_deltas(e->f, sn[i], e->v0, &all), FAB_OK);
+		for (size_t max = 0; max <= all.n + 1; max++) {
+			assert_int_equal(fab_subnet_deltas_upto(e->f, sn[i], e->v0,
+								max, &cut), FAB_OK);
+			if (all.n <= max)
+				assert_int_equal(cut.n, all.n);
+			else
+				assert_true(cut.n > max && cut.n <= all.n);
+			assert_int_equal(cut.version, all.version);
+			for (size_t k = 0; k < cut.n; k++) {
+				assert_int_equal(cut.items[k].op, all.items[k].op);
+				assert_int_equal(cut.items[k].version,
+						 all.items[k].version);
+				assert_true(same_entry(&cut.items[k].route,
+						       &all.items[k].route));
+			}
+			fab_delta_free(&cut);
+		}
+		fab_delta_free(&all);
+	}
+	struct fab_delta d;
+	uint32_t s = sn[0];
+	assert_int_equal(fab_subnet_deltas_upto(e->f, s, fab_version(e->f), 0, &d),
+			 FAB_OK);
+	assert_int_equal(d.n, 0); /* nothing after the current version */
+	assert_int_equal(fab_subnet_deltas_upto(e->f, s, fab_version(e->f) + 1,
+						0, &d), FAB_ERESYNC);
+	assert_int_equal(fab_subnet_deltas_upto(e->f, 9999, e->v0, 0, &d),
+			 FAB_ENOENT);
+}
+
 static void test_too_old(void **state)
 {
 	struct env *e = *state;
@@ -935,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test_setup_teardown(test_deltas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deltas_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deltas_upto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_rib, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_same, setup, teardown),
