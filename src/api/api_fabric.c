@@ -375,7 +375,7 @@ static enum MHD_Result reply_deltas(struct api_fabric *af,
 
 	if (si < 0)
 		return reply_error(con, 404, "no such subnet");
-	rc = fab_subnet_deltas(f, (uint32_t)si, after, &d);
+	rc = fab_subnet_deltas_upto(f, (uint32_t)si, after, DELTAS_MAX, &d);
 	if (rc == FAB_ERESYNC)
 		return reply_410(con, fab_version(f), false);
 	if (rc != FAB_OK)
@@ -526,7 +526,9 @@ static void stream_fill(struct stream *s)
 	struct fab_delta d;
 	int si = fab_subnet_find(f, s->subnet), rc;
 
-	rc = si < 0 ? FAB_ENOENT : fab_subnet_deltas(f, (uint32_t)si, s->after, &d);
+	rc = si < 0 ? FAB_ENOENT
+		    : fab_subnet_deltas_upto(f, (uint32_t)si, s->after,
+					     DELTAS_MAX, &d);
 	if (rc == FAB_OK && d.n > DELTAS_MAX) {
 		fab_delta_free(&d);
 		rc = FAB_ERESYNC; /* too much to list: the table instead */

@@ -676,27 +676,6 @@ static void delta_prefix(const struct fabric *f, const struct fsubnet *s,
 			delta_add(d, v, FAB_OP_REMOVE, &a[k]);
 }
 
-int fab_subnet_deltas(struct fabric *f, uint32_t subnet, uint64_t since,
-		      struct fab_delta *d)
-{
-	memset(d, 0, sizeof(*d));
-	if (subnet >= f->n_subnets)
-		return FAB_ENOENT;
-	if (since > f->version || since < f->log_base)
-		return FAB_ERESYNC;
-	d->from_version = since;
-	d->version = f->version;
-	const struct fsubnet *s = &f->subnets[subnet];
-	if (!s->bgp)
-		return FAB_OK;
-	for (size_t k = (size_t)(since - f->log_base); k < f->log_n; k++) {
-		const struct frecord *r = log_at(f, k);
-		for (size_t i = 0; i < r->n; i++)
-			delta_prefix(f, s, r->version, &r->items[i], d);
-	}
-	return FAB_OK;
-}
-
 /* As fab_subnet_deltas, but stops once d holds more than max items: a
  * caller that only needs to know whether a delta is empty (max 0) or
  * small enough to send builds at most max + a few items. */
@@ -722,6 +701,12 @@ int fab_subnet_deltas_upto(struct fabric *f, uint32_t subnet, uint64_t since,
 		}
 	}
 	return FAB_OK;
+}
+
+int fab_subnet_deltas(struct fabric *f, uint32_t subnet, uint64_t since,
+		      struct fab_delta *d)
+{
+	return fab_subnet_deltas_upto(f, subnet, since, SIZE_MAX, d);
 }
 
 void fab_delta_free(struct fab_delta *d)
