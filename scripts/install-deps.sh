@@ -20,7 +20,7 @@ iproute2 procps curl psmisc iputils-ping jq libxml2-utils bsdextrautils bzip2 xx
 util-linux git debhelper dpkg-dev fakeroot lintian systemd logrotate bash-completion binutils
 bird2 frr gobgpd openbgpd exabgp tshark bgpdump prometheus nftables
 nodejs chromium
-pmacct stayrtr nats-server"
+pmacct stayrtr nats-server linux-perf"
 # The web console's browser test (tests/e2e/t_web.sh) needs npm: Debian's
 # package, unless the installed nodejs brings its own npm.
 command -v npm >/dev/null 2>&1 || LAB="$LAB npm"
