@@ -158,6 +158,7 @@ int daemon_init(struct daemon *d, const char *events_file)
 	d->ex = export_new(d->rib, &d->excfg);
 	if (!d->ex || local_routes_init(d) < 0)
 		return -1;
+	export_sweep_later(d->ex, true); /* swept when the loop is idle */
 	daemon_session_wire(d);
 	/* Before the first session: routes are validated from the start
 	 * (not_found until the cache's ROAs arrive, then revalidated). */

@@ -52,7 +52,7 @@ static void prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	hold_turn(d);
 	daemon_process_changes(d);
-	if (rib_prune(d->rib, 0))
+	if (rib_prune(d->rib, 0) || export_sweep_due(d->ex))
 		ev_idle_start(loop, &d->prune);
 	if (export_run(d->ex, d->export_budget))
 		ev_idle_start(loop, &d->idle);
@@ -67,14 +67,17 @@ static void idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 }
 
 /* Entries a big drain left empty are unlinked from the trie when nothing
- * else waits (idle watchers run only then), a slice at a time: the
- * withdrawals reach the peers and the fabric first. */
+ * else waits (idle watchers run only then), a slice at a time, and then
+ * export's cache of rewritten sets is swept: the withdrawals reach the
+ * peers and the fabric first. */
 static void prune_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	struct daemon *d = w->data;
 
-	if (!rib_prune(d->rib, 4096))
-		ev_idle_stop(loop, w);
+	if (rib_prune(d->rib, 4096))
+		return;
+	export_sweep(d->ex); /* the export cache's dead sets, at once */
+	ev_idle_stop(loop, w);
 }
 
 void daemon_kick(struct daemon *d)

@@ -440,6 +440,25 @@ void export_flush(struct exporter *ex)
 		ex->cap_pending = 0;
 	}
 	ops_trim(ex);
+	/* left to export_sweep when asked, unless dead sets pile up far
+	 * beyond what the sweep would have let stand */
+	if (!ex->sweep_later || ex->cache_n > 4 * (size_t)ex->cache_sweep_at ||
+	    ex->churn >= 8 * (size_t)ex->cache_n + 65536)
+		ex_cache_sweep(ex);
+}
+
+void export_sweep_later(struct exporter *ex, bool on)
+{
+	ex->sweep_later = on;
+}
+
+bool export_sweep_due(const struct exporter *ex)
+{
+	return ex->sweep_later && ex->cache_n && ex_cache_sweep_due(ex);
+}
+
+void export_sweep(struct exporter *ex)
+{
 	ex_cache_sweep(ex);
 }
 

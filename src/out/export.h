@@ -135,6 +135,16 @@ void export_refresh(struct exporter *ex, uint32_t rib_peer, uint16_t afi);
 void export_change(struct exporter *ex, const struct rentry *e, uint32_t id);
 /* Encode and send what export_change accumulated, one pass per group. */
 void export_flush(struct exporter *ex);
+/* The attribute sets export rewrote are cached (source set -> sent set);
+ * after many routes went, a sweep forgets the sets nobody uses any more
+ * (a walk of the cache, freeing them). export_flush does it when due;
+ * with export_sweep_later(ex, true) it leaves it to export_sweep, which
+ * the daemon calls when its loop is idle (so that a burst of withdrawals
+ * is sent first), unless the dead sets grow to several times the live
+ * ones. export_sweep_due: there is such work. */
+void export_sweep_later(struct exporter *ex, bool on);
+bool export_sweep_due(const struct exporter *ex);
+void export_sweep(struct exporter *ex);
 /* Continue initial dumps and refreshes (and a new group's computation
  * from the loc-RIB, which comes first) for at most about budget prefixes.
  * Returns true while work remains (call again next loop turn); false

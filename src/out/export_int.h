@@ -147,6 +147,7 @@ struct exporter {
 	uint32_t cache_mask, cache_n, cache_sweep_at;
 	size_t churn; /* adj-out replacements and removals since the last
 		       * cache sweep */
+	bool sweep_later; /* export_flush leaves the sweep to export_sweep */
 	/* ordering ops by key (ops_order) */
 	struct ex_key *keys;
 	size_t n_keys, cap_keys;
@@ -223,6 +224,7 @@ void ex_op_add_id(struct ex_group *g, const struct prefix *p,
 void ex_cache_clear(struct exporter *ex);
 struct rattr *ex_cache_get(struct exporter *ex, struct rattr *src);
 void ex_cache_sweep(struct exporter *ex);
+bool ex_cache_sweep_due(const struct exporter *ex);
 void ex_config_copy(struct exporter *ex, const struct export_config *cfg);
 void ex_orig_attrs_build(struct exporter *ex);
 bool ex_orig_has(const struct exporter *ex, const struct prefix *p);

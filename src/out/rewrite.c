@@ -107,9 +107,14 @@ void ex_cache_clear(struct exporter *ex)
  * doubled or when as many adj-RIB-out entries were replaced or removed as
  * it holds (only then can a set lose its last user; so the sweep costs O(1)
  * per prefix handled, and a burst of new routes causes none). */
+bool ex_cache_sweep_due(const struct exporter *ex)
+{
+	return ex->cache_n > ex->cache_sweep_at || ex->churn >= ex->cache_n;
+}
+
 void ex_cache_sweep(struct exporter *ex)
 {
-	if (ex->cache_n <= ex->cache_sweep_at && ex->churn < ex->cache_n)
+	if (!ex_cache_sweep_due(ex))
 		return;
 	ex->churn = 0;
 	cache_rebuild(ex, ex->cache_mask + 1, true);

@@ -1014,6 +1014,39 @@ static void test_attr_cache_churn(void **state)
 	world_free(w);
 }
 
+/* With the sweep left to the daemon's idle time, a flush after a mass
+ * withdrawal keeps the dead sets (the cache holds them) and says the
+ * sweep is due; export_sweep then lets go of them. */
+static void test_attr_cache_sweep_later(void **state)
+{
+	struct world *w = world_new(false, false, 0);
+	struct rib_stats st;
+	char s[32];
+
+	(void)state;
+	export_sweep_later(w->ex, true);
+	peer_up(w, 0);
+	sync_all(w);
+	for (unsigned k = 0; k < 6000; k++)
+		announce_path(w, 3, k, 64001);
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_routes, 6000);
+	for (unsigned k = 0; k < 6000; k++) {
+		snprintf(s, sizeof(s), "10.%u.%u.0/24", k / 256, k % 256);
+		withdraw(w, 3, s);
+	}
+	sync_all(w);
+	assert_int_equal(w->cap[0].n_routes, 0);
+	rib_stats(w->rib, &st);
+	assert_true(st.attrs >= 6000); /* kept until the sweep */
+	assert_true(export_sweep_due(w->ex));
+	export_sweep(w->ex);
+	assert_false(export_sweep_due(w->ex));
+	rib_stats(w->rib, &st);
+	assert_true(st.attrs < 100);
+	world_free(w);
+}
+
 /* ------------------------------------------------------------ measure */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -1271,6 +1304,7 @@ int main(void)
 		cmocka_unit_test(test_entry_id_reuse),
 		cmocka_unit_test(test_long_change_set),
 		cmocka_unit_test(test_attr_cache_churn),
+		cmocka_unit_test(test_attr_cache_sweep_later),
 		cmocka_unit_test(test_adj_tab_sources),
 		cmocka_unit_test(test_bench_1m),
 		cmocka_unit_test(test_bench_peers),
