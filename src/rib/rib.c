@@ -92,26 +92,39 @@ size_t rib_changes_drain(struct rib *rib, rib_change_cb cb, void *arg)
 	uint32_t i, next;
 	bool defer = rib->n_changes >= RIB_PRUNE_DEFER;
 	for (i = rib->chg_head; i && i != CHANGE_END; n++) {
-		const struct rentry *e = trie_entry(&rib->trie, i);
+		struct rentry *e = trie_entry(&rib->trie, i);
+		next = e->change_gen;
+		/* the entries come in the order they changed, scattered in
+		 * memory when the changes came in random order: load the next
+		 * one while this one is handled */
+		if (next && next != CHANGE_END)
+			__builtin_prefetch(trie_entry(&rib->trie, next));
 		if (cb)
 			cb(e, i, arg);
-		i = e->change_gen;
+		if (defer) { /* a big change set: its empty entries are left
+			      * to rib_prune, so e is done with in one pass */
+			e->change_gen = 0;
+			if (e->n_paths == 0 && !e->pruning)
+				e->pruning = 1, rib->n_pruning++;
+		}
+		i = next;
 	}
-	/* free the entries left empty, a batch at a time: their trie paths
-	 * are loaded together first (trie_touch); after a big change set,
-	 * leave them to rib_prune (an entry left there already stays) */
+	if (defer) {
+		rib->chg_head = rib->chg_tail = 0;
+		rib->n_changes = 0;
+		return n;
+	}
+	/* a small change set: free the entries left empty (but not one left
+	 * to rib_prune already), a batch at a time, their trie paths loaded
+	 * together first (trie_touch) */
 	struct prefix batch[DRAIN_BATCH];
 	size_t nb = 0;
 	for (i = rib->chg_head; i && i != CHANGE_END; i = next) {
 		struct rentry *e = trie_entry(&rib->trie, i);
 		next = e->change_gen;
 		e->change_gen = 0;
-		if (e->n_paths == 0 && !e->pruning) {
-			if (defer)
-				e->pruning = 1, rib->n_pruning++;
-			else
-				batch[nb++] = e->prefix;
-		}
+		if (e->n_paths == 0 && !e->pruning)
+			batch[nb++] = e->prefix;
 		if (nb == DRAIN_BATCH || (nb && (!next || next == CHANGE_END))) {
 			trie_touch(&rib->trie, batch, nb);
 			for (size_t k = 0; k < nb; k++)

@@ -42,7 +42,6 @@ void acct_free(size_t *bytes, void *p, size_t n);
  * twice as fast (see bench/rib_bench.c). */
 #define POOL_SMALL_CHUNKS 8 /* the first chunks come from malloc */
 #define POOL_REGION (2u << 20) /* one huge page */
-#define POOL_SMALL_REGIONS 1 /* the first region gets no huge pages */
 
 /*
  * A pool of objects of one size, carved from chunks of POOL_CHUNK_OBJS.
