@@ -360,7 +360,14 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		return;
 	}
-	n = read(c->fd, c->rbuf + c->rlen, CONN_RBUF_SIZE - c->rlen);
+	/* read at most four messages' worth: with 4 KiB messages the rest of
+	 * the buffer (sized for 64 KiB ones) is never touched, so a session
+	 * costs 16 KiB of it, not 128; a partial message left over is always
+	 * shorter than the limit, so there is room */
+	size_t lim = 4 * conn_max_len(c);
+	if (lim > CONN_RBUF_SIZE)
+		lim = CONN_RBUF_SIZE;
+	n = read(c->fd, c->rbuf + c->rlen, lim - c->rlen);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
