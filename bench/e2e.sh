@@ -135,23 +135,12 @@ conf() {
 	pharos_conf_begin "$f" asn=65515 router_id=$RS listen=$RS hold_time=90 keepalive=30
 	pharos_conf_peer "$f" nva nva "$NVA" 65001 passive=true max_prefixes=4000000
 	pharos_conf_api "$f" "$API" "$T_DIR/token"
-	{
-		echo "fabric:"
-		[ "$MODE" = nats ] && echo "  publish: {nats: \"nats://$RS:4222\", name: rs1}"
-		cat <<EOF
-  allow_external_next_hops: true   # the NVA's LAN is outside the modelled VNets
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.100.0/24]
-      subnets: [{name: nva, prefix: 198.18.100.0/26}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
-      nics: [{name: vm-a1, subnet: app, ip: 198.19.1.4}]
-EOF
-	} >>"$f"
+	# the NVA's LAN is outside the modelled VNets
+	if [ "$MODE" = nats ]; then
+		pharos_conf_hub_spoke "$f" vm-a1 "publish: {nats: \"nats://$RS:4222\", name: rs1}"
+	else
+		pharos_conf_hub_spoke "$f"
+	fi
 	echo "$f"
 }
 

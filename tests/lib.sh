@@ -432,6 +432,35 @@ pharos_conf_api() {
 
 # pharos_conf_vnet FILE NAME PREFIX...: a hub VNet with these address
 # spaces (what pharosd originates to every peer).
+# pharos_conf_hub_spoke FILE [NIC] [LINE...]: append the small fabric most
+# tests use: a hub VNet 198.18.100.0/24 (subnet nva) and spoke-a
+# 198.19.1.0/24 (subnet app) peered with use_remote_gateways, so app takes
+# the BGP routes; next hops outside the VNets allowed (the NVAs sit on the
+# test's own LAN). NIC (default vm-a1; "" for none) is 198.19.1.4 in app.
+# Each LINE goes under fabric: first (e.g. a publish: line).
+pharos_conf_hub_spoke() {
+	local f=$1 nic=${2-vm-a1} l
+	shift
+	if [ $# -gt 0 ]; then shift; fi
+	{
+		echo "fabric:"
+		for l in "$@"; do echo "  $l"; done
+		echo "  allow_external_next_hops: true"
+		echo "  vnets:"
+		echo "    - name: hub"
+		echo "      hub: true"
+		echo "      address_space: [198.18.100.0/24]"
+		echo "      subnets: [{name: nva, prefix: 198.18.100.0/26}]"
+		echo "    - name: spoke-a"
+		echo "      address_space: [198.19.1.0/24]"
+		echo "      peerings: [{remote: hub, use_remote_gateways: true}]"
+		echo "      subnets: [{name: app, prefix: 198.19.1.0/26}]"
+		if [ -n "$nic" ]; then
+			echo "      nics: [{name: $nic, subnet: app, ip: 198.19.1.4}]"
+		fi
+	} >>"$f"
+}
+
 pharos_conf_vnet() {
 	local f=$1 name=$2 sp
 	shift 2

@@ -51,21 +51,9 @@ conf() {
 	pharos_conf_peer "$f" nva1 nva "$N1" 65001 passive=true
 	pharos_conf_peer "$f" nva2 nva "$N2" 65002 passive=true
 	pharos_conf_api "$f" "$1:8179" "$T_DIR/token"
-	cat >>"$f" <<EOF
-fabric:
-  publish: {nats: "$NATS_URL", name: $2, heartbeat_s: 1, state_interval_ms: 500}
-  allow_external_next_hops: true # the NVAs' LAN is outside the VNets
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.100.0/24]
-      subnets: [{name: nva, prefix: 198.18.100.0/26}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
-      nics: [{name: vm-a1, subnet: app, ip: 198.19.1.4}]
-EOF
+	# the NVAs' LAN is outside the VNets
+	pharos_conf_hub_spoke "$f" vm-a1 \
+		"publish: {nats: \"$NATS_URL\", name: $2, heartbeat_s: 1, state_interval_ms: 500}"
 	echo "$f"
 }
 # rs_start NAME ADDR: pharosd NAME in namespace NAME, API on ADDR:8179

@@ -61,18 +61,8 @@ api:
   agent_token_file: $T_DIR/agent.token
   tls_cert: $T_DIR/server.crt
   tls_key: $T_DIR/server.key
-fabric:
-  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.100.0/24]
-      subnets: [{name: nva, prefix: 198.18.100.0/26}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
 EOF
+pharos_conf_hub_spoke "$CONF" "" # the NVAs' addresses are outside the VNets
 check "pharosd -n accepts the TLS and agent-token keys" nsx rs "$PHAROSD" -n -c "$CONF"
 check_match "pharosd -p prints them" "$(nsx rs "$PHAROSD" -p -c "$CONF" 2>&1)" \
 	"agent_token_file: .*agent.token"

@@ -54,19 +54,8 @@ cat >>"$CONF" <<EOF
   mrt_dir: $MRT
   mrt_interval: 5
   mrt_updates: true
-fabric:
-  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.100.0/24]
-      subnets: [{name: nva, prefix: 198.18.100.0/26}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
-      nics: [{name: vm-a1, subnet: app, ip: 198.19.1.4}]
 EOF
+pharos_conf_hub_spoke "$CONF" # the NVAs' addresses are outside the VNets
 
 mkfifo "$T_DIR/fifo.token"
 sed "s|token_file: .*|token_file: $T_DIR/fifo.token|" "$CONF" >"$T_DIR/fifo.yaml"

@@ -85,20 +85,7 @@ dp_rs_conf() {
 			hold_time="$DP_HOLD" keepalive="$DP_KEEPALIVE"
 	done
 	pharos_conf_api "$f" "$a:$API_PORT" "$T_DIR/token"
-	cat >>"$f" <<EOF
-fabric:
-  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.100.0/24]
-      subnets: [{name: nva, prefix: 198.18.100.0/26}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
-      nics: [{name: vm1, subnet: app, ip: 198.19.1.4}]
-EOF
+	pharos_conf_hub_spoke "$f" vm1 # the NVAs' addresses are outside the VNets
 }
 
 # rsctl NAME ARGS...: pharosctl -j against route server NAME.

@@ -3,8 +3,8 @@
 # changes; beyond, the deltas answer (and the event stream) tells the
 # follower to fetch the table instead of building one huge answer.
 #
-#   rs  pharosd (hub + spoke-a/app taking BGP routes), NVAs (pharos-peer)
-#       on loopback
+#   rs  pharosd (hub + spoke-a/app taking BGP routes: pharos_conf_hub_spoke),
+#       NVAs (pharos-peer) on loopback
 #
 # 1. nva-1 announces 12,000 /24s: deltas after the version before them
 #    answer 410 "too many changes", with the current version; the table
@@ -27,18 +27,7 @@ pharos_conf_begin "$CONF" asn=65515 router_id=198.18.0.1 listen=127.0.0.1 \
 pharos_conf_peer "$CONF" nva-1 nva 127.0.0.2 65001 passive=true max_prefixes=100000
 pharos_conf_peer "$CONF" nva-2 nva 127.0.0.3 65002 passive=true
 pharos_conf_api "$CONF" "$API" "$TOKEN"
-cat >>"$CONF" <<EOF
-fabric:
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.0.0/24]
-      subnets: [{name: nva, prefix: 198.18.0.0/27}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
-EOF
+pharos_conf_hub_spoke "$CONF" ""
 pharosd_start rs "$CONF" "$API"
 
 api() { nsx rs curl -s --max-time 30 "http://$API$1" "${@:2}"; }

@@ -36,20 +36,7 @@ pharos_conf_begin "$CONF" asn=65515 router_id=$RS listen=$RS hold_time=30 \
 pharos_conf_peer "$CONF" nva1 nva "$N1" 65001 passive=true
 pharos_conf_peer "$CONF" nva2 nva "$N2" 65002 passive=true
 pharos_conf_api "$CONF" "$API"
-cat >>"$CONF" <<EOF
-fabric:
-  allow_external_next_hops: true   # the NVAs' own addresses are outside the modelled VNets
-  vnets:
-    - name: hub
-      hub: true
-      address_space: [198.18.100.0/24]
-      subnets: [{name: nva, prefix: 198.18.100.0/26}]
-    - name: spoke-a
-      address_space: [198.19.1.0/24]
-      peerings: [{remote: hub, use_remote_gateways: true}]
-      subnets: [{name: app, prefix: 198.19.1.0/26}]
-      nics: [{name: vm-a1, subnet: app, ip: 198.19.1.4}]
-EOF
+pharos_conf_hub_spoke "$CONF" # the NVAs' addresses are outside the VNets
 
 # nva N ADDR ASN PREFIX...: (re)start pharos-peer NVA N announcing the
 # prefixes, then End-of-RIB, then staying.
